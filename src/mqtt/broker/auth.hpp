@@ -1,0 +1,56 @@
+#pragma once
+// Authentication and authorisation hooks. The security module implements these (users, device
+// credentials, ACL patterns with %c/%u: see topic_pattern.hpp); the broker only calls them.
+// Both are called on the broker thread and must not block.
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mqtt/broker/connection.hpp"
+
+namespace weir::mqtt {
+
+// Who a connected client is, as decided by the Authenticator.
+struct Identity {
+  std::string client_id;
+  std::string username;            // empty when anonymous
+  bool anonymous = true;
+  bool trusted = false;            // in-process clients: ACL-free
+  std::vector<std::string> roles;  // free for the security module to fill
+};
+
+enum class AuthRefusal { bad_credentials, not_authorized };
+
+struct AuthResult {
+  bool accepted = false;
+  Identity identity;                               // when accepted
+  AuthRefusal refusal = AuthRefusal::not_authorized;  // when refused
+  std::string message;                             // for the log / v5 reason string
+
+  static AuthResult accept(Identity id) { return AuthResult{true, std::move(id), {}, {}}; }
+  static AuthResult refuse(AuthRefusal r, std::string msg = {}) {
+    return AuthResult{false, {}, r, std::move(msg)};
+  }
+};
+
+class Authenticator {
+ public:
+  virtual ~Authenticator() = default;
+  // username/password are absent when the CONNECT flags say so; the password is raw bytes.
+  virtual AuthResult authenticate(const std::string& client_id,
+                                  const std::optional<std::string>& username,
+                                  const std::optional<std::string>& password,
+                                  const ConnectionInfo& info) = 0;
+};
+
+class Authorizer {
+ public:
+  virtual ~Authorizer() = default;
+  virtual bool can_publish(const Identity& who, std::string_view topic) = 0;
+  // filter is the plain filter (a "$share/group/" prefix already removed).
+  virtual bool can_subscribe(const Identity& who, std::string_view filter) = 0;
+};
+
+}  // namespace weir::mqtt

@@ -1,0 +1,136 @@
+#pragma once
+// The MQTT broker core: single-threaded, sans-I/O. The transport feeds it bytes and socket
+// events; it answers through each connection's ConnectionSink. Time comes from an injected
+// weir::Clock; call tick() about every 100 ms. Nothing here blocks or touches a socket.
+//
+//   Broker b(opts, clock, nullptr);
+//   auto id = b.open(sink, {"127.0.0.1:5000", "tcp"});
+//   b.on_bytes(id, data, n);   // ... sink->send(...) called with responses
+//   b.on_closed(id);
+//
+// Weir's own modules use publish()/subscribe() in-process: same routing, no ACL.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "mqtt/broker/auth.hpp"
+#include "mqtt/broker/broker_options.hpp"
+#include "mqtt/broker/connection.hpp"
+#include "mqtt/broker/persistence.hpp"
+#include "mqtt/codec/properties.hpp"
+#include "mqtt/codec/reason_code.hpp"
+
+namespace weir::mqtt {
+
+// A message delivered to an in-process subscriber. Views are valid during the callback only;
+// keep `payload_buffer` (shared, immutable) to hold on to the payload without copying.
+struct InprocMessage {
+  std::string_view topic;
+  std::span<const std::uint8_t> payload;
+  Bytes payload_buffer;
+  int qos = 0;
+  bool retain = false;                  // true when sent because of a retained message
+  const Properties* properties = nullptr;  // v5 PUBLISH properties (user properties, ...)
+};
+
+struct ClientEvent {
+  enum class Kind { connected, disconnected };
+  Kind kind = Kind::connected;
+  std::string client_id;
+  std::string username;
+  ConnectionInfo connection;
+  ProtocolVersion version = ProtocolVersion::v311;
+  ReasonCode reason = ReasonCode::success;  // why it disconnected
+  bool will_published = false;
+};
+
+struct BrokerStats {
+  std::uint64_t clients_connected = 0;
+  std::uint64_t clients_total = 0;          // sessions, connected or not
+  std::uint64_t clients_maximum = 0;
+  std::uint64_t connections_refused = 0;
+  std::uint64_t messages_received = 0;      // PUBLISH in (sockets + in-process)
+  std::uint64_t messages_sent = 0;          // PUBLISH out (sockets + in-process)
+  std::uint64_t messages_dropped = 0;       // queue full, slow consumer, too large for client
+  std::uint64_t bytes_received = 0;
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t retained_count = 0;
+  std::uint64_t subscriptions_count = 0;
+  std::uint64_t inflight_count = 0;
+  std::uint64_t queued_count = 0;
+  std::uint64_t uptime_s = 0;
+};
+
+class Broker;
+struct BrokerImpl;
+
+// Owns an in-process subscription: destroying it (or unsubscribe()) removes it. Safe to outlive
+// the Broker.
+class SubscriptionHandle {
+ public:
+  SubscriptionHandle() = default;
+  SubscriptionHandle(std::weak_ptr<BrokerImpl> impl, std::uint64_t id) : impl_(std::move(impl)), id_(id) {}
+  SubscriptionHandle(SubscriptionHandle&& o) noexcept;
+  SubscriptionHandle& operator=(SubscriptionHandle&& o) noexcept;
+  SubscriptionHandle(const SubscriptionHandle&) = delete;
+  SubscriptionHandle& operator=(const SubscriptionHandle&) = delete;
+  ~SubscriptionHandle();
+  void unsubscribe();
+  bool active() const { return id_ != 0 && !impl_.expired(); }
+
+ private:
+  std::weak_ptr<BrokerImpl> impl_;
+  std::uint64_t id_ = 0;
+};
+
+class Broker {
+ public:
+  Broker(BrokerOptions opts, const weir::Clock& clock, std::unique_ptr<Persistence> persistence);
+  ~Broker();
+  Broker(const Broker&) = delete;
+  Broker& operator=(const Broker&) = delete;
+
+  // A new socket. Over max_connections / max_connections_per_second the sink is closed at once
+  // (the id is still returned; later calls with it are ignored).
+  ConnectionId open(std::shared_ptr<ConnectionSink> sink, ConnectionInfo info);
+  void on_bytes(ConnectionId id, const std::uint8_t* data, std::size_t n);
+  // The socket closed or failed: publishes the will (or arms its delay), ends or keeps the session.
+  void on_closed(ConnectionId id);
+  // Keep-alive (1.5x), CONNECT timeout, will delay, session and message expiry, $SYS,
+  // persistence flush. Call about every 100 ms.
+  void tick();
+
+  // In-process publish: trusted (no ACL), same routing as a client's PUBLISH. An invalid topic
+  // is dropped and counted. properties: the v5 PUBLISH properties to forward (user properties,
+  // message expiry, content type, response topic, correlation data, payload format).
+  void publish(std::string topic, std::vector<std::uint8_t> payload, int qos = 0,
+               bool retain = false, Properties properties = {});
+  void publish(std::string topic, Bytes payload, int qos, bool retain, Properties properties = {});
+  // In-process subscription; retained messages matching the filter are delivered at once.
+  // An invalid filter yields an inactive handle.
+  SubscriptionHandle subscribe(std::string filter, std::function<void(const InprocMessage&)> on_message);
+
+  void set_authenticator(std::shared_ptr<Authenticator> a);
+  void set_authorizer(std::shared_ptr<Authorizer> a);
+  void on_client_event(std::function<void(const ClientEvent&)> listener);
+
+  BrokerStats stats() const;
+  const BrokerOptions& options() const;
+  bool connected(std::string_view client_id) const;
+  std::size_t connection_count() const;
+
+  // Disconnects every client (v5: DISCONNECT 0x8B server shutting down) and flushes persistence.
+  void shutdown();
+
+ private:
+  std::shared_ptr<BrokerImpl> impl_;
+};
+
+}  // namespace weir::mqtt

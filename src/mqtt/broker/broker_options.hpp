@@ -1,0 +1,64 @@
+#pragma once
+// Broker settings: system_config.json modules[] {"name":"mqtt_broker","config":{...}}.
+// Every member has a default; use broker_options_from_json() so a config may name only the
+// members it changes (plain weir::json::from_json requires every member).
+#include <boost/describe.hpp>
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace weir::mqtt {
+
+// A simple in-broker ACL rule, used by RuleAuthorizer (topic_pattern.hpp) when the security
+// module installs nothing better. pattern may use %c (client id) and %u (username).
+struct AclRule {
+  std::string username;   // "" = any user (incl. anonymous), "*anonymous" = anonymous only
+  std::string pattern;    // topic pattern, MQTT wildcards allowed
+  bool publish = true;
+  bool subscribe = true;
+};
+BOOST_DESCRIBE_STRUCT(AclRule, (), (username, pattern, publish, subscribe))
+
+struct BrokerOptions {
+  bool allow_anonymous = false;
+  std::uint32_t max_packet_size = 1024 * 1024;    // bytes, whole packet, both directions
+  std::uint16_t max_inflight = 32;                // our Receive Maximum; also caps outbound window
+  std::uint32_t max_queued_messages = 1000;       // per session; QoS 0 dropped first
+  std::uint64_t max_queued_bytes = 8 * 1024 * 1024;  // socket backlog before QoS 0 is dropped
+  std::uint32_t max_topic_length = 65535;
+  std::uint32_t max_topic_levels = 128;
+  std::uint32_t max_connections = 10000;          // 0 = unlimited
+  std::uint32_t max_connections_per_second = 0;   // 0 = unlimited
+  std::uint16_t max_keepalive = 3600;             // seconds; v5 gets Server Keep Alive when above
+  std::uint32_t connect_timeout_s = 10;           // socket must send CONNECT within this
+  std::uint16_t topic_alias_maximum = 64;         // inbound aliases we accept (v5)
+  std::uint32_t max_client_id_length = 256;
+  std::uint32_t max_subscriptions_per_client = 1000;  // 0 = unlimited
+  bool retain_available = true;
+  std::uint8_t maximum_qos = 2;
+  bool wildcard_subscription_available = true;
+  bool shared_subscription_available = true;
+  bool subscription_identifiers_available = true;
+  std::uint32_t session_expiry_max = 0xFFFFFFFF;  // seconds; caps client's Session Expiry Interval
+  std::uint32_t sys_interval_s = 10;              // $SYS publish period; 0 disables
+  bool persistence = false;
+  std::string persistence_path = "mqtt_broker.db";
+  std::vector<AclRule> acl;                       // used only when no Authorizer is installed; empty = allow all
+};
+BOOST_DESCRIBE_STRUCT(BrokerOptions, (),
+                      (allow_anonymous, max_packet_size, max_inflight, max_queued_messages,
+                       max_queued_bytes, max_topic_length, max_topic_levels, max_connections,
+                       max_connections_per_second, max_keepalive, connect_timeout_s,
+                       topic_alias_maximum, max_client_id_length, max_subscriptions_per_client,
+                       retain_available, maximum_qos, wildcard_subscription_available,
+                       shared_subscription_available, subscription_identifiers_available,
+                       session_expiry_max, sys_interval_s, persistence, persistence_path, acl))
+
+// Defaults overlaid with the members present in `config`; errors name the JSON path.
+Result<BrokerOptions> broker_options_from_json(const boost::json::value& config);
+
+}  // namespace weir::mqtt

@@ -1,0 +1,33 @@
+#pragma once
+// State shared by every listener and connection of one MqttListeners (internal header).
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "mqtt/broker/broker.hpp"
+#include "mqtt/transport/listener_options.hpp"
+
+namespace weir::mqtt {
+
+// What stop() needs from a live connection.
+class TransportConnection {
+ public:
+  virtual ~TransportConnection() = default;
+  virtual void shutdown_gracefully() = 0;  // flush queued bytes, then close; no broker calls
+};
+
+struct TransportContext {
+  TransportContext(Broker& b, MqttListenerOptions o) : broker(b), opts(std::move(o)) {}
+
+  Broker& broker;
+  MqttListenerOptions opts;
+  bool stopped = false;  // after stop(): handlers must not touch the broker any more
+  // One read buffer for every plain TCP connection: the io_context runs on one thread and a
+  // read is handed to the broker before the next one starts, so idle sockets cost no buffer.
+  std::vector<std::uint8_t> shared_read_buffer = std::vector<std::uint8_t>(64 * 1024);
+  std::uint64_t next_serial = 1;
+  std::unordered_map<std::uint64_t, std::weak_ptr<TransportConnection>> live;
+};
+
+}  // namespace weir::mqtt

@@ -1,0 +1,173 @@
+"""Fixtures for the MQTT wire tests. Every test runs against `weir` by default, or against a real
+Mosquitto 2 with WEIR_TEST_BROKER=mosquitto (the reference the tests were validated on).
+
+  broker          a started broker shared by the module (use unique topics: the `topic` fixture)
+  make_broker     factory for a broker with options (restart, persistence, limits)
+  topic           a unique topic prefix for the test
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import uuid
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+
+import weirproc  # noqa: E402
+
+BROKER_KIND = os.environ.get("WEIR_TEST_BROKER", "weir")
+
+# Test option -> (mosquitto.conf line, weir mqtt_broker config key). The weir keys are the
+# fields of weir::mqtt::BrokerOptions (src/mqtt/broker/broker.hpp).
+OPTION_NAMES = {
+    "max_packet_size": ("max_packet_size {}", "max_packet_size"),
+    "max_keepalive": ("max_keepalive {}", "max_keepalive"),
+    "sys_interval": ("sys_interval {}", "sys_interval_s"),
+    "max_inflight": ("max_inflight_messages {}", "max_inflight"),
+    "max_queued": ("max_queued_messages {}", "max_queued_messages"),
+}
+
+
+class MosquittoBroker:
+    """Mosquitto 2 on free loopback ports (TCP + WebSocket), optional persistence and restart."""
+
+    kind = "mosquitto"
+    host = "127.0.0.1"
+
+    def __init__(self, persistent=False, **options):
+        self.tmp = tempfile.mkdtemp(prefix="mosq-test-")
+        self.port = weirproc.free_port()
+        self.ws_port = weirproc.free_port()
+        self.conf = os.path.join(self.tmp, "mosquitto.conf")
+        self.log_path = os.path.join(self.tmp, "mosquitto.log")
+        lines = [
+            "per_listener_settings false", "allow_anonymous true",
+            f"persistence {'true' if persistent else 'false'}",
+            f"persistence_location {self.tmp}/", "autosave_interval 1",
+            "log_type all", f"log_dest file {self.log_path}",
+            "max_queued_messages 1000",
+        ]
+        for k, v in options.items():
+            lines.append(OPTION_NAMES[k][0].format(v))
+        lines += [f"listener {self.port} 127.0.0.1",
+                  f"listener {self.ws_port} 127.0.0.1", "protocol websockets"]
+        with open(self.conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        self.proc = None
+
+    def start(self):
+        exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        self.proc = subprocess.Popen([exe, "-c", self.conf], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        weirproc.wait_port(self.port)
+        weirproc.wait_port(self.ws_port)
+        return self
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def output(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def close(self):
+        self.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class WeirBroker:
+    """The real `weir` binary with its embedded broker enabled for anonymous clients."""
+
+    kind = "weir"
+    host = "127.0.0.1"
+
+    def __init__(self, persistent=False, **options):
+        config = {"allow_anonymous": True}
+        for k, v in options.items():
+            config[OPTION_NAMES[k][1]] = v
+        system_config = {"dp_types": {}, "drivers": [],
+                         "modules": [{"name": "mqtt_broker", "config": config}]}
+        self.server = weirproc.WeirServer(system_config=system_config)
+        self.port = self.server.mqtt_port
+        self.ws_port = self.server.mqtt_ws_port
+        self.http_port = self.server.http_port
+
+    def start(self):
+        self.server.start()
+        weirproc.wait_port(self.port)
+        return self
+
+    def stop(self):
+        self.server.stop()
+
+    def restart(self):
+        self.server.restart()
+        weirproc.wait_port(self.port)
+        return self
+
+    def alive(self):
+        return self.server.proc.poll() is None
+
+    def output(self):
+        return self.server.output()
+
+    def close(self):
+        self.server.__exit__(None, None, None)
+
+
+def new_broker(**options):
+    if BROKER_KIND == "mosquitto":
+        return MosquittoBroker(**options)
+    if not os.path.exists(weirproc.WEIR_BIN):
+        pytest.skip(f"weir binary not built: {weirproc.WEIR_BIN} (set WEIR_BUILD_DIR, or WEIR_TEST_BROKER=mosquitto)")
+    return WeirBroker(**options)
+
+
+@pytest.fixture(scope="module")
+def broker():
+    b = new_broker().start()
+    yield b
+    alive = b.alive()
+    out = b.output()
+    b.close()
+    assert alive, f"broker died during the tests:\n{out[-4000:]}"
+
+
+@pytest.fixture
+def make_broker():
+    made = []
+
+    def make(**options):
+        b = new_broker(**options).start()
+        made.append(b)
+        return b
+
+    yield make
+    for b in made:
+        b.close()
+
+
+@pytest.fixture
+def topic(request):
+    return f"t/{request.node.name[:40]}/{uuid.uuid4().hex[:8]}"
