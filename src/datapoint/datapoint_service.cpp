@@ -22,6 +22,8 @@ DatapointService::DatapointService(std::shared_ptr<const Registry> registry, bus
   }
   driver_status_ = bus_.subscribe<model::DriverStatusChanged>(
       [this](const model::DriverStatusChanged& s) { on_driver_status(s); });
+  // Drivers publish raw updates on the bus; rejections are counted and traced in apply().
+  raw_updates_ = bus_.subscribe<model::RawTagUpdate>([this](const model::RawTagUpdate& u) { (void)apply(u); });
 }
 
 Rejection DatapointService::reject(Rejection r, DatapointIndex i, std::string detail, std::string* why) {

@@ -58,6 +58,7 @@ class DatapointService {
   std::array<std::uint64_t, 8> rejected_{};
   std::deque<RejectedUpdate> recent_;
   bus::Subscription driver_status_;
+  bus::Subscription raw_updates_;
 };
 
 }  // namespace weir::datapoint

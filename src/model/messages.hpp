@@ -78,6 +78,18 @@ struct CommandFeedback {
   std::string user;
 };
 
+// A driver's answer to a DriverCommand; the command module turns it into CommandFeedback.
+struct DriverFeedback {
+  CommandFeedback feedback;
+};
+
+// An operator (or a rule) asks for a driver to be connected, disconnected or toggled.
+struct DriverControlRequest {
+  std::string driver;
+  DriverAction action = DriverAction::connect;
+  std::string user;
+};
+
 // --- Seams for the logic modules (built in later issues) ---------------------------------------
 enum class AlarmState { ACTIVE, ACK, INACTIVE, FINISHED };
 BOOST_DESCRIBE_ENUM(AlarmState, ACTIVE, ACK, INACTIVE, FINISHED)

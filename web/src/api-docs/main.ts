@@ -1,5 +1,6 @@
 // /api/docs/: the REST API reference, rendered by Scalar from /api/openapi.json.
 // Bundled (no CDN); configured so that nothing is fetched from outside the server.
+import './zod-jitless'
 import '@scalar/api-reference/style.css'
 import '../shared/weir.css'
 import { createApiReference } from '@scalar/api-reference'

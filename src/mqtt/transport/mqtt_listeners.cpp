@@ -1,0 +1,218 @@
+#include "mqtt/transport/mqtt_listeners.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <cctype>
+#include <chrono>
+
+#include "mqtt/transport/accept_rate_limiter.hpp"
+#include "mqtt/transport/stream_connection.hpp"
+
+namespace weir::mqtt {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+enum class ListenerKind { tcp, tls, ws };
+
+std::string lower_first(std::string s) {
+  if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
+  return s;
+}
+
+const char* label(ListenerKind k) {
+  switch (k) {
+    case ListenerKind::tls: return "MQTT TLS listener";
+    case ListenerKind::ws: return "MQTT WebSocket listener";
+    default: return "MQTT listener";
+  }
+}
+
+// Accepts sockets on one port and hands each to a StreamConnection.
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(asio::io_context& io, ListenerKind kind, std::shared_ptr<TransportContext> ctx,
+           std::shared_ptr<asio::ssl::context> ssl)
+      : acceptor_(io), retry_(io), kind_(kind), ctx_(std::move(ctx)), ssl_(std::move(ssl)),
+        limiter_(ctx_->opts.max_accepts_per_second) {}
+
+  Status bind(const std::string& address, int port) {
+    auto where = fmt::format("{} {}:{}", label(kind_), address, port);
+    boost::system::error_code ec;
+    auto addr = asio::ip::make_address(address, ec);
+    if (ec) return unavailable(where, "invalid bind address");
+    if (port < 0 || port > 65535) return unavailable(where, "invalid port");
+    tcp::endpoint ep(addr, static_cast<std::uint16_t>(port));
+    if (acceptor_.open(ep.protocol(), ec); ec) return unavailable(where, lower_first(ec.message()));
+    acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (acceptor_.bind(ep, ec); ec) return unavailable(where, lower_first(ec.message()));
+    if (acceptor_.listen(asio::socket_base::max_listen_connections, ec); ec)
+      return unavailable(where, lower_first(ec.message()));
+    port_ = acceptor_.local_endpoint(ec).port();
+    spdlog::info("{} {}:{} ready", label(kind_), address, port_);
+    return {};
+  }
+
+  void accept() {
+    acceptor_.async_accept([self = shared_from_this()](const boost::system::error_code& ec, tcp::socket s) {
+      self->on_accept(ec, std::move(s));
+    });
+  }
+
+  void stop() {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    retry_.cancel();
+  }
+
+  std::uint16_t port() const { return port_; }
+
+ private:
+  static Error unavailable(const std::string& where, const std::string& why) {
+    return Error::make(ErrorKind::unavailable, "mqtt_listen_failed", where + ": " + why);
+  }
+
+  void on_accept(const boost::system::error_code& ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || ctx_->stopped) return;
+    if (ec) {
+      // Out of file descriptors and the like: back off instead of spinning.
+      spdlog::warn("{} port {}: accept failed: {}", label(kind_), port_, ec.message());
+      retry_.expires_after(std::chrono::milliseconds(100));
+      retry_.async_wait([self = shared_from_this()](const boost::system::error_code& e) {
+        if (!e && !self->ctx_->stopped) self->accept();
+      });
+      return;
+    }
+    boost::system::error_code ep_ec;
+    auto remote_ep = socket.remote_endpoint(ep_ec);
+    std::string remote = ep_ec ? std::string("unknown")
+                               : fmt::format("{}:{}", remote_ep.address().to_string(), remote_ep.port());
+    if (!limiter_.allow(std::chrono::steady_clock::now())) {
+      spdlog::debug("{} port {}: connect rate over {}/s, refusing {}", label(kind_), port_,
+                    ctx_->opts.max_accepts_per_second, remote);
+      boost::system::error_code ignored;
+      socket.close(ignored);
+    } else {
+      boost::system::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      switch (kind_) {
+        case ListenerKind::tcp:
+          std::make_shared<StreamConnection<TcpSocket>>(std::move(socket), ctx_, std::move(remote))->start();
+          break;
+        case ListenerKind::tls:
+          std::make_shared<StreamConnection<TlsSocket>>(TlsSocket(std::move(socket), *ssl_), ctx_, std::move(remote))
+              ->start();
+          break;
+        case ListenerKind::ws:
+          std::make_shared<StreamConnection<WsSocket>>(WsSocket(std::move(socket)), ctx_, std::move(remote))->start();
+          break;
+      }
+    }
+    accept();
+  }
+
+  tcp::acceptor acceptor_;
+  asio::steady_timer retry_;
+  ListenerKind kind_;
+  std::shared_ptr<TransportContext> ctx_;
+  std::shared_ptr<asio::ssl::context> ssl_;
+  AcceptRateLimiter limiter_;
+  std::uint16_t port_ = 0;
+};
+
+Result<std::shared_ptr<asio::ssl::context>> make_tls_context(const MqttListenerOptions& o) {
+  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                   asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+  boost::system::error_code ec;
+  auto where = fmt::format("MQTT TLS listener {}:{}", o.bind_address, o.tls_port);
+  if (ctx->use_certificate_chain_file(o.tls_cert_file, ec); ec)
+    return Error::make(ErrorKind::unavailable, "mqtt_tls_certificate",
+                       fmt::format("{}: cannot load certificate {}: {}", where, o.tls_cert_file, ec.message()));
+  if (ctx->use_private_key_file(o.tls_key_file, asio::ssl::context::pem, ec); ec)
+    return Error::make(ErrorKind::unavailable, "mqtt_tls_certificate",
+                       fmt::format("{}: cannot load private key {}: {}", where, o.tls_key_file, ec.message()));
+  return ctx;
+}
+
+}  // namespace
+
+struct MqttListeners::Impl {
+  std::shared_ptr<TransportContext> ctx;
+  std::shared_ptr<Listener> tcp, tls, ws;
+  std::unique_ptr<asio::steady_timer> ticker;
+
+  void tick() {
+    ticker->expires_after(std::chrono::milliseconds(100));
+    ticker->async_wait([this, ctx = ctx](const boost::system::error_code& ec) {
+      if (ec || ctx->stopped) return;
+      ctx->broker.tick();
+      tick();
+    });
+  }
+
+  void stop() {
+    if (!ctx || ctx->stopped) return;
+    ctx->stopped = true;
+    for (auto* l : {&tcp, &tls, &ws})
+      if (*l) (*l)->stop();
+    if (ticker) ticker->cancel();
+    std::vector<std::shared_ptr<TransportConnection>> live;
+    for (auto& [serial, weak] : ctx->live)
+      if (auto c = weak.lock()) live.push_back(std::move(c));
+    for (auto& c : live) c->shutdown_gracefully();
+  }
+};
+
+MqttListeners::MqttListeners() : impl_(std::make_unique<Impl>()) {}
+MqttListeners::~MqttListeners() { stop(); }
+
+Status MqttListeners::start(asio::io_context& io, Broker& broker, const MqttListenerOptions& opts) {
+  stop();
+  auto impl = std::make_unique<Impl>();
+  impl->ctx = std::make_shared<TransportContext>(broker, opts);
+  auto fail = [&](Error e) -> Status {
+    impl->stop();
+    spdlog::error("{}", e.message);
+    return e;
+  };
+  if (opts.tcp_port >= 0) {
+    impl->tcp = std::make_shared<Listener>(io, ListenerKind::tcp, impl->ctx, nullptr);
+    if (auto st = impl->tcp->bind(opts.bind_address, opts.tcp_port); !st) return fail(st.error());
+  }
+  if (opts.tls_port >= 0 && !opts.tls_cert_file.empty() && !opts.tls_key_file.empty()) {
+    auto ssl = make_tls_context(opts);
+    if (!ssl) return fail(ssl.error());
+    impl->tls = std::make_shared<Listener>(io, ListenerKind::tls, impl->ctx, *ssl);
+    if (auto st = impl->tls->bind(opts.bind_address, opts.tls_port); !st) return fail(st.error());
+  }
+  if (opts.ws_port >= 0) {
+    impl->ws = std::make_shared<Listener>(io, ListenerKind::ws, impl->ctx, nullptr);
+    if (auto st = impl->ws->bind(opts.bind_address, opts.ws_port); !st) return fail(st.error());
+  }
+  for (auto* l : {&impl->tcp, &impl->tls, &impl->ws})
+    if (*l) (*l)->accept();
+  if (opts.drive_broker_ticks) {
+    impl->ticker = std::make_unique<asio::steady_timer>(io);
+    impl->tick();
+  }
+  impl_ = std::move(impl);
+  return {};
+}
+
+void MqttListeners::stop() { impl_->stop(); }
+
+std::uint16_t MqttListeners::tcp_port() const { return impl_->tcp ? impl_->tcp->port() : 0; }
+std::uint16_t MqttListeners::tls_port() const { return impl_->tls ? impl_->tls->port() : 0; }
+std::uint16_t MqttListeners::ws_port() const { return impl_->ws ? impl_->ws->port() : 0; }
+std::size_t MqttListeners::connection_count() const { return impl_->ctx ? impl_->ctx->live.size() : 0; }
+
+}  // namespace weir::mqtt

@@ -1,0 +1,45 @@
+#pragma once
+// One login attempt, in the order that keeps it safe: throttle check first (no Argon2 work for a
+// locked key), the same cost for unknown users as for known ones, one generic failure message,
+// then the app check. The caller (HTTP layer, off the network thread: Argon2 takes ~64 MiB and
+// tens of ms) then stores upgraded_hash if set, issues a session and writes the audit records:
+// login / login_failed, plus lockout when lockout_started.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+#include "security/login_throttle.hpp"
+#include "security/permission.hpp"
+#include "security/principal.hpp"
+#include "security/security_config.hpp"
+
+namespace weir::security {
+
+struct LoginRequest {
+  std::string_view username;
+  std::string_view password;
+  App app = App::scada;
+  std::string_view address;  // client address, for per-address throttling
+};
+
+enum class LoginStatus { ok, invalid_credentials, app_not_allowed, throttled };
+
+struct LoginOutcome {
+  LoginStatus status = LoginStatus::invalid_credentials;
+  std::optional<Principal> principal;        // when ok
+  std::optional<std::string> upgraded_hash;  // when ok: replace the user's password_hash and save
+  bool password_change_required = false;     // when ok: the password breaks today's rules
+  std::chrono::seconds retry_after{0};       // throttled, or this failure started a lockout
+  bool lockout_started = false;
+
+  bool ok() const { return status == LoginStatus::ok; }
+  // For a failed outcome: 401 invalid_credentials, 403 app_not_allowed, 429 too_many_attempts
+  // (send retry_after as Retry-After).
+  Error error() const;
+};
+
+LoginOutcome attempt_login(const SecurityConfig& config, LoginThrottle& throttle, const LoginRequest& request);
+
+}  // namespace weir::security
