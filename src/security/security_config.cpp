@@ -13,7 +13,7 @@
 namespace weir::security {
 namespace {
 
-std::string quoted(std::string_view s) {
+std::string in_quotes(std::string_view s) {
   std::string out;
   json::append_escaped(out, s);
   return out;
@@ -124,7 +124,7 @@ Status check_patterns(const std::vector<std::string>& patterns, const std::strin
     auto st = validate_topic_pattern(patterns[i]);
     if (!st) {
       auto p = json::index_path(path, i);
-      return invalid("invalid_topic_pattern", p, quoted(patterns[i]) + ": " + st.error().message);
+      return invalid("invalid_topic_pattern", p, in_quotes(patterns[i]) + ": " + st.error().message);
     }
   }
   return {};
@@ -189,11 +189,11 @@ Status validate_security_config(const SecurityConfig& config) {
     auto st = check_name(group.name, json::join_path(gpath, "name"), "group name");
     if (!st) return st;
     if (!group_names.insert(group.name).second)
-      return invalid("duplicate_group", json::join_path(gpath, "name"), "duplicate group " + quoted(group.name));
+      return invalid("duplicate_group", json::join_path(gpath, "name"), "duplicate group " + in_quotes(group.name));
     for (std::size_t p = 0; p < group.permissions.size(); ++p)
       if (!parse_permission(group.permissions[p]))
         return invalid("unknown_permission", json::index_path(json::join_path(gpath, "permissions"), p),
-                       "unknown permission " + quoted(group.permissions[p]));
+                       "unknown permission " + in_quotes(group.permissions[p]));
   }
 
   std::set<std::string> user_names;  // lower-cased: "Admin" and "admin" may not both exist
@@ -203,17 +203,17 @@ Status validate_security_config(const SecurityConfig& config) {
     auto st = check_name(user.username, json::join_path(upath, "username"), "username");
     if (!st) return st;
     if (!user_names.insert(lower(user.username)).second)
-      return invalid("duplicate_user", json::join_path(upath, "username"), "duplicate user " + quoted(user.username));
+      return invalid("duplicate_user", json::join_path(upath, "username"), "duplicate user " + in_quotes(user.username));
     st = check_hash(user.password_hash, json::join_path(upath, "password_hash"));
     if (!st) return st;
     for (std::size_t i = 0; i < user.groups.size(); ++i)
       if (!group_names.count(user.groups[i]))
         return invalid("unknown_group", json::index_path(json::join_path(upath, "groups"), i),
-                       "unknown group " + quoted(user.groups[i]));
+                       "unknown group " + in_quotes(user.groups[i]));
     for (std::size_t i = 0; i < user.allowed_apps.size(); ++i)
       if (!parse_app(user.allowed_apps[i]))
         return invalid("unknown_app", json::index_path(json::join_path(upath, "allowed_apps"), i),
-                       "unknown app " + quoted(user.allowed_apps[i]) +
+                       "unknown app " + in_quotes(user.allowed_apps[i]) +
                            " (expected scada, config_editor or security_editor)");
   }
 
@@ -231,9 +231,9 @@ Status validate_security_config(const SecurityConfig& config) {
     auto st = check_name(dev.username, upath, "username");
     if (!st) return st;
     if (!device_names.insert(lower(dev.username)).second)
-      return invalid("duplicate_device", upath, "duplicate device " + quoted(dev.username));
+      return invalid("duplicate_device", upath, "duplicate device " + in_quotes(dev.username));
     if (user_names.count(lower(dev.username)))
-      return invalid("duplicate_user", upath, "device " + quoted(dev.username) + " has the name of a user");
+      return invalid("duplicate_user", upath, "device " + in_quotes(dev.username) + " has the name of a user");
     st = check_hash(dev.password_hash, json::join_path(dpath, "password_hash"));
     if (!st) return st;
     st = check_acl(dev.publish, dev.subscribe, dpath);
@@ -245,9 +245,9 @@ Status validate_security_config(const SecurityConfig& config) {
     if (rule.user.has_value() == rule.group.has_value())
       return invalid("invalid_acl_rule", rpath, "an ACL rule names exactly one of \"user\" or \"group\"");
     if (rule.user && !find_user(config, *rule.user))
-      return invalid("unknown_user", json::join_path(rpath, "user"), "unknown user " + quoted(*rule.user));
+      return invalid("unknown_user", json::join_path(rpath, "user"), "unknown user " + in_quotes(*rule.user));
     if (rule.group && !group_names.count(*rule.group))
-      return invalid("unknown_group", json::join_path(rpath, "group"), "unknown group " + quoted(*rule.group));
+      return invalid("unknown_group", json::join_path(rpath, "group"), "unknown group " + in_quotes(*rule.group));
     auto st = check_acl(rule.publish, rule.subscribe, rpath);
     if (!st) return st;
   }

@@ -1,0 +1,103 @@
+#pragma once
+// The live feed behind the /ws WebSocket (SPEC §7). One socket per browser tab multiplexes feeds;
+// a new subscriber gets the feed's whole state once (snapshot), then coalesced batches of what
+// changed, at most one flush interval old. Each batch is encoded once per feed and the same
+// bytes go to every subscriber. A client whose bounded queue overflows is told and dropped; it
+// never slows the server or the other clients.
+//
+// Protocol (JSON text frames):
+//   client: {"type":"subscribe","feeds":["datapoint","command"]}  {"type":"unsubscribe","feeds":[..]}
+//           {"type":"ping"}
+//   server: {"type":"subscribed","feeds":[..]}  {"type":"snapshot","feed":F,"items":[..]}
+//           {"type":"update","feed":F,"items":[..]}  {"type":"pong"}
+//           {"type":"error","error":{"code","message"}}  {"type":"overflow","message":..} then close
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.hpp"
+
+namespace weir::api {
+
+class LiveClient {
+ public:
+  virtual ~LiveClient() = default;
+  virtual bool send(std::string text) = 0;  // false when the client's queue is full
+  virtual std::size_t queued_bytes() const = 0;
+  virtual void close(std::uint16_t code, std::string reason) = 0;
+};
+
+struct FeedDefinition {
+  std::string name;        // "datapoint"
+  std::string permission;  // needed to subscribe ("view")
+  // Appends the whole state as comma-separated JSON items (no brackets).
+  std::function<void(std::string& out)> snapshot;
+  // Appends one item (the current state of `key`) as JSON.
+  std::function<void(std::uint64_t key, std::string& out)> encode;
+};
+
+struct LiveFeedStats {
+  std::uint64_t clients = 0;
+  std::uint64_t batches_sent = 0;
+  std::uint64_t items_sent = 0;
+  std::uint64_t marks = 0;
+  std::uint64_t dropped_slow_clients = 0;
+};
+
+class LiveFeedHub {
+ public:
+  using FeedId = std::size_t;
+  using ClientId = std::uint64_t;
+
+  LiveFeedHub() = default;
+  FeedId add_feed(FeedDefinition def);
+  std::optional<FeedId> find_feed(std::string_view name) const;
+
+  // Something changed: key will be sent at the next flush (once, however often it changed).
+  void mark(FeedId feed, std::uint64_t key) {
+    Feed& f = feeds_[feed];
+    ++stats_.marks;
+    if (f.subscribers == 0) return;
+    if (key >= f.flags.size()) f.flags.resize(key + 1024, 0);  // keys are dense indices
+    if (f.flags[key]) return;
+    f.flags[key] = 1;
+    f.dirty.push_back(key);
+  }
+
+  ClientId connect(std::shared_ptr<LiveClient> client, std::function<bool(std::string_view permission)> can);
+  void on_message(ClientId id, std::string_view text);
+  void disconnect(ClientId id);
+  void flush();         // call every flush interval (50 ms)
+  void resnapshot_all();  // the configuration changed: everyone gets fresh snapshots
+  const LiveFeedStats& stats() const { return stats_; }
+  std::size_t soft_limit_bytes = 1u << 20;  // a client with more than this queued gets no new batch
+
+ private:
+  struct Feed {
+    FeedDefinition def;
+    std::vector<std::uint8_t> flags;
+    std::vector<std::uint64_t> dirty;
+    std::size_t subscribers = 0;
+  };
+  struct Client {
+    std::shared_ptr<LiveClient> conn;
+    std::function<bool(std::string_view)> can;
+    std::vector<bool> subscribed;
+  };
+  void send_error(Client& c, std::string_view code, std::string_view message);
+  void send_snapshot(Client& c, FeedId f);
+  bool deliver(ClientId id, Client& c, const std::string& text);
+  void drop(ClientId id, Client& c, const char* why);
+
+  std::vector<Feed> feeds_;
+  std::map<ClientId, Client> clients_;
+  ClientId next_id_ = 1;
+  LiveFeedStats stats_;
+};
+
+}  // namespace weir::api

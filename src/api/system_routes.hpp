@@ -1,0 +1,29 @@
+#pragma once
+// /api/health (public), /metrics (Prometheus text format), /api/openapi.json (public: docs).
+#include <functional>
+#include <memory>
+
+#include "api/plant.hpp"
+#include "api/router.hpp"
+
+namespace weir::api {
+
+// Appends Prometheus exposition lines ("# HELP", "# TYPE", samples).
+using MetricsWriter = std::function<void(std::string& out)>;
+
+struct SystemInfo {
+  std::string version;
+  const Clock* clock = nullptr;
+  MonoTime started{};
+  std::function<Plant&()> plant;
+  std::shared_ptr<std::vector<MetricsWriter>> metrics;  // modules add their own writers
+  const Router* router = nullptr;                       // for the OpenAPI document
+};
+
+void add_system_routes(Router& router, SystemInfo info);
+
+// Helpers for writers.
+void metric(std::string& out, std::string_view name, std::string_view type, std::string_view help, double value,
+            std::string_view labels = {});
+
+}  // namespace weir::api
