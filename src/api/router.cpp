@@ -166,7 +166,6 @@ boost::json::object Router::openapi(const std::string& version) const {
                                 {"description", "SCADA + GIS platform: datapoints, commands, drivers, security, devices. "
                                                 "Errors are {\"error\": {\"code\", \"message\", \"field\"?}}. Every route "
                                                 "states its permission in x-weir-permission."}}},
-                {"servers", array{object{{"url", "/"}}}},
                 {"paths", std::move(paths)},
                 {"components", std::move(components)}};
 }

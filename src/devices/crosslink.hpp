@@ -41,24 +41,25 @@ struct Melody {
   }
 };
 
+// Lower-case on purpose: Arduino cores define upper-case pin names such as A4.
 namespace pitch {
-inline constexpr std::uint16_t rest = 0, C4 = 262, D4 = 294, E4 = 330, F4 = 349, G4 = 392,
-                               A4 = 440, B4 = 494, C5 = 523;
+inline constexpr std::uint16_t rest = 0, c4 = 262, d4 = 294, e4 = 330, f4 = 349, g4 = 392,
+                               a4 = 440, b4 = 494, c5 = 523;
 }
 
 // The first line of Beethoven's "Ode to Joy" and "Twinkle, Twinkle": short, recognisable, and
 // distinct, so two devices side by side can be told apart by ear.
 inline constexpr Note kOdeToJoyNotes[] = {
-    {pitch::E4, 300}, {pitch::E4, 300}, {pitch::F4, 300}, {pitch::G4, 300},
-    {pitch::G4, 300}, {pitch::F4, 300}, {pitch::E4, 300}, {pitch::D4, 300},
-    {pitch::C4, 300}, {pitch::C4, 300}, {pitch::D4, 300}, {pitch::E4, 300},
-    {pitch::E4, 450}, {pitch::D4, 150}, {pitch::D4, 600}, {pitch::rest, 600},
+    {pitch::e4, 300}, {pitch::e4, 300}, {pitch::f4, 300}, {pitch::g4, 300},
+    {pitch::g4, 300}, {pitch::f4, 300}, {pitch::e4, 300}, {pitch::d4, 300},
+    {pitch::c4, 300}, {pitch::c4, 300}, {pitch::d4, 300}, {pitch::e4, 300},
+    {pitch::e4, 450}, {pitch::d4, 150}, {pitch::d4, 600}, {pitch::rest, 600},
 };
 inline constexpr Note kTwinkleNotes[] = {
-    {pitch::C4, 350}, {pitch::C4, 350}, {pitch::G4, 350}, {pitch::G4, 350},
-    {pitch::A4, 350}, {pitch::A4, 350}, {pitch::G4, 700}, {pitch::F4, 350},
-    {pitch::F4, 350}, {pitch::E4, 350}, {pitch::E4, 350}, {pitch::D4, 350},
-    {pitch::D4, 350}, {pitch::C4, 700}, {pitch::rest, 700},
+    {pitch::c4, 350}, {pitch::c4, 350}, {pitch::g4, 350}, {pitch::g4, 350},
+    {pitch::a4, 350}, {pitch::a4, 350}, {pitch::g4, 700}, {pitch::f4, 350},
+    {pitch::f4, 350}, {pitch::e4, 350}, {pitch::e4, 350}, {pitch::d4, 350},
+    {pitch::d4, 350}, {pitch::c4, 700}, {pitch::rest, 700},
 };
 inline constexpr Melody kOdeToJoy{"ode_to_joy", kOdeToJoyNotes, std::size(kOdeToJoyNotes)};
 inline constexpr Melody kTwinkle{"twinkle", kTwinkleNotes, std::size(kTwinkleNotes)};

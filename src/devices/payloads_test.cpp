@@ -100,11 +100,10 @@ TEST(Reading, SaysWhatIsWrong) {
 }
 
 TEST(Reading, MalformedInputNeverParses) {
-  const std::string deep = "{\"a\":" + std::string(10000, '[') + std::string(10000, ']') + "}";
+  const std::string deep = "{\"a\":" + std::string(1000, '[') + std::string(1000, ']') + "}";
   EXPECT_NE(parse_reading(deep).error.find("nesting too deep"), std::string::npos);
   EXPECT_NE(parse_reading("{\"a\":\"" + std::string(5000, 'x') + "\"}").error.find("too large"), std::string::npos);
-  for (std::string_view bad :
-       {"null", "[]", "true", "\"x\"", "{\"a\"}", "{\"a\":}", "{,}", "{\"a\":1,}", "{\"a\":tru}",
+  for (std::string_view bad : std::initializer_list<std::string_view>{"null", "[]", "true", "\"x\"", "{\"a\"}", "{\"a\":}", "{,}", "{\"a\":1,}", "{\"a\":tru}",
         "{\"a\":-}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":\"\x01\"}", "{\"a\":\"\\x\"}", "{\"a\":[1,]}",
         "{\"a\":{\"b\"}}", "{\"a\":\"unterminated}", std::string_view("{\"a\":\0}", 7), "\xff\xfe"}) {
     const auto p = parse_reading(bad);

@@ -37,16 +37,16 @@ struct TlsOptions {
 
 struct HttpServerOptions {
   std::string bind_address = "127.0.0.1";
-  uint16_t port = 8080;  // 0 = any free port (see HttpServer::port())
+  uint16_t port = 8080;                     // 0 = any free port (see HttpServer::port())
   std::size_t max_body_bytes = 1 << 20;     // larger body -> 413
   std::size_t max_header_bytes = 16 << 10;  // larger request line + headers -> 431
   std::chrono::seconds read_timeout{30};    // whole request (headers + body); expiry -> 408, close
   std::chrono::seconds idle_timeout{60};    // keep-alive wait between requests; WebSocket silence
                                             // (a ping after half of it, dropped after all of it)
-  std::chrono::seconds write_timeout{60};   // one response (or one WebSocket frame) to a slow reader
-  std::size_t max_connections = 4096;       // over it: plain HTTP gets a 503, TLS is just closed
-  std::optional<TlsOptions> tls;            // HTTPS/WSS (TLS 1.2+) when set, on the same port
-  std::string static_root;                  // directory of built web apps ("" = no static files)
+  std::chrono::seconds write_timeout{60};  // one response (or one WebSocket frame) to a slow reader
+  std::size_t max_connections = 4096;      // over it: plain HTTP gets a 503, TLS is just closed
+  std::optional<TlsOptions> tls;           // HTTPS/WSS (TLS 1.2+) when set, on the same port
+  std::string static_root;                 // directory of built web apps ("" = no static files)
   // URL prefix -> subdirectory of static_root, e.g. {"/api/docs/", "api-docs"}. "/assets/" ->
   // static_root/assets is added automatically when that directory exists (Vite's shared bundles).
   std::vector<std::pair<std::string, std::string>> static_mounts;
@@ -62,15 +62,15 @@ struct HttpServerStats {
   uint64_t requests = 0;           // complete HTTP requests read
   uint64_t bytes_received = 0;     // HTTP + WebSocket payload bytes (after TLS)
   uint64_t bytes_sent = 0;
-  uint64_t rejected = 0;              // sum of the four below
-  uint64_t rejected_malformed = 0;    // 400: unparsable request or target
-  uint64_t rejected_too_large = 0;    // 413 body / 431 headers
-  uint64_t rejected_timeout = 0;      // 408: request not complete within read_timeout
+  uint64_t rejected = 0;                // sum of the four below
+  uint64_t rejected_malformed = 0;      // 400: unparsable request or target
+  uint64_t rejected_too_large = 0;      // 413 body / 431 headers
+  uint64_t rejected_timeout = 0;        // 408: request not complete within read_timeout
   uint64_t rejected_over_capacity = 0;  // connection limit reached
   uint64_t ws_open = 0;
   uint64_t ws_total = 0;
-  uint64_t ws_send_refused = 0;     // send_* returned false because the queue was full
-  uint64_t ws_forced_closes = 0;    // close() did not finish within ws_close_timeout
+  uint64_t ws_send_refused = 0;   // send_* returned false because the queue was full
+  uint64_t ws_forced_closes = 0;  // close() did not finish within ws_close_timeout
 };
 
 // The HTTP side of everything that is not a static file or a WebSocket upgrade. Synchronous, on

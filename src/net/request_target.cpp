@@ -26,7 +26,8 @@ Result<RequestTarget> parse_request_target(std::string_view target) {
   if (target.empty() || (target.front() != '/' && target.find("://") == std::string_view::npos))
     return bad_request("bad_target", "request target must be a path");
   auto parsed = boost::urls::parse_uri_reference(target);
-  if (!parsed) return bad_request("bad_target", "malformed request target: " + parsed.error().message());
+  if (!parsed)
+    return bad_request("bad_target", "malformed request target: " + parsed.error().message());
   const boost::urls::url_view& url = *parsed;
 
   RequestTarget out;

@@ -1,11 +1,10 @@
 #include "net/static_files.hpp"
 
+#include <fmt/format.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <array>
-
-#include <fmt/format.h>
 
 namespace weir::net {
 
@@ -71,8 +70,8 @@ bool etag_matches(std::string_view header, std::string_view etag) {
   return false;
 }
 
-Result<StaticFiles> StaticFiles::open(const std::string& root,
-                                      const std::vector<std::pair<std::string, std::string>>& mounts) {
+Result<StaticFiles> StaticFiles::open(
+    const std::string& root, const std::vector<std::pair<std::string, std::string>>& mounts) {
   StaticFiles out;
   if (root.empty()) return out;
   std::error_code ec;
@@ -81,16 +80,20 @@ Result<StaticFiles> StaticFiles::open(const std::string& root,
     return Error::make(ErrorKind::unprocessable, "static_root",
                        fmt::format("static root {}: not a readable directory", root));
 
-  auto add = [&](std::string prefix, const std::string& subdir, bool spa, bool immutable) -> Status {
+  auto add = [&](std::string prefix, const std::string& subdir, bool spa,
+                 bool immutable) -> Status {
     if (prefix.empty() || prefix.front() != '/')
-      return Error::make(ErrorKind::unprocessable, "static_mount",
-                         fmt::format("static mount '{}': the URL prefix must start with '/'", prefix));
+      return Error::make(
+          ErrorKind::unprocessable, "static_mount",
+          fmt::format("static mount '{}': the URL prefix must start with '/'", prefix));
     if (prefix.back() != '/') prefix += '/';
     fs::path rel(subdir);
-    if (rel.is_absolute() || std::any_of(rel.begin(), rel.end(), [](const fs::path& s) { return s == ".."; }))
-      return Error::make(ErrorKind::unprocessable, "static_mount",
-                         fmt::format("static mount '{}': '{}' must be a subdirectory of the static root",
-                                     prefix, subdir));
+    if (rel.is_absolute() ||
+        std::any_of(rel.begin(), rel.end(), [](const fs::path& s) { return s == ".."; }))
+      return Error::make(
+          ErrorKind::unprocessable, "static_mount",
+          fmt::format("static mount '{}': '{}' must be a subdirectory of the static root", prefix,
+                      subdir));
     std::error_code dir_ec;
     fs::path dir = fs::canonical(canonical_root / rel, dir_ec);
     if (dir_ec || !fs::is_directory(dir, dir_ec)) return {};  // app not built: nothing to serve
@@ -107,8 +110,9 @@ Result<StaticFiles> StaticFiles::open(const std::string& root,
     auto st = add("/assets/", "assets", /*spa=*/false, /*immutable=*/true);
     if (!st) return st.error();
   }
-  std::stable_sort(out.mounts_.begin(), out.mounts_.end(),
-                   [](const Mount& a, const Mount& b) { return a.prefix.size() > b.prefix.size(); });
+  std::stable_sort(out.mounts_.begin(), out.mounts_.end(), [](const Mount& a, const Mount& b) {
+    return a.prefix.size() > b.prefix.size();
+  });
   return out;
 }
 

@@ -49,10 +49,10 @@ class StaticFiles {
 
  private:
   struct Mount {
-    std::string prefix;           // always ends with '/'
-    std::filesystem::path dir;    // canonical
-    bool spa_fallback = true;     // extension-less unknown paths get the mount's index.html
-    bool immutable = false;       // content-hashed bundles: cache for a year
+    std::string prefix;         // always ends with '/'
+    std::filesystem::path dir;  // canonical
+    bool spa_fallback = true;   // extension-less unknown paths get the mount's index.html
+    bool immutable = false;     // content-hashed bundles: cache for a year
   };
   bool lookup_file(const Mount& m, const std::filesystem::path& candidate, StaticFile& out) const;
 

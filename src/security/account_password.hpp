@@ -11,10 +11,10 @@
 namespace weir::security {
 
 // not_found("unknown_user") / unprocessable("weak_password") / internal.
-Status set_user_password(SecurityConfig& config, std::string_view username, std::string_view new_password,
-                         const PasswordPolicy& policy = {});
+Status set_user_password(SecurityConfig& config, std::string_view username,
+                         std::string_view new_password, const PasswordPolicy& policy = {});
 // Same for an mqtt.devices[] entry (not_found("unknown_device")).
-Status set_device_password(SecurityConfig& config, std::string_view username, std::string_view new_password,
-                           const PasswordPolicy& policy = {});
+Status set_device_password(SecurityConfig& config, std::string_view username,
+                           std::string_view new_password, const PasswordPolicy& policy = {});
 
 }  // namespace weir::security

@@ -4,7 +4,8 @@
 
 namespace weir::security {
 
-Result<AdminBootstrap> ensure_admin(SecurityConfig& config, std::optional<std::string_view> env_password) {
+Result<AdminBootstrap> ensure_admin(SecurityConfig& config,
+                                    std::optional<std::string_view> env_password) {
   for (const auto& user : config.users)
     if (!user.password_hash.empty() && permissions_of(config, user).has(Permission::edit_security))
       return AdminBootstrap{};
@@ -40,7 +41,8 @@ Result<AdminBootstrap> ensure_admin(SecurityConfig& config, std::optional<std::s
       u->groups.emplace_back(kAdminGroup);
     u->allowed_apps = all_apps;
   } else {
-    config.users.push_back(User{std::string(kAdminUser), std::move(*hash), {std::string(kAdminGroup)}, all_apps});
+    config.users.push_back(
+        User{std::string(kAdminUser), std::move(*hash), {std::string(kAdminGroup)}, all_apps});
   }
   result.created = true;
   return result;

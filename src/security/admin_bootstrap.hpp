@@ -24,6 +24,7 @@ struct AdminBootstrap {
 // (an existing "admin" is added to the group and gets the new password). The password is
 // env_password when given (checked against the password rules: an error refuses to start), else a
 // random 20-character one returned once. When an administrator exists, nothing changes.
-Result<AdminBootstrap> ensure_admin(SecurityConfig& config, std::optional<std::string_view> env_password);
+Result<AdminBootstrap> ensure_admin(SecurityConfig& config,
+                                    std::optional<std::string_view> env_password);
 
 }  // namespace weir::security

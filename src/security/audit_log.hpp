@@ -4,7 +4,6 @@
 // `audit_log` in batched transactions written by the log's own thread, so the network thread
 // never waits on the disk. Queries (view_audit) read by time range, user and action.
 #include <boost/describe.hpp>
-
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -24,9 +23,9 @@ struct sqlite3;
 namespace weir::security {
 
 enum class AuditAction {
-  login,            // successful login
-  login_failed,     // wrong username or password, or app not allowed
-  lockout,          // a username or address was locked by the throttle
+  login,         // successful login
+  login_failed,  // wrong username or password, or app not allowed
+  lockout,       // a username or address was locked by the throttle
   logout,
   session_revoked,  // sessions of a user ended by an administrator or a credential change
   access_denied,    // an authenticated request lacked the permission
@@ -35,16 +34,17 @@ enum class AuditAction {
   ack,              // alarm acknowledged
   driver_control,   // connect / disconnect / toggle
   alert_feedback,
-  device_control,   // demo devices: play / stop / resume
+  device_control,  // demo devices: play / stop / resume
   config_save,
   security_save,
   password_change,
   restart,
   mqtt_auth_failed,  // MQTT CONNECT refused
 };
-BOOST_DESCRIBE_ENUM(AuditAction, login, login_failed, lockout, logout, session_revoked, access_denied,
-                    command, write_datapoint, ack, driver_control, alert_feedback, device_control,
-                    config_save, security_save, password_change, restart, mqtt_auth_failed)
+BOOST_DESCRIBE_ENUM(AuditAction, login, login_failed, lockout, logout, session_revoked,
+                    access_denied, command, write_datapoint, ack, driver_control, alert_feedback,
+                    device_control, config_save, security_save, password_change, restart,
+                    mqtt_auth_failed)
 
 enum class AuditResult { success, failure, denied };
 BOOST_DESCRIBE_ENUM(AuditResult, success, failure, denied)
@@ -54,9 +54,9 @@ struct AuditEntry {
   std::string user;     // "" when unknown (e.g. before login)
   std::string address;  // client address
   AuditAction action = AuditAction::login;
-  std::string target;   // what it was about: "WaterTank@PUMP_CMD", an alarm occurrence, a driver
+  std::string target;  // what it was about: "WaterTank@PUMP_CMD", an alarm occurrence, a driver
   AuditResult result = AuditResult::success;
-  std::string detail;   // free text: value sent, reason refused, ...
+  std::string detail;  // free text: value sent, reason refused, ...
 };
 
 // One stored row, as the API returns it.
@@ -73,8 +73,8 @@ struct AuditRecord {
 BOOST_DESCRIBE_STRUCT(AuditRecord, (), (id, time, user, address, action, target, result, detail))
 
 struct AuditQuery {
-  std::optional<WallTime> from;   // inclusive
-  std::optional<WallTime> to;     // exclusive
+  std::optional<WallTime> from;  // inclusive
+  std::optional<WallTime> to;    // exclusive
   std::optional<std::string> user;
   std::optional<AuditAction> action;
   std::optional<std::int64_t> before_id;  // paging: rows older than this id

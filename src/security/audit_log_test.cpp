@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "core/json.hpp"
 
@@ -26,8 +27,13 @@ class AuditLogTest : public ::testing::Test {
 
   AuditEntry entry(int minute, std::string user, AuditAction action, std::string target = {},
                    AuditResult result = AuditResult::success) {
-    return AuditEntry{t0 + std::chrono::minutes(minute), std::move(user), "127.0.0.1", action, std::move(target),
-                      result, ""};
+    return AuditEntry{t0 + std::chrono::minutes(minute),
+                      std::move(user),
+                      "127.0.0.1",
+                      action,
+                      std::move(target),
+                      result,
+                      ""};
   }
 
   std::filesystem::path dir;
@@ -126,6 +132,24 @@ TEST_F(AuditLogTest, LongFieldsAreTruncatedAndPruneWorks) {
   ASSERT_TRUE(pruned);
   EXPECT_EQ(*pruned, 1u);
   EXPECT_EQ((*log)->query({})->size(), 1u);
+}
+
+TEST_F(AuditLogTest, ConcurrentRecordersLoseNothing) {
+  auto log = AuditLog::open(
+      dir / "audit.db",
+      AuditLogOptions{.flush_interval = std::chrono::milliseconds(1), .max_pending = 50});
+  ASSERT_TRUE(log);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i)
+        (*log)->record(entry(i, "t" + std::to_string(t), AuditAction::command));
+    });
+  for (auto& th : threads) th.join();
+  auto rows = (*log)->query(AuditQuery{.limit = 1000});
+  ASSERT_TRUE(rows);
+  EXPECT_EQ(rows->size(), 800u);
+  EXPECT_EQ((*log)->dropped(), 0u);
 }
 
 TEST_F(AuditLogTest, OpenFailureIsAnError) {

@@ -7,18 +7,21 @@ namespace weir::security {
 Error LoginOutcome::error() const {
   switch (status) {
     case LoginStatus::throttled:
-      return Error::make(ErrorKind::too_many, "too_many_attempts",
-                         "too many failed logins; retry in " + std::to_string(retry_after.count()) + " s");
+      return Error::make(
+          ErrorKind::too_many, "too_many_attempts",
+          "too many failed logins; retry in " + std::to_string(retry_after.count()) + " s");
     case LoginStatus::app_not_allowed:
       return Error::make(ErrorKind::forbidden, "app_not_allowed", "this user may not use this app");
     case LoginStatus::ok:
     case LoginStatus::invalid_credentials:
       break;
   }
-  return Error::make(ErrorKind::unauthorized, "invalid_credentials", "invalid username or password");
+  return Error::make(ErrorKind::unauthorized, "invalid_credentials",
+                     "invalid username or password");
 }
 
-LoginOutcome attempt_login(const SecurityConfig& config, LoginThrottle& throttle, const LoginRequest& request) {
+LoginOutcome attempt_login(const SecurityConfig& config, LoginThrottle& throttle,
+                           const LoginRequest& request) {
   LoginOutcome out;
   auto state = throttle.check(request.username, request.address);
   if (state.locked()) {

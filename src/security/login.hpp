@@ -40,6 +40,7 @@ struct LoginOutcome {
   Error error() const;
 };
 
-LoginOutcome attempt_login(const SecurityConfig& config, LoginThrottle& throttle, const LoginRequest& request);
+LoginOutcome attempt_login(const SecurityConfig& config, LoginThrottle& throttle,
+                           const LoginRequest& request);
 
 }  // namespace weir::security

@@ -57,7 +57,8 @@ TEST(Login, FailuresAreGenericAndThrottled) {
     EXPECT_EQ(r->error().kind, ErrorKind::unauthorized);
   }
   LoginOutcome r;
-  for (int i = 0; i < 4; ++i) r = attempt_login(c, throttle, {"olga", "nope", App::scada, "10.0.0.1"});
+  for (int i = 0; i < 4; ++i)
+    r = attempt_login(c, throttle, {"olga", "nope", App::scada, "10.0.0.1"});
   EXPECT_TRUE(r.lockout_started);
   EXPECT_EQ(r.retry_after, 300s);
   // Even the right password is refused while locked.

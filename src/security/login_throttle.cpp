@@ -7,7 +7,8 @@ namespace weir::security {
 
 using std::chrono::seconds;
 
-LoginThrottle::LoginThrottle(const Clock& clock, ThrottlePolicy policy) : clock_(clock), policy_(policy) {}
+LoginThrottle::LoginThrottle(const Clock& clock, ThrottlePolicy policy)
+    : clock_(clock), policy_(policy) {}
 
 std::string LoginThrottle::user_key(std::string_view username) {
   std::string k = "u:";
@@ -15,7 +16,9 @@ std::string LoginThrottle::user_key(std::string_view username) {
   return k;
 }
 
-std::string LoginThrottle::address_key(std::string_view address) { return "a:" + std::string(address); }
+std::string LoginThrottle::address_key(std::string_view address) {
+  return "a:" + std::string(address);
+}
 
 std::chrono::seconds LoginThrottle::remaining(const Entry* e, MonoTime now) const {
   if (!e || e->locked_until <= now) return seconds{0};
@@ -69,7 +72,8 @@ FailureOutcome LoginThrottle::record_failure(std::string_view username, std::str
     if (entries_.size() >= policy_.max_tracked) prune_locked(now);
     out.lockout_started = fail_key(user_key(username), policy_.user_max_failures, now);
     if (!address.empty())
-      out.lockout_started = fail_key(address_key(address), policy_.address_max_failures, now) || out.lockout_started;
+      out.lockout_started =
+          fail_key(address_key(address), policy_.address_max_failures, now) || out.lockout_started;
   }
   out.state = check(username, address);
   return out;
@@ -90,7 +94,8 @@ void LoginThrottle::prune_locked(MonoTime now) {
   // First what no longer matters: unlocked keys whose failures have left the window.
   std::erase_if(entries_, [&](const auto& kv) {
     const auto& e = kv.second;
-    return e.locked_until <= now && (now - e.last_failure >= policy_.window || e.failures.empty()) &&
+    return e.locked_until <= now &&
+           (now - e.last_failure >= policy_.window || e.failures.empty()) &&
            (e.lockouts == 0 || now - e.last_failure > policy_.forget_after);
   });
   // Still full (a flood of names): drop the stalest unlocked keys.
@@ -98,9 +103,11 @@ void LoginThrottle::prune_locked(MonoTime now) {
     auto victim = entries_.end();
     for (auto it = entries_.begin(); it != entries_.end(); ++it) {
       if (it->second.locked_until > now) continue;
-      if (victim == entries_.end() || it->second.last_failure < victim->second.last_failure) victim = it;
+      if (victim == entries_.end() || it->second.last_failure < victim->second.last_failure)
+        victim = it;
     }
-    if (victim == entries_.end()) break;  // everything is locked: keep them (bounded by floods of lockouts)
+    if (victim == entries_.end())
+      break;  // everything is locked: keep them (bounded by floods of lockouts)
     entries_.erase(victim);
   }
 }

@@ -17,10 +17,10 @@
 namespace weir::security {
 
 struct ThrottlePolicy {
-  int user_max_failures = 5;        // per username, within `window`
-  int address_max_failures = 20;    // per address (several users may share one, e.g. behind NAT)
+  int user_max_failures = 5;      // per username, within `window`
+  int address_max_failures = 20;  // per address (several users may share one, e.g. behind NAT)
   std::chrono::seconds window{5 * 60};
-  std::chrono::seconds lockout{5 * 60};      // first lockout; doubles on each repeat
+  std::chrono::seconds lockout{5 * 60};  // first lockout; doubles on each repeat
   std::chrono::seconds max_lockout{60 * 60};
   std::chrono::seconds forget_after{24 * 60 * 60};  // quiet time after which a key starts afresh
   std::size_t max_tracked = 10'000;

@@ -9,7 +9,8 @@ namespace weir::security {
 namespace {
 
 Error bad_credentials() {
-  return Error::make(ErrorKind::unauthorized, "bad_username_or_password", "bad username or password");
+  return Error::make(ErrorKind::unauthorized, "bad_username_or_password",
+                     "bad username or password");
 }
 Error not_authorized(std::string why) {
   return Error::make(ErrorKind::forbidden, "not_authorized", std::move(why));
@@ -36,8 +37,9 @@ std::shared_ptr<const SecurityConfig> MqttAccess::current() const {
   return config_;
 }
 
-std::optional<MqttIdentity> MqttAccess::identity_for(const SecurityConfig& config, MqttClientKind kind,
-                                                     std::string_view username, std::string_view client_id) {
+std::optional<MqttIdentity> MqttAccess::identity_for(const SecurityConfig& config,
+                                                     MqttClientKind kind, std::string_view username,
+                                                     std::string_view client_id) {
   MqttIdentity id;
   id.kind = kind;
   id.username = std::string(username);
@@ -61,11 +63,12 @@ std::optional<MqttIdentity> MqttAccess::identity_for(const SecurityConfig& confi
     }
     case MqttClientKind::user: {
       const auto* user = find_user(config, username);
-      if (!user || !permissions_of(config, *user).has(Permission::mqtt_connect)) return std::nullopt;
+      if (!user || !permissions_of(config, *user).has(Permission::mqtt_connect))
+        return std::nullopt;
       for (const auto& rule : mqtt.acl) {
         bool applies = (rule.user && *rule.user == user->username) ||
-                       (rule.group && std::find(user->groups.begin(), user->groups.end(), *rule.group) !=
-                                          user->groups.end());
+                       (rule.group && std::find(user->groups.begin(), user->groups.end(),
+                                                *rule.group) != user->groups.end());
         if (!applies) continue;
         add_patterns(id.publish, rule.publish, username, client_id);
         add_patterns(id.subscribe, rule.subscribe, username, client_id);
@@ -76,7 +79,8 @@ std::optional<MqttIdentity> MqttAccess::identity_for(const SecurityConfig& confi
   return std::nullopt;
 }
 
-Result<MqttIdentity> MqttAccess::authenticate(std::string_view client_id, std::optional<std::string_view> username,
+Result<MqttIdentity> MqttAccess::authenticate(std::string_view client_id,
+                                              std::optional<std::string_view> username,
                                               std::optional<std::string_view> password) const {
   auto config = current();
   if (!config) return not_authorized("no security configuration");
@@ -112,7 +116,8 @@ std::optional<MqttIdentity> MqttAccess::refresh(const MqttIdentity& identity) co
   auto id = identity_for(*config, identity.kind, identity.username, identity.client_id);
   // A user who became a device (or the reverse) must log in again.
   if (!id) return std::nullopt;
-  if (identity.kind == MqttClientKind::user && find_mqtt_device(*config, identity.username)) return std::nullopt;
+  if (identity.kind == MqttClientKind::user && find_mqtt_device(*config, identity.username))
+    return std::nullopt;
   return id;
 }
 

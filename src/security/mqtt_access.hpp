@@ -44,7 +44,8 @@ class MqttAccess {
   // Errors: ErrorKind::unauthorized "bad_username_or_password" (MQTT 5 reason 0x86, 3.1.1 code 4)
   //         ErrorKind::forbidden "not_authorized" (0x87 / code 5): no mqtt_connect, or anonymous
   //         not allowed.
-  Result<MqttIdentity> authenticate(std::string_view client_id, std::optional<std::string_view> username,
+  Result<MqttIdentity> authenticate(std::string_view client_id,
+                                    std::optional<std::string_view> username,
                                     std::optional<std::string_view> password) const;
 
   // After a config reload: the identity's topics under the new config, or nullopt when the
@@ -58,7 +59,8 @@ class MqttAccess {
  private:
   std::shared_ptr<const SecurityConfig> current() const;
   static std::optional<MqttIdentity> identity_for(const SecurityConfig& config, MqttClientKind kind,
-                                                  std::string_view username, std::string_view client_id);
+                                                  std::string_view username,
+                                                  std::string_view client_id);
 
   mutable std::mutex mu_;
   std::shared_ptr<const SecurityConfig> config_;  // guarded by mu_

@@ -64,10 +64,12 @@ class MqttAccessTest : public ::testing::Test {
     c->users.push_back(User{"vic", *hash_password("Viewer-only-42"), {"viewers"}, {"scada"}});
     c->users.push_back(User{"leg", legacy_sha256_hex("legacy-Pass-1"), {"operators"}, {}});
     c->mqtt = MqttSecurity{};
-    c->mqtt->devices.push_back(MqttDevice{"esp32", *hash_password("Buzzer-Melody-7"),
+    c->mqtt->devices.push_back(MqttDevice{"esp32",
+                                          *hash_password("Buzzer-Melody-7"),
                                           {"sensors/%u", "presence/%u/status"},
                                           {"commands/%u/#", "sensors/+"}});
-    c->mqtt->acl.push_back(MqttAclRule{std::nullopt, std::string("operators"), {}, {"sensors/+", "clients/%c/#"}});
+    c->mqtt->acl.push_back(
+        MqttAclRule{std::nullopt, std::string("operators"), {}, {"sensors/+", "clients/%c/#"}});
     c->mqtt->acl.push_back(MqttAclRule{std::string("olga"), std::nullopt, {"commands/+/play"}, {}});
     ASSERT_TRUE(validate_security_config(*c));
     config = c;
@@ -78,7 +80,8 @@ class MqttAccessTest : public ::testing::Test {
 };
 
 TEST_F(MqttAccessTest, DeviceIsConfinedToItsTopics) {
-  auto id = access->authenticate("esp32-1", std::string_view("esp32"), std::string_view("Buzzer-Melody-7"));
+  auto id = access->authenticate("esp32-1", std::string_view("esp32"),
+                                 std::string_view("Buzzer-Melody-7"));
   ASSERT_TRUE(id) << id.error().message;
   EXPECT_EQ(id->kind, MqttClientKind::device);
   EXPECT_TRUE(MqttAccess::can_publish(*id, "sensors/esp32"));
@@ -109,13 +112,14 @@ TEST_F(MqttAccessTest, WeirUsersNeedMqttConnectAndGetRulesByUserAndGroup) {
   EXPECT_EQ(vic.error().code, "not_authorized");
   EXPECT_EQ(vic.error().kind, ErrorKind::forbidden);
 
-  auto olga = access->authenticate("console-7", std::string_view("olga"), std::string_view("Tank-level-42"));
+  auto olga = access->authenticate("console-7", std::string_view("olga"),
+                                   std::string_view("Tank-level-42"));
   ASSERT_TRUE(olga) << olga.error().message;
   EXPECT_EQ(olga->kind, MqttClientKind::user);
   EXPECT_TRUE(MqttAccess::can_publish(*olga, "commands/esp32/play"));
   EXPECT_FALSE(MqttAccess::can_publish(*olga, "commands/esp32/stop"));
   EXPECT_TRUE(MqttAccess::can_subscribe(*olga, "sensors/+"));
-  EXPECT_TRUE(MqttAccess::can_subscribe(*olga, "clients/console-7/x"));   // %c
+  EXPECT_TRUE(MqttAccess::can_subscribe(*olga, "clients/console-7/x"));  // %c
   EXPECT_FALSE(MqttAccess::can_subscribe(*olga, "clients/console-8/x"));
 }
 
@@ -142,7 +146,8 @@ TEST_F(MqttAccessTest, AnonymousOnlyWhenAllowed) {
 }
 
 TEST_F(MqttAccessTest, RefreshAfterReload) {
-  auto olga = access->authenticate("c", std::string_view("olga"), std::string_view("Tank-level-42"));
+  auto olga =
+      access->authenticate("c", std::string_view("olga"), std::string_view("Tank-level-42"));
   ASSERT_TRUE(olga);
   auto c = std::make_shared<SecurityConfig>(*config);
   c->mqtt->acl.pop_back();  // olga's publish rule goes

@@ -41,15 +41,18 @@ bool safe_substitution_value(std::string_view v) {
 
 Status validate_topic_pattern(std::string_view pattern) {
   if (pattern.empty()) return bad_request("invalid_topic_pattern", "empty pattern");
-  if (pattern.size() > kMaxTopicLength) return bad_request("invalid_topic_pattern", "pattern too long");
+  if (pattern.size() > kMaxTopicLength)
+    return bad_request("invalid_topic_pattern", "pattern too long");
   if (pattern.find('\0') != std::string_view::npos)
     return bad_request("invalid_topic_pattern", "NUL character in pattern");
   if (!wildcards_well_placed(pattern))
     return bad_request("invalid_topic_pattern",
                        "'+' and '#' must fill a whole level, and '#' must be the last level");
-  for (std::size_t i = pattern.find('%'); i != std::string_view::npos; i = pattern.find('%', i + 2)) {
+  for (std::size_t i = pattern.find('%'); i != std::string_view::npos;
+       i = pattern.find('%', i + 2)) {
     if (i + 1 >= pattern.size() || (pattern[i + 1] != 'u' && pattern[i + 1] != 'c'))
-      return bad_request("invalid_topic_pattern", "'%' may only appear as %u (username) or %c (client id)");
+      return bad_request("invalid_topic_pattern",
+                         "'%' may only appear as %u (username) or %c (client id)");
   }
   return {};
 }
@@ -64,12 +67,14 @@ bool is_valid_topic_filter(std::string_view filter) {
          filter.find('\0') == std::string_view::npos && wildcards_well_placed(filter);
 }
 
-std::optional<std::string> substitute_topic_pattern(std::string_view pattern, std::string_view username,
+std::optional<std::string> substitute_topic_pattern(std::string_view pattern,
+                                                    std::string_view username,
                                                     std::string_view client_id) {
   std::string out;
   out.reserve(pattern.size());
   for (std::size_t i = 0; i < pattern.size(); ++i) {
-    if (pattern[i] == '%' && i + 1 < pattern.size() && (pattern[i + 1] == 'u' || pattern[i + 1] == 'c')) {
+    if (pattern[i] == '%' && i + 1 < pattern.size() &&
+        (pattern[i + 1] == 'u' || pattern[i + 1] == 'c')) {
       auto value = pattern[i + 1] == 'u' ? username : client_id;
       if (!safe_substitution_value(value)) return std::nullopt;
       out.append(value);
@@ -104,8 +109,8 @@ bool filter_covered_by(std::string_view pattern, std::string_view filter) {
     if (i == 0 && wildcard && filter.front() == '$') return false;
     if (p[i] == "#") return true;
     if (i >= f.size()) return false;
-    if (f[i] == "#") return false;  // the filter reaches further than the pattern allows
-    if (p[i] == "+") continue;      // covers a literal level or '+'
+    if (f[i] == "#") return false;   // the filter reaches further than the pattern allows
+    if (p[i] == "+") continue;       // covers a literal level or '+'
     if (p[i] != f[i]) return false;  // a literal covers only the same literal
   }
   return p.size() == f.size();

@@ -13,13 +13,14 @@ namespace weir::security {
 // Checks an ACL pattern as written in the config ('%' only in "%u" / "%c").
 Status validate_topic_pattern(std::string_view pattern);
 
-bool is_valid_topic_name(std::string_view topic);    // a PUBLISH topic: no wildcards
+bool is_valid_topic_name(std::string_view topic);     // a PUBLISH topic: no wildcards
 bool is_valid_topic_filter(std::string_view filter);  // a SUBSCRIBE filter
 
 // Replaces %u / %c. Returns nullopt when a value needed by the pattern is empty or contains
 // '/', '+', '#' or NUL: such a client gets nothing from this pattern (it could otherwise
 // reach into another client's topics).
-std::optional<std::string> substitute_topic_pattern(std::string_view pattern, std::string_view username,
+std::optional<std::string> substitute_topic_pattern(std::string_view pattern,
+                                                    std::string_view username,
                                                     std::string_view client_id);
 
 // Does the (substituted) pattern match this topic name?

@@ -19,6 +19,11 @@ void ensure_sodium() {
 
 constexpr std::size_t kLegacyHexLength = 64;
 
+// libsodium declares its pointers non-null; an empty string_view may carry nullptr.
+const char* bytes_of(std::string_view s) {
+  return s.data() ? s.data() : "";
+}
+
 bool is_hex(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isxdigit(c) != 0; });
 }
@@ -29,13 +34,15 @@ std::string lower(std::string_view s) {
   return r;
 }
 
-Error weak(std::string why) { return unprocessable("weak_password", std::move(why), "password"); }
+Error weak(std::string why) {
+  return unprocessable("weak_password", std::move(why), "password");
+}
 
 // Lower-cased; a password equal to one of these is refused whatever its classes.
 constexpr std::array<std::string_view, 14> kNotorious{
-    "password123",  "password1234", "passw0rd123", "administrator", "admin12345",  "admin123456",
-    "qwertyuiop1",  "qwerty12345",  "changeme123", "welcome123",    "letmein123",  "1q2w3e4r5t",
-    "iloveyou123",  "scada123456"};
+    "password123", "password1234", "passw0rd123", "administrator", "admin12345",
+    "admin123456", "qwertyuiop1",  "qwerty12345", "changeme123",   "welcome123",
+    "letmein123",  "1q2w3e4r5t",   "iloveyou123", "scada123456"};
 
 // A fixed Argon2id hash to verify against when the user does not exist.
 const std::string& dummy_hash() {
@@ -68,7 +75,8 @@ std::string random_bytes(std::size_t n) {
 
 HashKind classify_hash(std::string_view stored) {
   if (stored.empty()) return HashKind::none;
-  if (stored.starts_with(crypto_pwhash_argon2id_STRPREFIX) && stored.size() < crypto_pwhash_STRBYTES)
+  if (stored.starts_with(crypto_pwhash_argon2id_STRPREFIX) &&
+      stored.size() < crypto_pwhash_STRBYTES)
     return HashKind::argon2id;
   if (stored.size() == kLegacyHexLength && is_hex(stored)) return HashKind::legacy_sha256;
   return HashKind::unknown;
@@ -83,10 +91,14 @@ Status check_password_rules(std::string_view username, std::string_view password
   bool lower_c = false, upper_c = false, digit_c = false, other_c = false;
   for (unsigned char c : password) {
     if (c < 0x20 || c == 0x7f) return weak("password must not contain control characters");
-    if (std::islower(c)) lower_c = true;
-    else if (std::isupper(c)) upper_c = true;
-    else if (std::isdigit(c)) digit_c = true;
-    else other_c = true;
+    if (std::islower(c))
+      lower_c = true;
+    else if (std::isupper(c))
+      upper_c = true;
+    else if (std::isdigit(c))
+      digit_c = true;
+    else
+      other_c = true;
   }
   int classes = int(lower_c) + int(upper_c) + int(digit_c) + int(other_c);
   if (classes < policy.min_classes)
@@ -104,28 +116,32 @@ Status check_password_rules(std::string_view username, std::string_view password
 Result<std::string> hash_password(std::string_view password) {
   ensure_sodium();
   char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str_alg(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                            crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) != 0)
-    return Error::make(ErrorKind::internal, "hash_failed", "password hashing failed (out of memory?)");
+  if (crypto_pwhash_str_alg(out, bytes_of(password), password.size(),
+                            crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE,
+                            crypto_pwhash_ALG_ARGON2ID13) != 0)
+    return Error::make(ErrorKind::internal, "hash_failed",
+                       "password hashing failed (out of memory?)");
   return std::string(out);
 }
 
 bool needs_rehash(std::string_view stored_hash) {
   switch (classify_hash(stored_hash)) {
-    case HashKind::legacy_sha256: return true;
+    case HashKind::legacy_sha256:
+      return true;
     case HashKind::argon2id: {
       ensure_sodium();
       std::string s(stored_hash);
       return crypto_pwhash_str_needs_rehash(s.c_str(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
                                             crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0;
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 
 std::string legacy_sha256_hex(std::string_view password) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(password.data()), password.size(), digest);
+  SHA256(reinterpret_cast<const unsigned char*>(bytes_of(password)), password.size(), digest);
   return to_hex(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
@@ -135,7 +151,7 @@ PasswordVerification verify_password(std::string_view password, std::string_view
   switch (classify_hash(stored_hash)) {
     case HashKind::argon2id: {
       std::string s(stored_hash);  // NUL-terminated, shorter than crypto_pwhash_STRBYTES
-      v.ok = crypto_pwhash_str_verify(s.c_str(), password.data(), password.size()) == 0;
+      v.ok = crypto_pwhash_str_verify(s.c_str(), bytes_of(password), password.size()) == 0;
       break;
     }
     case HashKind::legacy_sha256: {
@@ -159,7 +175,8 @@ PasswordVerification verify_password(std::string_view password, std::string_view
 void spend_verification_time(std::string_view password) {
   const auto& h = dummy_hash();
   if (h.empty()) return;
-  [[maybe_unused]] int rc = crypto_pwhash_str_verify(h.c_str(), password.data(), password.size());
+  [[maybe_unused]] int rc =
+      crypto_pwhash_str_verify(h.c_str(), bytes_of(password), password.size());
 }
 
 std::string generate_password(std::size_t length) {
@@ -167,7 +184,8 @@ std::string generate_password(std::size_t length) {
   static constexpr std::string_view lowers = "abcdefghijkmnpqrstuvwxyz";
   static constexpr std::string_view uppers = "ABCDEFGHJKLMNPQRSTUVWXYZ";
   static constexpr std::string_view digits = "23456789";
-  static const std::string alphabet = std::string(lowers) + std::string(uppers) + std::string(digits);
+  static const std::string alphabet =
+      std::string(lowers) + std::string(uppers) + std::string(digits);
   ensure_sodium();
   length = std::max<std::size_t>(length, 12);
   for (;;) {

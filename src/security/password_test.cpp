@@ -54,11 +54,11 @@ TEST(Password, Rules) {
   ASSERT_FALSE(short_pw);
   EXPECT_EQ(short_pw.error().code, "weak_password");
   EXPECT_NE(short_pw.error().message.find("at least 10"), std::string::npos);
-  EXPECT_FALSE(check_password_rules("olga", "abcdefghijkl"));      // one class
-  EXPECT_FALSE(check_password_rules("olga", "123456789012"));      // one class
-  EXPECT_FALSE(check_password_rules("operator1", "Operator1"));    // too short anyway
+  EXPECT_FALSE(check_password_rules("olga", "abcdefghijkl"));       // one class
+  EXPECT_FALSE(check_password_rules("olga", "123456789012"));       // one class
+  EXPECT_FALSE(check_password_rules("operator1", "Operator1"));     // too short anyway
   EXPECT_FALSE(check_password_rules("operator", "my-OPERATOR-9"));  // contains the username
-  EXPECT_FALSE(check_password_rules("u", "Password123"));          // notorious
+  EXPECT_FALSE(check_password_rules("u", "Password123"));           // notorious
   EXPECT_FALSE(check_password_rules("u", std::string(2000, 'a') + "B"));
   EXPECT_FALSE(check_password_rules("u", "Tab\there-1234"));
 }

@@ -15,35 +15,42 @@ constexpr std::string_view kAckLegacy[] = {"alarm/ackalarmmsg"};
 constexpr std::string_view kDriverLegacy[] = {"communication/driverconnectcommand"};
 constexpr std::string_view kAlertLegacy[] = {"alert/clientalertfeedbackmsg"};
 constexpr std::string_view kEditConfigLegacy[] = {"save_config", "save_config_as"};
-constexpr std::string_view kEditSecurityLegacy[] = {"save_security_config", "security_editor_access"};
+constexpr std::string_view kEditSecurityLegacy[] = {"save_security_config",
+                                                    "security_editor_access"};
 constexpr std::string_view kRestartLegacy[] = {"restart_app"};
 
 const std::array<PermissionInfo, permission_count> kCatalogue{{
     {Permission::view, "view",
      "Read datapoints, alarms, commands, drivers, animations and subscribe to live feeds",
      kViewLegacy},
-    {Permission::write_datapoint, "write_datapoint", "Set a datapoint's value by hand (manual value)",
-     kWriteLegacy},
-    {Permission::send_command, "send_command", "Send a command to a command datapoint", kCommandLegacy},
+    {Permission::write_datapoint, "write_datapoint",
+     "Set a datapoint's value by hand (manual value)", kWriteLegacy},
+    {Permission::send_command, "send_command", "Send a command to a command datapoint",
+     kCommandLegacy},
     {Permission::ack_alarm, "ack_alarm", "Acknowledge alarms", kAckLegacy},
     {Permission::control_driver, "control_driver", "Connect, disconnect or toggle a driver",
      kDriverLegacy},
-    {Permission::alert_feedback, "alert_feedback", "Answer alerts shown to the operator", kAlertLegacy},
+    {Permission::alert_feedback, "alert_feedback", "Answer alerts shown to the operator",
+     kAlertLegacy},
     {Permission::view_audit, "view_audit", "Read the audit log", {}},
-    {Permission::edit_config, "edit_config", "Validate and save the system configuration (config editor)",
-     kEditConfigLegacy},
+    {Permission::edit_config, "edit_config",
+     "Validate and save the system configuration (config editor)", kEditConfigLegacy},
     {Permission::edit_security, "edit_security",
      "Read and save users, groups, permissions and MQTT credentials (security editor)",
      kEditSecurityLegacy},
     {Permission::restart_app, "restart_app", "Restart the application", kRestartLegacy},
-    {Permission::mqtt_connect, "mqtt_connect",
-     "Log in to the embedded MQTT broker with this user's credentials (topics need an ACL rule)", {}},
+    {Permission::mqtt_connect,
+     "mqtt_connect",
+     "Log in to the embedded MQTT broker with this user's credentials (topics need an ACL rule)",
+     {}},
     {Permission::device_control, "device_control", "Play, stop or resume the demo devices", {}},
 }};
 
 }  // namespace
 
-std::span<const PermissionInfo> permission_catalogue() { return kCatalogue; }
+std::span<const PermissionInfo> permission_catalogue() {
+  return kCatalogue;
+}
 
 const PermissionInfo& permission_info(Permission p) {
   const auto& info = kCatalogue[static_cast<std::size_t>(p)];
@@ -51,8 +58,12 @@ const PermissionInfo& permission_info(Permission p) {
   return info;
 }
 
-std::string_view to_string(Permission p) { return permission_info(p).name; }
-std::string_view to_string(App a) { return json::enum_name(a); }
+std::string_view to_string(Permission p) {
+  return permission_info(p).name;
+}
+std::string_view to_string(App a) {
+  return json::enum_name(a);
+}
 
 std::optional<Permission> parse_permission(std::string_view name) {
   for (const auto& info : kCatalogue) {

@@ -2,9 +2,8 @@
 // The permission catalogue: every action a Weir user can be allowed, with what it covers and the
 // Python platform's permission names it replaces, and the apps a user can be limited to.
 // docs/SECURITY.md has the same table for people.
-#include <boost/describe.hpp>
-
 #include <bitset>
+#include <boost/describe.hpp>
 #include <optional>
 #include <span>
 #include <string>

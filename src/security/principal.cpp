@@ -11,8 +11,7 @@ std::vector<App> Principal::allowed_apps() const {
 
 Result<Principal> principal_for(const SecurityConfig& config, std::string_view username) {
   const auto* user = find_user(config, username);
-  if (!user)
-    return Error::make(ErrorKind::unauthorized, "unknown_user", "user no longer exists");
+  if (!user) return Error::make(ErrorKind::unauthorized, "unknown_user", "user no longer exists");
   Principal p;
   p.username = user->username;
   p.groups = user->groups;

@@ -104,18 +104,22 @@ void fill_mqtt_defaults(boost::json::value& root) {
 
 Status check_name(std::string_view name, const std::string& path, std::string_view what) {
   if (name.empty()) return invalid("empty_name", path, std::string(what) + " must not be empty");
-  if (name.size() > 64) return invalid("name_too_long", path, std::string(what) + " longer than 64 characters");
+  if (name.size() > 64)
+    return invalid("name_too_long", path, std::string(what) + " longer than 64 characters");
   for (unsigned char c : name)
-    if (c < 0x20 || c == 0x7f) return invalid("invalid_name", path, std::string(what) + " contains a control character");
-  if (std::isspace(static_cast<unsigned char>(name.front())) || std::isspace(static_cast<unsigned char>(name.back())))
+    if (c < 0x20 || c == 0x7f)
+      return invalid("invalid_name", path, std::string(what) + " contains a control character");
+  if (std::isspace(static_cast<unsigned char>(name.front())) ||
+      std::isspace(static_cast<unsigned char>(name.back())))
     return invalid("invalid_name", path, std::string(what) + " starts or ends with a space");
   return {};
 }
 
 Status check_hash(std::string_view hash, const std::string& path) {
   if (classify_hash(hash) == HashKind::unknown)
-    return invalid("invalid_password_hash", path,
-                   "unrecognised password hash (expected \"$argon2id$...\", 64 hex digits or \"\")");
+    return invalid(
+        "invalid_password_hash", path,
+        "unrecognised password hash (expected \"$argon2id$...\", 64 hex digits or \"\")");
   return {};
 }
 
@@ -124,7 +128,8 @@ Status check_patterns(const std::vector<std::string>& patterns, const std::strin
     auto st = validate_topic_pattern(patterns[i]);
     if (!st) {
       auto p = json::index_path(path, i);
-      return invalid("invalid_topic_pattern", p, in_quotes(patterns[i]) + ": " + st.error().message);
+      return invalid("invalid_topic_pattern", p,
+                     in_quotes(patterns[i]) + ": " + st.error().message);
     }
   }
   return {};
@@ -189,10 +194,12 @@ Status validate_security_config(const SecurityConfig& config) {
     auto st = check_name(group.name, json::join_path(gpath, "name"), "group name");
     if (!st) return st;
     if (!group_names.insert(group.name).second)
-      return invalid("duplicate_group", json::join_path(gpath, "name"), "duplicate group " + in_quotes(group.name));
+      return invalid("duplicate_group", json::join_path(gpath, "name"),
+                     "duplicate group " + in_quotes(group.name));
     for (std::size_t p = 0; p < group.permissions.size(); ++p)
       if (!parse_permission(group.permissions[p]))
-        return invalid("unknown_permission", json::index_path(json::join_path(gpath, "permissions"), p),
+        return invalid("unknown_permission",
+                       json::index_path(json::join_path(gpath, "permissions"), p),
                        "unknown permission " + in_quotes(group.permissions[p]));
   }
 
@@ -203,7 +210,8 @@ Status validate_security_config(const SecurityConfig& config) {
     auto st = check_name(user.username, json::join_path(upath, "username"), "username");
     if (!st) return st;
     if (!user_names.insert(lower(user.username)).second)
-      return invalid("duplicate_user", json::join_path(upath, "username"), "duplicate user " + in_quotes(user.username));
+      return invalid("duplicate_user", json::join_path(upath, "username"),
+                     "duplicate user " + in_quotes(user.username));
     st = check_hash(user.password_hash, json::join_path(upath, "password_hash"));
     if (!st) return st;
     for (std::size_t i = 0; i < user.groups.size(); ++i)
@@ -233,7 +241,8 @@ Status validate_security_config(const SecurityConfig& config) {
     if (!device_names.insert(lower(dev.username)).second)
       return invalid("duplicate_device", upath, "duplicate device " + in_quotes(dev.username));
     if (user_names.count(lower(dev.username)))
-      return invalid("duplicate_user", upath, "device " + in_quotes(dev.username) + " has the name of a user");
+      return invalid("duplicate_user", upath,
+                     "device " + in_quotes(dev.username) + " has the name of a user");
     st = check_hash(dev.password_hash, json::join_path(dpath, "password_hash"));
     if (!st) return st;
     st = check_acl(dev.publish, dev.subscribe, dpath);
@@ -243,11 +252,14 @@ Status validate_security_config(const SecurityConfig& config) {
     const auto& rule = mqtt.acl[r];
     auto rpath = json::index_path("mqtt.acl", r);
     if (rule.user.has_value() == rule.group.has_value())
-      return invalid("invalid_acl_rule", rpath, "an ACL rule names exactly one of \"user\" or \"group\"");
+      return invalid("invalid_acl_rule", rpath,
+                     "an ACL rule names exactly one of \"user\" or \"group\"");
     if (rule.user && !find_user(config, *rule.user))
-      return invalid("unknown_user", json::join_path(rpath, "user"), "unknown user " + in_quotes(*rule.user));
+      return invalid("unknown_user", json::join_path(rpath, "user"),
+                     "unknown user " + in_quotes(*rule.user));
     if (rule.group && !group_names.count(*rule.group))
-      return invalid("unknown_group", json::join_path(rpath, "group"), "unknown group " + in_quotes(*rule.group));
+      return invalid("unknown_group", json::join_path(rpath, "group"),
+                     "unknown group " + in_quotes(*rule.group));
     auto st = check_acl(rule.publish, rule.subscribe, rpath);
     if (!st) return st;
   }
@@ -276,7 +288,8 @@ Result<SecurityConfig> load_security_config_file(const std::filesystem::path& pa
   std::ifstream in(path, std::ios::binary);
   auto name = path.filename().string();
   if (!in)
-    return Error::make(ErrorKind::not_found, "config_not_found", name + ": cannot open " + path.string());
+    return Error::make(ErrorKind::not_found, "config_not_found",
+                       name + ": cannot open " + path.string());
   std::ostringstream buf;
   buf << in.rdbuf();
   return parse_security_config(buf.str(), name);

@@ -1,11 +1,10 @@
 #pragma once
 // security_config.json (SPEC §2): groups with permissions, users with groups and allowed apps, and
-// Weir's optional `mqtt` section (device credentials, topic ACL rules). The structs mirror the file;
-// parse_security_config() decodes and validates it, serialize_security_config() writes it back in
-// the same shape. Permission names may be Weir's or the Python platform's (see permission.hpp);
-// they are kept as written, so a loaded file saves back unchanged.
+// Weir's optional `mqtt` section (device credentials, topic ACL rules). The structs mirror the
+// file; parse_security_config() decodes and validates it, serialize_security_config() writes it
+// back in the same shape. Permission names may be Weir's or the Python platform's (see
+// permission.hpp); they are kept as written, so a loaded file saves back unchanged.
 #include <boost/describe.hpp>
-
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -57,10 +56,10 @@ struct MqttAclRule {
 BOOST_DESCRIBE_STRUCT(MqttAclRule, (), (user, group, publish, subscribe))
 
 struct MqttSecurity {
-  std::optional<bool> allow_anonymous;      // default false
-  std::optional<MqttTopicAcl> anonymous;    // topics for anonymous clients, when allowed
-  std::vector<MqttDevice> devices;          // may be omitted in the file
-  std::vector<MqttAclRule> acl;             // may be omitted in the file
+  std::optional<bool> allow_anonymous;    // default false
+  std::optional<MqttTopicAcl> anonymous;  // topics for anonymous clients, when allowed
+  std::vector<MqttDevice> devices;        // may be omitted in the file
+  std::vector<MqttAclRule> acl;           // may be omitted in the file
 };
 BOOST_DESCRIBE_STRUCT(MqttSecurity, (), (allow_anonymous, anonymous, devices, acl))
 

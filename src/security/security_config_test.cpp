@@ -30,9 +30,9 @@ TEST(SecurityConfig, PythonFixturesLoad) {
   auto full = load_security_config_file(kFixtures + "/security_config.json");
   ASSERT_TRUE(full);
   auto perms = permissions_of(*full, full->users[0]);
-  for (auto p : {Permission::view, Permission::write_datapoint, Permission::send_command, Permission::ack_alarm,
-                 Permission::control_driver, Permission::alert_feedback, Permission::edit_config,
-                 Permission::edit_security, Permission::restart_app})
+  for (auto p : {Permission::view, Permission::write_datapoint, Permission::send_command,
+                 Permission::ack_alarm, Permission::control_driver, Permission::alert_feedback,
+                 Permission::edit_config, Permission::edit_security, Permission::restart_app})
     EXPECT_TRUE(perms.has(p)) << to_string(p);
   EXPECT_FALSE(perms.has(Permission::mqtt_connect));
   EXPECT_FALSE(perms.has(Permission::view_audit));
@@ -43,7 +43,8 @@ TEST(SecurityConfig, PythonUnitTestFixtureWithPlaceholderPermissionsIsRefused) {
   auto r = load_security_config_file(kFixtures + "/tests/security_config.json");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().field, "groups[0].permissions[0]");
-  EXPECT_EQ(r.error().message, "security_config.json: groups[0].permissions[0]: unknown permission \"p1\"");
+  EXPECT_EQ(r.error().message,
+            "security_config.json: groups[0].permissions[0]: unknown permission \"p1\"");
 }
 
 TEST(SecurityConfig, ErrorsNameFileAndPath) {
@@ -54,22 +55,27 @@ TEST(SecurityConfig, ErrorsNameFileAndPath) {
   EXPECT_EQ(e.field, "users[1].groups[0]");
   EXPECT_EQ(e.kind, ErrorKind::unprocessable);
 
-  e = parse_error(R"({"groups":[],"users":[{"username":"a","password_hash":"","groups":[],"allowed_apps":["hmi"]}]})");
+  e = parse_error(
+      R"({"groups":[],"users":[{"username":"a","password_hash":"","groups":[],"allowed_apps":["hmi"]}]})");
   EXPECT_EQ(e.field, "users[0].allowed_apps[0]");
   EXPECT_NE(e.message.find("unknown app \"hmi\""), std::string::npos);
 
-  e = parse_error(R"({"groups":[],"users":[{"username":"a","password_hash":"plain","groups":[],"allowed_apps":[]}]})");
+  e = parse_error(
+      R"({"groups":[],"users":[{"username":"a","password_hash":"plain","groups":[],"allowed_apps":[]}]})");
   EXPECT_EQ(e.field, "users[0].password_hash");
 
-  e = parse_error(R"({"groups":[],"users":[{"username":"a","password_hash":"","groups":[],"allowed_apps":[]},
+  e = parse_error(
+      R"({"groups":[],"users":[{"username":"a","password_hash":"","groups":[],"allowed_apps":[]},
                                            {"username":"A","password_hash":"","groups":[],"allowed_apps":[]}]})");
   EXPECT_EQ(e.field, "users[1].username");
   EXPECT_EQ(e.code, "duplicate_user");
 
-  e = parse_error(R"({"groups":[{"name":"g","permissions":[]},{"name":"g","permissions":[]}],"users":[]})");
+  e = parse_error(
+      R"({"groups":[{"name":"g","permissions":[]},{"name":"g","permissions":[]}],"users":[]})");
   EXPECT_EQ(e.field, "groups[1].name");
 
-  e = parse_error(R"({"groups":[],"users":[{"username":"a","pasword_hash":"","groups":[],"allowed_apps":[]}]})");
+  e = parse_error(
+      R"({"groups":[],"users":[{"username":"a","pasword_hash":"","groups":[],"allowed_apps":[]}]})");
   EXPECT_EQ(e.code, "unknown_field");
   EXPECT_EQ(e.field, "users[0].pasword_hash");
 
@@ -86,7 +92,8 @@ TEST(SecurityConfig, ErrorsNameFileAndPath) {
 }
 
 TEST(SecurityConfig, CustomFileNameInMessages) {
-  auto r = parse_security_config(R"({"groups":[{"name":"g","permissions":["fly"]}],"users":[]})", "site.json");
+  auto r = parse_security_config(R"({"groups":[{"name":"g","permissions":["fly"]}],"users":[]})",
+                                 "site.json");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().message, "site.json: groups[0].permissions[0]: unknown permission \"fly\"");
 }

@@ -1,6 +1,9 @@
 #include "security/session_manager.hpp"
 
 #include <jwt.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <sodium.h>
 
 #include <cassert>
@@ -31,7 +34,9 @@ Error unauthorized(std::string code, std::string message) {
 std::int64_t unix_seconds(WallTime t) {
   return std::chrono::duration_cast<seconds>(t.time_since_epoch()).count();
 }
-WallTime from_unix_seconds(std::int64_t s) { return WallTime{seconds{s}}; }
+WallTime from_unix_seconds(std::int64_t s) {
+  return WallTime{seconds{s}};
+}
 
 std::optional<std::int64_t> int_grant(jwt_t* j, const char* name) {
   errno = 0;
@@ -50,6 +55,28 @@ bool token_charset_ok(std::string_view t) {
   for (unsigned char c : t)
     if (!(std::isalnum(c) || c == '-' || c == '_' || c == '.')) return false;
   return true;
+}
+
+// Checks the HS256 signature ourselves, in constant time, before libjwt parses anything (libjwt
+// verifies it again): independent of how a given libjwt version compares signatures.
+bool signature_ok(std::string_view token, const std::string& secret) {
+  auto dot = token.rfind('.');
+  if (dot == std::string_view::npos || token.find('.') == dot) return false;
+  auto signing_input = token.substr(0, dot);
+  auto signature = token.substr(dot + 1);
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_len = 0;
+  if (!HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+            reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size(), mac,
+            &mac_len))
+    return false;
+  unsigned char b64[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
+  int n = EVP_EncodeBlock(b64, mac, static_cast<int>(mac_len));
+  std::string expected(reinterpret_cast<const char*>(b64), static_cast<std::size_t>(n));
+  while (!expected.empty() && expected.back() == '=') expected.pop_back();
+  for (auto& c : expected) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  return signature.size() == expected.size() &&
+         CRYPTO_memcmp(signature.data(), expected.data(), expected.size()) == 0;
 }
 
 }  // namespace
@@ -71,13 +98,14 @@ std::string SessionManager::stamp_for(const User& user) const {
   data.push_back('\0');
   for (const auto& a : user.allowed_apps) data.append(a).push_back('\x1f');
   unsigned char out[8];
-  crypto_generichash(out, sizeof out, reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-                     reinterpret_cast<const unsigned char*>(secret_.data()),
+  crypto_generichash(out, sizeof out, reinterpret_cast<const unsigned char*>(data.data()),
+                     data.size(), reinterpret_cast<const unsigned char*>(secret_.data()),
                      std::min<std::size_t>(secret_.size(), crypto_generichash_KEYBYTES_MAX));
   return to_hex(std::string_view(reinterpret_cast<const char*>(out), sizeof out));
 }
 
-Result<IssuedSession> SessionManager::issue(const SecurityConfig& config, std::string_view username, App app) {
+Result<IssuedSession> SessionManager::issue(const SecurityConfig& config, std::string_view username,
+                                            App app) {
   const auto* user = find_user(config, username);
   if (!user) return unauthorized("unknown_user", "unknown user");
   auto principal = principal_for(config, username);
@@ -103,16 +131,18 @@ Result<IssuedSession> SessionManager::issue(const SecurityConfig& config, std::s
   if (jwt_new(&raw) != 0) return Error::make(ErrorKind::internal, "jwt", "jwt_new failed");
   JwtPtr j(raw);
   std::string app_name(to_string(app));
-  bool ok = jwt_add_grant(j.get(), "iss", kIssuer) == 0 &&
-            jwt_add_grant(j.get(), "sub", s.claims.subject.c_str()) == 0 &&
-            jwt_add_grant(j.get(), "jti", s.claims.jti.c_str()) == 0 &&
-            jwt_add_grant(j.get(), "app", app_name.c_str()) == 0 &&
-            jwt_add_grant(j.get(), "stm", s.claims.stamp.c_str()) == 0 &&
-            jwt_add_grant_int(j.get(), "iat", static_cast<long>(unix_seconds(s.claims.issued_at))) == 0 &&
-            jwt_add_grant_int(j.get(), "exp", static_cast<long>(unix_seconds(s.claims.expires_at))) == 0 &&
-            jwt_add_grant_int(j.get(), "ver", static_cast<long>(s.claims.version)) == 0 &&
-            jwt_set_alg(j.get(), JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(secret_.data()),
-                        static_cast<int>(secret_.size())) == 0;
+  bool ok =
+      jwt_add_grant(j.get(), "iss", kIssuer) == 0 &&
+      jwt_add_grant(j.get(), "sub", s.claims.subject.c_str()) == 0 &&
+      jwt_add_grant(j.get(), "jti", s.claims.jti.c_str()) == 0 &&
+      jwt_add_grant(j.get(), "app", app_name.c_str()) == 0 &&
+      jwt_add_grant(j.get(), "stm", s.claims.stamp.c_str()) == 0 &&
+      jwt_add_grant_int(j.get(), "iat", static_cast<long>(unix_seconds(s.claims.issued_at))) == 0 &&
+      jwt_add_grant_int(j.get(), "exp", static_cast<long>(unix_seconds(s.claims.expires_at))) ==
+          0 &&
+      jwt_add_grant_int(j.get(), "ver", static_cast<long>(s.claims.version)) == 0 &&
+      jwt_set_alg(j.get(), JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(secret_.data()),
+                  static_cast<int>(secret_.size())) == 0;
   if (!ok) return Error::make(ErrorKind::internal, "jwt", "cannot build the session token");
   char* encoded = jwt_encode_str(j.get());
   if (!encoded) return Error::make(ErrorKind::internal, "jwt", "cannot sign the session token");
@@ -121,9 +151,11 @@ Result<IssuedSession> SessionManager::issue(const SecurityConfig& config, std::s
   return s;
 }
 
-Result<VerifiedSession> SessionManager::verify(const SecurityConfig& config, std::string_view token) const {
+Result<VerifiedSession> SessionManager::verify(const SecurityConfig& config,
+                                               std::string_view token) const {
   if (token.empty() || token.size() > kMaxTokenLength || !token_charset_ok(token))
     return unauthorized("invalid_token", "invalid session token");
+  if (!signature_ok(token, secret_)) return unauthorized("invalid_token", "invalid session token");
   std::string text(token);
   jwt_t* raw = nullptr;
   if (jwt_decode(&raw, text.c_str(), reinterpret_cast<const unsigned char*>(secret_.data()),
@@ -131,7 +163,8 @@ Result<VerifiedSession> SessionManager::verify(const SecurityConfig& config, std
       !raw)
     return unauthorized("invalid_token", "invalid session token");
   JwtPtr j(raw);
-  if (jwt_get_alg(j.get()) != JWT_ALG_HS256) return unauthorized("invalid_token", "invalid session token");
+  if (jwt_get_alg(j.get()) != JWT_ALG_HS256)
+    return unauthorized("invalid_token", "invalid session token");
 
   auto iss = string_grant(j.get(), "iss");
   auto sub = string_grant(j.get(), "sub");
@@ -147,10 +180,12 @@ Result<VerifiedSession> SessionManager::verify(const SecurityConfig& config, std
   if (!app) return unauthorized("invalid_token", "invalid session token");
 
   VerifiedSession v;
-  v.claims = SessionClaims{*sub, *jti, *app, *ver, *stamp, from_unix_seconds(*iat), from_unix_seconds(*exp)};
+  v.claims = SessionClaims{
+      *sub, *jti, *app, *ver, *stamp, from_unix_seconds(*iat), from_unix_seconds(*exp)};
   auto now = clock_.now();
   if (now >= v.claims.expires_at) return unauthorized("session_expired", "session expired");
-  if (v.claims.issued_at > now + options_.clock_skew) return unauthorized("invalid_token", "invalid session token");
+  if (v.claims.issued_at > now + options_.clock_skew)
+    return unauthorized("invalid_token", "invalid session token");
   {
     std::lock_guard lock(mu_);
     if (revoked_.count(v.claims.jti)) return unauthorized("session_revoked", "session ended");
@@ -159,7 +194,8 @@ Result<VerifiedSession> SessionManager::verify(const SecurityConfig& config, std
       return unauthorized("session_revoked", "session ended");
   }
   const auto* user = find_user(config, v.claims.subject);
-  if (!user || stamp_for(*user) != v.claims.stamp) return unauthorized("session_revoked", "session ended");
+  if (!user || stamp_for(*user) != v.claims.stamp)
+    return unauthorized("session_revoked", "session ended");
   auto principal = principal_for(config, v.claims.subject);
   if (!principal) return unauthorized("session_revoked", "session ended");
   if (!principal->allowed(v.claims.app)) return unauthorized("session_revoked", "session ended");

@@ -68,7 +68,8 @@ class SessionManager {
 
   // Sliding renewal: a fresh token when less than half of the lifetime remains, else nullopt.
   // The old token stays valid until its own exp (requests in flight keep working).
-  std::optional<IssuedSession> renew_if_due(const SecurityConfig& config, const SessionClaims& claims);
+  std::optional<IssuedSession> renew_if_due(const SecurityConfig& config,
+                                            const SessionClaims& claims);
 
   // Logout: deny this jti until its exp.
   void revoke(const SessionClaims& claims);
@@ -86,8 +87,8 @@ class SessionManager {
   const Clock& clock_;
   SessionOptions options_;
   mutable std::mutex mu_;
-  std::map<std::string, WallTime, std::less<>> revoked_;         // jti -> exp   (guarded by mu_)
-  std::map<std::string, std::int64_t, std::less<>> versions_;   // user -> ver  (guarded by mu_)
+  std::map<std::string, WallTime, std::less<>> revoked_;       // jti -> exp   (guarded by mu_)
+  std::map<std::string, std::int64_t, std::less<>> versions_;  // user -> ver  (guarded by mu_)
 };
 
 }  // namespace weir::security

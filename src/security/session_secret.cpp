@@ -1,10 +1,9 @@
 #include "security/session_secret.hpp"
 
 #include <fcntl.h>
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <sodium.h>
 
 #include <cctype>
 #include <cerrno>
@@ -19,7 +18,9 @@ Error fail(const std::filesystem::path& p, const std::string& why) {
   return Error::make(ErrorKind::internal, "session_secret", p.string() + ": " + why);
 }
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 struct Fd {
   int fd = -1;
@@ -42,7 +43,8 @@ Result<SessionSecret> create(const std::filesystem::path& path) {
   s.key = random_bytes(kSessionSecretBytes);
   s.created = true;
   auto text = to_hex(s.key) + "\n";
-  if (::write(f.fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()) || ::fsync(f.fd) != 0)
+  if (::write(f.fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
+      ::fsync(f.fd) != 0)
     return fail(path, "cannot write: " + errno_text());
   return s;
 }
@@ -70,15 +72,18 @@ Result<SessionSecret> load_or_create_session_secret(const std::filesystem::path&
 
   SessionSecret s;
   if ((st.st_mode & 077) != 0) {
-    if (::fchmod(f.fd, 0600) != 0) return fail(path, "readable by others and cannot chmod: " + errno_text());
-    s.warning = path.string() + " was readable by other users; permissions set to 0600 (consider deleting "
-                                "it to rotate the key: every session will then end)";
+    if (::fchmod(f.fd, 0600) != 0)
+      return fail(path, "readable by others and cannot chmod: " + errno_text());
+    s.warning = path.string() +
+                " was readable by other users; permissions set to 0600 (consider deleting "
+                "it to rotate the key: every session will then end)";
   }
   char buf[1024];
   auto n = ::read(f.fd, buf, sizeof buf);
   if (n < 0) return fail(path, "cannot read: " + errno_text());
   std::string_view text(buf, static_cast<std::size_t>(n));
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
   if (text.size() % 2 != 0 || text.size() / 2 < kSessionSecretBytes)
     return fail(path, "expected at least 64 hex digits");
   for (std::size_t i = 0; i < text.size(); i += 2) {

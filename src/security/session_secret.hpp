@@ -13,8 +13,8 @@ inline constexpr const char* kSessionSecretFile = "jwt_secret";
 inline constexpr std::size_t kSessionSecretBytes = 32;
 
 struct SessionSecret {
-  std::string key;                 // raw bytes
-  bool created = false;            // generated now (every earlier session is void)
+  std::string key;                     // raw bytes
+  bool created = false;                // generated now (every earlier session is void)
   std::optional<std::string> warning;  // e.g. permissions were too wide and have been tightened
 };
 

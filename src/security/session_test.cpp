@@ -1,5 +1,3 @@
-#include "security/session_manager.hpp"
-
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -7,6 +5,7 @@
 #include <fstream>
 
 #include "security/password.hpp"
+#include "security/session_manager.hpp"
 #include "security/session_secret.hpp"
 #include "security/session_token_transport.hpp"
 
@@ -20,7 +19,8 @@ SecurityConfig make_config() {
   c.groups.push_back(Group{"operators", {"view", "send_command"}});
   c.groups.push_back(Group{"engineers", {"view", "edit_config"}});
   c.users.push_back(User{"olga", legacy_sha256_hex("pw"), {"operators"}, {"scada"}});
-  c.users.push_back(User{"erik", legacy_sha256_hex("pw"), {"engineers"}, {"scada", "config_editor"}});
+  c.users.push_back(
+      User{"erik", legacy_sha256_hex("pw"), {"engineers"}, {"scada", "config_editor"}});
   return c;
 }
 
@@ -235,13 +235,42 @@ TEST_F(SessionSecretTest, WidePermissionsAreTightenedWithAWarning) {
 
 TEST_F(SessionSecretTest, GarbageIsRefused) {
   std::filesystem::create_directories(dir);
-  {
-    std::ofstream(dir / "jwt_secret") << "tooshort\n";
-  }
+  { std::ofstream(dir / "jwt_secret") << "tooshort\n"; }
   ::chmod((dir / "jwt_secret").c_str(), 0600);
   auto r = load_or_create_session_secret(dir);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("jwt_secret"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace weir::security
+
+#include "security/http_session.hpp"
+
+namespace weir::security {
+namespace {
+
+TEST_F(SessionTest, FromAnHttpRequest) {
+  HttpRequest req;
+  auto none = authenticate_request(req, sessions, config);
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, "no_session");
+
+  auto s = sessions.issue(config, "erik", App::config_editor);
+  ASSERT_TRUE(s);
+  req.headers.emplace_back("cookie", "theme=dark; weir_session=" + s->token);
+  auto v = authenticate_request(req, sessions, config);
+  ASSERT_TRUE(v) << v.error().message;
+  EXPECT_EQ(v->principal.username, "erik");
+  EXPECT_EQ(v->principal.app, App::config_editor);
+
+  req.headers.clear();
+  req.headers.emplace_back("authorization", "Bearer " + s->token);
+  EXPECT_TRUE(authenticate_request(req, sessions, config));
+
+  req.secure = true;
+  EXPECT_NE(set_cookie_for(*s, req).find("; Secure"), std::string::npos);
+  EXPECT_NE(set_cookie_for(*s, req).find("Max-Age=900"), std::string::npos);
 }
 
 }  // namespace

@@ -15,7 +15,8 @@ std::string_view trim(std::string_view s) {
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
       return false;
   return true;
 }
@@ -46,16 +47,19 @@ std::optional<std::string_view> bearer_token(std::string_view authorization_head
   return token;
 }
 
-std::optional<std::string_view> cookie_value(std::string_view cookie_header, std::string_view name) {
+std::optional<std::string_view> cookie_value(std::string_view cookie_header,
+                                             std::string_view name) {
   while (!cookie_header.empty()) {
     auto semi = cookie_header.find(';');
     auto pair = trim(cookie_header.substr(0, semi));
-    cookie_header = semi == std::string_view::npos ? std::string_view{} : cookie_header.substr(semi + 1);
+    cookie_header =
+        semi == std::string_view::npos ? std::string_view{} : cookie_header.substr(semi + 1);
     auto eq = pair.find('=');
     if (eq == std::string_view::npos) continue;
     if (trim(pair.substr(0, eq)) != name) continue;
     auto value = trim(pair.substr(eq + 1));
-    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+      value = value.substr(1, value.size() - 2);
     if (value.empty()) return std::nullopt;
     return value;
   }
@@ -71,7 +75,8 @@ std::optional<std::string_view> extract_session_token(std::string_view authoriza
 std::string session_cookie(std::string_view token, std::chrono::seconds max_age, bool secure) {
   assert(token_chars(token) && "session tokens are base64url");
   if (!token_chars(token)) token = {};
-  return std::string(kSessionCookieName) + "=" + std::string(token) + attributes(max_age.count(), secure);
+  return std::string(kSessionCookieName) + "=" + std::string(token) +
+         attributes(max_age.count(), secure);
 }
 
 std::string expired_session_cookie(bool secure) {

@@ -150,3 +150,89 @@ class Mosquitto:
             self.proc.kill()
         shutil.rmtree(self.tmp, ignore_errors=True)
         return False
+
+
+# ---- HTTP helpers --------------------------------------------------------------------------
+import http.client
+
+
+class Http:
+    """Tiny keep-alive JSON client for the wire tests: h = Http(server); h.login(); h.get('/api/..')."""
+
+    def __init__(self, server, token=None):
+        self.server = server
+        self.token = token
+        self.conn = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=10)
+
+    def request(self, method, path, body=None, headers=None, raw=None):
+        h = {"Connection": "keep-alive"}
+        if self.token:
+            h["Authorization"] = "Bearer " + self.token
+        if headers:
+            h.update(headers)
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+            h["Content-Type"] = "application/json"
+        try:
+            self.conn.request(method, path, body=data, headers=h)
+            r = self.conn.getresponse()
+        except (http.client.HTTPException, OSError):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.server.http_port, timeout=10)
+            self.conn.request(method, path, body=data, headers=h)
+            r = self.conn.getresponse()
+        payload = r.read()
+        ctype = r.getheader("Content-Type", "")
+        parsed = None
+        if "json" in ctype and payload:
+            parsed = json.loads(payload)
+        return r.status, parsed if parsed is not None else payload.decode(errors="replace"), dict(r.getheaders())
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body=body, **kw)
+
+    def login(self, username="admin", password=ADMIN_PASSWORD, app="scada"):
+        status, body, headers = self.post("/api/auth/login", {"username": username, "password": password, "app": app})
+        assert status == 200, (status, body)
+        self.token = body["token"]
+        return body, headers
+
+
+def wait_until(predicate, timeout=10.0, interval=0.05, message="condition"):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message} (last: {last!r})")
+
+
+DEMO_TYPES = {
+    "LEVEL": {"type": "float", "min": 0, "max": 100, "default": 0},
+    "OPENED_CLOSED": {"type": "enum", "values": ["OPENED", "CLOSED"], "default": "CLOSED"},
+    "OPEN_CLOSE_CMD": {"type": "enum", "values": ["OPEN", "CLOSE", "TOGGLE"], "default": "CLOSE"},
+    "START_STOP": {"type": "enum", "values": ["STARTED", "STOPPED"], "default": "STOPPED"},
+    "START_STOP_CMD": {"type": "enum", "values": ["START", "STOP", "TOGGLE"], "default": "STOP"},
+}
+
+
+def tank_config(tick_ms=100, autostart=True, extra_drivers=(), modules=()):
+    return {
+        "dp_types": DEMO_TYPES,
+        "drivers": [{
+            "name": "WaterTank", "driver_class": "TankTestDriver",
+            "params": {"autostart": autostart, "tick_ms": tick_ms},
+            "datapoints": [{"name": "TANK", "type": "LEVEL"}, {"name": "PUMP", "type": "OPENED_CLOSED"},
+                           {"name": "DOOR", "type": "OPENED_CLOSED"}, {"name": "TEST", "type": "START_STOP"}],
+            "command_datapoints": [{"name": "PUMP_CMD", "type": "OPEN_CLOSE_CMD"},
+                                   {"name": "DOOR_CMD", "type": "OPEN_CLOSE_CMD"},
+                                   {"name": "TEST_CMD", "type": "START_STOP_CMD"}],
+        }] + list(extra_drivers),
+        "modules": list(modules),
+    }

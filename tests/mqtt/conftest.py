@@ -39,8 +39,9 @@ class MosquittoBroker:
     kind = "mosquitto"
     host = "127.0.0.1"
 
-    def __init__(self, persistent=False, **options):
+    def __init__(self, persistent=False, tls=None, **options):
         self.tmp = tempfile.mkdtemp(prefix="mosq-test-")
+        os.chmod(self.tmp, 0o777)  # started as root, Mosquitto drops to its own user
         self.port = weirproc.free_port()
         self.ws_port = weirproc.free_port()
         self.conf = os.path.join(self.tmp, "mosquitto.conf")
@@ -56,6 +57,10 @@ class MosquittoBroker:
             lines.append(OPTION_NAMES[k][0].format(v))
         lines += [f"listener {self.port} 127.0.0.1",
                   f"listener {self.ws_port} 127.0.0.1", "protocol websockets"]
+        self.tls_port = None
+        if tls:
+            self.tls_port = weirproc.free_port()
+            lines += [f"listener {self.tls_port} 127.0.0.1", f"certfile {tls[0]}", f"keyfile {tls[1]}"]
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n")
         self.proc = None
@@ -66,6 +71,8 @@ class MosquittoBroker:
                                      stderr=subprocess.DEVNULL)
         weirproc.wait_port(self.port)
         weirproc.wait_port(self.ws_port)
+        if self.tls_port:
+            weirproc.wait_port(self.tls_port)
         return self
 
     def stop(self):
@@ -102,13 +109,21 @@ class WeirBroker:
     kind = "weir"
     host = "127.0.0.1"
 
-    def __init__(self, persistent=False, **options):
+    def __init__(self, persistent=False, tls=None, **options):
         config = {"allow_anonymous": True}
+        self.tls_port = None
+        if tls:
+            self.tls_port = weirproc.free_port()
+            config["listeners"] = {"tls_port": self.tls_port, "tls_cert_file": tls[0], "tls_key_file": tls[1]}
+        if persistent:
+            config["persistence"] = True
         for k, v in options.items():
             config[OPTION_NAMES[k][1]] = v
         system_config = {"dp_types": {}, "drivers": [],
                          "modules": [{"name": "mqtt_broker", "config": config}]}
-        self.server = weirproc.WeirServer(system_config=system_config)
+        # The harness default admin password contains "admin", which weir refuses.
+        self.server = weirproc.WeirServer(system_config=system_config,
+                                          env={"WEIR_ADMIN_PASSWORD": "Wire-tests-Pw-4821"})
         self.port = self.server.mqtt_port
         self.ws_port = self.server.mqtt_ws_port
         self.http_port = self.server.http_port
@@ -116,6 +131,8 @@ class WeirBroker:
     def start(self):
         self.server.start()
         weirproc.wait_port(self.port)
+        if self.tls_port:
+            weirproc.wait_port(self.tls_port)
         return self
 
     def stop(self):
@@ -136,9 +153,55 @@ class WeirBroker:
         self.server.__exit__(None, None, None)
 
 
+BENCH_FLAGS = {"max_packet_size": "--max-packet-size", "max_keepalive": "--max-keepalive",
+               "sys_interval": "--sys-interval", "max_inflight": "--max-inflight", "max_queued": "--max-queued"}
+BENCH_BIN = os.environ.get("WEIR_BENCH_SERVER",
+                           os.path.join(weirproc.BUILD, "bench", "mqtt", "weir_mqtt_bench_server"))
+
+
+class BenchBroker(MosquittoBroker):
+    """weir_mqtt_bench_server: the broker core behind its listeners, without the rest of Weir
+    (WEIR_TEST_BROKER=bench; tests the transport before the `weir` binary is assembled)."""
+
+    kind = "weir"
+
+    def __init__(self, persistent=False, tls=None, **options):
+        self.tmp = tempfile.mkdtemp(prefix="weir-bench-test-")
+        self.port = weirproc.free_port()
+        self.ws_port = weirproc.free_port()
+        self.log_path = os.path.join(self.tmp, "broker.log")
+        self.cmd = [BENCH_BIN, "--port", str(self.port), "--ws-port", str(self.ws_port)]
+        if persistent:
+            self.cmd += ["--data-dir", os.path.join(self.tmp, "data")]
+        for k, v in options.items():
+            self.cmd += [BENCH_FLAGS[k], str(v)]
+        self.tls_port = None
+        if tls:
+            self.tls_port = weirproc.free_port()
+            self.cmd += ["--tls-port", str(self.tls_port), "--tls-cert", tls[0], "--tls-key", tls[1]]
+        self.proc = None
+
+    def start(self):
+        env = dict(os.environ, ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "detect_leaks=0"))
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(self.cmd, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        weirproc.wait_port(self.port)
+        weirproc.wait_port(self.ws_port)
+        if self.tls_port:
+            weirproc.wait_port(self.tls_port)
+        return self
+
+    def stop(self):
+        super().stop()
+        if getattr(self, "log", None):
+            self.log.close()
+
+
 def new_broker(**options):
     if BROKER_KIND == "mosquitto":
         return MosquittoBroker(**options)
+    if BROKER_KIND == "bench":
+        return BenchBroker(**options)
     if not os.path.exists(weirproc.WEIR_BIN):
         pytest.skip(f"weir binary not built: {weirproc.WEIR_BIN} (set WEIR_BUILD_DIR, or WEIR_TEST_BROKER=mosquitto)")
     return WeirBroker(**options)
@@ -170,4 +233,4 @@ def make_broker():
 
 @pytest.fixture
 def topic(request):
-    return f"t/{request.node.name[:40]}/{uuid.uuid4().hex[:8]}"
+    return f"t/{request.node.originalname[:40]}/{uuid.uuid4().hex[:8]}"

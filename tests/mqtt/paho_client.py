@@ -25,7 +25,7 @@ def props(packet_type, **values):
 
 class Client:
     def __init__(self, broker, client_id=None, version=V5, clean=True, transport="tcp", keepalive=60,
-                 session_expiry=None, connect_props=None, will=None, port=None):
+                 session_expiry=None, connect_props=None, will=None, port=None, ws_path="/mqtt"):
         self.broker = broker
         self.version = version
         self.client_id = client_id if client_id is not None else "c-" + uuid.uuid4().hex[:10]
@@ -34,6 +34,8 @@ class Client:
         else:
             self.c = mqtt.Client(client_id=self.client_id, clean_session=clean, protocol=V311,
                                  transport=transport)
+        if transport == "websockets":
+            self.c.ws_set_options(path=ws_path)
         self.clean = clean
         self.keepalive = keepalive
         self.port = port or (broker.ws_port if transport == "websockets" else broker.port)

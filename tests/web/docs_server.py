@@ -5,6 +5,7 @@
   /assets/<file>        -> dist/assets/<file>
   /api/openapi.json     -> an OpenAPI document (a fixture here)
   /mqtt/asyncapi.json   -> an AsyncAPI document (a fixture here)
+  /api/datapoints       -> a fixture answer, for Scalar's "Test Request" client
 
 Every response carries the server's Content-Security-Policy. Everything else is 404.
 Run by hand: /usr/bin/python3 tests/web/docs_server.py [port]  (binds 127.0.0.1).
@@ -47,10 +48,10 @@ PAGES = {
 def resolve(path, documents):
     """Returns ('file', fs_path) | ('redirect', location) | None for a request path."""
     if path in PAGES:
-        return ("file", PAGES[path])
+        return ("file", PAGES[path]) if os.path.isfile(PAGES[path]) else None
     if path + "/" in PAGES:
         return ("redirect", path + "/")
-    if path in documents:
+    if path in documents and os.path.isfile(documents[path]):
         return ("file", documents[path])
     if path.startswith("/assets/"):
         name = path[len("/assets/"):]
@@ -102,6 +103,7 @@ def start(documents=None, port=0):
     docs = documents if documents is not None else {
         "/api/openapi.json": os.path.join(FIXTURES, "openapi.json"),
         "/mqtt/asyncapi.json": os.path.join(FIXTURES, "asyncapi.json"),
+        "/api/datapoints": os.path.join(FIXTURES, "datapoints.json"),
     }
     handler = type("BoundHandler", (Handler,), {"documents": docs, "log": []})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)

@@ -40,6 +40,16 @@ const pages = [
     title: /REST API/,
     // Scalar shows the operation's summary in the sidebar and in the operation's section.
     expect: opt['expect-api'],
+    // Then its built-in client sends GET /api/datapoints to this server and shows the answer.
+    interact: async (page, result) => {
+      await page.getByRole('button', { name: /Test Request.*get \/api\/datapoints/ }).click()
+      await page.getByRole('button', { name: /^Send get request/ }).click()
+      await page.getByText('200 OK').first().waitFor({ state: 'visible' })
+      await page.getByText('TANK_01@LEVEL').first().waitFor({ state: 'visible' })
+      result.clientButtons = await page.getByText('Open API Client').count()
+      await page.screenshot({ path: join(opt.screenshots, 'weir-api-docs-client.png') })
+      return result.clientButtons === 0 ? null : 'Scalar shows "Open API Client" (leads off-site)'
+    },
   },
   {
     name: 'mqtt-docs',
@@ -124,20 +134,29 @@ try {
       result.renderError = String(e).split('\n')[0]
     }
     result.renderMs = Date.now() - started
+    await page.waitForLoadState('networkidle').catch(() => {})
+    await page.screenshot({ path: join(opt.screenshots, `weir-${spec.name}.png`) })
+    result.screenshot = join(opt.screenshots, `weir-${spec.name}.png`)
+    if (result.rendered && spec.interact) {
+      try {
+        result.interactError = await spec.interact(page, result)
+      } catch (e) {
+        result.interactError = String(e).split('\n')[0]
+      }
+    }
     // Let lazy chunks, fonts and images settle before judging.
     await page.waitForLoadState('networkidle').catch(() => {})
-    await page.waitForTimeout(500)
+    await page.waitForTimeout(300)
     result.header = await page.locator('header.weir-header').isVisible()
     result.headerLinks = await page.locator('header.weir-header a').evaluateAll((as) => as.map((a) => a.getAttribute('href')))
     result.title = await page.title()
     result.csp = await page.evaluate(() => window.__weirCsp ?? ['(listener missing)'])
-    await page.screenshot({ path: join(opt.screenshots, `weir-${spec.name}.png`) })
-    result.screenshot = join(opt.screenshots, `weir-${spec.name}.png`)
 
     const fail = (what) => report.failures.push(`${spec.name}: ${what}`)
     if (result.status !== 200) fail(`HTTP ${result.status}`)
     if (!result.csp_header) fail('no Content-Security-Policy header')
     if (!result.rendered) fail(`"${spec.expect}" never appeared (${result.renderError})`)
+    if (result.interactError) fail(`interaction: ${result.interactError}`)
     if (!result.header) fail('Weir header not visible')
     for (const href of ['/api/docs/', '/mqtt/docs/']) {
       if (!result.headerLinks.includes(href)) fail(`header lacks a link to ${href}`)

@@ -1,18 +1,16 @@
 // /mqtt/docs/: the MQTT API reference, rendered by the AsyncAPI React component from
 // /mqtt/asyncapi.json. Bundled (no CDN).
 //
-// CSP: the component's default entry point parses with @asyncapi/parser's full Spectral ruleset,
-// whose JSON Schema checks compile validators with Ajv (new Function) and so need
-// 'unsafe-eval'. Weir's CSP does not allow that. So this page parses the document itself with
-// the same parser but without Spectral rules: $refs are resolved and the document model is
-// built exactly as the component expects, but the document is not validated here (the server's
-// tests validate what it publishes). Then it renders with the parser-less component.
+// CSP: the component's default entry point parses with @asyncapi/parser, which loads Spectral,
+// which compiles Ajv validators with `new Function` when it loads: that needs 'unsafe-eval',
+// which Weir's CSP does not grant. So this page builds the parsed document itself
+// (./asyncapi-document.ts) and renders it with the component's parser-less entry point.
 import '@asyncapi/react-component/styles/default.min.css'
 import '../shared/weir.css'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
-import { Parser } from '@asyncapi/parser'
 import AsyncApiComponent from '@asyncapi/react-component/lib/esm/without-parser'
+import { parseAsyncApi } from './asyncapi-document'
 
 const SPEC_URL = '/mqtt/asyncapi.json'
 
@@ -40,13 +38,7 @@ async function main(container: HTMLElement): Promise<void> {
   const response = await fetch(SPEC_URL, { headers: { Accept: 'application/json' } })
   if (!response.ok) throw new Error(`GET ${SPEC_URL}: ${response.status} ${response.statusText}`)
   const text = await response.text()
-  const parser = new Parser({ ruleset: { core: false, recommended: false } })
-  const { document, diagnostics } = await parser.parse(text, { source: SPEC_URL })
-  if (!document) {
-    const lines = diagnostics.map((d) => `${d.path.join('.') || '(document)'}: ${d.message}`)
-    showError(container, lines.join('\n') || 'unparseable document')
-    return
-  }
+  const document = await parseAsyncApi(text, SPEC_URL)
   createRoot(container).render(
     <StrictMode>
       <AsyncApiComponent schema={document} config={config} />

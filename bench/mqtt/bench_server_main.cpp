@@ -1,0 +1,88 @@
+// weir_mqtt_bench_server: just the broker core and its listeners, for benchmarks (broker vs
+// broker, without the rest of Weir) and for running the MQTT wire tests against the transport
+// (WEIR_TEST_BROKER=bench).
+//
+//   weir_mqtt_bench_server --port 1883 [--ws-port 8083] [--data-dir DIR] [--max-keepalive S]
+//                          [--max-packet-size N] [--sys-interval S] [--max-inflight N]
+//                          [--max-queued N] [--tls-port P --tls-cert PEM --tls-key PEM] [--quiet]
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "core/clock.hpp"
+#include "mqtt/broker/broker.hpp"
+#include "mqtt/broker/sqlite_persistence.hpp"
+#include "mqtt/transport/mqtt_listeners.hpp"
+
+int main(int argc, char** argv) {
+  weir::mqtt::BrokerOptions bopts;
+  bopts.allow_anonymous = true;
+  bopts.max_connections = 0;
+  weir::mqtt::MqttListenerOptions lopts;
+  lopts.tcp_port = 1883;
+  lopts.ws_port = -1;
+  lopts.tls_port = -1;
+  lopts.max_accepts_per_second = 0;
+  std::string data_dir;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "%s needs a value\n", a.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--port") lopts.tcp_port = std::stoi(next());
+    else if (a == "--ws-port") lopts.ws_port = std::stoi(next());
+    else if (a == "--bind") lopts.bind_address = next();
+    else if (a == "--tls-port") lopts.tls_port = std::stoi(next());
+    else if (a == "--tls-cert") lopts.tls_cert_file = next();
+    else if (a == "--tls-key") lopts.tls_key_file = next();
+    else if (a == "--data-dir") data_dir = next();
+    else if (a == "--max-keepalive") bopts.max_keepalive = static_cast<std::uint16_t>(std::stoi(next()));
+    else if (a == "--max-packet-size") bopts.max_packet_size = static_cast<std::uint32_t>(std::stoul(next()));
+    else if (a == "--sys-interval") bopts.sys_interval_s = static_cast<std::uint32_t>(std::stoul(next()));
+    else if (a == "--max-inflight") bopts.max_inflight = static_cast<std::uint16_t>(std::stoi(next()));
+    else if (a == "--max-queued") bopts.max_queued_messages = static_cast<std::uint32_t>(std::stoul(next()));
+    else if (a == "--quiet") spdlog::set_level(spdlog::level::warn);
+    else {
+      std::fprintf(stderr, "unknown argument %s\n", a.c_str());
+      return 2;
+    }
+  }
+  std::unique_ptr<weir::mqtt::Persistence> persistence;
+  if (!data_dir.empty()) {
+    std::filesystem::create_directories(data_dir);
+    auto db = std::make_unique<weir::mqtt::SqlitePersistence>(data_dir + "/mqtt_broker.db");
+    if (!db->ok()) {
+      std::fprintf(stderr, "persistence: %s\n", db->open_error().c_str());
+      return 1;
+    }
+    bopts.persistence = true;
+    persistence = std::move(db);
+  }
+  boost::asio::io_context io(1);
+  weir::mqtt::Broker broker(bopts, weir::SystemClock::instance(), std::move(persistence));
+  weir::mqtt::MqttListeners listeners;
+  if (auto st = listeners.start(io, broker, lopts); !st) {
+    std::fprintf(stderr, "%s\n", st.error().message.c_str());
+    return 1;
+  }
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int) {
+    broker.shutdown();
+    listeners.stop();
+  });
+  std::printf("ready tcp=%u ws=%u tls=%u\n", listeners.tcp_port(), listeners.ws_port(), listeners.tls_port());
+  std::fflush(stdout);
+  io.run();
+  return 0;
+}

@@ -1,0 +1,202 @@
+#include "app/mqtt_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <unordered_map>
+
+#include "mqtt/broker/sqlite_persistence.hpp"
+#include "mqtt/transport/mqtt_listeners.hpp"
+#include "security/password.hpp"
+
+namespace weir::app {
+
+namespace {
+
+// Weir's users and device credentials (security_config.json) as the broker's authenticator and
+// authorizer. Verified credentials are remembered for a few minutes so that a reconnect storm
+// does not cost one Argon2 hash per connection.
+class SecurityMqttAuth final : public mqtt::Authenticator, public mqtt::Authorizer {
+ public:
+  SecurityMqttAuth(std::shared_ptr<api::SecurityGateway> security, bool anonymous_is_trusted, const Clock& clock)
+      : security_(std::move(security)), anonymous_trusted_(anonymous_is_trusted), clock_(clock) {}
+
+  mqtt::AuthResult authenticate(const std::string& client_id, const std::optional<std::string>& username,
+                                const std::optional<std::string>& password, const mqtt::ConnectionInfo& info) override {
+    std::optional<std::string_view> u, p;
+    if (username) u = *username;
+    if (password) p = *password;
+    auto r = security_->mqtt_access()->authenticate(client_id, u, p);
+    if (!r) {
+      security_->record(security::AuditAction::mqtt_auth_failed, username.value_or(""), info.remote_address, client_id,
+                        security::AuditResult::denied, r.error().message);
+      return mqtt::AuthResult::refuse(r.error().kind == ErrorKind::unauthorized ? mqtt::AuthRefusal::bad_credentials
+                                                                                 : mqtt::AuthRefusal::not_authorized,
+                                      r.error().message);
+    }
+    mqtt::Identity id;
+    id.client_id = client_id;
+    id.username = r->username;
+    id.anonymous = r->kind == security::MqttClientKind::anonymous;
+    identities_[client_id] = std::move(*r);
+    return mqtt::AuthResult::accept(std::move(id));
+  }
+
+  bool can_publish(const mqtt::Identity& who, std::string_view topic) override {
+    if (who.trusted) return true;
+    auto it = identities_.find(who.client_id);
+    if (it == identities_.end()) return who.anonymous && anonymous_trusted_;
+    return security::MqttAccess::can_publish(it->second, topic);
+  }
+  bool can_subscribe(const mqtt::Identity& who, std::string_view filter) override {
+    if (who.trusted) return true;
+    auto it = identities_.find(who.client_id);
+    if (it == identities_.end()) return who.anonymous && anonymous_trusted_;
+    return security::MqttAccess::can_subscribe(it->second, filter);
+  }
+
+ private:
+  std::shared_ptr<api::SecurityGateway> security_;
+  bool anonymous_trusted_;
+  const Clock& clock_;
+  std::unordered_map<std::string, security::MqttIdentity> identities_;  // by client id (bounded by sessions)
+};
+
+// MQTT over WebSocket on the HTTP port: binary frames carry the MQTT byte stream.
+class WsSink final : public mqtt::ConnectionSink {
+ public:
+  explicit WsSink(std::shared_ptr<net::WsConnection> c) : conn_(std::move(c)) {}
+  void send(mqtt::Bytes bytes) override {
+    if (!conn_->send_binary(std::move(bytes))) conn_->close(1008, "slow consumer");
+  }
+  void close() override { conn_->close(1000, ""); }
+  std::size_t queued_bytes() const override { return conn_->queued_bytes(); }
+
+ private:
+  std::shared_ptr<net::WsConnection> conn_;
+};
+
+class WsMqttListener final : public net::WsListener {
+ public:
+  WsMqttListener(mqtt::Broker& b, mqtt::ConnectionId id) : broker_(b), id_(id) {}
+  void on_text(std::string_view) override {}
+  void on_binary(const uint8_t* data, std::size_t n) override { broker_.on_bytes(id_, data, n); }
+  void on_close() override { broker_.on_closed(id_); }
+
+ private:
+  mqtt::Broker& broker_;
+  mqtt::ConnectionId id_;
+};
+
+}  // namespace
+
+struct MqttService::Impl {
+  std::unique_ptr<mqtt::Broker> broker;
+  mqtt::MqttListenerOptions listeners;
+  mqtt::MqttListeners running;
+  std::shared_ptr<SecurityMqttAuth> auth;
+};
+
+MqttService::~MqttService() = default;
+
+Result<std::unique_ptr<MqttService>> MqttService::create(const config::SystemConfig& cfg, const Options& o, const Clock& clock,
+                                                         std::shared_ptr<api::SecurityGateway> security) {
+  std::unique_ptr<MqttService> s(new MqttService());
+  s->impl_ = std::make_unique<Impl>();
+  boost::json::object broker_cfg;
+  std::string path = "modules[mqtt_broker].config";
+  for (std::size_t i = 0; i < cfg.modules.size(); ++i)
+    if (cfg.modules[i].name == "mqtt_broker") {
+      broker_cfg = cfg.modules[i].config;
+      path = "modules[" + std::to_string(i) + "].config";
+    }
+  if (auto it = broker_cfg.find("listeners"); it != broker_cfg.end()) {
+    auto st = json::from_json(it->value(), s->impl_->listeners, path + ".listeners");
+    if (!st) return Error::make(ErrorKind::bad_request, "bad_config", "system_config.json: " + st.error().message, st.error().field);
+    broker_cfg.erase("listeners");
+  }
+  // Weir keeps broker state (sessions, subscriptions, queued and retained messages) across restarts
+  // unless the configuration says "persistence": false.
+  const bool persist_default = !broker_cfg.contains("persistence");
+  auto opts = mqtt::broker_options_from_json(broker_cfg);
+  if (!opts) return Error::make(ErrorKind::bad_request, "bad_config", "system_config.json: " + path + ": " + opts.error().message);
+  // Command-line ports win over the file (0 on the command line switches a listener off).
+  auto& l = s->impl_->listeners;
+  l.bind_address = o.bind;
+  l.tcp_port = o.mqtt_port == 0 ? -1 : o.mqtt_port;
+  l.ws_port = o.mqtt_ws_port == 0 ? -1 : o.mqtt_ws_port;
+  l.tls_port = o.mqtt_tls_port;
+  if (!o.tls_cert.empty()) {
+    l.tls_cert_file = o.tls_cert;
+    l.tls_key_file = o.tls_key;
+  }
+  std::unique_ptr<mqtt::Persistence> persistence;
+  if (persist_default) opts->persistence = true;
+  if (opts->persistence) {
+    std::filesystem::path db_path = opts->persistence_path.empty() ? "mqtt_broker.db" : opts->persistence_path;
+    if (db_path.is_relative()) db_path = std::filesystem::path(o.data_dir) / db_path;
+    const std::string db = db_path.string();
+    auto p = std::make_unique<mqtt::SqlitePersistence>(db);
+    if (!p->ok()) return Error::make(ErrorKind::internal, "persistence", "MQTT persistence: cannot open " + db);
+    persistence = std::move(p);
+  }
+  const bool anonymous = opts->allow_anonymous;
+  s->impl_->broker = std::make_unique<mqtt::Broker>(std::move(*opts), clock, std::move(persistence));
+  s->broker_ = s->impl_->broker.get();
+  s->impl_->auth = std::make_shared<SecurityMqttAuth>(std::move(security), anonymous, clock);
+  s->impl_->broker->set_authenticator(s->impl_->auth);
+  s->impl_->broker->set_authorizer(s->impl_->auth);
+  return s;
+}
+
+Status MqttService::start(boost::asio::io_context& io) { return impl_->running.start(io, *impl_->broker, impl_->listeners); }
+
+void MqttService::stop() {
+  impl_->broker->shutdown();
+  impl_->running.stop();
+}
+
+std::string MqttService::listeners_text() const {
+  std::string s;
+  auto add = [&](const char* name, std::uint16_t port) {
+    if (!port) return;
+    if (!s.empty()) s += ", ";
+    s += std::string(name) + " " + impl_->listeners.bind_address + ":" + std::to_string(port);
+  };
+  add("mqtt", impl_->running.tcp_port());
+  add("mqtts", impl_->running.tls_port());
+  add("ws", impl_->running.ws_port());
+  return s;
+}
+
+net::WsEndpoint MqttService::websocket_endpoint() {
+  net::WsEndpoint ep;
+  ep.path = "/mqtt";
+  ep.subprotocol = "mqtt";
+  ep.binary = true;
+  mqtt::Broker* b = broker_;
+  ep.accept = [b](const HttpRequest& req, std::shared_ptr<net::WsConnection> conn)
+      -> std::variant<HttpResponse, std::shared_ptr<net::WsListener>> {
+    // MQTT authenticates in its own CONNECT packet; the upgrade itself needs no session.
+    auto id = b->open(std::make_shared<WsSink>(std::move(conn)), mqtt::ConnectionInfo{req.remote_address, req.secure ? "wss" : "ws"});
+    return std::shared_ptr<net::WsListener>(std::make_shared<WsMqttListener>(*b, id));
+  };
+  return ep;
+}
+
+api::MetricsWriter MqttService::metrics() {
+  mqtt::Broker* b = broker_;
+  return [b](std::string& out) {
+    auto s = b->stats();
+    api::metric(out, "weir_mqtt_clients_connected", "gauge", "MQTT clients connected", static_cast<double>(s.clients_connected));
+    api::metric(out, "weir_mqtt_messages_received_total", "counter", "MQTT PUBLISH received", static_cast<double>(s.messages_received));
+    api::metric(out, "weir_mqtt_messages_sent_total", "counter", "MQTT PUBLISH sent", static_cast<double>(s.messages_sent));
+    api::metric(out, "weir_mqtt_messages_dropped_total", "counter", "MQTT messages dropped (limits)", static_cast<double>(s.messages_dropped));
+    api::metric(out, "weir_mqtt_bytes_received_total", "counter", "MQTT bytes received", static_cast<double>(s.bytes_received));
+    api::metric(out, "weir_mqtt_bytes_sent_total", "counter", "MQTT bytes sent", static_cast<double>(s.bytes_sent));
+    api::metric(out, "weir_mqtt_retained_messages", "gauge", "Retained messages", static_cast<double>(s.retained_count));
+    api::metric(out, "weir_mqtt_subscriptions", "gauge", "Subscriptions", static_cast<double>(s.subscriptions_count));
+  };
+}
+
+}  // namespace weir::app

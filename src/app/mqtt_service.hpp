@@ -1,0 +1,43 @@
+#pragma once
+// The embedded MQTT broker as Weir runs it: options from system_config.json
+// (modules[] {"name": "mqtt_broker", "config": {..., "listeners": {...}}}), persistence in the data
+// directory, authentication and ACLs from the security configuration, TCP/TLS/WebSocket listeners,
+// and MQTT over WebSocket at /mqtt on the HTTP port.
+#include <memory>
+
+#include "api/security_gateway.hpp"
+#include "api/system_routes.hpp"
+#include "app/options.hpp"
+#include "config/system_config.hpp"
+#include "mqtt/broker/broker.hpp"
+#include "net/http_server.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace weir::app {
+
+class MqttService {
+ public:
+  // Errors name the configuration path (modules[i].config.max_packet_size: ...).
+  static Result<std::unique_ptr<MqttService>> create(const config::SystemConfig& cfg, const Options& o, const Clock& clock,
+                                                     std::shared_ptr<api::SecurityGateway> security);
+  ~MqttService();
+
+  Status start(boost::asio::io_context& io);  // binds the listeners
+  void stop();                                  // DISCONNECT to v5 clients, flush, close
+  mqtt::Broker& broker() { return *broker_; }
+  net::WsEndpoint websocket_endpoint();         // /mqtt on the HTTP port
+  api::MetricsWriter metrics();
+  std::string listeners_text() const;           // "tcp 127.0.0.1:1883, ws :8083"
+
+  struct Impl;
+
+ private:
+  MqttService() = default;
+  std::unique_ptr<Impl> impl_;
+  mqtt::Broker* broker_ = nullptr;
+};
+
+}  // namespace weir::app

@@ -1,0 +1,63 @@
+#include <gtest/gtest.h>
+
+#include "device_agent/backoff.hpp"
+#include "device_agent/broker_url.hpp"
+
+namespace weir::device_agent {
+namespace {
+
+TEST(BrokerUrl, SchemesHostsAndPorts) {
+  auto u = parse_broker_url("mqtt://127.0.0.1:1884");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->host, "127.0.0.1");
+  EXPECT_EQ(u->port, 1884);
+  EXPECT_FALSE(u->tls);
+
+  u = parse_broker_url("mqtts://broker.example");
+  ASSERT_TRUE(u);
+  EXPECT_TRUE(u->tls);
+  EXPECT_EQ(u->port, 8883);
+
+  u = parse_broker_url("localhost");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->port, 1883);
+
+  u = parse_broker_url("tcp://[::1]:2000/");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->host, "::1");
+  EXPECT_EQ(u->port, 2000);
+  EXPECT_EQ(u->to_string(), "mqtt://[::1]:2000");
+}
+
+TEST(BrokerUrl, RefusalsSayWhy) {
+  auto why = [](std::string_view url) {
+    auto u = parse_broker_url(url);
+    EXPECT_FALSE(u) << url;
+    return u ? std::string() : u.error().message;
+  };
+  EXPECT_NE(why("ws://h:9001").find("WebSocket"), std::string::npos);
+  EXPECT_NE(why("http://h").find("unknown scheme"), std::string::npos);
+  EXPECT_NE(why("mqtt://u:p@h").find("--username"), std::string::npos);
+  EXPECT_NE(why("mqtt://h:0").find("1..65535"), std::string::npos);
+  EXPECT_NE(why("mqtt://h:70000").find("1..65535"), std::string::npos);
+  EXPECT_NE(why("mqtt://h:x").find("1..65535"), std::string::npos);
+  EXPECT_NE(why("mqtt://h:").find("empty port"), std::string::npos);
+  EXPECT_NE(why("mqtt://:1883").find("no host"), std::string::npos);
+  EXPECT_NE(why("mqtt://::1:1883").find("brackets"), std::string::npos);
+  EXPECT_NE(why("mqtt://h/x").find("path"), std::string::npos);
+}
+
+TEST(Backoff, DoublesUpToTheCapAndResets) {
+  using std::chrono::milliseconds;
+  Backoff b(milliseconds(500), milliseconds(3000));
+  EXPECT_EQ(b.next(), milliseconds(500));
+  EXPECT_EQ(b.next(), milliseconds(1000));
+  EXPECT_EQ(b.next(), milliseconds(2000));
+  EXPECT_EQ(b.next(), milliseconds(3000));
+  EXPECT_EQ(b.next(), milliseconds(3000));
+  b.reset();
+  EXPECT_EQ(b.next(), milliseconds(500));
+}
+
+}  // namespace
+}  // namespace weir::device_agent

@@ -1,0 +1,141 @@
+// Bridging live broker state and the Persistence plug-in: snapshots of changed sessions once
+// per tick, retained messages as they change, and restoring everything at start.
+#include <spdlog/spdlog.h>
+
+#include "mqtt/broker/broker_impl.hpp"
+#include "mqtt/codec/decoder.hpp"
+#include "mqtt/codec/encoder.hpp"
+
+namespace weir::mqtt {
+
+void BrokerImpl::mark_dirty(Session& s) {
+  if (persistence && s.expiry_interval != 0) dirty.insert(s.id);
+}
+
+StoredMessage BrokerImpl::stored_message(const Message& m, std::uint8_t qos, bool retain) const {
+  StoredMessage out;
+  out.topic = m.topic;
+  out.payload = m.payload;
+  out.qos = qos;
+  out.retain = retain;
+  encode_properties_raw(m.properties, out.properties);
+  if (m.expires_at)
+    out.expiry_unix_ms = to_unix_ms(clock.now() + std::chrono::duration_cast<WallTime::duration>(*m.expires_at - clock.mono()));
+  return out;
+}
+
+MessagePtr BrokerImpl::message_from_stored(const StoredMessage& sm) const {
+  auto m = std::make_shared<Message>();
+  m->topic = sm.topic;
+  m->payload = sm.payload ? sm.payload : empty_payload();
+  m->qos = sm.qos;
+  m->retain = sm.retain;
+  if (!sm.properties.empty()) {
+    auto props = decode_properties_raw(sm.properties, PropertyContext::publish);
+    if (props) m->properties = std::move(*props);
+  }
+  if (sm.expiry_unix_ms != 0) {
+    const auto left = from_unix_ms(sm.expiry_unix_ms) - clock.now();
+    m->expires_at = clock.mono() + std::chrono::duration_cast<MonoTime::duration>(left);
+  }
+  return m;
+}
+
+StoredSession BrokerImpl::snapshot(const Session& s) const {
+  StoredSession out;
+  out.client_id = s.client_id;
+  out.protocol_version = static_cast<std::uint8_t>(s.version);
+  out.expiry_interval = s.expiry_interval;
+  out.disconnected_unix_ms = s.conn ? 0 : to_unix_ms(s.disconnected_wall);
+  for (const auto& [key, sub] : s.subscriptions)
+    out.subscriptions.push_back(StoredSubscription{key, sub.options.to_byte(), sub.subscription_id});
+  for (const auto& f : s.inflight) {
+    StoredMessage m;
+    if (f.d.msg) m = stored_message(*f.d.msg, f.d.qos, f.d.retain);
+    else m.payload = empty_payload();
+    m.qos = f.d.qos;
+    m.packet_id = f.packet_id;
+    m.state = f.state == Inflight::State::pubrel_sent ? 1 : 0;
+    out.messages.push_back(std::move(m));
+  }
+  for (const auto& d : s.queue)
+    if (d.qos > 0) out.messages.push_back(stored_message(*d.msg, d.qos, d.retain));
+  return out;
+}
+
+void BrokerImpl::persist_dirty() {
+  if (!persistence) return;
+  for (auto id : dirty) {
+    auto it = sessions.find(id);
+    if (it == sessions.end() || it->second->expiry_interval == 0) continue;
+    persistence->put_session(snapshot(*it->second));
+  }
+  dirty.clear();
+}
+
+void BrokerImpl::load_persisted() {
+  auto state = persistence->load();
+  if (!state) {
+    spdlog::error("mqtt: loading persisted state failed: {}", state.error().message);
+    return;
+  }
+  for (const auto& r : state->retained) {
+    auto m = message_from_stored(r);
+    if (expired(*m) || m->payload->empty()) continue;
+    retained[m->topic] = m;
+  }
+  const auto now_wall = clock.now();
+  const auto now = clock.mono();
+  for (const auto& ss : state->sessions) {
+    if (ss.expiry_interval == 0 || sessions_by_client.contains(ss.client_id)) continue;
+    const auto disconnected = ss.disconnected_unix_ms ? from_unix_ms(ss.disconnected_unix_ms) : now_wall;
+    std::optional<MonoTime> expires;
+    if (ss.expiry_interval != 0xFFFFFFFF) {
+      const auto left = disconnected + std::chrono::seconds(ss.expiry_interval) - now_wall;
+      if (left <= WallTime::duration::zero()) {
+        persistence->erase_session(ss.client_id);
+        continue;
+      }
+      expires = now + std::chrono::duration_cast<MonoTime::duration>(left);
+    }
+    Session& s = create_session(ss.client_id);
+    s.version = ss.protocol_version == 5 ? ProtocolVersion::v5 : ProtocolVersion::v311;
+    s.expiry_interval = ss.expiry_interval;
+    s.expires_at = expires;
+    s.disconnected_wall = disconnected;
+    for (const auto& sub : ss.subscriptions) {
+      Subscription x;
+      x.filter = sub.filter;
+      x.options = SubscribeOptions::from_byte(sub.options);
+      x.subscription_id = sub.subscription_id;
+      if (is_shared_filter(sub.filter)) {
+        auto sf = parse_shared_filter(sub.filter, limits);
+        if (!sf) continue;
+        x.group = std::string(sf->group);
+        x.filter = std::string(sf->filter);
+      } else if (!valid_topic_filter(sub.filter, limits)) {
+        continue;
+      }
+      s.subscriptions[sub.filter] = x;
+      tree.add(x.filter, x.group, SubEntry{s.id, x.options, x.subscription_id});
+    }
+    for (const auto& sm : ss.messages) {
+      Delivery d;
+      d.msg = message_from_stored(sm);
+      d.qos = sm.qos;
+      d.retain = sm.retain;
+      if (sm.packet_id != 0) {
+        Inflight f{std::move(d), sm.packet_id,
+                   sm.state == 1 ? Inflight::State::pubrel_sent : Inflight::State::publish_sent};
+        if (f.state == Inflight::State::pubrel_sent) f.d.msg.reset();
+        s.inflight.push_back(std::move(f));
+        s.next_packet_id = static_cast<std::uint16_t>(sm.packet_id == 0xFFFF ? 1 : sm.packet_id + 1);
+      } else {
+        s.queue.push_back(std::move(d));
+      }
+    }
+  }
+  spdlog::info("mqtt: restored {} sessions and {} retained messages", sessions.size(), retained.size());
+}
+
+}  // namespace weir::mqtt

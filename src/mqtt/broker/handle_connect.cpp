@@ -1,0 +1,195 @@
+// CONNECT / CONNACK, DISCONNECT, session creation, takeover and resumption.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "mqtt/broker/broker_impl.hpp"
+
+namespace weir::mqtt {
+
+std::string BrokerImpl::assign_client_id() {
+  std::string id;
+  do {
+    id = "weir-auto-" + std::to_string(next_assigned_id++);
+  } while (sessions_by_client.contains(id));
+  return id;
+}
+
+Session& BrokerImpl::create_session(const std::string& client_id) {
+  auto s = std::make_unique<Session>();
+  s->id = next_subscriber_id++;
+  s->client_id = client_id;
+  Session& ref = *s;
+  sessions_by_client[client_id] = &ref;
+  sessions.emplace(ref.id, std::move(s));
+  return ref;
+}
+
+void BrokerImpl::destroy_session(Session& s) {
+  for (const auto& [key, sub] : s.subscriptions) tree.remove(sub.filter, sub.group, s.id);
+  if (persistence) persistence->erase_session(s.client_id);
+  dirty.erase(s.id);
+  sessions_by_client.erase(s.client_id);
+  sessions.erase(s.id);  // s is gone
+}
+
+void BrokerImpl::publish_will(const Will& w, const Identity& who) {
+  if (authorizer && !who.trusted && !authorizer->can_publish(who, w.topic)) {
+    spdlog::debug("mqtt: will of {} to {} not authorised", who.client_id, w.topic);
+    return;
+  }
+  Properties props = w.properties;
+  props.will_delay_interval.reset();
+  ++st.messages_received;
+  route(make_message(w.topic, w.payload, w.qos, w.retain, props, 0));
+}
+
+void BrokerImpl::handle_connect(Connection& c, Connect&& p) {
+  c.version = p.version;
+  const bool v5 = p.version == ProtocolVersion::v5;
+  auto refuse = [&](ReasonCode rc, const std::string& why) {
+    spdlog::debug("mqtt: refusing CONNECT from {} ({}): {}", c.info.remote_address, p.client_id, why);
+    Connack ack{false, rc, {}};
+    if (v5 && c.problem_info) ack.properties.reason_string = why;
+    send(c, ack);
+    ++st.connections_refused;
+    drop(c, rc, false);
+  };
+  if (v5) {
+    c.problem_info = p.properties.request_problem_information.value_or(1) == 1;
+    if (p.properties.authentication_method) return refuse(ReasonCode::bad_authentication_method, "enhanced authentication is not supported");
+  }
+
+  // Client identifier.
+  Properties ack_props;
+  std::string client_id = p.client_id;
+  if (client_id.empty()) {
+    if (!v5 && !p.clean_start) return refuse(ReasonCode::client_identifier_not_valid, "empty client id needs clean session");
+    client_id = assign_client_id();
+    if (v5) ack_props.assigned_client_identifier = client_id;
+  } else if (client_id.size() > opts.max_client_id_length) {
+    return refuse(ReasonCode::client_identifier_not_valid, "client id longer than " + std::to_string(opts.max_client_id_length));
+  }
+
+  // Will.
+  if (p.will) {
+    if (auto e = check_topic_name(p.will->topic, limits)) return refuse(ReasonCode::topic_name_invalid, "will " + *e);
+    if (p.will->qos > opts.maximum_qos) return refuse(ReasonCode::qos_not_supported, "will QoS above maximum QoS");
+    if (p.will->retain && !opts.retain_available) return refuse(ReasonCode::retain_not_supported, "will retain not available");
+  }
+
+  // Authentication.
+  Identity identity;
+  if (!p.username && opts.allow_anonymous) {
+    identity.client_id = client_id;
+  } else if (authenticator) {
+    auto r = authenticator->authenticate(client_id, p.username, p.password, c.info);
+    if (!r.accepted) {
+      return refuse(r.refusal == AuthRefusal::bad_credentials ? ReasonCode::bad_user_name_or_password
+                                                              : ReasonCode::not_authorized,
+                    r.message.empty() ? "authentication refused" : r.message);
+    }
+    identity = std::move(r.identity);
+    if (identity.client_id.empty()) identity.client_id = client_id;
+  } else if (opts.allow_anonymous) {
+    identity.client_id = client_id;  // credentials given but nobody to check them: treat as anonymous
+  } else {
+    return refuse(ReasonCode::not_authorized, "anonymous access is not allowed");
+  }
+  c.identity = std::move(identity);
+
+  // Takeover: the existing connection with this client id is closed first.
+  if (auto it = sessions_by_client.find(client_id); it != sessions_by_client.end() && it->second->conn) {
+    Connection& old = *it->second->conn;
+    if (old.version == ProtocolVersion::v5) send(old, Disconnect{ReasonCode::session_taken_over, {}});
+    drop(old, ReasonCode::session_taken_over, true);
+  }
+
+  // Session expiry.
+  std::uint32_t expiry = v5 ? p.properties.session_expiry_interval.value_or(0) : (p.clean_start ? 0 : 0xFFFFFFFF);
+  if (expiry > opts.session_expiry_max) {
+    expiry = opts.session_expiry_max;
+    if (v5) ack_props.session_expiry_interval = expiry;
+  }
+
+  // Clean start or resume.
+  Session* s = nullptr;
+  bool present = false;
+  if (auto it = sessions_by_client.find(client_id); it != sessions_by_client.end()) {
+    if (p.clean_start) {
+      if (it->second->pending_will) publish_will(*it->second->pending_will, it->second->will_identity);
+      destroy_session(*it->second);
+    } else {
+      s = it->second;
+      present = true;
+    }
+  }
+  if (!s) s = &create_session(client_id);
+  s->version = p.version;
+  s->expiry_interval = expiry;
+  s->expires_at.reset();
+  s->pending_will.reset();  // reconnecting cancels a delayed will
+  s->conn = &c;
+  c.session = s;
+  c.will = std::move(p.will);
+
+  // Keep alive.
+  c.keep_alive = p.keep_alive;
+  if (opts.max_keepalive > 0 && (p.keep_alive == 0 || p.keep_alive > opts.max_keepalive)) {
+    if (v5) {
+      c.keep_alive = opts.max_keepalive;
+      ack_props.server_keep_alive = opts.max_keepalive;
+    } else if (p.keep_alive > opts.max_keepalive) {
+      c.keep_alive = opts.max_keepalive;
+    }
+  }
+
+  if (v5) {
+    c.client_receive_max = p.properties.receive_maximum.value_or(65535);
+    c.client_max_packet = p.properties.maximum_packet_size.value_or(0xFFFFFFFF);
+    c.client_alias_max = p.properties.topic_alias_maximum.value_or(0);
+    if (opts.max_inflight != 65535) ack_props.receive_maximum = opts.max_inflight;
+    ack_props.maximum_packet_size = opts.max_packet_size;
+    if (opts.topic_alias_maximum > 0) ack_props.topic_alias_maximum = opts.topic_alias_maximum;
+    if (opts.maximum_qos < 2) ack_props.maximum_qos = opts.maximum_qos;
+    if (!opts.retain_available) ack_props.retain_available = 0;
+    if (!opts.wildcard_subscription_available) ack_props.wildcard_subscription_available = 0;
+    if (!opts.subscription_identifiers_available) ack_props.subscription_identifier_available = 0;
+    if (!opts.shared_subscription_available) ack_props.shared_subscription_available = 0;
+  }
+
+  c.state = Connection::State::connected;
+  ++st.clients_connected;
+  st.clients_maximum = std::max(st.clients_maximum, st.clients_connected);
+  send(c, Connack{present, ReasonCode::success, std::move(ack_props)});
+  mark_dirty(*s);
+  emit_event(c, ClientEvent::Kind::connected, ReasonCode::success, false);
+  if (c.state != Connection::State::connected) return;
+
+  // Resume: retransmit unacknowledged messages (DUP) and PUBRELs in order, then the queue.
+  for (auto it = s->inflight.begin(); it != s->inflight.end();) {
+    if (it->state == Inflight::State::pubrel_sent) {
+      send(c, PubAck{PacketType::pubrel, it->packet_id, ReasonCode::success, {}});
+      ++it;
+    } else if (send_publish(c, it->d, it->packet_id, true)) {
+      ++it;
+    } else {
+      it = s->inflight.erase(it);
+    }
+  }
+  pump(*s);
+}
+
+void BrokerImpl::handle_disconnect(Connection& c, const Disconnect& p) {
+  Session* s = c.session;
+  if (c.version == ProtocolVersion::v5 && s && p.properties.session_expiry_interval) {
+    if (s->expiry_interval == 0 && *p.properties.session_expiry_interval != 0)
+      return protocol_violation(c, ReasonCode::protocol_error,
+                                "DISCONNECT sets a Session Expiry Interval after CONNECT had 0");
+    s->expiry_interval = std::min(*p.properties.session_expiry_interval, opts.session_expiry_max);
+  }
+  const bool with_will = c.version == ProtocolVersion::v5 && p.reason == ReasonCode::disconnect_with_will;
+  drop(c, p.reason, with_will);
+}
+
+}  // namespace weir::mqtt

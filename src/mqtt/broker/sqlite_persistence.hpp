@@ -1,0 +1,48 @@
+#pragma once
+// Persistence in one SQLite file (WAL mode, synchronous=NORMAL). Changes are coalesced in memory
+// (last write per session / retained topic wins) and written by flush() in ONE transaction.
+// It runs on the broker thread: with WAL + synchronous=NORMAL a commit does not fsync, so a
+// tick's transaction costs about what it writes (sessions that changed, retained topics that
+// changed). A crash loses at most the last tick of changes; a power cut may lose the WAL tail.
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "mqtt/broker/persistence.hpp"
+
+struct sqlite3;
+
+namespace weir::mqtt {
+
+class SqlitePersistence final : public Persistence {
+ public:
+  // Opens (creating if needed) the database; check ok() / open_error() before use.
+  explicit SqlitePersistence(std::string path);
+  ~SqlitePersistence() override;
+  SqlitePersistence(const SqlitePersistence&) = delete;
+  SqlitePersistence& operator=(const SqlitePersistence&) = delete;
+
+  bool ok() const { return db_ != nullptr; }
+  const std::string& open_error() const { return open_error_; }
+
+  Result<StoredState> load() override;
+  void put_session(StoredSession s) override;
+  void erase_session(const std::string& client_id) override;
+  void put_retained(StoredMessage m) override;
+  void erase_retained(const std::string& topic) override;
+  Status flush() override;
+  std::size_t pending() const { return sessions_.size() + retained_.size(); }
+
+ private:
+  Status exec(const char* sql);
+  Error db_error(const std::string& what) const;
+
+  std::string path_;
+  sqlite3* db_ = nullptr;
+  std::string open_error_;
+  std::map<std::string, std::optional<StoredSession>> sessions_;  // nullopt = erase
+  std::map<std::string, std::optional<StoredMessage>> retained_;
+};
+
+}  // namespace weir::mqtt
