@@ -5,10 +5,10 @@
 //   weir_mqtt_bench_server --port 1883 [--ws-port 8083] [--data-dir DIR] [--max-keepalive S]
 //                          [--max-packet-size N] [--sys-interval S] [--max-inflight N]
 //                          [--max-queued N] [--tls-port P --tls-cert PEM --tls-key PEM] [--quiet]
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -40,19 +40,32 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--port") lopts.tcp_port = std::stoi(next());
-    else if (a == "--ws-port") lopts.ws_port = std::stoi(next());
-    else if (a == "--bind") lopts.bind_address = next();
-    else if (a == "--tls-port") lopts.tls_port = std::stoi(next());
-    else if (a == "--tls-cert") lopts.tls_cert_file = next();
-    else if (a == "--tls-key") lopts.tls_key_file = next();
-    else if (a == "--data-dir") data_dir = next();
-    else if (a == "--max-keepalive") bopts.max_keepalive = static_cast<std::uint16_t>(std::stoi(next()));
-    else if (a == "--max-packet-size") bopts.max_packet_size = static_cast<std::uint32_t>(std::stoul(next()));
-    else if (a == "--sys-interval") bopts.sys_interval_s = static_cast<std::uint32_t>(std::stoul(next()));
-    else if (a == "--max-inflight") bopts.max_inflight = static_cast<std::uint16_t>(std::stoi(next()));
-    else if (a == "--max-queued") bopts.max_queued_messages = static_cast<std::uint32_t>(std::stoul(next()));
-    else if (a == "--quiet") spdlog::set_level(spdlog::level::warn);
+    if (a == "--port")
+      lopts.tcp_port = std::stoi(next());
+    else if (a == "--ws-port")
+      lopts.ws_port = std::stoi(next());
+    else if (a == "--bind")
+      lopts.bind_address = next();
+    else if (a == "--tls-port")
+      lopts.tls_port = std::stoi(next());
+    else if (a == "--tls-cert")
+      lopts.tls_cert_file = next();
+    else if (a == "--tls-key")
+      lopts.tls_key_file = next();
+    else if (a == "--data-dir")
+      data_dir = next();
+    else if (a == "--max-keepalive")
+      bopts.max_keepalive = static_cast<std::uint16_t>(std::stoi(next()));
+    else if (a == "--max-packet-size")
+      bopts.max_packet_size = static_cast<std::uint32_t>(std::stoul(next()));
+    else if (a == "--sys-interval")
+      bopts.sys_interval_s = static_cast<std::uint32_t>(std::stoul(next()));
+    else if (a == "--max-inflight")
+      bopts.max_inflight = static_cast<std::uint16_t>(std::stoi(next()));
+    else if (a == "--max-queued")
+      bopts.max_queued_messages = static_cast<std::uint32_t>(std::stoul(next()));
+    else if (a == "--quiet")
+      spdlog::set_level(spdlog::level::warn);
     else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
       return 2;
@@ -81,7 +94,8 @@ int main(int argc, char** argv) {
     broker.shutdown();
     listeners.stop();
   });
-  std::printf("ready tcp=%u ws=%u tls=%u\n", listeners.tcp_port(), listeners.ws_port(), listeners.tls_port());
+  std::printf("ready tcp=%u ws=%u tls=%u\n", listeners.tcp_port(), listeners.ws_port(),
+              listeners.tls_port());
   std::fflush(stdout);
   io.run();
   return 0;

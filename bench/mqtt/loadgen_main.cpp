@@ -1,19 +1,19 @@
 // weir_mqtt_loadgen: drives any MQTT 3.1.1 broker the same way, so Weir and Mosquitto can be
 // compared (see compare.sh). Single-threaded Asio; the few packets it needs are hand-encoded.
 //
-//   weir_mqtt_loadgen throughput --port P --qos 0|1 --publishers 8 --subscribers 1 --messages 200000
-//   weir_mqtt_loadgen latency    --port P --qos 0|1 --rate 2000 --seconds 5
+//   weir_mqtt_loadgen throughput --port P --qos 0|1 --publishers 8 --subscribers 1 --messages
+//   200000 weir_mqtt_loadgen latency    --port P --qos 0|1 --rate 2000 --seconds 5
 //   weir_mqtt_loadgen idle       --port P --connections 10000 --pid BROKER_PID
 //
 // Every run is bounded by --timeout (seconds). The last line is "RESULT key=value ...".
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
-#include <sys/resource.h>
-
-#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -108,19 +108,22 @@ struct Options {
 
 class Client : public std::enable_shared_from_this<Client> {
  public:
-  using PacketFn = std::function<void(std::uint8_t header, const std::uint8_t* body, std::size_t n)>;
+  using PacketFn =
+      std::function<void(std::uint8_t header, const std::uint8_t* body, std::size_t n)>;
 
   explicit Client(asio::io_context& io) : sock_(io) {}
 
-  void start(const tcp::endpoint& ep, const std::string& id, std::uint16_t keepalive, std::function<void(bool)> on_connack) {
+  void start(const tcp::endpoint& ep, const std::string& id, std::uint16_t keepalive,
+             std::function<void(bool)> on_connack) {
     on_connack_ = std::move(on_connack);
-    sock_.async_connect(ep, [self = shared_from_this(), id, keepalive](const boost::system::error_code& ec) {
-      if (ec) return self->fail("connect: " + ec.message());
-      self->sock_.set_option(tcp::no_delay(true));
-      self->out_ = connect_packet(id, keepalive);
-      self->flush();
-      self->read();
-    });
+    sock_.async_connect(
+        ep, [self = shared_from_this(), id, keepalive](const boost::system::error_code& ec) {
+          if (ec) return self->fail("connect: " + ec.message());
+          self->sock_.set_option(tcp::no_delay(true));
+          self->out_ = connect_packet(id, keepalive);
+          self->flush();
+          self->read();
+        });
   }
 
   // Appends to the pending output; sent with the next gathered write.
@@ -130,12 +133,14 @@ class Client : public std::enable_shared_from_this<Client> {
     writing_ = true;
     wbuf_.swap(out_);
     out_.clear();
-    asio::async_write(sock_, asio::buffer(wbuf_), [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-      self->writing_ = false;
-      if (ec) return self->fail("write: " + ec.message());
-      if (self->on_drained) self->on_drained();
-      self->flush();
-    });
+    asio::async_write(
+        sock_, asio::buffer(wbuf_),
+        [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+          self->writing_ = false;
+          if (ec) return self->fail("write: " + ec.message());
+          if (self->on_drained) self->on_drained();
+          self->flush();
+        });
   }
   bool writing() const { return writing_; }
   void close() {
@@ -161,13 +166,14 @@ class Client : public std::enable_shared_from_this<Client> {
   }
   void read() {
     if (rbuf_.size() < rlen_ + 65536) rbuf_.resize(rlen_ + 65536);
-    sock_.async_read_some(asio::buffer(rbuf_.data() + rlen_, rbuf_.size() - rlen_),
-                          [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-                            if (ec) return self->fail("read: " + ec.message());
-                            self->rlen_ += n;
-                            self->parse();
-                            if (!self->closed_) self->read();
-                          });
+    sock_.async_read_some(
+        asio::buffer(rbuf_.data() + rlen_, rbuf_.size() - rlen_),
+        [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+          if (ec) return self->fail("read: " + ec.message());
+          self->rlen_ += n;
+          self->parse();
+          if (!self->closed_) self->read();
+        });
   }
   void parse() {
     std::size_t pos = 0;
@@ -211,8 +217,9 @@ class Client : public std::enable_shared_from_this<Client> {
 };
 
 // Calls done() once all `clients` have a CONNACK.
-void connect_all(asio::io_context& io, const tcp::endpoint& ep, std::vector<std::shared_ptr<Client>>& clients, int n,
-                 const std::string& prefix, std::uint16_t keepalive, std::function<void()> done) {
+void connect_all(asio::io_context& io, const tcp::endpoint& ep,
+                 std::vector<std::shared_ptr<Client>>& clients, int n, const std::string& prefix,
+                 std::uint16_t keepalive, std::function<void()> done) {
   auto left = std::make_shared<int>(n);
   for (int i = 0; i < n; ++i) {
     auto c = std::make_shared<Client>(io);
@@ -228,13 +235,15 @@ void connect_all(asio::io_context& io, const tcp::endpoint& ep, std::vector<std:
 }
 
 // Subscribes every client and calls done() when all SUBACKs are in.
-void subscribe_all(std::vector<std::shared_ptr<Client>>& subs, const std::string& filter, int qos,
-                   std::function<void(Client&, std::uint8_t, const std::uint8_t*, std::size_t)> on_publish,
-                   std::function<void()> done) {
+void subscribe_all(
+    std::vector<std::shared_ptr<Client>>& subs, const std::string& filter, int qos,
+    std::function<void(Client&, std::uint8_t, const std::uint8_t*, std::size_t)> on_publish,
+    std::function<void()> done) {
   auto left = std::make_shared<int>(static_cast<int>(subs.size()));
   for (auto& s : subs) {
     Client* raw = s.get();
-    s->on_packet = [raw, left, done, on_publish](std::uint8_t header, const std::uint8_t* body, std::size_t n) {
+    s->on_packet = [raw, left, done, on_publish](std::uint8_t header, const std::uint8_t* body,
+                                                 std::size_t n) {
       int type = header >> 4;
       if (type == 9) {
         if (--*left == 0) done();
@@ -258,7 +267,9 @@ std::size_t payload_offset(std::uint8_t header, const std::uint8_t* body, std::u
   return off;
 }
 
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 long rss_kb(int pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/status");
@@ -283,11 +294,12 @@ int throughput(asio::io_context& io, const tcp::endpoint& ep, const Options& o) 
     if (finished) return;
     finished = true;
     double secs = std::chrono::duration<double>(last - start).count();
-    std::printf("RESULT scenario=throughput qos=%d publishers=%d subscribers=%d sent=%ld received=%ld "
-                "seconds=%.3f msgs_per_s=%.0f loss=%.4f\n",
-                o.qos, o.publishers, o.subscribers, per_pub * o.publishers, received, secs,
-                secs > 0 ? static_cast<double>(received) / secs : 0.0,
-                1.0 - static_cast<double>(received) / static_cast<double>(expected));
+    std::printf(
+        "RESULT scenario=throughput qos=%d publishers=%d subscribers=%d sent=%ld received=%ld "
+        "seconds=%.3f msgs_per_s=%.0f loss=%.4f\n",
+        o.qos, o.publishers, o.subscribers, per_pub * o.publishers, received, secs,
+        secs > 0 ? static_cast<double>(received) / secs : 0.0,
+        1.0 - static_cast<double>(received) / static_cast<double>(expected));
     io.stop();
   };
   // QoS 0 may drop under overload: stop when nothing arrives for 2 s.
@@ -341,9 +353,8 @@ int throughput(asio::io_context& io, const tcp::endpoint& ep, const Options& o) 
     }
   };
   connect_all(io, ep, subs, o.subscribers, "lg-sub-", 0, [&] {
-    subscribe_all(subs, "bench/t", o.qos, on_publish, [&] {
-      connect_all(io, ep, pubs, o.publishers, "lg-pub-", 0, run_publishers);
-    });
+    subscribe_all(subs, "bench/t", o.qos, on_publish,
+                  [&] { connect_all(io, ep, pubs, o.publishers, "lg-pub-", 0, run_publishers); });
   });
   io.run();
   return finished ? 0 : 1;
@@ -361,10 +372,14 @@ int latency(asio::io_context& io, const tcp::endpoint& ep, const Options& o) {
     std::sort(samples.begin(), samples.end());
     auto pct = [&](double p) {
       if (samples.empty()) return 0.0;
-      return samples[std::min(samples.size() - 1, static_cast<std::size_t>(p * static_cast<double>(samples.size())))];
+      return samples[std::min(samples.size() - 1,
+                              static_cast<std::size_t>(p * static_cast<double>(samples.size())))];
     };
-    std::printf("RESULT scenario=latency qos=%d rate=%d sent=%ld received=%zu p50_us=%.1f p99_us=%.1f max_us=%.1f\n",
-                o.qos, o.rate, sent, samples.size(), pct(0.50), pct(0.99), samples.empty() ? 0.0 : samples.back());
+    std::printf(
+        "RESULT scenario=latency qos=%d rate=%d sent=%ld received=%zu p50_us=%.1f p99_us=%.1f "
+        "max_us=%.1f\n",
+        o.qos, o.rate, sent, samples.size(), pct(0.50), pct(0.99),
+        samples.empty() ? 0.0 : samples.back());
     io.stop();
   };
   auto on_publish = [&](Client& c, std::uint8_t header, const std::uint8_t* body, std::size_t) {
@@ -436,10 +451,12 @@ int idle(asio::io_context& io, const tcp::endpoint& ep, const Options& o) {
       settle.expires_after(std::chrono::seconds(2));
       settle.async_wait([&](const boost::system::error_code&) {
         long after = o.pid ? rss_kb(o.pid) : -1;
-        std::printf("RESULT scenario=idle connections=%d connect_seconds=%.2f rss_before_kb=%ld rss_after_kb=%ld "
-                    "bytes_per_connection=%.0f\n",
-                    connected, seconds_since(started), before, after,
-                    after > 0 ? static_cast<double>(after - before) * 1024.0 / connected : 0.0);
+        std::printf(
+            "RESULT scenario=idle connections=%d connect_seconds=%.2f rss_before_kb=%ld "
+            "rss_after_kb=%ld "
+            "bytes_per_connection=%.0f\n",
+            connected, seconds_since(started), before, after,
+            after > 0 ? static_cast<double>(after - before) * 1024.0 / connected : 0.0);
         io.stop();
       });
       return;
@@ -466,17 +483,25 @@ int main(int argc, char** argv) {
   }
   std::string scenario = argv[1];
   Options o;
-  std::map<std::string, int*> ints = {{"--port", &o.port},       {"--qos", &o.qos},
-                                      {"--publishers", &o.publishers}, {"--subscribers", &o.subscribers},
-                                      {"--payload", &o.payload}, {"--rate", &o.rate},
-                                      {"--seconds", &o.seconds}, {"--connections", &o.connections},
-                                      {"--pid", &o.pid},         {"--timeout", &o.timeout},
+  std::map<std::string, int*> ints = {{"--port", &o.port},
+                                      {"--qos", &o.qos},
+                                      {"--publishers", &o.publishers},
+                                      {"--subscribers", &o.subscribers},
+                                      {"--payload", &o.payload},
+                                      {"--rate", &o.rate},
+                                      {"--seconds", &o.seconds},
+                                      {"--connections", &o.connections},
+                                      {"--pid", &o.pid},
+                                      {"--timeout", &o.timeout},
                                       {"--window", &o.window}};
   for (int i = 2; i + 1 < argc; i += 2) {
     std::string k = argv[i];
-    if (k == "--messages") o.messages = std::atol(argv[i + 1]);
-    else if (k == "--host") o.host = argv[i + 1];
-    else if (ints.count(k)) *ints[k] = std::atoi(argv[i + 1]);
+    if (k == "--messages")
+      o.messages = std::atol(argv[i + 1]);
+    else if (k == "--host")
+      o.host = argv[i + 1];
+    else if (ints.count(k))
+      *ints[k] = std::atoi(argv[i + 1]);
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;
@@ -493,10 +518,14 @@ int main(int argc, char** argv) {
     std::_Exit(1);
   });
   int rc = 2;
-  if (scenario == "throughput") rc = throughput(io, ep, o);
-  else if (scenario == "latency") rc = latency(io, ep, o);
-  else if (scenario == "idle") rc = idle(io, ep, o);
-  else std::fprintf(stderr, "unknown scenario %s\n", scenario.c_str());
+  if (scenario == "throughput")
+    rc = throughput(io, ep, o);
+  else if (scenario == "latency")
+    rc = latency(io, ep, o);
+  else if (scenario == "idle")
+    rc = idle(io, ep, o);
+  else
+    std::fprintf(stderr, "unknown scenario %s\n", scenario.c_str());
   std::fflush(stdout);
   return rc;
 }

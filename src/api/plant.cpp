@@ -9,7 +9,8 @@ std::unique_ptr<Plant> Plant::build(config::SystemConfig config, bus::Bus& bus, 
   p->registry = datapoint::Registry::build(p->config);
   p->datapoints = std::make_unique<datapoint::DatapointService>(p->registry, bus, clock);
   p->commands = std::make_unique<command::CommandService>(p->registry, bus, clock);
-  p->drivers = std::make_unique<communication::DriverManager>(p->config, p->registry, bus, clock, factories);
+  p->drivers = std::make_unique<communication::DriverManager>(p->config, p->registry, bus, clock, factories,
+                                                              p->datapoints.get());
   return p;
 }
 

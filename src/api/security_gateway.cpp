@@ -121,7 +121,9 @@ Result<std::shared_ptr<SecurityGateway>> SecurityGateway::open(SecurityGatewayOp
   auto secret = load_or_create_session_secret(g->options_.data_dir);
   if (!secret) return secret.error();
   if (secret->warning) spdlog::warn("{}", *secret->warning);
-  g->sessions_ = std::make_unique<SessionManager>(secret->key, clock);
+  security::SessionOptions session_options;
+  session_options.lifetime = g->options_.session_lifetime;
+  g->sessions_ = std::make_unique<SessionManager>(secret->key, clock, session_options);
   g->throttle_ = std::make_unique<LoginThrottle>(clock);
   auto audit = AuditLog::open(g->options_.data_dir / "audit.db");
   if (!audit) return audit.error();

@@ -21,6 +21,7 @@ struct SecurityGatewayOptions {
   std::filesystem::path data_dir;     // jwt_secret, audit database
   std::optional<std::string> admin_password;  // WEIR_ADMIN_PASSWORD
   bool tls = false;                   // cookies get Secure
+  std::chrono::seconds session_lifetime{15 * 60};
 };
 
 class SecurityGateway final : public AccessControl {

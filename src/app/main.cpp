@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
   cli.add_option("--tls-key", o.tls_key, "PEM private key for --tls-cert")->envname("WEIR_TLS_KEY");
   cli.add_option("--web-root", o.web_root, "Directory of the built web apps")->envname("WEIR_WEB_ROOT");
   cli.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")->envname("WEIR_LOG_LEVEL")->capture_default_str();
+  cli.add_option("--session-lifetime", o.session_lifetime_s, "Seconds a login session lasts (renewed while in use)")
+      ->envname("WEIR_SESSION_LIFETIME")->check(CLI::Range(10, 86400))->capture_default_str();
   std::string check;
   cli.add_option("--check-config", check, "Validate a configuration directory, list every error, and exit");
   CLI11_PARSE(cli, argc, argv);

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "mqtt/broker/sqlite_persistence.hpp"
+#include "mqtt/transport/http_websocket_bridge.hpp"
 #include "mqtt/transport/mqtt_listeners.hpp"
 #include "security/password.hpp"
 
@@ -14,12 +15,12 @@ namespace weir::app {
 namespace {
 
 // Weir's users and device credentials (security_config.json) as the broker's authenticator and
-// authorizer. Verified credentials are remembered for a few minutes so that a reconnect storm
-// does not cost one Argon2 hash per connection.
+// authorizer. Each CONNECT with a password costs one Argon2id verification on the io thread
+// (tens of ms): acceptable for a plant's devices, and a cache is the next step for reconnect storms.
 class SecurityMqttAuth final : public mqtt::Authenticator, public mqtt::Authorizer {
  public:
-  SecurityMqttAuth(std::shared_ptr<api::SecurityGateway> security, bool anonymous_is_trusted, const Clock& clock)
-      : security_(std::move(security)), anonymous_trusted_(anonymous_is_trusted), clock_(clock) {}
+  SecurityMqttAuth(std::shared_ptr<api::SecurityGateway> security, bool anonymous_is_trusted)
+      : security_(std::move(security)), anonymous_trusted_(anonymous_is_trusted) {}
 
   mqtt::AuthResult authenticate(const std::string& client_id, const std::optional<std::string>& username,
                                 const std::optional<std::string>& password, const mqtt::ConnectionInfo& info) override {
@@ -58,34 +59,7 @@ class SecurityMqttAuth final : public mqtt::Authenticator, public mqtt::Authoriz
  private:
   std::shared_ptr<api::SecurityGateway> security_;
   bool anonymous_trusted_;
-  const Clock& clock_;
   std::unordered_map<std::string, security::MqttIdentity> identities_;  // by client id (bounded by sessions)
-};
-
-// MQTT over WebSocket on the HTTP port: binary frames carry the MQTT byte stream.
-class WsSink final : public mqtt::ConnectionSink {
- public:
-  explicit WsSink(std::shared_ptr<net::WsConnection> c) : conn_(std::move(c)) {}
-  void send(mqtt::Bytes bytes) override {
-    if (!conn_->send_binary(std::move(bytes))) conn_->close(1008, "slow consumer");
-  }
-  void close() override { conn_->close(1000, ""); }
-  std::size_t queued_bytes() const override { return conn_->queued_bytes(); }
-
- private:
-  std::shared_ptr<net::WsConnection> conn_;
-};
-
-class WsMqttListener final : public net::WsListener {
- public:
-  WsMqttListener(mqtt::Broker& b, mqtt::ConnectionId id) : broker_(b), id_(id) {}
-  void on_text(std::string_view) override {}
-  void on_binary(const uint8_t* data, std::size_t n) override { broker_.on_bytes(id_, data, n); }
-  void on_close() override { broker_.on_closed(id_); }
-
- private:
-  mqtt::Broker& broker_;
-  mqtt::ConnectionId id_;
 };
 
 }  // namespace
@@ -143,7 +117,7 @@ Result<std::unique_ptr<MqttService>> MqttService::create(const config::SystemCon
   const bool anonymous = opts->allow_anonymous;
   s->impl_->broker = std::make_unique<mqtt::Broker>(std::move(*opts), clock, std::move(persistence));
   s->broker_ = s->impl_->broker.get();
-  s->impl_->auth = std::make_shared<SecurityMqttAuth>(std::move(security), anonymous, clock);
+  s->impl_->auth = std::make_shared<SecurityMqttAuth>(std::move(security), anonymous);
   s->impl_->broker->set_authenticator(s->impl_->auth);
   s->impl_->broker->set_authorizer(s->impl_->auth);
   return s;
@@ -169,19 +143,13 @@ std::string MqttService::listeners_text() const {
   return s;
 }
 
-net::WsEndpoint MqttService::websocket_endpoint() {
-  net::WsEndpoint ep;
-  ep.path = "/mqtt";
-  ep.subprotocol = "mqtt";
-  ep.binary = true;
-  mqtt::Broker* b = broker_;
-  ep.accept = [b](const HttpRequest& req, std::shared_ptr<net::WsConnection> conn)
-      -> std::variant<HttpResponse, std::shared_ptr<net::WsListener>> {
-    // MQTT authenticates in its own CONNECT packet; the upgrade itself needs no session.
-    auto id = b->open(std::make_shared<WsSink>(std::move(conn)), mqtt::ConnectionInfo{req.remote_address, req.secure ? "wss" : "ws"});
-    return std::shared_ptr<net::WsListener>(std::make_shared<WsMqttListener>(*b, id));
-  };
-  return ep;
+std::uint16_t MqttService::tcp_port() const { return impl_->running.tcp_port(); }
+std::uint16_t MqttService::tls_port() const { return impl_->running.tls_port(); }
+std::uint16_t MqttService::ws_port() const { return impl_->running.ws_port(); }
+
+net::WsEndpoint MqttService::websocket_endpoint(bool secure) {
+  // MQTT authenticates in its own CONNECT packet; the upgrade itself needs no session.
+  return mqtt::mqtt_websocket_endpoint(*broker_, "/mqtt", secure);
 }
 
 api::MetricsWriter MqttService::metrics() {

@@ -28,9 +28,13 @@ class MqttService {
   Status start(boost::asio::io_context& io);  // binds the listeners
   void stop();                                  // DISCONNECT to v5 clients, flush, close
   mqtt::Broker& broker() { return *broker_; }
-  net::WsEndpoint websocket_endpoint();         // /mqtt on the HTTP port
+  net::WsEndpoint websocket_endpoint(bool secure);  // /mqtt on the HTTP port
   api::MetricsWriter metrics();
   std::string listeners_text() const;           // "tcp 127.0.0.1:1883, ws :8083"
+  // Bound ports once started (0 = that listener is off).
+  std::uint16_t tcp_port() const;
+  std::uint16_t tls_port() const;
+  std::uint16_t ws_port() const;
 
   struct Impl;
 

@@ -18,6 +18,7 @@ struct Options {
   std::string tls_key;                // WEIR_TLS_KEY
   std::string web_root;               // WEIR_WEB_ROOT: built web apps (default: web/dist beside config)
   std::string log_level = "info";     // WEIR_LOG_LEVEL
+  int session_lifetime_s = 900;       // WEIR_SESSION_LIFETIME: seconds a login session lasts
   std::optional<std::string> check_config;  // --check-config DIR: validate and exit
 };
 

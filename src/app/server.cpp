@@ -18,6 +18,11 @@
 #include "app/mqtt_service.hpp"
 #include "config/system_config.hpp"
 #include "api/security_gateway.hpp"
+#include "demo/demo_accounts.hpp"
+#include "demo/device_log.hpp"
+#include "demo/device_monitor.hpp"
+#include "demo/device_routes.hpp"
+#include "mqtt_driver/mqtt_driver_factories.hpp"
 #include "net/http_server.hpp"
 
 namespace weir::app {
@@ -95,7 +100,34 @@ int run_server(const Options& o) {
 
   boost::asio::io_context ioc(1);
   bus::Bus bus;
-  const auto factories = communication::DriverManager::builtin_factories();
+  auto security = api::SecurityGateway::open(
+      {fs::path(o.config_dir) / "security_config.json", fs::path(o.data_dir),
+       std::getenv("WEIR_ADMIN_PASSWORD") ? std::optional<std::string>(std::getenv("WEIR_ADMIN_PASSWORD")) : std::nullopt,
+       !o.tls_cert.empty(), std::chrono::seconds(o.session_lifetime_s)},
+      bus, clock);
+  if (!security) {
+    spdlog::error("security: {}", security.error().message);
+    return 2;
+  }
+  auto mqtt = MqttService::create(*loaded.config, o, clock, *security);
+  if (!mqtt) {
+    spdlog::error("{}", mqtt.error().message);
+    return 2;
+  }
+  // The demo devices (SPEC §9): MQTT accounts with generated passwords, no defaults.
+  const std::vector<std::string> demo_devices = demo::demo_device_ids(*loaded.config);
+  if (auto made = demo::ensure_demo_device_accounts(**security, o.data_dir, demo_devices); !made) {
+    spdlog::error("demo device accounts: {}", made.error().message);
+    return 2;
+  } else if (!made->empty()) {
+    std::string names;
+    for (const auto& n : *made) names += (names.empty() ? "" : ", ") + n;
+    spdlog::info("demo devices: created MQTT accounts for {}; passwords in {}", names,
+                 (fs::path(o.data_dir) / "device-credentials.env").string());
+  }
+  auto mqtt_driver_stats = std::make_shared<mqtt_driver::MqttDriverStats>();
+  auto factories = communication::DriverManager::builtin_factories();
+  factories.merge(mqtt_driver::mqtt_driver_factories((*mqtt)->broker(), mqtt_driver_stats));
   std::unique_ptr<api::Plant> plant = api::Plant::build(std::move(*loaded.config), bus, clock, factories);
   auto current = [&plant]() -> api::Plant& { return *plant; };
 
@@ -121,25 +153,41 @@ int run_server(const Options& o) {
     return out;
   };
 
-  auto security = api::SecurityGateway::open(
-      {fs::path(o.config_dir) / "security_config.json", fs::path(o.data_dir),
-       std::getenv("WEIR_ADMIN_PASSWORD") ? std::optional<std::string>(std::getenv("WEIR_ADMIN_PASSWORD")) : std::nullopt,
-       !o.tls_cert.empty()},
-      bus, clock);
-  if (!security) {
-    spdlog::error("security: {}", security.error().message);
-    return 2;
-  }
-  auto mqtt = MqttService::create(plant->config, o, clock, *security);
-  if (!mqtt) {
-    spdlog::error("{}", mqtt.error().message);
-    return 2;
-  }
   api::Router router(*security);
   (*security)->add_routes(router);
   auto metrics = std::make_shared<std::vector<api::MetricsWriter>>();
   api::add_system_routes(router, {WEIR_VERSION, &clock, clock.mono(), current, metrics, &router});
   api::add_plant_routes(router, {current, reload, &bus, &clock});
+
+  std::uint16_t server_port = 0;  // set once the HTTP server is bound
+  auto device_log = demo::DeviceLog::open(fs::path(o.data_dir) / "devices.db");
+  if (!device_log) {
+    spdlog::error("{}", device_log.error().message);
+    return 2;
+  }
+  demo::DeviceMonitor devices((*mqtt)->broker(), device_log->get(), clock, demo_devices, &hub);
+  const demo::DeviceRoutesAccess device_access{&devices, device_log->get(), &bus, &clock};
+  demo::add_device_routes(router, device_access);
+  demo::add_asyncapi_route(router, [&]() {
+    weir::devices::AsyncApiServers s;
+    s.host = o.bind == "0.0.0.0" || o.bind == "::" ? "localhost" : o.bind;
+    auto port = [](std::uint16_t p) { return p ? std::optional<std::uint16_t>(p) : std::nullopt; };
+    s.mqtt_port = port((*mqtt)->tcp_port());
+    s.mqtts_port = port((*mqtt)->tls_port());
+    (o.tls_cert.empty() ? s.ws_port : s.wss_port) = port(server_port);  // MQTT over WebSocket at /mqtt on the HTTP port
+    s.version = WEIR_VERSION;
+    return s;
+  });
+  demo::add_dashboard_route(router, device_access);  // last: its pattern matches any two-segment POST
+  metrics->push_back(devices.metrics());
+  metrics->push_back([mqtt_driver_stats](std::string& out) {
+    api::metric(out, "weir_mqtt_driver_messages_total", "counter", "MQTT messages handled by MQTT drivers",
+                static_cast<double>(mqtt_driver_stats->messages.load()));
+    api::metric(out, "weir_mqtt_driver_malformed_total", "counter", "Unusable payloads seen by MQTT drivers",
+                static_cast<double>(mqtt_driver_stats->malformed.load()));
+    api::metric(out, "weir_mqtt_driver_commands_total", "counter", "Command payloads published by MQTT drivers",
+                static_cast<double>(mqtt_driver_stats->commands_sent.load()));
+  });
 
   net::HttpServerOptions http;
   http.bind_address = o.bind;
@@ -149,12 +197,13 @@ int run_server(const Options& o) {
   if (!o.tls_cert.empty()) http.tls = net::TlsOptions{o.tls_cert, o.tls_key};
   std::vector<net::WsEndpoint> ws;
   ws.push_back(live_feed_endpoint(hub, *security));
-  ws.push_back((*mqtt)->websocket_endpoint());
+  ws.push_back((*mqtt)->websocket_endpoint(!o.tls_cert.empty()));
   net::HttpServer server(ioc, http, [&router](const HttpRequest& r) { return router.handle(r); }, std::move(ws));
   if (auto st = server.start(); !st) {
     spdlog::error("{}", st.error().message);
     return 3;
   }
+  server_port = server.port();
   if (auto st = (*mqtt)->start(ioc); !st) {
     spdlog::error("{}", st.error().message);
     server.stop();

@@ -21,6 +21,9 @@ class DriverContext {
   virtual void set_status(model::DriverState state, std::string detail = {}) = 0;
   virtual const Clock& clock() const = 0;
   virtual const datapoint::Registry& registry() const = 0;
+  // The value the datapoint model holds now (after manual writes or a configuration reload), or
+  // null when unknown. Simulated drivers continue from it.
+  virtual const model::Value* current(model::DatapointIndex index) const = 0;
 };
 
 class Driver {

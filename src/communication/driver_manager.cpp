@@ -46,6 +46,9 @@ struct DriverManager::Slot final : DriverContext {
   void set_status(DriverState s, std::string detail) override { owner->on_status(*this, s, std::move(detail)); }
   const Clock& clock() const override { return owner->clock_; }
   const datapoint::Registry& registry() const override { return *owner->registry_; }
+  const model::Value* current(model::DatapointIndex i) const override {
+    return owner->values_ && i < owner->registry_->size() ? &owner->values_->state(i).value : nullptr;
+  }
 };
 
 std::map<std::string, DriverFactory> DriverManager::builtin_factories() {
@@ -55,8 +58,9 @@ std::map<std::string, DriverFactory> DriverManager::builtin_factories() {
 }
 
 DriverManager::DriverManager(const config::SystemConfig& config, std::shared_ptr<const datapoint::Registry> registry,
-                             bus::Bus& bus, const Clock& clock, const std::map<std::string, DriverFactory>& factories)
-    : registry_(std::move(registry)), bus_(bus), clock_(clock) {
+                             bus::Bus& bus, const Clock& clock, const std::map<std::string, DriverFactory>& factories,
+                             const datapoint::DatapointService* values)
+    : registry_(std::move(registry)), bus_(bus), clock_(clock), values_(values) {
   for (const auto& dc : config.drivers) {
     auto slot = std::make_unique<Slot>();
     slot->owner = this;

@@ -7,6 +7,7 @@
 
 #include "bus/bus.hpp"
 #include "communication/driver.hpp"
+#include "datapoint/datapoint_service.hpp"
 
 namespace weir::communication {
 
@@ -25,7 +26,8 @@ struct DriverInfo {
 class DriverManager {
  public:
   DriverManager(const config::SystemConfig& config, std::shared_ptr<const datapoint::Registry> registry,
-                bus::Bus& bus, const Clock& clock, const std::map<std::string, DriverFactory>& factories);
+                bus::Bus& bus, const Clock& clock, const std::map<std::string, DriverFactory>& factories,
+                const datapoint::DatapointService* values = nullptr);
   ~DriverManager();
 
   void start();  // connects every driver whose params.autoconnect is not false
@@ -47,6 +49,7 @@ class DriverManager {
   std::shared_ptr<const datapoint::Registry> registry_;
   bus::Bus& bus_;
   const Clock& clock_;
+  const datapoint::DatapointService* values_;
   std::vector<std::unique_ptr<Slot>> slots_;
   bus::Subscription commands_;
   bus::Subscription control_;

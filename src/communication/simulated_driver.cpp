@@ -92,7 +92,13 @@ void SimulatedDriver::set(const std::string& tag, Value v) {
   publish(tag);
 }
 
+void SimulatedDriver::adopt_model_values() {
+  for (auto& [tag, t] : tags_)
+    if (const model::Value* v = ctx_.current(t.index); v && !std::holds_alternative<std::monostate>(*v)) t.value = *v;
+}
+
 void SimulatedDriver::connect() {
+  adopt_model_values();
   connected_ = true;
   ctx_.set_status(model::DriverState::online, "simulated");
   if (param_bool(cfg_.params, "autostart", false) && has("TEST")) tags_.at("TEST").value = std::string("STARTED");
@@ -165,7 +171,9 @@ void SimulatedDriver::command(const model::DriverCommand& cmd) {
 }
 
 void SimulatedDriver::tick() {
-  if (!connected_ || !running()) return;
+  if (!connected_) return;
+  adopt_model_values();  // an operator's manual write (or a command) is where the simulation goes on from
+  if (!running()) return;
   ++ticks_;
   simulate();
 }

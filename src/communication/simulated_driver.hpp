@@ -44,6 +44,7 @@ class SimulatedDriver : public Driver {
     model::Value value;
   };
   void publish(const std::string& tag);
+  void adopt_model_values();  // continue from what the datapoint model holds
 
   config::DriverConfig cfg_;
   DriverContext& ctx_;

@@ -92,8 +92,9 @@ class WsConnection {
   virtual bool is_open() const = 0;  // false once closing or closed
 };
 
-// What the app attaches to a connection. Callbacks run on the io thread; on_close comes exactly
-// once (after a successful upgrade), after which the server drops its reference.
+// What the app attaches to a connection. Callbacks run on the io thread. on_close comes exactly
+// once for every listener accept() returned (even if the handshake then fails), when the
+// connection has ended — not inside close() — after which the server drops its reference.
 class WsListener {
  public:
   virtual ~WsListener() = default;

@@ -15,7 +15,7 @@ BUILD = os.environ.get("WEIR_BUILD_DIR", os.path.join(ROOT, "build", "dev"))
 WEIR_BIN = os.environ.get("WEIR_BIN", os.path.join(BUILD, "src", "app", "weir"))
 DEVICE_BIN = os.environ.get("WEIR_DEVICE_BIN", os.path.join(BUILD, "src", "device_agent", "weir-device"))
 FIXTURES = os.path.abspath(os.path.join(ROOT, "..", "shared", "fixtures", "openscada-lite"))
-ADMIN_PASSWORD = "Weir-test-admin-1"
+ADMIN_PASSWORD = "Correct-Horse-42-battery"
 
 
 def free_port():
@@ -224,7 +224,7 @@ DEMO_TYPES = {
 
 def tank_config(tick_ms=100, autostart=True, extra_drivers=(), modules=()):
     return {
-        "dp_types": DEMO_TYPES,
+        "dp_types": json.loads(json.dumps(DEMO_TYPES)),
         "drivers": [{
             "name": "WaterTank", "driver_class": "TankTestDriver",
             "params": {"autostart": autostart, "tick_ms": tick_ms},

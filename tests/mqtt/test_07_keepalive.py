@@ -31,12 +31,12 @@ def _wait_closed_while_others_talk(broker, r, limit=5.0):
                 continue
             except raw.Closed:
                 return disconnect
+        if broker.kind == "mosquitto":
+            pytest.xfail("observed: Mosquitto 2.0.11 does not always enforce keep-alive")
         raise AssertionError("broker did not close the silent connection")
 
 
 def test_silent_client_is_disconnected_after_one_and_a_half_keepalive(broker):
-    if broker.kind == "mosquitto":
-        pytest.xfail("observed: Mosquitto 2.0.11 leaves a silent MQTT 5 client without a will connected")
     with raw.RawClient(broker.port, timeout=6) as r:
         r.connect("silent", keepalive=1)
         t0 = time.time()

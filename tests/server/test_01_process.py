@@ -6,7 +6,7 @@ import socket
 import subprocess
 import tempfile
 
-from weirproc import FIXTURES, WEIR_BIN, WeirServer, tank_config
+from weirproc import ADMIN_PASSWORD, FIXTURES, WEIR_BIN, WeirServer, tank_config
 
 
 def run(*args, env=None):
@@ -61,7 +61,7 @@ def test_second_instance_on_a_busy_port_fails_clearly():
     with WeirServer(system_config=tank_config()) as w:
         r = run("--config-dir", w.config_dir, "--data-dir", os.path.join(w.tmp, "data2"), "--bind", "127.0.0.1",
                 "--http-port", str(w.http_port), "--mqtt-port", "0", "--mqtt-ws-port", "0",
-                env={"WEIR_ADMIN_PASSWORD": "Weir-test-admin-1"})
+                env={"WEIR_ADMIN_PASSWORD": ADMIN_PASSWORD})
         assert r.returncode != 0
         out = r.stdout + r.stderr
         assert f"127.0.0.1:{w.http_port}" in out and "address already in use" in out, out

@@ -87,6 +87,18 @@ void BrokerImpl::on_bytes(ConnectionId id, const std::uint8_t* data, std::size_t
   Connection& c = *it->second;
   st.bytes_received += n;
   c.last_rx = clock.mono();
+  // MQTT-3.1.0-1: the first packet must be a CONNECT. A first byte that cannot start one (an HTTP
+  // request, TLS ClientHello, random bytes) closes the socket at once, without a CONNACK, instead
+  // of holding it until connect_timeout_s. 0x10 exactly: CONNECT's fixed-header flags are reserved
+  // as 0 (MQTT-2.1.3-1).
+  if (c.state == Connection::State::awaiting_connect && c.reader.buffered() == 0 && n > 0 &&
+      data[0] != 0x10) {
+    spdlog::debug("mqtt: {}: first byte 0x{:02x} cannot start a CONNECT", c.info.remote_address,
+                  data[0]);
+    drop(c, ReasonCode::protocol_error, false);
+    reap();
+    return;
+  }
   c.reader.feed(data, n);
   while (c.state != Connection::State::closed) {
     auto f = c.reader.next();
@@ -124,6 +136,7 @@ void BrokerImpl::on_bytes(ConnectionId id, const std::uint8_t* data, std::size_t
     }
     handle_packet(c, std::move(*p));
   }
+  if (c.state != Connection::State::closed) c.reader.release_if_drained();
   reap();
 }
 
@@ -217,9 +230,9 @@ void BrokerImpl::drop(Connection& c, ReasonCode reason, bool send_will) {
     if (send_will && c.will) {
       const std::uint32_t delay = c.will->properties.will_delay_interval.value_or(0);
       if (delay > 0 && s.expiry_interval > 0) {
-        s.pending_will = std::move(c.will);
-        s.will_at = clock.mono() + std::chrono::seconds(std::min(delay, s.expiry_interval));
-        s.will_identity = c.identity;
+        s.pending_will = std::make_unique<PendingWill>(PendingWill{
+            std::move(*c.will), c.identity,
+            clock.mono() + std::chrono::seconds(std::min(delay, s.expiry_interval))});
       } else {
         publish_will(*c.will, c.identity);
         will_published = true;
@@ -228,14 +241,14 @@ void BrokerImpl::drop(Connection& c, ReasonCode reason, bool send_will) {
     c.will.reset();
     emit_event(c, ClientEvent::Kind::disconnected, reason, will_published);
     if (s.expiry_interval == 0) {
-      if (s.pending_will) publish_will(*s.pending_will, s.will_identity);
+      if (s.pending_will) publish_will(s.pending_will->will, s.pending_will->identity);
       destroy_session(s);
     } else {
       if (s.expiry_interval != 0xFFFFFFFF)
         s.expires_at = clock.mono() + std::chrono::seconds(s.expiry_interval);
       s.disconnected_wall = clock.now();
       // QoS 0 messages are not kept for an offline client.
-      std::erase_if(s.queue, [](const Delivery& d) { return d.qos == 0; });
+      s.queue.erase_if([](const Delivery& d) { return d.qos == 0; });
       mark_dirty(s);
     }
     c.session = nullptr;
@@ -264,15 +277,14 @@ void BrokerImpl::tick() {
   std::vector<Session*> ended;
   for (auto& [id, s] : sessions) {
     if (s->conn) continue;
-    if (s->pending_will && s->will_at <= now) {
-      auto w = std::move(*s->pending_will);
-      s->pending_will.reset();
-      publish_will(w, s->will_identity);
+    if (s->pending_will && s->pending_will->at <= now) {
+      auto w = std::move(s->pending_will);
+      publish_will(w->will, w->identity);
     }
     if (s->expires_at && *s->expires_at <= now) ended.push_back(s.get());
   }
   for (auto* s : ended) {
-    if (s->pending_will) publish_will(*s->pending_will, s->will_identity);
+    if (s->pending_will) publish_will(s->pending_will->will, s->pending_will->identity);
     destroy_session(*s);
   }
   // Retained message expiry.

@@ -53,6 +53,53 @@ struct Subscription {
 
 struct Connection;
 
+// A session's queue of messages waiting for the in-flight window. Most sessions never queue, and
+// an empty std::deque still allocates (libstdc++: a map and a 512-byte node), so the deque is
+// created on the first push and released once drained.
+class DeliveryQueue {
+ public:
+  using Deque = std::deque<Delivery>;
+  using iterator = Deque::iterator;
+  using const_iterator = Deque::const_iterator;
+
+  bool empty() const { return !q_ || q_->empty(); }
+  std::size_t size() const { return q_ ? q_->size() : 0; }
+  iterator begin() { return q_ ? q_->begin() : iterator{}; }
+  iterator end() { return q_ ? q_->end() : iterator{}; }
+  const_iterator begin() const { return q_ ? q_->cbegin() : const_iterator{}; }
+  const_iterator end() const { return q_ ? q_->cend() : const_iterator{}; }
+  Delivery& front() { return q_->front(); }
+  void push_back(Delivery d) {
+    if (!q_) q_ = std::make_unique<Deque>();
+    q_->push_back(std::move(d));
+  }
+  void pop_front() {
+    q_->pop_front();
+    if (q_->empty()) q_.reset();
+  }
+  void erase(iterator it) {
+    q_->erase(it);
+    if (q_->empty()) q_.reset();
+  }
+  template <class Pred>
+  void erase_if(Pred pred) {
+    if (!q_) return;
+    std::erase_if(*q_, pred);
+    if (q_->empty()) q_.reset();
+  }
+  bool allocated() const { return q_ != nullptr; }
+
+ private:
+  std::unique_ptr<Deque> q_;
+};
+
+// A v5 will whose Will Delay Interval is running (the connection is gone).
+struct PendingWill {
+  Will will;
+  Identity identity;
+  MonoTime at{};
+};
+
 struct Session {
   SubscriberId id = 0;
   std::string client_id;
@@ -62,13 +109,16 @@ struct Session {
   WallTime disconnected_wall{};
   std::map<std::string, Subscription> subscriptions;  // key: filter as subscribed
   std::vector<Inflight> inflight;     // in send order
-  std::deque<Delivery> queue;
+  DeliveryQueue queue;
   std::unordered_set<std::uint16_t> inbound_qos2;  // PUBREC sent, waiting for PUBREL
   std::uint16_t next_packet_id = 1;
   Connection* conn = nullptr;
-  std::optional<Will> pending_will;   // will delay running
-  MonoTime will_at{};
-  Identity will_identity;
+  std::unique_ptr<PendingWill> pending_will;  // will delay running; rare, so not inline
+};
+
+struct TopicAliases {
+  std::unordered_map<std::uint16_t, std::string> inbound;
+  std::unordered_map<std::string, std::uint16_t> outbound;
 };
 
 struct Connection {
@@ -87,9 +137,12 @@ struct Connection {
   std::uint16_t client_receive_max = 65535;
   std::uint16_t client_alias_max = 0;
   bool problem_info = true;
-  std::unordered_map<std::uint16_t, std::string> inbound_aliases;
-  std::unordered_map<std::string, std::uint16_t> outbound_aliases;
-  std::optional<Will> will;
+  TopicAliases& aliases() {
+    if (!aliases_) aliases_ = std::make_unique<TopicAliases>();
+    return *aliases_;
+  }
+  std::unique_ptr<TopicAliases> aliases_;  // v5 topic aliases; made on first use
+  std::unique_ptr<Will> will;  // most clients have none: not inline (a Will is ~0.5 KB)
 };
 
 struct InprocSub {

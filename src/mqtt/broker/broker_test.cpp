@@ -3,7 +3,15 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <cstdio>
 #include <map>
+
+#if defined(__SANITIZE_ADDRESS__)
+// From <sanitizer/allocator_interface.h> (not always installed): bytes the program holds.
+extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
+#elif __has_include(<malloc.h>)
+#include <malloc.h>
+#endif
 
 #include "mqtt/broker/broker_test_support.hpp"
 
@@ -711,6 +719,95 @@ TEST_F(BrokerTest, SlowConsumerDropsQos0) {
   EXPECT_TRUE(sub.publishes().empty());
   EXPECT_EQ(broker->stats().messages_dropped, 1u);
   EXPECT_EQ(broker->stats().queued_count, 1u);
+}
+
+// ---- first bytes, reserved topics, idle memory -------------------------------------------------
+
+TEST_F(BrokerTest, FirstByteThatCannotStartConnectClosesAtOnce) {
+  Client http(*broker);
+  const std::string get = "GET / HTTP/1.1\r\n";  // 'G' = 0x47 with a "remaining length" of 32
+  http.raw(std::vector<std::uint8_t>(get.begin(), get.end()));
+  EXPECT_TRUE(http.sink->closed);  // not left waiting for connect_timeout_s
+  EXPECT_TRUE(http.sink->wire.empty());  // no CONNACK
+  Client flags(*broker);
+  flags.raw({0x12});  // CONNECT type with reserved flags set
+  EXPECT_TRUE(flags.sink->closed);
+  Client partial(*broker);  // a CONNECT arriving byte by byte is fine
+  partial.raw({0x10});
+  EXPECT_FALSE(partial.sink->closed);
+  EXPECT_EQ(broker->connection_count(), 1u);
+}
+
+TEST_F(BrokerTest, ClientsCannotPublishToDollarTopics) {
+  Client watcher(*broker, v5);
+  watcher.connect("watcher");
+  watcher.subscribe("$SYS/#", 2);
+  watcher.subscribe("#", 2);
+  Client five(*broker, v5);
+  five.connect("five");
+  five.publish("$SYS/broker/uptime", "fake", 0, true);
+  five.publish("$SYS/broker/uptime", "fake", 1, true);
+  five.publish("$SYS/broker/uptime", "fake", 2, true);
+  five.publish("$other", "fake", 1);
+  auto acks = five.recv_all<PubAck>();
+  ASSERT_EQ(acks.size(), 3u);
+  EXPECT_EQ(acks[0].type, PacketType::puback);
+  EXPECT_EQ(acks[0].reason, ReasonCode::not_authorized);
+  EXPECT_EQ(acks[1].type, PacketType::pubrec);
+  EXPECT_EQ(acks[1].reason, ReasonCode::not_authorized);
+  EXPECT_EQ(acks[2].reason, ReasonCode::not_authorized);
+  EXPECT_FALSE(five.sink->closed);
+  Client three(*broker);
+  three.connect("three");
+  three.publish("$SYS/broker/uptime", "fake", 1);
+  three.publish("$SYS/broker/uptime", "fake", 0);
+  auto ack3 = three.recv_all<PubAck>();
+  ASSERT_EQ(ack3.size(), 1u);  // v3.1.1: acknowledged (no negative ack exists), then discarded
+  EXPECT_FALSE(three.sink->closed);
+  EXPECT_TRUE(watcher.publishes().empty());
+  EXPECT_EQ(broker->stats().retained_count, 0u);
+  // Weir's own $SYS publishes still go out.
+  broker->publish("$SYS/broker/version", std::vector<std::uint8_t>{'w'}, 0, false);
+  auto got = watcher.publishes();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].topic, "$SYS/broker/version");
+}
+
+std::size_t allocated_bytes() {
+#if defined(__SANITIZE_ADDRESS__)
+  return __sanitizer_get_current_allocated_bytes();
+#elif __has_include(<malloc.h>)
+  return mallinfo2().uordblks;
+#else
+  return 0;
+#endif
+}
+
+TEST_F(BrokerTest, IdleConnectionMemory) {
+  constexpr std::size_t kN = 1000;
+  std::vector<std::shared_ptr<test::FakeSink>> sinks;
+  std::vector<std::vector<std::uint8_t>> connects(kN);
+  for (std::size_t i = 0; i < kN; ++i) {
+    sinks.push_back(std::make_shared<test::FakeSink>());
+    sinks.back()->wire.reserve(64);  // the CONNACK lands here: not the broker's memory
+    Connect c;
+    c.client_id = "idle-client-" + std::to_string(100000 + i);  // 18 chars, as in the benchmark
+    c.keep_alive = 60;
+    encode(c, ProtocolVersion::v311, connects[i]);
+  }
+  const std::size_t before = allocated_bytes();
+  for (std::size_t i = 0; i < kN; ++i) {
+    const auto id = broker->open(sinks[i], ConnectionInfo{"127.0.0.1:50000", "tcp"});
+    broker->on_bytes(id, connects[i].data(), connects[i].size());
+  }
+  const std::size_t after = allocated_bytes();
+  for (auto& s : sinks) ASSERT_EQ(s->wire.size(), 4u);  // CONNACK
+  EXPECT_EQ(broker->connection_count(), kN);
+  if (before == 0 && after == 0) GTEST_SKIP() << "no allocator statistics on this platform";
+  const std::size_t per = (after - before) / kN;
+  std::printf("broker core: %zu bytes per idle connection (connection + session)\n", per);
+  RecordProperty("bytes_per_idle_connection", static_cast<int>(per));
+  EXPECT_LT(per, 1000u);  // was ~2.8 KB: inline Will/Properties, an eagerly allocated deque...
 }
 
 TEST(BrokerOptionsJson, DefaultsOverlaid) {

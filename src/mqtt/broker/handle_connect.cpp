@@ -34,6 +34,11 @@ void BrokerImpl::destroy_session(Session& s) {
 }
 
 void BrokerImpl::publish_will(const Will& w, const Identity& who) {
+  if (!w.topic.empty() && w.topic.front() == '$') {  // server topics: see handle_publish
+    spdlog::debug("mqtt: will of {} to {} dropped: '$' topics are the server's", who.client_id,
+                  w.topic);
+    return;
+  }
   if (authorizer && !who.trusted && !authorizer->can_publish(who, w.topic)) {
     spdlog::debug("mqtt: will of {} to {} not authorised", who.client_id, w.topic);
     return;
@@ -117,7 +122,7 @@ void BrokerImpl::handle_connect(Connection& c, Connect&& p) {
   bool present = false;
   if (auto it = sessions_by_client.find(client_id); it != sessions_by_client.end()) {
     if (p.clean_start) {
-      if (it->second->pending_will) publish_will(*it->second->pending_will, it->second->will_identity);
+      if (auto& pw = it->second->pending_will) publish_will(pw->will, pw->identity);
       destroy_session(*it->second);
     } else {
       s = it->second;
@@ -131,7 +136,7 @@ void BrokerImpl::handle_connect(Connection& c, Connect&& p) {
   s->pending_will.reset();  // reconnecting cancels a delayed will
   s->conn = &c;
   c.session = s;
-  c.will = std::move(p.will);
+  if (p.will) c.will = std::make_unique<Will>(std::move(*p.will));
 
   // Keep alive.
   c.keep_alive = p.keep_alive;

@@ -41,10 +41,11 @@ void BrokerImpl::handle_publish(Connection& c, Publish&& p) {
                                 "topic alias " + std::to_string(alias) + " above the maximum " +
                                     std::to_string(opts.topic_alias_maximum));
     if (!p.topic.empty()) {
-      c.inbound_aliases[alias] = p.topic;
+      c.aliases().inbound[alias] = p.topic;
     } else {
-      auto it = c.inbound_aliases.find(alias);
-      if (it == c.inbound_aliases.end())
+      auto& inbound = c.aliases().inbound;
+      auto it = inbound.find(alias);
+      if (it == inbound.end())
         return protocol_violation(c, ReasonCode::protocol_error, "unknown topic alias " + std::to_string(alias));
       p.topic = it->second;
     }
@@ -58,7 +59,13 @@ void BrokerImpl::handle_publish(Connection& c, Publish&& p) {
     return protocol_violation(c, ReasonCode::retain_not_supported, "retain is not available");
 
   ++st.messages_received;
-  const bool allowed = !authorizer || c.identity.trusted || authorizer->can_publish(c.identity, p.topic);
+  // Topics starting with '$' ($SYS/...) belong to the server (MQTT-4.7.2): no network client may
+  // publish there, whatever the ACL says; Weir's own in-process publish() does not come here.
+  // Handled like an ACL refusal: v5 acks with 0x87 (QoS 0: dropped); v3.1.1 has no negative ack,
+  // so the PUBACK/PUBREC flow completes normally and the message is silently discarded.
+  const bool reserved = !p.topic.empty() && p.topic.front() == '$';
+  const bool allowed = !reserved && (!authorizer || c.identity.trusted ||
+                                     authorizer->can_publish(c.identity, p.topic));
   if (!allowed) spdlog::debug("mqtt: {} may not publish to {}", s.client_id, p.topic);
   const ReasonCode ack_rc = allowed ? ReasonCode::success : ReasonCode::not_authorized;
 
@@ -327,12 +334,13 @@ bool BrokerImpl::send_publish(Connection& c, const Delivery& d, std::uint16_t pa
       return false;
     }
     if (c.client_alias_max > 0) {
-      if (auto it = c.outbound_aliases.find(m.topic); it != c.outbound_aliases.end()) {
+      auto& outbound = c.aliases().outbound;
+      if (auto it = outbound.find(m.topic); it != outbound.end()) {
         p.properties.topic_alias = it->second;
         p.topic.clear();
-      } else if (c.outbound_aliases.size() < c.client_alias_max) {
-        const auto alias = static_cast<std::uint16_t>(c.outbound_aliases.size() + 1);
-        c.outbound_aliases.emplace(m.topic, alias);
+      } else if (outbound.size() < c.client_alias_max) {
+        const auto alias = static_cast<std::uint16_t>(outbound.size() + 1);
+        outbound.emplace(m.topic, alias);
         p.properties.topic_alias = alias;
       }
     }

@@ -27,6 +27,15 @@ class FrameReader {
   // length, packet too large). After an error the reader is unusable: close the connection.
   CodecResult<std::optional<Frame>> next();
   std::size_t buffered() const { return buf_.size() - pos_; }
+  // Gives the buffer back when nothing is pending, so an idle connection holds no memory here.
+  // Call after next() has returned nullopt (frames handed out before are invalidated).
+  void release_if_drained() {
+    if (pos_ == buf_.size() && buf_.capacity() != 0) {
+      std::vector<std::uint8_t>().swap(buf_);
+      pos_ = 0;
+    }
+  }
+  std::size_t capacity() const { return buf_.capacity(); }
 
   static constexpr std::size_t kDefaultMax = 268'435'460;
 

@@ -39,7 +39,8 @@ class HttpWebSocketBridge final : public net::WsListener, public ConnectionSink 
     if (!ws_->send_binary(std::move(bytes))) {
       // The HTTP server's per-connection queue is full: a slow consumer. on_close() follows and
       // tells the broker (not from here: we are inside the broker).
-      spdlog::warn("MQTT ws {}: outgoing queue full (slow consumer), closing", ws_->remote_address());
+      spdlog::warn("MQTT ws {}: outgoing queue full (slow consumer), closing",
+                   ws_->remote_address());
       ws_->close(1008, "slow consumer");
     }
   }

@@ -16,6 +16,7 @@ class Broker;
 
 // A binary-only endpoint with subprotocol "mqtt" at `path`; every accepted connection becomes a
 // broker connection with transport "ws" (or "wss" when the HTTP server runs TLS: `secure`).
-net::WsEndpoint mqtt_websocket_endpoint(Broker& broker, std::string path = "/mqtt", bool secure = false);
+net::WsEndpoint mqtt_websocket_endpoint(Broker& broker, std::string path = "/mqtt",
+                                        bool secure = false);
 
 }  // namespace weir::mqtt

@@ -2,7 +2,6 @@
 // Where and how the broker listens: system_config.json modules[] {"name":"mqtt_broker",
 // "config":{"listeners":{...}}} or command-line flags (--mqtt-port, --mqtt-ws-port).
 #include <boost/describe.hpp>
-
 #include <cstdint>
 #include <string>
 
@@ -10,11 +9,11 @@ namespace weir::mqtt {
 
 struct MqttListenerOptions {
   std::string bind_address = "127.0.0.1";
-  int tcp_port = 1883;            // 0 = any free port (see MqttListeners::tcp_port()), -1 = off
-  int tls_port = 8883;            // used only when tls_cert_file and tls_key_file are both set
-  std::string tls_cert_file;      // PEM certificate chain
-  std::string tls_key_file;       // PEM private key
-  int ws_port = 8083;             // standalone MQTT-over-WebSocket listener; -1 = off
+  int tcp_port = 1883;        // 0 = any free port (see MqttListeners::tcp_port()), -1 = off
+  int tls_port = 8883;        // used only when tls_cert_file and tls_key_file are both set
+  std::string tls_cert_file;  // PEM certificate chain
+  std::string tls_key_file;   // PEM private key
+  int ws_port = 8083;         // standalone MQTT-over-WebSocket listener; -1 = off
   // A client whose unsent bytes exceed this is disconnected at once (slow consumer). The broker
   // already drops QoS 0 above BrokerOptions::max_queued_bytes; this is the hard stop behind it.
   std::uint64_t max_outgoing_bytes = 32 * 1024 * 1024;
@@ -22,7 +21,7 @@ struct MqttListenerOptions {
   std::uint32_t handshake_timeout_s = 10;       // TLS and WebSocket upgrade
   std::uint32_t close_flush_timeout_s = 5;      // time to flush queued bytes before a close
   std::uint32_t max_websocket_message = 1024 * 1024 + 64;  // largest inbound WS message
-  bool drive_broker_ticks = true;               // call Broker::tick() every 100 ms
+  bool drive_broker_ticks = true;                          // call Broker::tick() every 100 ms
 };
 BOOST_DESCRIBE_STRUCT(MqttListenerOptions, (),
                       (bind_address, tcp_port, tls_port, tls_cert_file, tls_key_file, ws_port,

@@ -1,12 +1,12 @@
 #include "mqtt/transport/mqtt_listeners.hpp"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
-
 #include <cctype>
 #include <chrono>
 
@@ -29,9 +29,12 @@ std::string lower_first(std::string s) {
 
 const char* label(ListenerKind k) {
   switch (k) {
-    case ListenerKind::tls: return "MQTT TLS listener";
-    case ListenerKind::ws: return "MQTT WebSocket listener";
-    default: return "MQTT listener";
+    case ListenerKind::tls:
+      return "MQTT TLS listener";
+    case ListenerKind::ws:
+      return "MQTT WebSocket listener";
+    default:
+      return "MQTT listener";
   }
 }
 
@@ -40,7 +43,11 @@ class Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(asio::io_context& io, ListenerKind kind, std::shared_ptr<TransportContext> ctx,
            std::shared_ptr<asio::ssl::context> ssl)
-      : acceptor_(io), retry_(io), kind_(kind), ctx_(std::move(ctx)), ssl_(std::move(ssl)),
+      : acceptor_(io),
+        retry_(io),
+        kind_(kind),
+        ctx_(std::move(ctx)),
+        ssl_(std::move(ssl)),
         limiter_(ctx_->opts.max_accepts_per_second) {}
 
   Status bind(const std::string& address, int port) {
@@ -61,9 +68,10 @@ class Listener : public std::enable_shared_from_this<Listener> {
   }
 
   void accept() {
-    acceptor_.async_accept([self = shared_from_this()](const boost::system::error_code& ec, tcp::socket s) {
-      self->on_accept(ec, std::move(s));
-    });
+    acceptor_.async_accept(
+        [self = shared_from_this()](const boost::system::error_code& ec, tcp::socket s) {
+          self->on_accept(ec, std::move(s));
+        });
   }
 
   void stop() {
@@ -92,8 +100,9 @@ class Listener : public std::enable_shared_from_this<Listener> {
     }
     boost::system::error_code ep_ec;
     auto remote_ep = socket.remote_endpoint(ep_ec);
-    std::string remote = ep_ec ? std::string("unknown")
-                               : fmt::format("{}:{}", remote_ep.address().to_string(), remote_ep.port());
+    std::string remote =
+        ep_ec ? std::string("unknown")
+              : fmt::format("{}:{}", remote_ep.address().to_string(), remote_ep.port());
     if (!limiter_.allow(std::chrono::steady_clock::now())) {
       spdlog::debug("{} port {}: connect rate over {}/s, refusing {}", label(kind_), port_,
                     ctx_->opts.max_accepts_per_second, remote);
@@ -104,14 +113,18 @@ class Listener : public std::enable_shared_from_this<Listener> {
       socket.set_option(tcp::no_delay(true), ignored);
       switch (kind_) {
         case ListenerKind::tcp:
-          std::make_shared<StreamConnection<TcpSocket>>(std::move(socket), ctx_, std::move(remote))->start();
+          std::make_shared<StreamConnection<TcpSocket>>(std::move(socket), ctx_, std::move(remote))
+              ->start();
           break;
         case ListenerKind::tls:
-          std::make_shared<StreamConnection<TlsSocket>>(TlsSocket(std::move(socket), *ssl_), ctx_, std::move(remote))
+          std::make_shared<StreamConnection<TlsSocket>>(TlsSocket(std::move(socket), *ssl_), ctx_,
+                                                        std::move(remote))
               ->start();
           break;
         case ListenerKind::ws:
-          std::make_shared<StreamConnection<WsSocket>>(WsSocket(std::move(socket)), ctx_, std::move(remote))->start();
+          std::make_shared<StreamConnection<WsSocket>>(WsSocket(std::move(socket)), ctx_,
+                                                       std::move(remote))
+              ->start();
           break;
       }
     }
@@ -135,11 +148,13 @@ Result<std::shared_ptr<asio::ssl::context>> make_tls_context(const MqttListenerO
   boost::system::error_code ec;
   auto where = fmt::format("MQTT TLS listener {}:{}", o.bind_address, o.tls_port);
   if (ctx->use_certificate_chain_file(o.tls_cert_file, ec); ec)
-    return Error::make(ErrorKind::unavailable, "mqtt_tls_certificate",
-                       fmt::format("{}: cannot load certificate {}: {}", where, o.tls_cert_file, ec.message()));
+    return Error::make(
+        ErrorKind::unavailable, "mqtt_tls_certificate",
+        fmt::format("{}: cannot load certificate {}: {}", where, o.tls_cert_file, ec.message()));
   if (ctx->use_private_key_file(o.tls_key_file, asio::ssl::context::pem, ec); ec)
-    return Error::make(ErrorKind::unavailable, "mqtt_tls_certificate",
-                       fmt::format("{}: cannot load private key {}: {}", where, o.tls_key_file, ec.message()));
+    return Error::make(
+        ErrorKind::unavailable, "mqtt_tls_certificate",
+        fmt::format("{}: cannot load private key {}: {}", where, o.tls_key_file, ec.message()));
   return ctx;
 }
 
@@ -173,7 +188,9 @@ struct MqttListeners::Impl {
 };
 
 MqttListeners::MqttListeners() : impl_(std::make_unique<Impl>()) {}
-MqttListeners::~MqttListeners() { stop(); }
+MqttListeners::~MqttListeners() {
+  stop();
+}
 
 Status MqttListeners::start(asio::io_context& io, Broker& broker, const MqttListenerOptions& opts) {
   stop();
@@ -208,11 +225,21 @@ Status MqttListeners::start(asio::io_context& io, Broker& broker, const MqttList
   return {};
 }
 
-void MqttListeners::stop() { impl_->stop(); }
+void MqttListeners::stop() {
+  impl_->stop();
+}
 
-std::uint16_t MqttListeners::tcp_port() const { return impl_->tcp ? impl_->tcp->port() : 0; }
-std::uint16_t MqttListeners::tls_port() const { return impl_->tls ? impl_->tls->port() : 0; }
-std::uint16_t MqttListeners::ws_port() const { return impl_->ws ? impl_->ws->port() : 0; }
-std::size_t MqttListeners::connection_count() const { return impl_->ctx ? impl_->ctx->live.size() : 0; }
+std::uint16_t MqttListeners::tcp_port() const {
+  return impl_->tcp ? impl_->tcp->port() : 0;
+}
+std::uint16_t MqttListeners::tls_port() const {
+  return impl_->tls ? impl_->tls->port() : 0;
+}
+std::uint16_t MqttListeners::ws_port() const {
+  return impl_->ws ? impl_->ws->port() : 0;
+}
+std::size_t MqttListeners::connection_count() const {
+  return impl_->ctx ? impl_->ctx->live.size() : 0;
+}
 
 }  // namespace weir::mqtt

@@ -5,7 +5,9 @@
 namespace weir::mqtt {
 namespace {
 
-Bytes bytes(std::size_t n) { return std::make_shared<const std::vector<std::uint8_t>>(n, 0x42); }
+Bytes bytes(std::size_t n) {
+  return std::make_shared<const std::vector<std::uint8_t>>(n, 0x42);
+}
 
 TEST(OutboundQueue, CountsBytesAndIgnoresEmptyBuffers) {
   OutboundQueue q;
@@ -29,7 +31,8 @@ TEST(OutboundQueue, PopDrainsInOrderAndCompacts) {
   OutboundQueue q;
   std::vector<Bytes> all;
   for (int i = 0; i < 200; ++i) {
-    all.push_back(std::make_shared<const std::vector<std::uint8_t>>(1, static_cast<std::uint8_t>(i)));
+    all.push_back(
+        std::make_shared<const std::vector<std::uint8_t>>(1, static_cast<std::uint8_t>(i)));
     q.push(all.back());
   }
   for (int i = 0; i < 150; ++i) {

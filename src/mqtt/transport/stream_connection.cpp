@@ -1,13 +1,13 @@
 #include "mqtt/transport/stream_connection.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <spdlog/spdlog.h>
-
 #include <optional>
 #include <string_view>
 #include <type_traits>
@@ -22,7 +22,7 @@ namespace websocket = beast::websocket;
 namespace {
 
 constexpr std::size_t kPrivateReadBuffer = 16 * 1024;  // TLS and WebSocket connections
-constexpr std::size_t kMaxWriteBuffers = 64;            // per gathered write
+constexpr std::size_t kMaxWriteBuffers = 64;           // per gathered write
 constexpr std::size_t kMaxWriteBytes = 256 * 1024;
 constexpr int kReadsPerTurn = 4;  // a busy TCP client yields to others after this many reads
 
@@ -66,9 +66,12 @@ StreamConnection<Stream>::~StreamConnection() {
 
 template <class Stream>
 const char* StreamConnection<Stream>::transport_name() const {
-  if constexpr (std::is_same_v<Stream, TlsSocket>) return "tls";
-  else if constexpr (std::is_same_v<Stream, WsSocket>) return "ws";
-  else return "tcp";
+  if constexpr (std::is_same_v<Stream, TlsSocket>)
+    return "tls";
+  else if constexpr (std::is_same_v<Stream, WsSocket>)
+    return "ws";
+  else
+    return "tcp";
 }
 
 template <class Stream>
@@ -101,12 +104,13 @@ void StreamConnection<Stream>::read_http_upgrade() {
   if constexpr (std::is_same_v<Stream, WsSocket>) {
     http_buffer_ = std::make_unique<beast::flat_buffer>(8192);
     http_request_ = std::make_unique<http::request<http::string_body>>();
-    http::async_read(stream_.next_layer(), *http_buffer_, *http_request_,
-                     [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                       if (self->state_ == State::closed) return;
-                       if (ec) return self->fail(ec, "WebSocket upgrade request");
-                       self->accept_websocket();
-                     });
+    http::async_read(
+        stream_.next_layer(), *http_buffer_, *http_request_,
+        [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+          if (self->state_ == State::closed) return;
+          if (ec) return self->fail(ec, "WebSocket upgrade request");
+          self->accept_websocket();
+        });
   }
 }
 
@@ -122,21 +126,23 @@ void StreamConnection<Stream>::accept_websocket() {
       spdlog::debug("MQTT ws {}: no \"mqtt\" subprotocol offered", remote_);
       return close_socket();
     }
-    stream_.set_option(websocket::stream_base::decorator([p = *proto](websocket::response_type& res) {
-      res.set(http::field::server, "weir");
-      if (!p.empty()) res.set(http::field::sec_websocket_protocol, p);
-    }));
+    stream_.set_option(
+        websocket::stream_base::decorator([p = *proto](websocket::response_type& res) {
+          res.set(http::field::server, "weir");
+          if (!p.empty()) res.set(http::field::sec_websocket_protocol, p);
+        }));
     stream_.binary(true);
     stream_.auto_fragment(false);
     stream_.read_message_max(ctx_->opts.max_websocket_message);
-    stream_.async_accept(*http_request_, [self = this->shared_from_this()](const boost::system::error_code& ec) {
-      if (self->state_ == State::closed) return;
-      if (ec) return self->fail(ec, "WebSocket accept");
-      if (self->timer_) self->timer_->cancel();
-      self->http_request_.reset();
-      self->http_buffer_.reset();
-      self->begin();
-    });
+    stream_.async_accept(*http_request_,
+                         [self = this->shared_from_this()](const boost::system::error_code& ec) {
+                           if (self->state_ == State::closed) return;
+                           if (ec) return self->fail(ec, "WebSocket accept");
+                           if (self->timer_) self->timer_->cancel();
+                           self->http_request_.reset();
+                           self->http_buffer_.reset();
+                           self->begin();
+                         });
   }
 }
 
@@ -168,11 +174,12 @@ void StreamConnection<Stream>::do_read() {
                        });
   } else {
     if (!read_buffer_) read_buffer_ = std::make_unique<std::uint8_t[]>(kPrivateReadBuffer);
-    stream_.async_read_some(asio::buffer(read_buffer_.get(), kPrivateReadBuffer),
-                            [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-                              self->reading_ = false;
-                              self->on_read(ec, n);
-                            });
+    stream_.async_read_some(
+        asio::buffer(read_buffer_.get(), kPrivateReadBuffer),
+        [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+          self->reading_ = false;
+          self->on_read(ec, n);
+        });
   }
 }
 
@@ -206,7 +213,8 @@ template <class Stream>
 void StreamConnection<Stream>::send(Bytes bytes) {
   if (state_ != State::open) return;
   queue_.push(std::move(bytes));
-  if (queue_.bytes() > ctx_->opts.max_outgoing_bytes) return abort("outgoing queue over limit (slow consumer)");
+  if (queue_.bytes() > ctx_->opts.max_outgoing_bytes)
+    return abort("outgoing queue over limit (slow consumer)");
   if (!writing_) do_write();
 }
 
@@ -214,10 +222,12 @@ template <class Stream>
 void StreamConnection<Stream>::do_write() {
   std::size_t n = queue_.batch(kMaxWriteBuffers, kMaxWriteBytes);
   write_buffers_.clear();
-  for (std::size_t i = 0; i < n; ++i) write_buffers_.emplace_back(queue_.at(i)->data(), queue_.at(i)->size());
+  for (std::size_t i = 0; i < n; ++i)
+    write_buffers_.emplace_back(queue_.at(i)->data(), queue_.at(i)->size());
   in_flight_buffers_ = n;
   writing_ = true;
-  auto handler = [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t written) {
+  auto handler = [self = this->shared_from_this()](const boost::system::error_code& ec,
+                                                   std::size_t written) {
     self->on_write(ec, written);
   };
   if constexpr (std::is_same_v<Stream, WsSocket>) {
@@ -258,15 +268,18 @@ void StreamConnection<Stream>::shutdown_gracefully() {
 template <class Stream>
 void StreamConnection<Stream>::fail(const boost::system::error_code& ec, const char* what) {
   if (state_ == State::closed) return;
-  if (quiet_error(ec)) spdlog::debug("MQTT {} {}: {}: {}", transport_name(), remote_, what, ec.message());
-  else spdlog::info("MQTT {} {}: {}: {}", transport_name(), remote_, what, ec.message());
+  if (quiet_error(ec))
+    spdlog::debug("MQTT {} {}: {}: {}", transport_name(), remote_, what, ec.message());
+  else
+    spdlog::info("MQTT {} {}: {}: {}", transport_name(), remote_, what, ec.message());
   notify_broker_closed();
   close_socket();
 }
 
 template <class Stream>
 void StreamConnection<Stream>::abort(const char* why) {
-  spdlog::warn("MQTT {} {}: {}, closing after {} queued bytes", transport_name(), remote_, why, queue_.bytes());
+  spdlog::warn("MQTT {} {}: {}, closing after {} queued bytes", transport_name(), remote_, why,
+               queue_.bytes());
   // Called from inside the broker (send): tell it later, not re-entrantly.
   if (registered_) {
     registered_ = false;

@@ -9,7 +9,6 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
-
 #include <memory>
 #include <string>
 #include <vector>
@@ -66,15 +65,15 @@ class StreamConnection final : public ConnectionSink,
   std::string remote_;
   std::uint64_t serial_ = 0;
   ConnectionId id_ = 0;
-  bool registered_ = false;     // broker knows this connection (open() called, on_closed not yet)
+  bool registered_ = false;  // broker knows this connection (open() called, on_closed not yet)
   State state_ = State::handshake;
   bool writing_ = false;
   bool reading_ = false;
   OutboundQueue queue_;
   std::size_t in_flight_buffers_ = 0;
   std::vector<boost::asio::const_buffer> write_buffers_;  // reused across writes
-  std::unique_ptr<std::uint8_t[]> read_buffer_;            // TLS/WS only; TCP uses the shared one
-  std::unique_ptr<boost::asio::steady_timer> timer_;       // handshake / close flush; made lazily
+  std::unique_ptr<std::uint8_t[]> read_buffer_;           // TLS/WS only; TCP uses the shared one
+  std::unique_ptr<boost::asio::steady_timer> timer_;      // handshake / close flush; made lazily
   // WebSocket upgrade request, only during the handshake.
   std::unique_ptr<boost::beast::flat_buffer> http_buffer_;
   std::unique_ptr<boost::beast::http::request<boost::beast::http::string_body>> http_request_;

@@ -1,0 +1,76 @@
+// The datapoint path without sockets: raw update → validation → store → bus → live-feed marking,
+// with the hub flushing (encoding one batch per feed and handing it to 50 subscribers) every
+// 50 ms of simulated traffic at the target rate. 10,000 datapoints.
+//
+//   build/release/bench/weir_datapoint_bench
+#include <benchmark/benchmark.h>
+
+#include "api/live_feed.hpp"
+#include "api/plant.hpp"
+#include "api/plant_feeds.hpp"
+
+namespace {
+
+using namespace weir;
+
+struct CountingClient : api::LiveClient {
+  std::size_t bytes = 0, messages = 0;
+  bool send(std::string t) override {
+    bytes += t.size();
+    ++messages;
+    return true;
+  }
+  std::size_t queued_bytes() const override { return 0; }
+  void close(std::uint16_t, std::string) override {}
+};
+
+config::SystemConfig make_config(int n) {
+  std::string text = R"({"dp_types": {"LEVEL": {"type": "float", "min": 0, "max": 1000000, "default": 0}},
+    "drivers": [{"name": "Bench", "driver_class": "None", "datapoints": [)";
+  for (int i = 0; i < n; ++i) text += (i ? "," : "") + std::string(R"({"name": "DP_)") + std::to_string(i) + R"(", "type": "LEVEL"})";
+  text += "]}]}";
+  auto r = config::parse_system_config(text);
+  return *r.config;
+}
+
+void BM_DatapointPath(benchmark::State& state) {
+  const int kPoints = 10'000;
+  const int kSubscribers = static_cast<int>(state.range(0));
+  const std::size_t kFlushEvery = 25'000;  // 50 ms at 500,000 updates/s
+  ManualClock clock;
+  bus::Bus bus;
+  auto plant = api::Plant::build(make_config(kPoints), bus, clock, {});
+  api::LiveFeedHub hub;
+  api::PlantFeeds feeds(hub, bus, [&]() -> api::Plant& { return *plant; });
+  std::vector<std::shared_ptr<CountingClient>> clients;
+  for (int i = 0; i < kSubscribers; ++i) {
+    auto c = std::make_shared<CountingClient>();
+    auto id = hub.connect(c, [](std::string_view) { return true; });
+    hub.on_message(id, R"({"type":"subscribe","feeds":["datapoint"]})");
+    clients.push_back(c);
+  }
+  model::RawTagUpdate u;
+  u.quality = model::Quality::good;
+  std::uint64_t n = 0;
+  double v = 0;
+  for (auto _ : state) {
+    u.index = static_cast<model::DatapointIndex>(n % kPoints);
+    u.value = v;
+    v += 0.5;
+    if (v > 999'999) v = 0;
+    bus.publish(u);
+    if (++n % kFlushEvery == 0) {
+      clock.advance(std::chrono::milliseconds(50));
+      hub.flush();
+    }
+  }
+  hub.flush();
+  state.SetItemsProcessed(static_cast<int64_t>(n));
+  state.counters["accepted"] = static_cast<double>(plant->datapoints->accepted());
+  state.counters["ws_bytes_per_client"] = static_cast<double>(clients.empty() ? 0 : clients[0]->bytes);
+}
+BENCHMARK(BM_DatapointPath)->Arg(0)->Arg(50)->Unit(benchmark::kNanosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# make bench: the datapoint path, the live-feed latency over a real WebSocket, and the MQTT broker
+# against Mosquitto on this machine. Figures and their meaning: bench/README.md.
+set -euo pipefail
+build=${1:-build/release}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+echo "== datapoint path (10,000 datapoints; 0 and 50 live-feed subscribers) =="
+"$build/bench/weir_datapoint_bench" --benchmark_min_time=2
+echo
+echo "== live-feed latency: value written over REST -> update seen on /ws =="
+WEIR_BUILD_DIR="$root/$build" /usr/bin/python3 bench/livefeed_latency.py
+echo
+echo "== MQTT broker: Weir vs Mosquitto =="
+bench/mqtt/compare.sh "$build"
