@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
   cli.add_option("--http-port", o.http_port, "HTTP port (REST, /ws, /mqtt, web apps)")->envname("WEIR_HTTP_PORT")->capture_default_str();
   cli.add_option("--mqtt-port", o.mqtt_port, "MQTT TCP port (0: off)")->envname("WEIR_MQTT_PORT")->capture_default_str();
   cli.add_option("--mqtt-ws-port", o.mqtt_ws_port, "MQTT over WebSocket port (0: off)")->envname("WEIR_MQTT_WS_PORT")->capture_default_str();
-  cli.add_option("--mqtt-tls-port", o.mqtt_tls_port, "MQTT over TLS port (with --tls-cert)")->envname("WEIR_MQTT_TLS_PORT")->capture_default_str();
+  cli.add_option("--mqtt-tls-port", o.mqtt_tls_port, "MQTT over TLS port (with --tls-cert; default 8883 or the config's listeners.tls_port)")->envname("WEIR_MQTT_TLS_PORT")->capture_default_str();
   cli.add_option("--tls-cert", o.tls_cert, "PEM certificate: enables HTTPS and MQTT over TLS")->envname("WEIR_TLS_CERT");
   cli.add_option("--tls-key", o.tls_key, "PEM private key for --tls-cert")->envname("WEIR_TLS_KEY");
   cli.add_option("--web-root", o.web_root, "Directory of the built web apps")->envname("WEIR_WEB_ROOT");

@@ -85,7 +85,18 @@ Result<std::unique_ptr<MqttService>> MqttService::create(const config::SystemCon
       path = "modules[" + std::to_string(i) + "].config";
     }
   if (auto it = broker_cfg.find("listeners"); it != broker_cfg.end()) {
-    auto st = json::from_json(it->value(), s->impl_->listeners, path + ".listeners");
+    // Every listener setting is optional: overlay what the file gives on the defaults, refusing
+    // keys that do not exist.
+    if (!it->value().is_object())
+      return Error::make(ErrorKind::bad_request, "bad_config", "system_config.json: " + path + ".listeners: expected an object");
+    boost::json::value merged = json::to_json(s->impl_->listeners);
+    for (const auto& kv : it->value().get_object()) {
+      if (!merged.as_object().contains(kv.key()))
+        return Error::make(ErrorKind::bad_request, "bad_config",
+                           "system_config.json: " + path + ".listeners." + std::string(kv.key()) + ": unknown setting");
+      merged.as_object()[kv.key()] = kv.value();
+    }
+    auto st = json::from_json(merged, s->impl_->listeners, path + ".listeners");
     if (!st) return Error::make(ErrorKind::bad_request, "bad_config", "system_config.json: " + st.error().message, st.error().field);
     broker_cfg.erase("listeners");
   }
@@ -99,7 +110,7 @@ Result<std::unique_ptr<MqttService>> MqttService::create(const config::SystemCon
   l.bind_address = o.bind;
   l.tcp_port = o.mqtt_port == 0 ? -1 : o.mqtt_port;
   l.ws_port = o.mqtt_ws_port == 0 ? -1 : o.mqtt_ws_port;
-  l.tls_port = o.mqtt_tls_port;
+  if (o.mqtt_tls_port != 0) l.tls_port = o.mqtt_tls_port;
   if (!o.tls_cert.empty()) {
     l.tls_cert_file = o.tls_cert;
     l.tls_key_file = o.tls_key;

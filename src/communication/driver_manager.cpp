@@ -111,6 +111,7 @@ void DriverManager::on_status(Slot& s, DriverState state, std::string detail) {
   if (!changed) return;
   s.info.since = clock_.now();
   if (state == DriverState::online) {
+    s.reconnect_at.reset();  // it came back by itself: no pending reconnection
     s.backoff = kMinBackoff;
     s.info.reconnect_attempts = 0;
     s.next_tick = clock_.mono();

@@ -204,12 +204,21 @@ api::MetricsWriter DeviceMonitor::metrics() const {
                 static_cast<double>(messages_total_));
     api::metric(out, "weir_demo_malformed_messages_total", "counter", "Demo device messages that could not be used",
                 static_cast<double>(malformed_total_));
-    for (const auto& d : devices_) {
-      const std::string labels = "device=\"" + d.id + "\"";
-      api::metric(out, "weir_demo_device_online", "gauge", "1 when the device says online", d.presence == "online" ? 1 : 0, labels);
-      api::metric(out, "weir_demo_device_malformed_total", "counter", "Malformed messages per device",
-                  static_cast<double>(d.malformed), labels);
-    }
+    // One HELP/TYPE header per metric, then a sample per device (label values escaped).
+    auto label = [](const std::string& id) {
+      std::string l = "device=\"";
+      for (char c : id) {
+        if (c == '"' || c == '\\') l.push_back('\\');
+        l.push_back(c);
+      }
+      return l + "\"";
+    };
+    for (std::size_t i = 0; i < devices_.size(); ++i)
+      api::metric(out, "weir_demo_device_online", "gauge", i ? "" : "1 when the device says online",
+                  devices_[i].presence == "online" ? 1 : 0, label(devices_[i].id));
+    for (std::size_t i = 0; i < devices_.size(); ++i)
+      api::metric(out, "weir_demo_device_malformed_total", "counter", i ? "" : "Malformed messages per device",
+                  static_cast<double>(devices_[i].malformed), label(devices_[i].id));
     if (log_) {
       auto s = log_->stats();
       api::metric(out, "weir_demo_log_rows_written_total", "counter", "Rows written to the device log", static_cast<double>(s.written));

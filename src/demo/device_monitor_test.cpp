@@ -85,7 +85,13 @@ TEST(DeviceMonitor, MalformedMessagesAreCountedAndLoggedNeverApplied) {
   EXPECT_EQ(f.log->readings({"esp32", {}, {}, 100})->size(), 1u);
   std::string metrics;
   f.monitor->metrics()(metrics);
-  EXPECT_NE(metrics.find("weir_demo_malformed_messages_total 5"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("weir_demo_malformed_messages_total 6"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("weir_demo_device_malformed_total{device=\"esp32\"} 6"), std::string::npos) << metrics;
+  std::size_t helps = 0;
+  for (auto at = metrics.find("# HELP weir_demo_device_online "); at != std::string::npos;
+       at = metrics.find("# HELP weir_demo_device_online ", at + 1))
+    ++helps;
+  EXPECT_EQ(helps, 1u) << "one HELP per metric name";
 }
 
 TEST(DeviceMonitor, DiscoveredDevicesAreBounded) {
