@@ -203,7 +203,7 @@ def new_broker(**options):
     if BROKER_KIND == "bench":
         return BenchBroker(**options)
     if not os.path.exists(weirproc.WEIR_BIN):
-        pytest.skip(f"weir binary not built: {weirproc.WEIR_BIN} (set WEIR_BUILD_DIR, or WEIR_TEST_BROKER=mosquitto)")
+        pytest.fail(f"weir binary not built: {weirproc.WEIR_BIN} (set WEIR_BUILD_DIR, or WEIR_TEST_BROKER=mosquitto)")
     return WeirBroker(**options)
 
 

@@ -15,7 +15,7 @@ from paho_client import Client, V311, V5
 @pytest.fixture(scope="module")
 def cert():
     if not shutil.which("openssl"):
-        pytest.skip("openssl CLI not installed")
+        pytest.fail("openssl CLI not installed (scripts/debian-packages.txt lists it)")
     d = tempfile.mkdtemp(prefix="mqtt-tls-")
     os.chmod(d, 0o755)
     crt, key = os.path.join(d, "server.crt"), os.path.join(d, "server.key")
