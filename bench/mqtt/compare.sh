@@ -3,7 +3,7 @@
 #   bench/mqtt/compare.sh BUILD_DIR        (a release tree: cmake --preset release)
 # Both brokers: loopback, persistence off, per-client queue limits raised so QoS 1 is not
 # dropped (we measure routing, not overload policy). Scenario sizes: env MESSAGES, RATE,
-# SECONDS, IDLE_CONNECTIONS.
+# DURATION (latency run, seconds), IDLE_CONNECTIONS.
 set -euo pipefail
 
 BUILD_DIR=${1:?usage: compare.sh BUILD_DIR}
@@ -12,7 +12,7 @@ SERVER=$BUILD_DIR/bench/mqtt/weir_mqtt_bench_server
 MOSQUITTO=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 MESSAGES=${MESSAGES:-200000}
 RATE=${RATE:-2000}
-SECONDS_LAT=${SECONDS:-5}
+SECONDS_LAT=${DURATION:-5}  # not SECONDS: bash keeps its own
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
 for f in "$LOADGEN" "$SERVER" "$MOSQUITTO"; do
   [[ -x $f ]] || { echo "missing $f (build weir_mqtt_loadgen and weir_mqtt_bench_server)" >&2; exit 1; }
