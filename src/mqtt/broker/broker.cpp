@@ -11,6 +11,11 @@
 
 namespace weir::mqtt {
 
+namespace {
+// The shared frame buffer keeps up to this much capacity between calls.
+constexpr std::size_t kFramesKeep = 64 * 1024;
+}  // namespace
+
 // ---- SubscriptionHandle ---------------------------------------------------------------------
 
 SubscriptionHandle::SubscriptionHandle(SubscriptionHandle&& o) noexcept
@@ -43,7 +48,7 @@ void SubscriptionHandle::unsubscribe() {
 // ---- BrokerImpl: lifecycle -------------------------------------------------------------------
 
 BrokerImpl::BrokerImpl(BrokerOptions o, const Clock& c, std::unique_ptr<Persistence> p)
-    : opts(std::move(o)), clock(c), persistence(std::move(p)) {
+    : opts(std::move(o)), clock(c), persistence(std::move(p)), frames(opts.max_packet_size) {
   limits.max_length = opts.max_topic_length;
   limits.max_levels = opts.max_topic_levels;
   started = clock.mono();
@@ -51,6 +56,15 @@ BrokerImpl::BrokerImpl(BrokerOptions o, const Clock& c, std::unique_ptr<Persiste
   rate_window = started;
   if (!opts.acl.empty()) authorizer = std::make_shared<RuleAuthorizer>(opts.acl);
   if (persistence) load_persisted();
+}
+
+std::string_view BrokerImpl::intern_transport(std::string_view name) {
+  for (std::string_view known : {"tcp", "tls", "ws", "wss", "inproc"})
+    if (name == known) return known;  // string literals: static storage
+  for (const auto& t : transports)
+    if (*t == name) return *t;
+  transports.push_back(std::make_unique<std::string>(name));
+  return *transports.back();
 }
 
 ConnectionId BrokerImpl::open(std::shared_ptr<ConnectionSink> sink, ConnectionInfo info) {
@@ -70,38 +84,42 @@ ConnectionId BrokerImpl::open(std::shared_ptr<ConnectionSink> sink, ConnectionIn
     sink->close();
     return id;
   }
-  auto c = std::make_unique<Connection>();
-  c->id = id;
-  c->sink = std::move(sink);
-  c->info = std::move(info);
-  c->reader.set_max_packet_size(opts.max_packet_size);
-  c->opened = now;
-  c->last_rx = now;
-  connections.emplace(id, std::move(c));
+  Connection& c = connections.try_emplace(id).first->second;
+  c.id = id;
+  c.sink = std::move(sink);
+  c.info.remote_address = std::move(info.remote_address);
+  c.info.transport = intern_transport(info.transport);
+  c.last_rx = now;  // the CONNECT timeout runs from here
   return id;
 }
 
 void BrokerImpl::on_bytes(ConnectionId id, const std::uint8_t* data, std::size_t n) {
   auto it = connections.find(id);
-  if (it == connections.end() || it->second->state == Connection::State::closed) return;
-  Connection& c = *it->second;
+  if (it == connections.end() || it->second.state == Connection::State::closed) return;
+  Connection& c = it->second;
   st.bytes_received += n;
-  c.last_rx = clock.mono();
+  if (c.state == Connection::State::connected) c.last_rx = clock.mono();
   // MQTT-3.1.0-1: the first packet must be a CONNECT. A first byte that cannot start one (an HTTP
   // request, TLS ClientHello, random bytes) closes the socket at once, without a CONNACK, instead
   // of holding it until connect_timeout_s. 0x10 exactly: CONNECT's fixed-header flags are reserved
   // as 0 (MQTT-2.1.3-1).
-  if (c.state == Connection::State::awaiting_connect && c.reader.buffered() == 0 && n > 0 &&
-      data[0] != 0x10) {
+  if (c.state == Connection::State::awaiting_connect && !c.reader && n > 0 && data[0] != 0x10) {
     spdlog::debug("mqtt: {}: first byte 0x{:02x} cannot start a CONNECT", c.info.remote_address,
                   data[0]);
     drop(c, ReasonCode::protocol_error, false);
     reap();
     return;
   }
-  c.reader.feed(data, n);
+  // Framing: a connection with part of a packet pending has a reader of its own; the others share
+  // `frames` (idle connections hold no buffer), and what a batch leaves over moves to the
+  // connection.
+  const bool shared = !c.reader && !frames_busy;
+  if (!c.reader && !shared) c.reader = std::make_unique<FrameReader>(opts.max_packet_size);
+  FrameReader& reader = shared ? frames : *c.reader;
+  frames_busy = frames_busy || shared;
+  reader.feed(data, n);
   while (c.state != Connection::State::closed) {
-    auto f = c.reader.next();
+    auto f = reader.next();
     if (!f) {
       protocol_violation(c, f.error().reason, f.error().message);
       break;
@@ -136,7 +154,18 @@ void BrokerImpl::on_bytes(ConnectionId id, const std::uint8_t* data, std::size_t
     }
     handle_packet(c, std::move(*p));
   }
-  if (c.state != Connection::State::closed) c.reader.release_if_drained();
+  const bool pending = c.state != Connection::State::closed && reader.buffered() > 0;
+  if (shared) {
+    frames_busy = false;
+    if (pending) {
+      c.reader = std::make_unique<FrameReader>(std::move(frames));
+      frames = FrameReader(opts.max_packet_size);
+    } else if (frames.buffered() > 0 || frames.capacity() > kFramesKeep) {
+      frames = FrameReader(opts.max_packet_size);  // after an error, or grown by a large packet
+    }
+  } else if (!pending) {
+    c.reader.reset();
+  }
   reap();
 }
 
@@ -168,11 +197,13 @@ void BrokerImpl::handle_packet(Connection& c, Packet&& p) {
 void BrokerImpl::on_closed(ConnectionId id) {
   auto it = connections.find(id);
   if (it == connections.end()) return;
-  if (it->second->state != Connection::State::closed) drop(*it->second, ReasonCode::unspecified_error, true);
+  if (it->second.state != Connection::State::closed)
+    drop(it->second, ReasonCode::unspecified_error, true);
   reap();
 }
 
 void BrokerImpl::reap() {
+  if (depth > 1) return;  // an entry point further up may still hold one of them
   for (auto id : dead) connections.erase(id);
   dead.clear();
 }
@@ -207,8 +238,11 @@ void BrokerImpl::emit_event(const Connection& c, ClientEvent::Kind kind, ReasonC
   if (listeners.empty()) return;
   ClientEvent e;
   e.kind = kind;
-  e.client_id = c.session ? c.session->client_id : c.identity.client_id;
-  e.username = c.identity.username;
+  if (c.session)
+    e.client_id = c.session->client_id;
+  else if (c.identity)
+    e.client_id = c.identity->client_id;
+  if (c.identity) e.username = c.identity->username;
   e.connection = c.info;
   e.version = c.version;
   e.reason = reason;
@@ -227,26 +261,28 @@ void BrokerImpl::drop(Connection& c, ReasonCode reason, bool send_will) {
     Session& s = *c.session;
     --st.clients_connected;
     s.conn = nullptr;
+    if (s.expiry_interval != 0) {
+      s.away = std::make_unique<Absence>();
+      if (s.expiry_interval != 0xFFFFFFFF)
+        s.away->expires_at = clock.mono() + std::chrono::seconds(s.expiry_interval);
+      s.away->since = clock.now();
+    }
     if (send_will && c.will) {
       const std::uint32_t delay = c.will->properties.will_delay_interval.value_or(0);
-      if (delay > 0 && s.expiry_interval > 0) {
-        s.pending_will = std::make_unique<PendingWill>(PendingWill{
-            std::move(*c.will), c.identity,
-            clock.mono() + std::chrono::seconds(std::min(delay, s.expiry_interval))});
+      if (delay > 0 && s.away) {
+        s.away->will = std::make_unique<PendingWill>(
+            PendingWill{std::move(*c.will), identity_of(c),
+                        clock.mono() + std::chrono::seconds(std::min(delay, s.expiry_interval))});
       } else {
-        publish_will(*c.will, c.identity);
+        publish_will(*c.will, identity_of(c));
         will_published = true;
       }
     }
     c.will.reset();
     emit_event(c, ClientEvent::Kind::disconnected, reason, will_published);
-    if (s.expiry_interval == 0) {
-      if (s.pending_will) publish_will(s.pending_will->will, s.pending_will->identity);
+    if (!s.away) {
       destroy_session(s);
     } else {
-      if (s.expiry_interval != 0xFFFFFFFF)
-        s.expires_at = clock.mono() + std::chrono::seconds(s.expiry_interval);
-      s.disconnected_wall = clock.now();
       // QoS 0 messages are not kept for an offline client.
       s.queue.erase_if([](const Delivery& d) { return d.qos == 0; });
       mark_dirty(s);
@@ -261,10 +297,12 @@ void BrokerImpl::tick() {
   // Keep-alive (1.5x) and CONNECT timeout.
   std::vector<Connection*> expired_conns;
   for (auto& [id, c] : connections) {
-    if (c->state == Connection::State::awaiting_connect) {
-      if (now - c->opened > std::chrono::seconds(opts.connect_timeout_s)) expired_conns.push_back(c.get());
-    } else if (c->state == Connection::State::connected && c->keep_alive > 0) {
-      if (now - c->last_rx > std::chrono::milliseconds(c->keep_alive * 1500)) expired_conns.push_back(c.get());
+    if (c.state == Connection::State::awaiting_connect) {
+      if (now - c.last_rx > std::chrono::seconds(opts.connect_timeout_s))
+        expired_conns.push_back(&c);
+    } else if (c.state == Connection::State::connected && c.keep_alive > 0) {
+      if (now - c.last_rx > std::chrono::milliseconds(c.keep_alive * 1500))
+        expired_conns.push_back(&c);
     }
   }
   for (auto* c : expired_conns) {
@@ -276,23 +314,18 @@ void BrokerImpl::tick() {
   // Will delay and session expiry.
   std::vector<Session*> ended;
   for (auto& [id, s] : sessions) {
-    if (s->conn) continue;
-    if (s->pending_will && s->pending_will->at <= now) {
-      auto w = std::move(s->pending_will);
+    if (s.conn || !s.away) continue;
+    if (s.away->will && s.away->will->at <= now) {
+      auto w = std::move(s.away->will);
       publish_will(w->will, w->identity);
     }
-    if (s->expires_at && *s->expires_at <= now) ended.push_back(s.get());
+    if (s.away->expires_at <= now) ended.push_back(&s);
   }
   for (auto* s : ended) {
-    if (s->pending_will) publish_will(s->pending_will->will, s->pending_will->identity);
+    if (s->away && s->away->will) publish_will(s->away->will->will, s->away->will->identity);
     destroy_session(*s);
   }
-  // Retained message expiry.
-  std::erase_if(retained, [&](const auto& kv) {
-    if (!expired(*kv.second)) return false;
-    if (persistence) persistence->erase_retained(kv.first);
-    return true;
-  });
+  drop_expired_retained();
   if (opts.sys_interval_s > 0 && now - last_sys >= std::chrono::seconds(opts.sys_interval_s)) {
     last_sys = now;
     publish_sys();
@@ -342,11 +375,21 @@ Broker::~Broker() {
 }
 
 ConnectionId Broker::open(std::shared_ptr<ConnectionSink> sink, ConnectionInfo info) {
+  BrokerImpl::Entry entry(*impl_);
   return impl_->open(std::move(sink), std::move(info));
 }
-void Broker::on_bytes(ConnectionId id, const std::uint8_t* data, std::size_t n) { impl_->on_bytes(id, data, n); }
-void Broker::on_closed(ConnectionId id) { impl_->on_closed(id); }
-void Broker::tick() { impl_->tick(); }
+void Broker::on_bytes(ConnectionId id, const std::uint8_t* data, std::size_t n) {
+  BrokerImpl::Entry entry(*impl_);
+  impl_->on_bytes(id, data, n);
+}
+void Broker::on_closed(ConnectionId id) {
+  BrokerImpl::Entry entry(*impl_);
+  impl_->on_closed(id);
+}
+void Broker::tick() {
+  BrokerImpl::Entry entry(*impl_);
+  impl_->tick();
+}
 
 void Broker::publish(std::string topic, std::vector<std::uint8_t> payload, int qos, bool retain, Properties properties) {
   publish(std::move(topic), make_payload(std::move(payload)), qos, retain, std::move(properties));
@@ -354,6 +397,7 @@ void Broker::publish(std::string topic, std::vector<std::uint8_t> payload, int q
 
 void Broker::publish(std::string topic, Bytes payload, int qos, bool retain, Properties properties) {
   auto& b = *impl_;
+  BrokerImpl::Entry entry(b);
   if (!valid_topic_name(topic, b.limits) || qos < 0 || qos > 2) {
     ++b.st.messages_dropped;
     spdlog::warn("mqtt: in-process publish to invalid topic \"{}\" dropped", topic);
@@ -369,6 +413,7 @@ void Broker::publish(std::string topic, Bytes payload, int qos, bool retain, Pro
 
 SubscriptionHandle Broker::subscribe(std::string filter, std::function<void(const InprocMessage&)> on_message) {
   auto& b = *impl_;
+  BrokerImpl::Entry entry(b);
   if (!valid_topic_filter(filter, b.limits) || !on_message) return {};
   std::string group, inner = filter;
   if (is_shared_filter(filter)) {
@@ -384,6 +429,7 @@ SubscriptionHandle Broker::subscribe(std::string filter, std::function<void(cons
     auto copy = it->second;
     b.for_each_retained(inner, [&](const MessagePtr& m) { b.deliver_inproc(copy, *m, true); });
   }
+  b.reap();
   return SubscriptionHandle(impl_, id);
 }
 
@@ -401,8 +447,8 @@ BrokerStats Broker::stats() const {
   s.inflight_count = 0;
   s.queued_count = 0;
   for (const auto& [id, ses] : impl_->sessions) {
-    s.inflight_count += ses->inflight.size();
-    s.queued_count += ses->queue.size();
+    s.inflight_count += ses.inflight.size();
+    s.queued_count += ses.queue.size();
   }
   return s;
 }
@@ -410,16 +456,17 @@ BrokerStats Broker::stats() const {
 const BrokerOptions& Broker::options() const { return impl_->opts; }
 
 bool Broker::connected(std::string_view client_id) const {
-  auto it = impl_->sessions_by_client.find(std::string(client_id));
-  return it != impl_->sessions_by_client.end() && it->second->conn != nullptr;
+  const Session* s = impl_->find_session(client_id);
+  return s && s->conn != nullptr;
 }
 
 std::size_t Broker::connection_count() const { return impl_->connections.size(); }
 
 void Broker::shutdown() {
   auto& b = *impl_;
+  BrokerImpl::Entry entry(b);
   std::vector<Connection*> all;
-  for (auto& [id, c] : b.connections) all.push_back(c.get());
+  for (auto& [id, c] : b.connections) all.push_back(&c);
   for (auto* c : all) {
     if (c->state == Connection::State::connected && c->version == ProtocolVersion::v5)
       b.send(*c, Disconnect{ReasonCode::server_shutting_down, {}});

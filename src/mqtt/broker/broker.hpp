@@ -45,7 +45,7 @@ struct ClientEvent {
   Kind kind = Kind::connected;
   std::string client_id;
   std::string username;
-  ConnectionInfo connection;
+  ConnectionInfo connection;  // transport: a name kept by the Broker (valid while it lives)
   ProtocolVersion version = ProtocolVersion::v311;
   ReasonCode reason = ReasonCode::success;  // why it disconnected
   bool will_published = false;

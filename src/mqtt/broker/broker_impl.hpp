@@ -3,33 +3,23 @@
 // The handlers are split by packet kind: handle_connect.cpp, handle_publish.cpp,
 // handle_subscribe.cpp; lifecycle, tick and in-process clients are in broker.cpp.
 #include <deque>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include "mqtt/broker/broker.hpp"
+#include "mqtt/broker/message.hpp"
+#include "mqtt/broker/retained_store.hpp"
 #include "mqtt/broker/topic_tree.hpp"
 #include "mqtt/codec/frame_reader.hpp"
 #include "mqtt/codec/packet.hpp"
 #include "mqtt/codec/topic.hpp"
 
 namespace weir::mqtt {
-
-// One application message as routed: shared by every queue and in-flight slot it sits in.
-struct Message {
-  std::string topic;
-  Payload payload;
-  std::uint8_t qos = 0;
-  bool retain = false;
-  Properties properties;                 // forwardable PUBLISH properties only
-  std::optional<MonoTime> expires_at;    // from Message Expiry Interval
-  SubscriberId origin = 0;               // for No Local
-};
-using MessagePtr = std::shared_ptr<const Message>;
 
 struct Delivery {
   MessagePtr msg;
@@ -44,11 +34,14 @@ struct Inflight {
   enum class State : std::uint8_t { publish_sent, pubrel_sent } state = State::publish_sent;
 };
 
+// A session's subscription, by the filter as subscribed; for a shared one ("$share/{group}/
+// {filter}") the group and the inner filter are views into it.
 struct Subscription {
-  std::string group;   // shared group, empty if none
-  std::string filter;  // inner filter (without $share/group/)
+  std::string key;
   SubscribeOptions options;
   std::uint32_t subscription_id = 0;
+  std::string_view group() const;   // empty if not shared
+  std::string_view filter() const;  // without "$share/{group}/"
 };
 
 struct Connection;
@@ -100,20 +93,33 @@ struct PendingWill {
   MonoTime at{};
 };
 
+// A kept session whose client is away (disconnected, expiry interval > 0).
+struct Absence {
+  MonoTime expires_at = MonoTime::max();  // max: never (infinite expiry interval)
+  WallTime since{};                       // when the client went away
+  std::unique_ptr<PendingWill> will;      // Will Delay Interval running (rare: not inline)
+};
+
+// Sessions and connections are stored in the nodes of their maps (addresses stay stable), and
+// keep what most clients never use behind pointers made on first use: an idle v3.1.1 client
+// costs a few hundred bytes in the core.
 struct Session {
   SubscriberId id = 0;
-  std::string client_id;
-  ProtocolVersion version = ProtocolVersion::v311;
-  std::uint32_t expiry_interval = 0;  // seconds; 0xFFFFFFFF = never
-  std::optional<MonoTime> expires_at; // set while disconnected
-  WallTime disconnected_wall{};
-  std::map<std::string, Subscription> subscriptions;  // key: filter as subscribed
-  std::vector<Inflight> inflight;     // in send order
-  DeliveryQueue queue;
-  std::unordered_set<std::uint16_t> inbound_qos2;  // PUBREC sent, waiting for PUBREL
-  std::uint16_t next_packet_id = 1;
+  std::string client_id;  // never changes: sessions_by_client points into it
   Connection* conn = nullptr;
-  std::unique_ptr<PendingWill> pending_will;  // will delay running; rare, so not inline
+  std::unique_ptr<Absence> away;            // while the client is away (kept sessions only)
+  std::vector<Subscription> subscriptions;  // sorted by key
+  std::vector<Inflight> inflight;           // in send order
+  DeliveryQueue queue;
+  std::vector<std::uint16_t> inbound_qos2;  // PUBREC sent, waiting for PUBREL (<= max_inflight)
+  std::uint32_t expiry_interval = 0;        // seconds; 0xFFFFFFFF = never
+  std::uint16_t next_packet_id = 1;
+  ProtocolVersion version = ProtocolVersion::v311;
+
+  Subscription* find_subscription(std::string_view key);
+  // Adds or replaces (by key); true if new.
+  bool put_subscription(Subscription sub);
+  bool erase_subscription(std::string_view key);
 };
 
 struct TopicAliases {
@@ -125,24 +131,34 @@ struct Connection {
   ConnectionId id = 0;
   std::shared_ptr<ConnectionSink> sink;
   ConnectionInfo info;
-  FrameReader reader;
-  enum class State : std::uint8_t { awaiting_connect, connected, closed } state = State::awaiting_connect;
-  ProtocolVersion version = ProtocolVersion::v311;
+  // Only while part of a packet is pending: whole packets are framed in BrokerImpl::frames.
+  std::unique_ptr<FrameReader> reader;
   Session* session = nullptr;
-  Identity identity;
-  std::uint16_t keep_alive = 0;
-  MonoTime opened{};
-  MonoTime last_rx{};
+  // Who the Authenticator said the client is. Null for an anonymous client until an Authorizer
+  // first needs one (BrokerImpl::identity_of).
+  std::unique_ptr<Identity> identity;
+  MonoTime last_rx{};  // before CONNECT: when the socket opened (CONNECT timeout)
+  std::unique_ptr<TopicAliases> aliases_;  // v5 topic aliases; made on first use
+  std::unique_ptr<Will> will;              // most clients have none: not inline (a Will is ~0.5 KB)
   std::uint32_t client_max_packet = 0xFFFFFFFF;
   std::uint16_t client_receive_max = 65535;
   std::uint16_t client_alias_max = 0;
+  std::uint16_t keep_alive = 0;
+  enum class State : std::uint8_t { awaiting_connect, connected, closed };
+  State state = State::awaiting_connect;
+  ProtocolVersion version = ProtocolVersion::v311;
   bool problem_info = true;
   TopicAliases& aliases() {
     if (!aliases_) aliases_ = std::make_unique<TopicAliases>();
     return *aliases_;
   }
-  std::unique_ptr<TopicAliases> aliases_;  // v5 topic aliases; made on first use
-  std::unique_ptr<Will> will;  // most clients have none: not inline (a Will is ~0.5 KB)
+};
+
+// QoS 0 PUBLISH packets of one routed message, encoded once per wire form and shared by every
+// subscriber that gets that form: [v5][retain flag]. Only for deliveries whose bytes do not
+// depend on the recipient (no subscription identifier, topic alias or expiry countdown).
+struct WireCache {
+  Bytes forms[2][2];
 };
 
 struct InprocSub {
@@ -153,6 +169,27 @@ struct InprocSub {
 
 inline constexpr SubscriberId kInprocBit = SubscriberId{1} << 63;
 
+// sessions_by_client holds the sessions themselves, hashed and compared by their client_id, and
+// is searched with a string_view: no second copy of the client id.
+struct ClientIdHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view id) const noexcept {
+    return std::hash<std::string_view>{}(id);
+  }
+  std::size_t operator()(const Session* s) const noexcept {
+    return (*this)(std::string_view(s->client_id));
+  }
+};
+struct ClientIdEq {
+  using is_transparent = void;
+  static std::string_view key(std::string_view id) noexcept { return id; }
+  static std::string_view key(const Session* s) noexcept { return s->client_id; }
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const noexcept {
+    return key(a) == key(b);
+  }
+};
+
 struct BrokerImpl {
   BrokerImpl(BrokerOptions o, const Clock& c, std::unique_ptr<Persistence> p);
 
@@ -161,6 +198,8 @@ struct BrokerImpl {
   void on_bytes(ConnectionId id, const std::uint8_t* data, std::size_t n);
   void on_closed(ConnectionId id);
   void tick();
+  // Forgets dropped connections; only at the outermost entry point (see Entry), so a handler up
+  // the stack never sees its Connection destroyed.
   void reap();
   void handle_packet(Connection& c, Packet&& p);
   // Ends a connection: will (now or delayed), session kept or dropped, sink closed.
@@ -178,14 +217,19 @@ struct BrokerImpl {
   StoredSession snapshot(const Session& s) const;
   StoredMessage stored_message(const Message& m, std::uint8_t qos, bool retain) const;
   MessagePtr message_from_stored(const StoredMessage& m) const;
+  std::string_view intern_transport(std::string_view name);
 
   // ---- sessions (handle_connect.cpp)
   void handle_connect(Connection& c, Connect&& p);
   void handle_disconnect(Connection& c, const Disconnect& p);
+  Session* find_session(std::string_view client_id) const;
   Session& create_session(const std::string& client_id);
   void destroy_session(Session& s);
   void publish_will(const Will& w, const Identity& who);
   std::string assign_client_id();
+  // The connection's Identity for the Authorizer; an anonymous client's is made on first use.
+  const Identity& identity_of(Connection& c);
+  bool trusted(const Connection& c) const { return c.identity && c.identity->trusted; }
 
   // ---- publish in and out (handle_publish.cpp)
   void handle_publish(Connection& c, Publish&& p);
@@ -194,20 +238,23 @@ struct BrokerImpl {
                           const Properties& props, SubscriberId origin);
   void route(const MessagePtr& m);
   void store_retained(const MessagePtr& m);
-  void deliver(Session& s, Delivery d);
+  void drop_expired_retained();
+  // cache: route()'s shared encodings of the message (null when there is one recipient).
+  void deliver(Session& s, Delivery d, WireCache* cache = nullptr);
   void enqueue(Session& s, Delivery d);
   void pump(Session& s);
   std::uint16_t next_packet_id(Session& s);
   std::size_t window(const Session& s) const;
   // Sends one PUBLISH to the session's connection; false if dropped (too large for the client).
-  bool send_publish(Connection& c, const Delivery& d, std::uint16_t packet_id, bool dup);
+  bool send_publish(Connection& c, const Delivery& d, std::uint16_t packet_id, bool dup,
+                    WireCache* cache = nullptr);
   bool expired(const Message& m) const { return m.expires_at && *m.expires_at <= clock.mono(); }
   void deliver_inproc(const InprocSub& sub, const Message& m, bool retained);
 
   // ---- subscriptions (handle_subscribe.cpp)
   void handle_subscribe(Connection& c, const Subscribe& p);
   void handle_unsubscribe(Connection& c, const Unsubscribe& p);
-  void add_subscription(Session& s, const std::string& key, const Subscription& sub);
+  void add_subscription(Session& s, const Subscription& sub);
   void send_retained(Session& s, const Subscription& sub);
   template <class F>
   void for_each_retained(std::string_view filter, F&& f);
@@ -220,14 +267,15 @@ struct BrokerImpl {
   std::vector<std::function<void(const ClientEvent&)>> listeners;
   TopicLimits limits;
 
-  std::unordered_map<ConnectionId, std::unique_ptr<Connection>> connections;
+  std::unordered_map<ConnectionId, Connection> connections;
   std::vector<ConnectionId> dead;
-  std::unordered_map<SubscriberId, std::unique_ptr<Session>> sessions;
-  std::unordered_map<std::string, Session*> sessions_by_client;
+  std::unordered_map<SubscriberId, Session> sessions;
+  std::unordered_set<Session*, ClientIdHash, ClientIdEq> sessions_by_client;
   std::unordered_map<SubscriberId, InprocSub> inproc;
-  std::map<std::string, MessagePtr, std::less<>> retained;
+  RetainedStore retained;
   TopicTree tree;
   std::unordered_set<SubscriberId> dirty;
+  std::vector<std::unique_ptr<std::string>> transports;  // transport names not known statically
 
   ConnectionId next_connection_id = 1;
   SubscriberId next_subscriber_id = 1;
@@ -237,16 +285,27 @@ struct BrokerImpl {
   MonoTime rate_window{};
   std::uint32_t rate_count = 0;
   BrokerStats st;
-  std::vector<std::pair<SubscriberId, const SubEntry*>> hits;  // scratch for route()
-  std::vector<std::pair<SubscriberId, SubEntry>> shared_hits;  // scratch for route()
+  FrameReader frames;        // frames the bytes of connections that have no partial packet
+  bool frames_busy = false;  // on_bytes re-entered: the inner call uses the connection's own
+  std::vector<std::pair<SubscriberId, SubEntry>> matched;  // scratch for route() (depth 0)
   int route_depth = 0;
+  int depth = 0;  // nesting of public entry points (on_bytes, tick, publish, ...)
+
+  // Counts one public entry point for as long as it runs.
+  struct Entry {
+    explicit Entry(BrokerImpl& b) : b(b) { ++b.depth; }
+    ~Entry() { --b.depth; }
+    Entry(const Entry&) = delete;
+    Entry& operator=(const Entry&) = delete;
+    BrokerImpl& b;
+  };
 };
 
 template <class F>
 void BrokerImpl::for_each_retained(std::string_view filter, F&& f) {
+  drop_expired_retained();
   std::vector<MessagePtr> hits;  // callbacks may change the retained store
-  for (const auto& [topic, m] : retained)
-    if (topic_matches(filter, topic) && !expired(*m)) hits.push_back(m);
+  retained.match(filter, hits);
   for (auto& m : hits) f(m);
 }
 

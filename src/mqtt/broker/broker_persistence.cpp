@@ -46,9 +46,10 @@ StoredSession BrokerImpl::snapshot(const Session& s) const {
   out.client_id = s.client_id;
   out.protocol_version = static_cast<std::uint8_t>(s.version);
   out.expiry_interval = s.expiry_interval;
-  out.disconnected_unix_ms = s.conn ? 0 : to_unix_ms(s.disconnected_wall);
-  for (const auto& [key, sub] : s.subscriptions)
-    out.subscriptions.push_back(StoredSubscription{key, sub.options.to_byte(), sub.subscription_id});
+  out.disconnected_unix_ms = s.conn || !s.away ? 0 : to_unix_ms(s.away->since);
+  for (const auto& sub : s.subscriptions)
+    out.subscriptions.push_back(
+        StoredSubscription{sub.key, sub.options.to_byte(), sub.subscription_id});
   for (const auto& f : s.inflight) {
     StoredMessage m;
     if (f.d.msg) m = stored_message(*f.d.msg, f.d.qos, f.d.retain);
@@ -67,8 +68,8 @@ void BrokerImpl::persist_dirty() {
   if (!persistence) return;
   for (auto id : dirty) {
     auto it = sessions.find(id);
-    if (it == sessions.end() || it->second->expiry_interval == 0) continue;
-    persistence->put_session(snapshot(*it->second));
+    if (it == sessions.end() || it->second.expiry_interval == 0) continue;
+    persistence->put_session(snapshot(it->second));
   }
   dirty.clear();
 }
@@ -82,12 +83,12 @@ void BrokerImpl::load_persisted() {
   for (const auto& r : state->retained) {
     auto m = message_from_stored(r);
     if (expired(*m) || m->payload->empty()) continue;
-    retained[m->topic] = m;
+    retained.put(std::move(m));
   }
   const auto now_wall = clock.now();
   const auto now = clock.mono();
   for (const auto& ss : state->sessions) {
-    if (ss.expiry_interval == 0 || sessions_by_client.contains(ss.client_id)) continue;
+    if (ss.expiry_interval == 0 || find_session(ss.client_id)) continue;
     const auto disconnected = ss.disconnected_unix_ms ? from_unix_ms(ss.disconnected_unix_ms) : now_wall;
     std::optional<MonoTime> expires;
     if (ss.expiry_interval != 0xFFFFFFFF) {
@@ -101,23 +102,16 @@ void BrokerImpl::load_persisted() {
     Session& s = create_session(ss.client_id);
     s.version = ss.protocol_version == 5 ? ProtocolVersion::v5 : ProtocolVersion::v311;
     s.expiry_interval = ss.expiry_interval;
-    s.expires_at = expires;
-    s.disconnected_wall = disconnected;
+    s.away = std::make_unique<Absence>();
+    s.away->expires_at = expires.value_or(MonoTime::max());
+    s.away->since = disconnected;
     for (const auto& sub : ss.subscriptions) {
-      Subscription x;
-      x.filter = sub.filter;
-      x.options = SubscribeOptions::from_byte(sub.options);
-      x.subscription_id = sub.subscription_id;
-      if (is_shared_filter(sub.filter)) {
-        auto sf = parse_shared_filter(sub.filter, limits);
-        if (!sf) continue;
-        x.group = std::string(sf->group);
-        x.filter = std::string(sf->filter);
-      } else if (!valid_topic_filter(sub.filter, limits)) {
+      if (is_shared_filter(sub.filter) ? !parse_shared_filter(sub.filter, limits)
+                                       : !valid_topic_filter(sub.filter, limits))
         continue;
-      }
-      s.subscriptions[sub.filter] = x;
-      tree.add(x.filter, x.group, SubEntry{s.id, x.options, x.subscription_id});
+      Subscription x{sub.filter, SubscribeOptions::from_byte(sub.options), sub.subscription_id};
+      tree.add(x.filter(), x.group(), SubEntry{s.id, x.options, x.subscription_id});
+      s.put_subscription(std::move(x));
     }
     for (const auto& sm : ss.messages) {
       Delivery d;

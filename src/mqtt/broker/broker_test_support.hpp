@@ -16,7 +16,12 @@ struct FakeSink : ConnectionSink {
   std::vector<std::uint8_t> wire;
   bool closed = false;
   std::size_t backlog = 0;
-  void send(Bytes b) override { wire.insert(wire.end(), b->begin(), b->end()); }
+  bool keep = false;  // keep the buffers themselves (to see which are shared)
+  std::vector<Bytes> kept;
+  void send(Bytes b) override {
+    wire.insert(wire.end(), b->begin(), b->end());
+    if (keep) kept.push_back(std::move(b));
+  }
   void close() override { closed = true; }
   std::size_t queued_bytes() const override { return backlog; }
 };

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace weir::mqtt {
@@ -14,7 +15,8 @@ using Bytes = std::shared_ptr<const std::vector<std::uint8_t>>;
 
 struct ConnectionInfo {
   std::string remote_address;  // "127.0.0.1:53422"
-  std::string transport;       // "tcp", "tls", "ws", "wss", "inproc"
+  std::string_view transport;  // "tcp", "tls", "ws", "wss", "inproc" (Broker::open keeps a
+                               // copy of any other name: a temporary string is fine there)
 };
 
 class ConnectionSink {

@@ -11,26 +11,39 @@ std::string BrokerImpl::assign_client_id() {
   std::string id;
   do {
     id = "weir-auto-" + std::to_string(next_assigned_id++);
-  } while (sessions_by_client.contains(id));
+  } while (find_session(id));
   return id;
 }
 
+Session* BrokerImpl::find_session(std::string_view client_id) const {
+  auto it = sessions_by_client.find(client_id);
+  return it == sessions_by_client.end() ? nullptr : *it;
+}
+
 Session& BrokerImpl::create_session(const std::string& client_id) {
-  auto s = std::make_unique<Session>();
-  s->id = next_subscriber_id++;
-  s->client_id = client_id;
-  Session& ref = *s;
-  sessions_by_client[client_id] = &ref;
-  sessions.emplace(ref.id, std::move(s));
-  return ref;
+  const SubscriberId id = next_subscriber_id++;
+  Session& s = sessions.try_emplace(id).first->second;
+  s.id = id;
+  s.client_id = client_id;
+  sessions_by_client.insert(&s);
+  return s;
 }
 
 void BrokerImpl::destroy_session(Session& s) {
-  for (const auto& [key, sub] : s.subscriptions) tree.remove(sub.filter, sub.group, s.id);
+  for (const auto& sub : s.subscriptions) tree.remove(sub.filter(), sub.group(), s.id);
   if (persistence) persistence->erase_session(s.client_id);
   dirty.erase(s.id);
-  sessions_by_client.erase(s.client_id);
-  sessions.erase(s.id);  // s is gone
+  sessions_by_client.erase(&s);
+  const SubscriberId id = s.id;
+  sessions.erase(id);  // s is gone
+}
+
+const Identity& BrokerImpl::identity_of(Connection& c) {
+  if (!c.identity) {
+    c.identity = std::make_unique<Identity>();
+    if (c.session) c.identity->client_id = c.session->client_id;
+  }
+  return *c.identity;
 }
 
 void BrokerImpl::publish_will(const Will& w, const Identity& who) {
@@ -83,29 +96,26 @@ void BrokerImpl::handle_connect(Connection& c, Connect&& p) {
     if (p.will->retain && !opts.retain_available) return refuse(ReasonCode::retain_not_supported, "will retain not available");
   }
 
-  // Authentication.
-  Identity identity;
-  if (!p.username && opts.allow_anonymous) {
-    identity.client_id = client_id;
-  } else if (authenticator) {
+  // Authentication. An anonymous client gets no Identity until an Authorizer asks for one.
+  std::unique_ptr<Identity> identity;
+  const bool anonymous = !p.username && opts.allow_anonymous;
+  if (!anonymous && authenticator) {
     auto r = authenticator->authenticate(client_id, p.username, p.password, c.info);
     if (!r.accepted) {
       return refuse(r.refusal == AuthRefusal::bad_credentials ? ReasonCode::bad_user_name_or_password
                                                               : ReasonCode::not_authorized,
                     r.message.empty() ? "authentication refused" : r.message);
     }
-    identity = std::move(r.identity);
-    if (identity.client_id.empty()) identity.client_id = client_id;
-  } else if (opts.allow_anonymous) {
-    identity.client_id = client_id;  // credentials given but nobody to check them: treat as anonymous
-  } else {
+    identity = std::make_unique<Identity>(std::move(r.identity));
+    if (identity->client_id.empty()) identity->client_id = client_id;
+  } else if (!anonymous && !opts.allow_anonymous) {
     return refuse(ReasonCode::not_authorized, "anonymous access is not allowed");
-  }
+  }  // else credentials given but nobody to check them: treated as anonymous
   c.identity = std::move(identity);
 
   // Takeover: the existing connection with this client id is closed first.
-  if (auto it = sessions_by_client.find(client_id); it != sessions_by_client.end() && it->second->conn) {
-    Connection& old = *it->second->conn;
+  if (Session* prev = find_session(client_id); prev && prev->conn) {
+    Connection& old = *prev->conn;
     if (old.version == ProtocolVersion::v5) send(old, Disconnect{ReasonCode::session_taken_over, {}});
     drop(old, ReasonCode::session_taken_over, true);
   }
@@ -120,20 +130,20 @@ void BrokerImpl::handle_connect(Connection& c, Connect&& p) {
   // Clean start or resume.
   Session* s = nullptr;
   bool present = false;
-  if (auto it = sessions_by_client.find(client_id); it != sessions_by_client.end()) {
+  if (Session* prev = find_session(client_id)) {
     if (p.clean_start) {
-      if (auto& pw = it->second->pending_will) publish_will(pw->will, pw->identity);
-      destroy_session(*it->second);
+      if (prev->away && prev->away->will)
+        publish_will(prev->away->will->will, prev->away->will->identity);
+      destroy_session(*prev);
     } else {
-      s = it->second;
+      s = prev;
       present = true;
     }
   }
   if (!s) s = &create_session(client_id);
   s->version = p.version;
   s->expiry_interval = expiry;
-  s->expires_at.reset();
-  s->pending_will.reset();  // reconnecting cancels a delayed will
+  s->away.reset();  // back: no expiry, and a delayed will is cancelled
   s->conn = &c;
   c.session = s;
   if (p.will) c.will = std::make_unique<Will>(std::move(*p.will));
@@ -164,6 +174,7 @@ void BrokerImpl::handle_connect(Connection& c, Connect&& p) {
   }
 
   c.state = Connection::State::connected;
+  c.last_rx = clock.mono();  // keep alive from here
   ++st.clients_connected;
   st.clients_maximum = std::max(st.clients_maximum, st.clients_connected);
   send(c, Connack{present, ReasonCode::success, std::move(ack_props)});

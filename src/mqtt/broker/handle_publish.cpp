@@ -64,8 +64,8 @@ void BrokerImpl::handle_publish(Connection& c, Publish&& p) {
   // Handled like an ACL refusal: v5 acks with 0x87 (QoS 0: dropped); v3.1.1 has no negative ack,
   // so the PUBACK/PUBREC flow completes normally and the message is silently discarded.
   const bool reserved = !p.topic.empty() && p.topic.front() == '$';
-  const bool allowed = !reserved && (!authorizer || c.identity.trusted ||
-                                     authorizer->can_publish(c.identity, p.topic));
+  const bool allowed =
+      !reserved && (!authorizer || trusted(c) || authorizer->can_publish(identity_of(c), p.topic));
   if (!allowed) spdlog::debug("mqtt: {} may not publish to {}", s.client_id, p.topic);
   const ReasonCode ack_rc = allowed ? ReasonCode::success : ReasonCode::not_authorized;
 
@@ -78,7 +78,8 @@ void BrokerImpl::handle_publish(Connection& c, Publish&& p) {
       if (c.state == Connection::State::connected) send(c, PubAck{PacketType::puback, p.packet_id, ack_rc, {}});
       break;
     case 2:
-      if (s.inbound_qos2.contains(p.packet_id)) {  // a retransmission: already routed
+      if (std::ranges::find(s.inbound_qos2, p.packet_id) != s.inbound_qos2.end()) {
+        // a retransmission: already routed
         send(c, PubAck{PacketType::pubrec, p.packet_id, ReasonCode::success, {}});
         break;
       }
@@ -86,7 +87,8 @@ void BrokerImpl::handle_publish(Connection& c, Publish&& p) {
         return protocol_violation(c, ReasonCode::receive_maximum_exceeded, "more QoS 2 messages in flight than Receive Maximum");
       if (allowed) route(make_message(std::move(p.topic), std::move(p.payload), 2, p.retain, p.properties, s.id));
       if (c.state != Connection::State::connected) break;
-      if (allowed || !v5) s.inbound_qos2.insert(p.packet_id);  // v5 error PUBREC ends the exchange
+      // A v5 error PUBREC ends the exchange.
+      if (allowed || !v5) s.inbound_qos2.push_back(p.packet_id);
       send(c, PubAck{PacketType::pubrec, p.packet_id, ack_rc, {}});
       break;
   }
@@ -129,7 +131,12 @@ void BrokerImpl::handle_puback(Connection& c, const PubAck& p) {
       break;
     }
     case PacketType::pubrel: {
-      const bool known = s.inbound_qos2.erase(p.packet_id) > 0;
+      auto it = std::ranges::find(s.inbound_qos2, p.packet_id);
+      const bool known = it != s.inbound_qos2.end();
+      if (known) {
+        *it = s.inbound_qos2.back();  // order does not matter
+        s.inbound_qos2.pop_back();
+      }
       send(c, PubAck{PacketType::pubcomp, p.packet_id,
                      known ? ReasonCode::success : ReasonCode::packet_identifier_not_found, {}});
       break;
@@ -149,19 +156,33 @@ void BrokerImpl::handle_puback(Connection& c, const PubAck& p) {
 
 void BrokerImpl::store_retained(const MessagePtr& m) {
   if (m->payload->empty()) {
-    if (retained.erase(m->topic) > 0 && persistence) persistence->erase_retained(m->topic);
+    if (retained.erase(m->topic) && persistence) persistence->erase_retained(m->topic);
     return;
   }
-  retained[m->topic] = m;
+  retained.put(m);
   if (persistence) persistence->put_retained(stored_message(*m, m->qos, true));
+}
+
+void BrokerImpl::drop_expired_retained() {
+  retained.erase_expired(clock.mono(), [&](const std::string& topic) {
+    if (persistence) persistence->erase_retained(topic);
+  });
 }
 
 void BrokerImpl::route(const MessagePtr& m) {
   if (m->retain && opts.retain_available) store_retained(m);
 
   // Collect matches first (callbacks may change the tree), merging overlapping subscriptions
-  // of one subscriber: highest QoS, all subscription identifiers.
-  std::vector<std::pair<SubscriberId, SubEntry>> matched;
+  // of one subscriber: highest QoS, all subscription identifiers. An in-process callback may
+  // publish (route again): only the outermost call uses the scratch vector.
+  std::vector<std::pair<SubscriberId, SubEntry>> nested;
+  auto& matched = route_depth == 0 ? this->matched : nested;
+  matched.clear();
+  struct Depth {
+    int& d;
+    explicit Depth(int& d) : d(d) { ++d; }
+    ~Depth() { --d; }
+  } depth_guard(route_depth);
   tree.match(
       m->topic,
       [&](const SubEntry& e) {
@@ -178,7 +199,7 @@ void BrokerImpl::route(const MessagePtr& m) {
           const bool online = (cand.who & kInprocBit) != 0 ||
                               [&] {
                                 auto it = sessions.find(cand.who);
-                                return it != sessions.end() && it->second->conn != nullptr;
+                                return it != sessions.end() && it->second.conn != nullptr;
                               }();
           if (online) {
             pick = (g.next + k) % n;
@@ -191,6 +212,7 @@ void BrokerImpl::route(const MessagePtr& m) {
   if (matched.empty()) return;
   std::sort(matched.begin(), matched.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
 
+  WireCache cache;  // QoS 0 packets encoded once, shared by the subscribers
   for (std::size_t i = 0; i < matched.size();) {
     const SubscriberId who = matched[i].first;
     Delivery d;
@@ -214,8 +236,9 @@ void BrokerImpl::route(const MessagePtr& m) {
     if (it == sessions.end()) continue;
     d.qos = std::min(qos, m->qos);
     d.retain = rap && m->retain;
-    deliver(*it->second, std::move(d));
+    deliver(it->second, std::move(d), &cache);
   }
+  matched.clear();
 }
 
 void BrokerImpl::deliver_inproc(const InprocSub& sub, const Message& m, bool retained_flag) {
@@ -263,7 +286,7 @@ void BrokerImpl::enqueue(Session& s, Delivery d) {
   if (s.expiry_interval != 0) mark_dirty(s);
 }
 
-void BrokerImpl::deliver(Session& s, Delivery d) {
+void BrokerImpl::deliver(Session& s, Delivery d, WireCache* cache) {
   if (expired(*d.msg)) return;
   Connection* c = s.conn;
   if (d.qos == 0) {
@@ -276,7 +299,7 @@ void BrokerImpl::deliver(Session& s, Delivery d) {
       enqueue(s, std::move(d));  // keep order behind held-back messages
       return;
     }
-    send_publish(*c, d, 0, false);
+    send_publish(*c, d, 0, false, cache);
     return;
   }
   if (c && s.queue.empty() && s.inflight.size() < window(s) && !congested(*c)) {
@@ -311,37 +334,67 @@ void BrokerImpl::pump(Session& s) {
   }
 }
 
-bool BrokerImpl::send_publish(Connection& c, const Delivery& d, std::uint16_t packet_id, bool dup) {
+bool BrokerImpl::send_publish(Connection& c, const Delivery& d, std::uint16_t packet_id, bool dup,
+                              WireCache* cache) {
   const Message& m = *d.msg;
-  Publish p;
+  const bool v5 = c.version == ProtocolVersion::v5;
+  auto too_large = [&] {
+    ++st.messages_dropped;
+    spdlog::debug("mqtt: message to {} exceeds the client's maximum packet size; dropped", m.topic);
+    return false;
+  };
+  // The same bytes for every subscriber of this form: encoded once, shared.
+  const bool shareable =
+      cache && d.qos == 0 &&
+      (!v5 || (d.subscription_ids.empty() && c.client_alias_max == 0 && !m.expires_at));
+  if (shareable) {
+    Bytes& form = cache->forms[v5 ? 1 : 0][d.retain ? 1 : 0];
+    if (!form) {
+      PublishParts p;
+      p.topic = m.topic;
+      p.payload = *m.payload;
+      p.retain = d.retain;
+      if (v5) {
+        p.properties = &m.properties;
+        p.message_expiry_interval = m.properties.message_expiry_interval;
+        p.topic_alias = m.properties.topic_alias;
+      }
+      auto buf = std::make_shared<std::vector<std::uint8_t>>();
+      encode_publish(p, c.version, *buf);
+      form = std::move(buf);
+    }
+    if (v5 && form->size() > c.client_max_packet) return too_large();
+    ++st.messages_sent;
+    send_bytes(c, form);
+    return true;
+  }
+  PublishParts p;
   p.topic = m.topic;
-  p.payload = m.payload;
+  p.payload = *m.payload;
   p.qos = d.qos;
   p.retain = d.retain;
   p.dup = dup && d.qos > 0;
   p.packet_id = packet_id;
-  if (c.version == ProtocolVersion::v5) {
-    p.properties = m.properties;
+  if (v5) {
+    p.properties = &m.properties;
+    p.message_expiry_interval = m.properties.message_expiry_interval;
     if (m.expires_at) {
       const auto left = std::chrono::ceil<std::chrono::seconds>(*m.expires_at - clock.mono()).count();
-      p.properties.message_expiry_interval = static_cast<std::uint32_t>(std::max<std::int64_t>(left, 1));
+      p.message_expiry_interval = static_cast<std::uint32_t>(std::max<std::int64_t>(left, 1));
     }
-    p.properties.subscription_identifiers = d.subscription_ids;
+    p.subscription_identifiers = d.subscription_ids;
+    p.topic_alias = m.properties.topic_alias;
     // Checked with the full topic, before an alias is assigned that the client would never see.
-    if (publish_size(p, c.version) > c.client_max_packet) {
-      ++st.messages_dropped;
-      spdlog::debug("mqtt: message to {} exceeds the client's maximum packet size; dropped", m.topic);
-      return false;
-    }
+    if (publish_size(p, c.version) > c.client_max_packet) return too_large();
     if (c.client_alias_max > 0) {
       auto& outbound = c.aliases().outbound;
       if (auto it = outbound.find(m.topic); it != outbound.end()) {
-        p.properties.topic_alias = it->second;
-        p.topic.clear();
+        p.topic_alias = it->second;
+        p.topic = {};
       } else if (outbound.size() < c.client_alias_max) {
         const auto alias = static_cast<std::uint16_t>(outbound.size() + 1);
         outbound.emplace(m.topic, alias);
-        p.properties.topic_alias = alias;
+        p.topic_alias = alias;
       }
     }
   }

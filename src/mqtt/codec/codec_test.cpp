@@ -98,6 +98,56 @@ TEST(Codec, PublishRoundTrip) {
   }
 }
 
+// PublishParts (the broker's fan-out) encodes byte for byte as the equivalent Publish.
+TEST(Codec, PublishPartsEncodeAsPublish) {
+  Properties base;
+  base.payload_format_indicator = 1;
+  base.message_expiry_interval = 600;
+  base.content_type = "text/plain";
+  base.response_topic = "r/t";
+  base.correlation_data = Bytes8{1, 2};
+  base.user_properties = {{"k", "v"}, {"k", "w"}};
+  const std::vector<std::uint32_t> ids = {3, 200000};
+  for (auto v : {ProtocolVersion::v311, ProtocolVersion::v5}) {
+    for (int variant = 0; variant < 4; ++variant) {
+      Publish p;
+      p.topic = variant == 3 ? "" : "a/b";
+      p.payload = make_payload(Bytes8(variant * 100, 7));
+      p.qos = static_cast<std::uint8_t>(variant % 3);
+      p.retain = variant == 1;
+      p.dup = variant == 2;
+      p.packet_id = p.qos ? 42 : 0;
+      p.properties = variant == 0 ? Properties{} : base;
+      PublishParts parts{p.topic,
+                         *p.payload,
+                         p.qos,
+                         p.retain,
+                         p.dup,
+                         p.packet_id,
+                         variant == 0 ? nullptr : &base,
+                         base.message_expiry_interval,
+                         {},
+                         {}};
+      if (variant == 0) parts.message_expiry_interval.reset();
+      if (variant >= 2) {
+        p.properties.message_expiry_interval = 17;
+        parts.message_expiry_interval = 17;
+        p.properties.subscription_identifiers = ids;
+        parts.subscription_identifiers = ids;
+      }
+      if (variant == 3) {
+        p.properties.topic_alias = 9;
+        parts.topic_alias = 9;
+      }
+      Bytes8 want, got;
+      encode_publish(p, v, want);
+      EXPECT_EQ(encode_publish(parts, v, got), want.size());
+      EXPECT_EQ(got, want) << "variant " << variant;
+      EXPECT_EQ(publish_size(parts, v), want.size());
+    }
+  }
+}
+
 TEST(Codec, AllOtherPacketsRoundTrip) {
   const auto v5 = ProtocolVersion::v5;
   Connack ca{true, ReasonCode::success, {}};

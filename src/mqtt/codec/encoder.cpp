@@ -71,8 +71,9 @@ struct Writer {
   }
 };
 
+// With `parts` (a PublishParts' properties), its per-delivery members replace p's own.
 template <class W>
-void property_content(W& w, const Properties& p) {
+void property_content(W& w, const Properties& p, const PublishParts* parts = nullptr) {
   auto b = [&](PropertyId id, const std::optional<std::uint8_t>& v) {
     if (v) { w.u8(static_cast<std::uint8_t>(id)); w.u8(*v); }
   };
@@ -89,11 +90,15 @@ void property_content(W& w, const Properties& p) {
     if (v) { w.u8(static_cast<std::uint8_t>(id)); w.bin(*v); }
   };
   b(PropertyId::payload_format_indicator, p.payload_format_indicator);
-  q(PropertyId::message_expiry_interval, p.message_expiry_interval);
+  q(PropertyId::message_expiry_interval,
+    parts ? parts->message_expiry_interval : p.message_expiry_interval);
   s(PropertyId::content_type, p.content_type);
   s(PropertyId::response_topic, p.response_topic);
   d(PropertyId::correlation_data, p.correlation_data);
-  for (auto id : p.subscription_identifiers) {
+  const std::span<const std::uint32_t> sub_ids =
+      parts ? parts->subscription_identifiers
+            : std::span<const std::uint32_t>(p.subscription_identifiers);
+  for (auto id : sub_ids) {
     w.u8(static_cast<std::uint8_t>(PropertyId::subscription_identifier));
     w.varint(id);
   }
@@ -110,7 +115,7 @@ void property_content(W& w, const Properties& p) {
   s(PropertyId::reason_string, p.reason_string);
   h(PropertyId::receive_maximum, p.receive_maximum);
   h(PropertyId::topic_alias_maximum, p.topic_alias_maximum);
-  h(PropertyId::topic_alias, p.topic_alias);
+  h(PropertyId::topic_alias, parts ? parts->topic_alias : p.topic_alias);
   b(PropertyId::maximum_qos, p.maximum_qos);
   b(PropertyId::retain_available, p.retain_available);
   for (const auto& [k, v] : p.user_properties) {
@@ -124,21 +129,21 @@ void property_content(W& w, const Properties& p) {
   b(PropertyId::shared_subscription_available, p.shared_subscription_available);
 }
 
-std::uint32_t property_length(const Properties& p) {
+std::uint32_t property_length(const Properties& p, const PublishParts* parts = nullptr) {
   Counter c;
-  property_content(c, p);
+  property_content(c, p, parts);
   return static_cast<std::uint32_t>(c.n);
 }
 
 template <class W>
-void properties(W& w, const Properties& p) {
+void properties(W& w, const Properties& p, const PublishParts* parts = nullptr) {
   if constexpr (std::is_same_v<W, Counter>) {
-    auto len = property_length(p);
+    auto len = property_length(p, parts);
     w.varint(len);
     w.n += len;
   } else {
-    w.varint(property_length(p));
-    property_content(w, p);
+    w.varint(property_length(p, parts));
+    property_content(w, p, parts);
   }
 }
 
@@ -168,6 +173,19 @@ void publish_body(W& w, const Publish& p, bool v5) {
 }
 
 std::uint8_t publish_header(const Publish& p) {
+  return static_cast<std::uint8_t>(0x30 | (p.dup ? 0x08 : 0) | (p.qos << 1) | (p.retain ? 1 : 0));
+}
+
+template <class W>
+void publish_body(W& w, const PublishParts& p, bool v5) {
+  static const Properties none;
+  w.str(p.topic);
+  if (p.qos > 0) w.u16(p.packet_id);
+  if (v5) properties(w, p.properties ? *p.properties : none, &p);
+  w.raw(p.payload.data(), p.payload.size());
+}
+
+std::uint8_t publish_header(const PublishParts& p) {
   return static_cast<std::uint8_t>(0x30 | (p.dup ? 0x08 : 0) | (p.qos << 1) | (p.retain ? 1 : 0));
 }
 
@@ -225,6 +243,18 @@ std::size_t encode_publish(const Publish& p, ProtocolVersion v, std::vector<std:
 }
 
 std::size_t publish_size(const Publish& p, ProtocolVersion v) {
+  Counter c;
+  publish_body(c, p, v == ProtocolVersion::v5);
+  return 1 + varint_size(static_cast<std::uint32_t>(c.n)) + c.n;
+}
+
+std::size_t encode_publish(const PublishParts& p, ProtocolVersion v,
+                           std::vector<std::uint8_t>& out) {
+  const bool v5 = v == ProtocolVersion::v5;
+  return emit(publish_header(p), out, [&](auto& w) { publish_body(w, p, v5); });
+}
+
+std::size_t publish_size(const PublishParts& p, ProtocolVersion v) {
   Counter c;
   publish_body(c, p, v == ProtocolVersion::v5);
   return 1 + varint_size(static_cast<std::uint32_t>(c.n)) + c.n;
