@@ -21,11 +21,12 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr int kMaxEvents = 256;             // per epoll_wait
-constexpr int kReadsPerTurn = 4;            // a busy client yields to others after this many reads
-constexpr std::size_t kMaxIov = 64;         // buffers per sendmsg
+constexpr int kMaxEvents = 256;      // per epoll_wait
+constexpr int kReadsPerTurn = 4;     // a busy client yields to others after this many reads
+constexpr std::size_t kMaxIov = 64;  // buffers per sendmsg
 constexpr std::size_t kMaxWriteBytes = 256 * 1024;
 constexpr auto kSweepPeriod = std::chrono::milliseconds(200);
+constexpr std::uint32_t kIn = EPOLLIN, kOut = EPOLLOUT;  // glibc declares them as an enum
 
 bool quiet_errno(int err) {
   return err == 0 || err == ECONNRESET || err == EPIPE || err == ETIMEDOUT;
@@ -126,8 +127,8 @@ void TcpConnection::flush() {
 
 void TcpConnection::watch_writable(bool on) {
   if (watching_writable_ == on) return;
-  std::uint32_t events = on ? EPOLLOUT : 0;
-  if (state_ == State::open) events |= EPOLLIN;
+  std::uint32_t events = on ? kOut : 0u;
+  if (state_ == State::open) events |= kIn;
   watching_writable_ = on;
   if (!poller_->modify(*this, events)) fail(errno, "epoll_ctl");
 }
@@ -144,7 +145,7 @@ void TcpConnection::shutdown_gracefully() {
   state_ = State::closing;
   ::shutdown(fd_, SHUT_RD);
   if (!watching_writable_ && !flush_pending_) poller_->schedule_flush(*this);
-  if (!poller_->modify(*this, watching_writable_ ? EPOLLOUT : 0)) return close_socket();
+  if (!poller_->modify(*this, watching_writable_ ? kOut : 0u)) return close_socket();
   close_deadline_ = std::chrono::steady_clock::now() +
                     std::chrono::seconds(poller_->context().opts.close_flush_timeout_s);
   poller_->closing(*this);
@@ -227,7 +228,7 @@ void TcpPoller::adopt(int fd, std::string remote) {
   ::fcntl(fd, F_SETFD, FD_CLOEXEC);
   auto c = std::make_shared<TcpConnection>(*this, fd);
   epoll_event ev{};
-  ev.events = EPOLLIN;
+  ev.events = kIn;
   ev.data.ptr = c.get();
   if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
     spdlog::warn("MQTT tcp {}: epoll_ctl: {}", remote, std::strerror(errno));
@@ -241,11 +242,12 @@ void TcpPoller::adopt(int fd, std::string remote) {
 }
 
 void TcpPoller::wait() {
-  watch_.async_wait(asio::posix::stream_descriptor::wait_read,
-                    [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
-                      if (ec || alive.expired()) return;
-                      on_ready();
-                    });
+  watch_.async_wait(
+      asio::posix::stream_descriptor::wait_read,
+      [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
+        if (ec || alive.expired()) return;
+        on_ready();
+      });
 }
 
 void TcpPoller::on_ready() {
@@ -256,7 +258,8 @@ void TcpPoller::on_ready() {
     return;
   }
   in_batch_ = true;
-  for (int i = 0; i < n; ++i) static_cast<TcpConnection*>(events[i].data.ptr)->on_events(events[i].events);
+  for (int i = 0; i < n; ++i)
+    static_cast<TcpConnection*>(events[i].data.ptr)->on_events(events[i].events);
   in_batch_ = false;
   drain();
   if (stopping_ && count_ == 0) return;
@@ -348,11 +351,12 @@ void TcpPoller::arm_sweep() {
   if (sweep_armed_ || closing_.empty()) return;
   sweep_armed_ = true;
   close_timer_.expires_after(kSweepPeriod);
-  close_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
-    if (alive.expired()) return;
-    sweep_armed_ = false;
-    if (!ec) sweep_closing();
-  });
+  close_timer_.async_wait(
+      [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
+        if (alive.expired()) return;
+        sweep_armed_ = false;
+        if (!ec) sweep_closing();
+      });
 }
 
 void TcpPoller::sweep_closing() {

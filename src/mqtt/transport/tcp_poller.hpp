@@ -68,9 +68,9 @@ class TcpConnection final : public ConnectionSink, public TransportConnection {
   std::chrono::steady_clock::time_point close_deadline_{};
   int fd_;
   State state_ = State::open;
-  bool registered_ = false;        // broker knows this connection (open() called, on_closed not)
-  bool flush_pending_ = false;     // in the poller's flush list
-  bool watching_writable_ = false; // EPOLLOUT registered: the kernel buffer was full
+  bool registered_ = false;         // broker knows this connection (open() called, on_closed not)
+  bool flush_pending_ = false;      // in the poller's flush list
+  bool watching_writable_ = false;  // EPOLLOUT registered: the kernel buffer was full
 };
 
 class TcpPoller {
