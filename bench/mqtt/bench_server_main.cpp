@@ -4,7 +4,8 @@
 //
 //   weir_mqtt_bench_server --port 1883 [--ws-port 8083] [--data-dir DIR] [--max-keepalive S]
 //                          [--max-packet-size N] [--sys-interval S] [--max-inflight N]
-//                          [--max-queued N] [--tls-port P --tls-cert PEM --tls-key PEM] [--quiet]
+//                          [--max-queued N] [--max-queued-bytes N] [--max-outgoing-bytes N]
+//                          [--tls-port P --tls-cert PEM --tls-key PEM] [--quiet]
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
@@ -64,6 +65,10 @@ int main(int argc, char** argv) {
       bopts.max_inflight = static_cast<std::uint16_t>(std::stoi(next()));
     else if (a == "--max-queued")
       bopts.max_queued_messages = static_cast<std::uint32_t>(std::stoul(next()));
+    else if (a == "--max-queued-bytes")
+      bopts.max_queued_bytes = std::stoull(next());
+    else if (a == "--max-outgoing-bytes")
+      lopts.max_outgoing_bytes = std::stoull(next());
     else if (a == "--quiet")
       spdlog::set_level(spdlog::level::warn);
     else {

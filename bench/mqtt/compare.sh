@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the same load against Mosquitto 2 and weir_mqtt_bench_server and prints a table.
 #   bench/mqtt/compare.sh BUILD_DIR        (a release tree: cmake --preset release)
-# Both brokers: loopback, persistence off, per-client queue limits raised so QoS 1 is not
-# dropped (we measure routing, not overload policy). Scenario sizes: env MESSAGES, RATE,
+# Both brokers: loopback, persistence off, per-client queue limits lifted so nothing is
+# dropped, QoS 0 included (we measure routing, not overload policy: Mosquitto's
+# max_queued_messages 0 queues without limit, so Weir's QoS 0 backlog limit is lifted too). Scenario sizes: env MESSAGES, RATE,
 # DURATION (latency run, seconds), IDLE_CONNECTIONS.
 set -euo pipefail
 
@@ -55,7 +56,8 @@ CONF
 }
 start_weir() {
   WEIR_PORT=$(free_port)
-  "$SERVER" --port "$WEIR_PORT" --max-queued 10000000 --max-inflight 32 --sys-interval 0 --quiet > "$TMP/weir.log" 2>&1 & WEIR_PID=$!
+  "$SERVER" --port "$WEIR_PORT" --max-queued 10000000 --max-queued-bytes 0 \
+    --max-outgoing-bytes 4000000000 --max-inflight 32 --sys-interval 0 --quiet > "$TMP/weir.log" 2>&1 & WEIR_PID=$!
   PIDS+=("$WEIR_PID")
   wait_port "$WEIR_PORT"
 }

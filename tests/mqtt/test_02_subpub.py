@@ -1,4 +1,6 @@
 """SUBSCRIBE/PUBLISH/UNSUBSCRIBE at every QoS, both protocol versions, ordering and overlap."""
+import time
+
 import pytest
 
 import mqtt_raw as raw
@@ -131,3 +133,24 @@ def test_qos0_to_slow_reader_does_not_block_others(broker, topic):
             assert deadline_msgs >= 1
     finally:
         stalled.close()
+
+
+def test_paused_reader_catches_up_in_order(broker, topic):
+    """A subscriber that stops reading while ~5 MB pile up (far past the kernel's socket
+    buffers, so the broker's writes go partial and wait for the socket to drain) gets every
+    message, whole and in order, once it reads again."""
+    count, size = 320, 16384
+    with raw.RawClient(broker.port, timeout=20) as paused:
+        paused.connect("paused-reader")
+        paused.subscribe(topic, 0)
+        with Client(broker) as pub:
+            for i in range(count):
+                pub.publish(topic, i.to_bytes(4, "big") * (size // 4), qos=0, wait=False)
+            pub.publish(topic, b"end", qos=1)  # acked: the broker has routed everything before it
+        time.sleep(0.5)
+        for i in range(count):
+            p = paused.expect(raw.PUBLISH)
+            assert len(p.payload) == size
+            assert p.payload[:4] == i.to_bytes(4, "big") and p.payload[-4:] == i.to_bytes(4, "big"), f"message {i}"
+        assert paused.expect(raw.PUBLISH).payload == b"end"
+

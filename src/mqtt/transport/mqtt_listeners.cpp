@@ -12,6 +12,7 @@
 
 #include "mqtt/transport/accept_rate_limiter.hpp"
 #include "mqtt/transport/stream_connection.hpp"
+#include "mqtt/transport/tcp_poller.hpp"
 
 namespace weir::mqtt {
 
@@ -38,16 +39,18 @@ const char* label(ListenerKind k) {
   }
 }
 
-// Accepts sockets on one port and hands each to a StreamConnection.
+// Accepts sockets on one port and hands each to the TcpPoller (plain TCP) or a StreamConnection
+// (TLS, WebSocket).
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(asio::io_context& io, ListenerKind kind, std::shared_ptr<TransportContext> ctx,
-           std::shared_ptr<asio::ssl::context> ssl)
+           std::shared_ptr<asio::ssl::context> ssl, TcpPoller* poller = nullptr)
       : acceptor_(io),
         retry_(io),
         kind_(kind),
         ctx_(std::move(ctx)),
         ssl_(std::move(ssl)),
+        poller_(poller),
         limiter_(ctx_->opts.max_accepts_per_second) {}
 
   Status bind(const std::string& address, int port) {
@@ -112,10 +115,15 @@ class Listener : public std::enable_shared_from_this<Listener> {
       boost::system::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
       switch (kind_) {
-        case ListenerKind::tcp:
-          std::make_shared<StreamConnection<TcpSocket>>(std::move(socket), ctx_, std::move(remote))
-              ->start();
+        case ListenerKind::tcp: {
+          const int fd = socket.release(ignored);
+          if (ignored)
+            spdlog::warn("{} port {}: cannot take socket of {}: {}", label(kind_), port_, remote,
+                         ignored.message());
+          else
+            poller_->adopt(fd, std::move(remote));
           break;
+        }
         case ListenerKind::tls:
           std::make_shared<StreamConnection<TlsSocket>>(TlsSocket(std::move(socket), *ssl_), ctx_,
                                                         std::move(remote))
@@ -136,6 +144,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   ListenerKind kind_;
   std::shared_ptr<TransportContext> ctx_;
   std::shared_ptr<asio::ssl::context> ssl_;
+  TcpPoller* poller_;  // plain TCP only; owned by MqttListeners::Impl, outlives the acceptor
   AcceptRateLimiter limiter_;
   std::uint16_t port_ = 0;
 };
@@ -162,6 +171,7 @@ Result<std::shared_ptr<asio::ssl::context>> make_tls_context(const MqttListenerO
 
 struct MqttListeners::Impl {
   std::shared_ptr<TransportContext> ctx;
+  std::unique_ptr<TcpPoller> poller;  // declared before the listeners: destroyed after them
   std::shared_ptr<Listener> tcp, tls, ws;
   std::unique_ptr<asio::steady_timer> ticker;
 
@@ -184,6 +194,7 @@ struct MqttListeners::Impl {
     for (auto& [serial, weak] : ctx->live)
       if (auto c = weak.lock()) live.push_back(std::move(c));
     for (auto& c : live) c->shutdown_gracefully();
+    if (poller) poller->stop();
   }
 };
 
@@ -202,7 +213,12 @@ Status MqttListeners::start(asio::io_context& io, Broker& broker, const MqttList
     return e;
   };
   if (opts.tcp_port >= 0) {
-    impl->tcp = std::make_shared<Listener>(io, ListenerKind::tcp, impl->ctx, nullptr);
+    impl->poller = std::make_unique<TcpPoller>(io, impl->ctx);
+    if (!impl->poller->ok())
+      return fail(Error::make(ErrorKind::unavailable, "mqtt_listen_failed",
+                              "MQTT listener: cannot create an epoll set"));
+    impl->tcp =
+        std::make_shared<Listener>(io, ListenerKind::tcp, impl->ctx, nullptr, impl->poller.get());
     if (auto st = impl->tcp->bind(opts.bind_address, opts.tcp_port); !st) return fail(st.error());
   }
   if (opts.tls_port >= 0 && !opts.tls_cert_file.empty() && !opts.tls_key_file.empty()) {
@@ -239,7 +255,7 @@ std::uint16_t MqttListeners::ws_port() const {
   return impl_->ws ? impl_->ws->port() : 0;
 }
 std::size_t MqttListeners::connection_count() const {
-  return impl_->ctx ? impl_->ctx->live.size() : 0;
+  return (impl_->ctx ? impl_->ctx->live.size() : 0) + (impl_->poller ? impl_->poller->size() : 0);
 }
 
 }  // namespace weir::mqtt

@@ -23,13 +23,34 @@ std::size_t OutboundQueue::batch(std::size_t max_buffers, std::size_t max_bytes)
 void OutboundQueue::pop(std::size_t n) {
   assert(n <= size());
   for (std::size_t i = 0; i < n; ++i) {
-    bytes_ -= items_[head_]->size();
+    bytes_ -= items_[head_]->size() - offset_;
+    offset_ = 0;
     items_[head_++].reset();
   }
+  compact();
+}
+
+void OutboundQueue::consume(std::size_t n) {
+  assert(n <= bytes_);
+  bytes_ -= n;
+  while (n > 0) {
+    const std::size_t left = items_[head_]->size() - offset_;
+    if (n < left) {
+      offset_ += n;
+      break;
+    }
+    n -= left;
+    offset_ = 0;
+    items_[head_++].reset();
+  }
+  compact();
+}
+
+void OutboundQueue::compact() {
   if (head_ == items_.size()) {
-    items_.clear();
+    // Drained: give the array back, so an idle connection holds nothing here.
+    std::vector<Bytes>().swap(items_);
     head_ = 0;
-    if (items_.capacity() > 256) items_.shrink_to_fit();  // a burst should not pin memory
   } else if (head_ >= 64 && head_ * 2 >= items_.size()) {
     items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
     head_ = 0;
@@ -37,9 +58,9 @@ void OutboundQueue::pop(std::size_t n) {
 }
 
 void OutboundQueue::clear() {
-  items_.clear();
-  items_.shrink_to_fit();
+  std::vector<Bytes>().swap(items_);
   head_ = 0;
+  offset_ = 0;
   bytes_ = 0;
 }
 

@@ -19,13 +19,20 @@ class OutboundQueue {
   // max_bytes is reached (always at least one when not empty).
   std::size_t batch(std::size_t max_buffers, std::size_t max_bytes) const;
   const Bytes& at(std::size_t i) const { return items_[head_ + i]; }
-  // Drops the first n buffers (after they were written).
+  // Bytes of the front buffer already written (partial writes; see consume()).
+  std::size_t front_offset() const { return offset_; }
+  // Drops the first n buffers (after they were written whole).
   void pop(std::size_t n);
+  // Drops n written bytes from the front: whole buffers, then a partial one (front_offset()).
+  void consume(std::size_t n);
   void clear();
 
  private:
-  std::vector<Bytes> items_;  // [head_, end) is queued; compacted as it drains
+  void compact();
+
+  std::vector<Bytes> items_;  // [head_, end) is queued; compacted as it drains, freed when empty
   std::size_t head_ = 0;
+  std::size_t offset_ = 0;
   std::size_t bytes_ = 0;
 };
 

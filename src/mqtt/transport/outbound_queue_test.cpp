@@ -47,5 +47,28 @@ TEST(OutboundQueue, PopDrainsInOrderAndCompacts) {
   EXPECT_EQ(q.bytes(), 0u);
 }
 
+TEST(OutboundQueue, ConsumeHandlesPartialWrites) {
+  OutboundQueue q;
+  q.push(bytes(10));
+  q.push(bytes(20));
+  q.push(bytes(30));
+  q.consume(4);  // into the first buffer
+  EXPECT_EQ(q.size(), 3u);
+  EXPECT_EQ(q.front_offset(), 4u);
+  EXPECT_EQ(q.bytes(), 56u);
+  q.consume(6 + 5);  // rest of the first, part of the second
+  EXPECT_EQ(q.size(), 2u);
+  EXPECT_EQ(q.front_offset(), 5u);
+  EXPECT_EQ(q.bytes(), 45u);
+  q.pop(1);  // a whole-buffer pop after a partial write counts only what was left
+  EXPECT_EQ(q.bytes(), 30u);
+  EXPECT_EQ(q.front_offset(), 0u);
+  q.consume(30);
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.bytes(), 0u);
+  q.push(bytes(7));  // usable again after draining (its array was released)
+  EXPECT_EQ(q.bytes(), 7u);
+}
+
 }  // namespace
 }  // namespace weir::mqtt

@@ -24,7 +24,6 @@ namespace {
 constexpr std::size_t kPrivateReadBuffer = 16 * 1024;  // TLS and WebSocket connections
 constexpr std::size_t kMaxWriteBuffers = 64;           // per gathered write
 constexpr std::size_t kMaxWriteBytes = 256 * 1024;
-constexpr int kReadsPerTurn = 4;  // a busy TCP client yields to others after this many reads
 
 bool quiet_error(const boost::system::error_code& ec) {
   return ec == asio::error::eof || ec == asio::error::connection_reset ||
@@ -68,10 +67,8 @@ template <class Stream>
 const char* StreamConnection<Stream>::transport_name() const {
   if constexpr (std::is_same_v<Stream, TlsSocket>)
     return "tls";
-  else if constexpr (std::is_same_v<Stream, WsSocket>)
-    return "ws";
   else
-    return "tcp";
+    return "ws";
 }
 
 template <class Stream>
@@ -83,11 +80,9 @@ void StreamConnection<Stream>::start() {
                             [self = this->shared_from_this()](const boost::system::error_code& ec) {
                               self->on_handshake(ec);
                             });
-  } else if constexpr (std::is_same_v<Stream, WsSocket>) {
+  } else {
     arm_timer(ctx_->opts.handshake_timeout_s, "WebSocket upgrade");
     read_http_upgrade();
-  } else {
-    begin();
   }
 }
 
@@ -150,11 +145,6 @@ template <class Stream>
 void StreamConnection<Stream>::begin() {
   if (ctx_->stopped) return close_socket();
   state_ = State::open;
-  if constexpr (std::is_same_v<Stream, TcpSocket>) {
-    boost::system::error_code ec;
-    stream_.non_blocking(true, ec);  // read_available() drains with non-blocking read_some
-    if (ec) return fail(ec, "non-blocking mode");
-  }
   id_ = ctx_->broker.open(this->shared_from_this(), ConnectionInfo{remote_, transport_name()});
   registered_ = true;
   if (state_ != State::open) return;  // refused at once (connection limits)
@@ -164,40 +154,13 @@ void StreamConnection<Stream>::begin() {
 template <class Stream>
 void StreamConnection<Stream>::do_read() {
   reading_ = true;
-  if constexpr (std::is_same_v<Stream, TcpSocket>) {
-    stream_.async_wait(asio::socket_base::wait_read,
-                       [self = this->shared_from_this()](const boost::system::error_code& ec) {
-                         self->reading_ = false;
-                         if (self->state_ != State::open) return;
-                         if (ec) return self->fail(ec, "read");
-                         self->read_available();
-                       });
-  } else {
-    if (!read_buffer_) read_buffer_ = std::make_unique<std::uint8_t[]>(kPrivateReadBuffer);
-    stream_.async_read_some(
-        asio::buffer(read_buffer_.get(), kPrivateReadBuffer),
-        [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-          self->reading_ = false;
-          self->on_read(ec, n);
-        });
-  }
-}
-
-template <class Stream>
-void StreamConnection<Stream>::read_available() {
-  if constexpr (std::is_same_v<Stream, TcpSocket>) {
-    auto& buf = ctx_->shared_read_buffer;
-    for (int i = 0; i < kReadsPerTurn; ++i) {
-      boost::system::error_code ec;
-      std::size_t n = stream_.read_some(asio::buffer(buf), ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) break;
-      if (ec) return fail(ec, "read");
-      ctx_->broker.on_bytes(id_, buf.data(), n);
-      if (state_ != State::open || ctx_->stopped) return;
-      if (n < buf.size()) break;
-    }
-    do_read();
-  }
+  if (!read_buffer_) read_buffer_ = std::make_unique<std::uint8_t[]>(kPrivateReadBuffer);
+  stream_.async_read_some(
+      asio::buffer(read_buffer_.get(), kPrivateReadBuffer),
+      [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+        self->reading_ = false;
+        self->on_read(ec, n);
+      });
 }
 
 template <class Stream>
@@ -325,7 +288,6 @@ void StreamConnection<Stream>::arm_timer(std::uint32_t seconds, const char* what
   });
 }
 
-template class StreamConnection<TcpSocket>;
 template class StreamConnection<TlsSocket>;
 template class StreamConnection<WsSocket>;
 

@@ -1,6 +1,6 @@
 #pragma once
-// One client socket bound to the broker (internal header): TCP, TLS or WebSocket, chosen by the
-// Stream type. It is the broker's ConnectionSink: a bounded outgoing queue written with one
+// One TLS or WebSocket client bound to the broker (internal header), chosen by the Stream type
+// (plain TCP clients live on the TcpPoller: tcp_poller.hpp). It is the broker's ConnectionSink: a bounded outgoing queue written with one
 // gathered async_write at a time, reads handed straight to Broker::on_bytes.
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -50,7 +50,6 @@ class StreamConnection final : public ConnectionSink,
   void begin();
   void do_read();
   void on_read(const boost::system::error_code& ec, std::size_t n);
-  void read_available();
   void do_write();
   void on_write(const boost::system::error_code& ec, std::size_t n);
   void fail(const boost::system::error_code& ec, const char* what);
@@ -72,14 +71,13 @@ class StreamConnection final : public ConnectionSink,
   OutboundQueue queue_;
   std::size_t in_flight_buffers_ = 0;
   std::vector<boost::asio::const_buffer> write_buffers_;  // reused across writes
-  std::unique_ptr<std::uint8_t[]> read_buffer_;           // TLS/WS only; TCP uses the shared one
+  std::unique_ptr<std::uint8_t[]> read_buffer_;
   std::unique_ptr<boost::asio::steady_timer> timer_;      // handshake / close flush; made lazily
   // WebSocket upgrade request, only during the handshake.
   std::unique_ptr<boost::beast::flat_buffer> http_buffer_;
   std::unique_ptr<boost::beast::http::request<boost::beast::http::string_body>> http_request_;
 };
 
-extern template class StreamConnection<TcpSocket>;
 extern template class StreamConnection<TlsSocket>;
 extern template class StreamConnection<WsSocket>;
 
