@@ -2,8 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <filesystem>
 #include <unordered_map>
+
+#include "core/worker_thread.hpp"
 
 #include "mqtt/broker/sqlite_persistence.hpp"
 #include "mqtt/transport/http_websocket_bridge.hpp"
@@ -15,32 +19,52 @@ namespace weir::app {
 namespace {
 
 // Weir's users and device credentials (security_config.json) as the broker's authenticator and
-// authorizer. Each CONNECT with a password costs one Argon2id verification on the io thread
-// (tens of ms): acceptable for a plant's devices, and a cache is the next step for reconnect storms.
-class SecurityMqttAuth final : public mqtt::Authenticator, public mqtt::Authorizer {
+// authorizer. A CONNECT with a password costs one Argon2id verification (tens of ms, 64 MiB):
+// it runs on a worker thread, never on the io thread, so a reconnect storm of devices does not
+// stall every other client; at most kMaxPendingVerifications wait, beyond that the CONNECT is
+// answered "server busy" and the client retries.
+class SecurityMqttAuth final : public mqtt::Authenticator,
+                               public mqtt::Authorizer,
+                               public std::enable_shared_from_this<SecurityMqttAuth> {
  public:
+  static constexpr std::size_t kMaxPendingVerifications = 256;
+
   SecurityMqttAuth(std::shared_ptr<api::SecurityGateway> security, bool anonymous_is_trusted)
       : security_(std::move(security)), anonymous_trusted_(anonymous_is_trusted) {}
 
+  // Where answers from the worker are delivered (the broker's thread). Until then, and without
+  // a password, verification runs inline.
+  void attach(boost::asio::io_context& io) {
+    io_ = &io;
+    if (!verifier_) verifier_ = std::make_unique<WorkerThread>("mqtt-verify", kMaxPendingVerifications);
+  }
+  void detach() {
+    if (verifier_) verifier_->stop();
+  }
+
   mqtt::AuthResult authenticate(const std::string& client_id, const std::optional<std::string>& username,
                                 const std::optional<std::string>& password, const mqtt::ConnectionInfo& info) override {
-    std::optional<std::string_view> u, p;
-    if (username) u = *username;
-    if (password) p = *password;
-    auto r = security_->mqtt_access()->authenticate(client_id, u, p);
-    if (!r) {
-      security_->record(security::AuditAction::mqtt_auth_failed, username.value_or(""), info.remote_address, client_id,
-                        security::AuditResult::denied, r.error().message);
-      return mqtt::AuthResult::refuse(r.error().kind == ErrorKind::unauthorized ? mqtt::AuthRefusal::bad_credentials
-                                                                                 : mqtt::AuthRefusal::not_authorized,
-                                      r.error().message);
-    }
-    mqtt::Identity id;
-    id.client_id = client_id;
-    id.username = r->username;
-    id.anonymous = r->kind == security::MqttClientKind::anonymous;
-    identities_[client_id] = std::move(*r);
-    return mqtt::AuthResult::accept(std::move(id));
+    return finish(client_id, username, info, check(client_id, username, password));
+  }
+
+  void authenticate_async(const std::string& client_id, const std::optional<std::string>& username,
+                          const std::optional<std::string>& password, const mqtt::ConnectionInfo& info,
+                          Done done) override {
+    if (!username || !io_ || !verifier_) return done(authenticate(client_id, username, password, info));
+    auto job = [weak = weak_from_this(), access = security_->mqtt_access(), io = io_, client_id, username,
+                password, info, done]() mutable {
+      std::optional<std::string_view> u = *username, p;
+      if (password) p = *password;
+      auto r = access->authenticate(client_id, u, p);  // the slow part
+      boost::asio::post(*io, [weak, client_id = std::move(client_id), username = std::move(username),
+                              info = std::move(info), done = std::move(done), r = std::move(r)]() mutable {
+        auto self = weak.lock();
+        if (!self) return;  // shutting down: the broker is gone too
+        done(self->finish(client_id, username, info, std::move(r)));
+      });
+    };
+    if (!verifier_->try_post(std::move(job)))
+      return done(mqtt::AuthResult::refuse(mqtt::AuthRefusal::server_busy, "too many logins being verified"));
   }
 
   bool can_publish(const mqtt::Identity& who, std::string_view topic) override {
@@ -57,8 +81,36 @@ class SecurityMqttAuth final : public mqtt::Authenticator, public mqtt::Authoriz
   }
 
  private:
+  Result<security::MqttIdentity> check(const std::string& client_id, const std::optional<std::string>& username,
+                                       const std::optional<std::string>& password) const {
+    std::optional<std::string_view> u, p;
+    if (username) u = *username;
+    if (password) p = *password;
+    return security_->mqtt_access()->authenticate(client_id, u, p);
+  }
+
+  // On the broker thread: audit a refusal, remember the identity for the ACL.
+  mqtt::AuthResult finish(const std::string& client_id, const std::optional<std::string>& username,
+                          const mqtt::ConnectionInfo& info, Result<security::MqttIdentity> r) {
+    if (!r) {
+      security_->record(security::AuditAction::mqtt_auth_failed, username.value_or(""), info.remote_address, client_id,
+                        security::AuditResult::denied, r.error().message);
+      return mqtt::AuthResult::refuse(r.error().kind == ErrorKind::unauthorized ? mqtt::AuthRefusal::bad_credentials
+                                                                                 : mqtt::AuthRefusal::not_authorized,
+                                      r.error().message);
+    }
+    mqtt::Identity id;
+    id.client_id = client_id;
+    id.username = r->username;
+    id.anonymous = r->kind == security::MqttClientKind::anonymous;
+    identities_[client_id] = std::move(*r);
+    return mqtt::AuthResult::accept(std::move(id));
+  }
+
   std::shared_ptr<api::SecurityGateway> security_;
   bool anonymous_trusted_;
+  boost::asio::io_context* io_ = nullptr;
+  std::unique_ptr<WorkerThread> verifier_;
   std::unordered_map<std::string, security::MqttIdentity> identities_;  // by client id (bounded by sessions)
 };
 
@@ -134,9 +186,13 @@ Result<std::unique_ptr<MqttService>> MqttService::create(const config::SystemCon
   return s;
 }
 
-Status MqttService::start(boost::asio::io_context& io) { return impl_->running.start(io, *impl_->broker, impl_->listeners); }
+Status MqttService::start(boost::asio::io_context& io) {
+  impl_->auth->attach(io);
+  return impl_->running.start(io, *impl_->broker, impl_->listeners);
+}
 
 void MqttService::stop() {
+  impl_->auth->detach();
   impl_->broker->shutdown();
   impl_->running.stop();
 }

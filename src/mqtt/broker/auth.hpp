@@ -1,7 +1,9 @@
 #pragma once
 // Authentication and authorisation hooks. The security module implements these (users, device
 // credentials, ACL patterns with %c/%u: see topic_pattern.hpp); the broker only calls them.
-// Both are called on the broker thread and must not block.
+// Both are called on the broker thread and must not block: an authenticator with slow work
+// (Argon2id) overrides authenticate_async() and answers later.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,7 +23,11 @@ struct Identity {
   std::vector<std::string> roles;  // free for the security module to fill
 };
 
-enum class AuthRefusal { bad_credentials, not_authorized };
+enum class AuthRefusal {
+  bad_credentials,  // CONNACK 0x86 (v3.1.1: 4)
+  not_authorized,   // 0x87 (v3.1.1: 5)
+  server_busy,      // 0x89 (v3.1.1: 3 server unavailable): too many verifications waiting
+};
 
 struct AuthResult {
   bool accepted = false;
@@ -43,6 +49,17 @@ class Authenticator {
                                   const std::optional<std::string>& username,
                                   const std::optional<std::string>& password,
                                   const ConnectionInfo& info) = 0;
+
+  // The broker calls this one. `done` must be called exactly once, on the broker thread: at once
+  // (the default, which calls authenticate()) or later. Meanwhile the connection waits; if it
+  // closes first, the broker ignores the late answer.
+  using Done = std::function<void(AuthResult)>;
+  virtual void authenticate_async(const std::string& client_id,
+                                  const std::optional<std::string>& username,
+                                  const std::optional<std::string>& password,
+                                  const ConnectionInfo& info, Done done) {
+    done(authenticate(client_id, username, password, info));
+  }
 };
 
 class Authorizer {

@@ -110,6 +110,19 @@ void BrokerImpl::on_bytes(ConnectionId id, const std::uint8_t* data, std::size_t
     reap();
     return;
   }
+  if (c.state == Connection::State::authenticating) {
+    // The client may send before its CONNACK; that waits, bounded, for the Authenticator.
+    if (!c.reader) c.reader = std::make_unique<FrameReader>(opts.max_packet_size);
+    if (c.reader->buffered() + n > opts.max_packet_size) {
+      spdlog::debug("mqtt: {}: over {} bytes sent while its CONNECT is being authenticated",
+                    c.info.remote_address, opts.max_packet_size);
+      drop(c, ReasonCode::packet_too_large, false);
+    } else {
+      c.reader->feed(data, n);
+    }
+    reap();
+    return;
+  }
   // Framing: a connection with part of a packet pending has a reader of its own; the others share
   // `frames` (idle connections hold no buffer), and what a batch leaves over moves to the
   // connection.
@@ -118,7 +131,25 @@ void BrokerImpl::on_bytes(ConnectionId id, const std::uint8_t* data, std::size_t
   FrameReader& reader = shared ? frames : *c.reader;
   frames_busy = frames_busy || shared;
   reader.feed(data, n);
-  while (c.state != Connection::State::closed) {
+  dispatch(c, reader);
+  const bool pending = c.state != Connection::State::closed && reader.buffered() > 0;
+  if (shared) {
+    frames_busy = false;
+    if (pending) {
+      c.reader = std::make_unique<FrameReader>(std::move(frames));
+      frames = FrameReader(opts.max_packet_size);
+    } else if (frames.buffered() > 0 || frames.capacity() > kFramesKeep) {
+      frames = FrameReader(opts.max_packet_size);  // after an error, or grown by a large packet
+    }
+  } else if (!pending) {
+    c.reader.reset();
+  }
+  reap();
+}
+
+void BrokerImpl::dispatch(Connection& c, FrameReader& reader) {
+  c.dispatching = true;
+  while (c.state != Connection::State::closed && c.state != Connection::State::authenticating) {
     auto f = reader.next();
     if (!f) {
       protocol_violation(c, f.error().reason, f.error().message);
@@ -154,19 +185,7 @@ void BrokerImpl::on_bytes(ConnectionId id, const std::uint8_t* data, std::size_t
     }
     handle_packet(c, std::move(*p));
   }
-  const bool pending = c.state != Connection::State::closed && reader.buffered() > 0;
-  if (shared) {
-    frames_busy = false;
-    if (pending) {
-      c.reader = std::make_unique<FrameReader>(std::move(frames));
-      frames = FrameReader(opts.max_packet_size);
-    } else if (frames.buffered() > 0 || frames.capacity() > kFramesKeep) {
-      frames = FrameReader(opts.max_packet_size);  // after an error, or grown by a large packet
-    }
-  } else if (!pending) {
-    c.reader.reset();
-  }
-  reap();
+  c.dispatching = false;
 }
 
 void BrokerImpl::handle_packet(Connection& c, Packet&& p) {
@@ -297,7 +316,8 @@ void BrokerImpl::tick() {
   // Keep-alive (1.5x) and CONNECT timeout.
   std::vector<Connection*> expired_conns;
   for (auto& [id, c] : connections) {
-    if (c.state == Connection::State::awaiting_connect) {
+    if (c.state == Connection::State::awaiting_connect ||
+        c.state == Connection::State::authenticating) {  // an Authenticator's answer too
       if (now - c.last_rx > std::chrono::seconds(opts.connect_timeout_s))
         expired_conns.push_back(&c);
     } else if (c.state == Connection::State::connected && c.keep_alive > 0) {
@@ -365,7 +385,9 @@ void BrokerImpl::publish_sys() {
 // ---- Broker facade ----------------------------------------------------------------------------
 
 Broker::Broker(BrokerOptions opts, const weir::Clock& clock, std::unique_ptr<Persistence> persistence)
-    : impl_(std::make_shared<BrokerImpl>(std::move(opts), clock, std::move(persistence))) {}
+    : impl_(std::make_shared<BrokerImpl>(std::move(opts), clock, std::move(persistence))) {
+  impl_->self = impl_;
+}
 
 Broker::~Broker() {
   if (impl_->persistence) {

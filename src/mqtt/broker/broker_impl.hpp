@@ -144,10 +144,13 @@ struct Connection {
   std::uint16_t client_receive_max = 65535;
   std::uint16_t client_alias_max = 0;
   std::uint16_t keep_alive = 0;
-  enum class State : std::uint8_t { awaiting_connect, connected, closed };
+  // authenticating: CONNECT read, the Authenticator has not answered yet; what the client sends
+  // meanwhile waits in `reader` (at most max_packet_size bytes).
+  enum class State : std::uint8_t { awaiting_connect, authenticating, connected, closed };
   State state = State::awaiting_connect;
   ProtocolVersion version = ProtocolVersion::v311;
   bool problem_info = true;
+  bool dispatching = false;  // on_bytes is walking this connection's packets
   TopicAliases& aliases() {
     if (!aliases_) aliases_ = std::make_unique<TopicAliases>();
     return *aliases_;
@@ -219,8 +222,22 @@ struct BrokerImpl {
   MessagePtr message_from_stored(const StoredMessage& m) const;
   std::string_view intern_transport(std::string_view name);
 
+  // Hands the connection's packets from `reader` to handle_packet until it runs dry, the
+  // connection closes or waits for its Authenticator.
+  void dispatch(Connection& c, FrameReader& reader);
+
   // ---- sessions (handle_connect.cpp)
+  // A CONNECT that passed the checks, waiting for the Authenticator.
+  struct PendingConnect {
+    Connect connect;
+    std::string client_id;  // as given, or assigned
+    Properties ack_props;
+  };
   void handle_connect(Connection& c, Connect&& p);
+  void refuse_connect(Connection& c, const std::string& client_id, ReasonCode rc, const std::string& why);
+  // The Authenticator's answer (now or later; the connection may be gone by then).
+  void on_authenticated(ConnectionId id, PendingConnect& pending, AuthResult r);
+  void complete_connect(Connection& c, PendingConnect& pending, std::unique_ptr<Identity> identity);
   void handle_disconnect(Connection& c, const Disconnect& p);
   Session* find_session(std::string_view client_id) const;
   Session& create_session(const std::string& client_id);
@@ -261,6 +278,7 @@ struct BrokerImpl {
 
   BrokerOptions opts;
   const Clock& clock;
+  std::weak_ptr<BrokerImpl> self;  // for answers that arrive later (asynchronous authentication)
   std::unique_ptr<Persistence> persistence;
   std::shared_ptr<Authenticator> authenticator;
   std::shared_ptr<Authorizer> authorizer;

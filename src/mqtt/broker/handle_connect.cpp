@@ -62,24 +62,30 @@ void BrokerImpl::publish_will(const Will& w, const Identity& who) {
   route(make_message(w.topic, w.payload, w.qos, w.retain, props, 0));
 }
 
+void BrokerImpl::refuse_connect(Connection& c, const std::string& client_id, ReasonCode rc,
+                                const std::string& why) {
+  spdlog::debug("mqtt: refusing CONNECT from {} ({}): {}", c.info.remote_address, client_id, why);
+  Connack ack{false, rc, {}};
+  if (c.version == ProtocolVersion::v5 && c.problem_info) ack.properties.reason_string = why;
+  send(c, ack);
+  ++st.connections_refused;
+  drop(c, rc, false);
+}
+
 void BrokerImpl::handle_connect(Connection& c, Connect&& p) {
   c.version = p.version;
   const bool v5 = p.version == ProtocolVersion::v5;
-  auto refuse = [&](ReasonCode rc, const std::string& why) {
-    spdlog::debug("mqtt: refusing CONNECT from {} ({}): {}", c.info.remote_address, p.client_id, why);
-    Connack ack{false, rc, {}};
-    if (v5 && c.problem_info) ack.properties.reason_string = why;
-    send(c, ack);
-    ++st.connections_refused;
-    drop(c, rc, false);
-  };
+  auto refuse = [&](ReasonCode rc, const std::string& why) { refuse_connect(c, p.client_id, rc, why); };
   if (v5) {
     c.problem_info = p.properties.request_problem_information.value_or(1) == 1;
+    // Enhanced authentication (AUTH exchanges, SCRAM and the like) is not offered: the spec's
+    // answer for a method the server does not support is 0x8C.
     if (p.properties.authentication_method) return refuse(ReasonCode::bad_authentication_method, "enhanced authentication is not supported");
   }
 
   // Client identifier.
-  Properties ack_props;
+  auto pending = std::make_shared<PendingConnect>();
+  Properties& ack_props = pending->ack_props;
   std::string client_id = p.client_id;
   if (client_id.empty()) {
     if (!v5 && !p.clean_start) return refuse(ReasonCode::client_identifier_not_valid, "empty client id needs clean session");
@@ -97,20 +103,55 @@ void BrokerImpl::handle_connect(Connection& c, Connect&& p) {
   }
 
   // Authentication. An anonymous client gets no Identity until an Authorizer asks for one.
-  std::unique_ptr<Identity> identity;
   const bool anonymous = !p.username && opts.allow_anonymous;
-  if (!anonymous && authenticator) {
-    auto r = authenticator->authenticate(client_id, p.username, p.password, c.info);
-    if (!r.accepted) {
-      return refuse(r.refusal == AuthRefusal::bad_credentials ? ReasonCode::bad_user_name_or_password
-                                                              : ReasonCode::not_authorized,
-                    r.message.empty() ? "authentication refused" : r.message);
+  if (!anonymous && !authenticator) {
+    if (!opts.allow_anonymous) return refuse(ReasonCode::not_authorized, "anonymous access is not allowed");
+    // else credentials given but nobody to check them: treated as anonymous
+  }
+  pending->connect = std::move(p);
+  pending->client_id = std::move(client_id);
+  if (anonymous || !authenticator) return complete_connect(c, *pending, nullptr);
+
+  // The answer may come at once or later (a password hash verified on another thread): until
+  // then the connection waits in `authenticating` and what it sends is kept, not handled.
+  c.state = Connection::State::authenticating;
+  const Connect& q = pending->connect;
+  authenticator->authenticate_async(
+      pending->client_id, q.username, q.password, c.info,
+      [weak = self, id = c.id, pending](AuthResult r) {
+        if (auto b = weak.lock()) b->on_authenticated(id, *pending, std::move(r));
+      });
+}
+
+void BrokerImpl::on_authenticated(ConnectionId id, PendingConnect& pending, AuthResult r) {
+  Entry entry(*this);
+  auto it = connections.find(id);
+  if (it == connections.end() || it->second.state != Connection::State::authenticating) return;  // gone meanwhile
+  Connection& c = it->second;
+  if (!r.accepted) {
+    const ReasonCode rc = r.refusal == AuthRefusal::bad_credentials ? ReasonCode::bad_user_name_or_password
+                          : r.refusal == AuthRefusal::server_busy   ? ReasonCode::server_busy
+                                                                    : ReasonCode::not_authorized;
+    refuse_connect(c, pending.client_id, rc, r.message.empty() ? "authentication refused" : r.message);
+  } else {
+    auto identity = std::make_unique<Identity>(std::move(r.identity));
+    if (identity->client_id.empty()) identity->client_id = pending.client_id;
+    complete_connect(c, pending, std::move(identity));
+    // Answered later: handle what the client sent while it waited (on_bytes does that itself
+    // when the answer came at once).
+    if (!c.dispatching && c.reader && c.state == Connection::State::connected) {
+      dispatch(c, *c.reader);
+      if (c.state != Connection::State::closed && c.reader->buffered() == 0) c.reader.reset();
     }
-    identity = std::make_unique<Identity>(std::move(r.identity));
-    if (identity->client_id.empty()) identity->client_id = client_id;
-  } else if (!anonymous && !opts.allow_anonymous) {
-    return refuse(ReasonCode::not_authorized, "anonymous access is not allowed");
-  }  // else credentials given but nobody to check them: treated as anonymous
+  }
+  reap();
+}
+
+void BrokerImpl::complete_connect(Connection& c, PendingConnect& pending, std::unique_ptr<Identity> identity) {
+  Connect& p = pending.connect;
+  const std::string& client_id = pending.client_id;
+  Properties& ack_props = pending.ack_props;
+  const bool v5 = p.version == ProtocolVersion::v5;
   c.identity = std::move(identity);
 
   // Takeover: the existing connection with this client id is closed first.
