@@ -10,6 +10,7 @@
 #include "core/worker_thread.hpp"
 
 #include "mqtt/broker/sqlite_persistence.hpp"
+#include "mqtt/client/external_broker.hpp"
 #include "mqtt/transport/http_websocket_bridge.hpp"
 #include "mqtt/transport/mqtt_listeners.hpp"
 #include "security/password.hpp"
@@ -117,46 +118,99 @@ class SecurityMqttAuth final : public mqtt::Authenticator,
 }  // namespace
 
 struct MqttService::Impl {
+  // Embedded broker:
   std::unique_ptr<mqtt::Broker> broker;
+  std::unique_ptr<mqtt::InprocPubSub> inproc;
   mqtt::MqttListenerOptions listeners;
   mqtt::MqttListeners running;
   std::shared_ptr<SecurityMqttAuth> auth;
+  // Or an external one:
+  std::shared_ptr<mqtt::ExternalBroker> external;
 };
 
+mqtt::PubSub& MqttService::pubsub() {
+  if (impl_->external) return *impl_->external;
+  return *impl_->inproc;
+}
+
 MqttService::~MqttService() = default;
+
+namespace {
+
+// modules[] {"name": "mqtt_broker", "config": {...}} read and checked, nothing built yet.
+struct MqttSettings {
+  std::optional<mqtt::ExternalBrokerOptions> external;
+  mqtt::BrokerOptions broker;
+  mqtt::MqttListenerOptions listeners;
+  bool persist_default = true;  // no "persistence" key: Weir keeps broker state across restarts
+  std::string path = "modules[mqtt_broker].config";
+};
+
+Result<MqttSettings> read_settings(const config::SystemConfig& cfg) {
+  MqttSettings out;
+  boost::json::object broker_cfg;
+  for (std::size_t i = 0; i < cfg.modules.size(); ++i)
+    if (cfg.modules[i].name == "mqtt_broker") {
+      broker_cfg = cfg.modules[i].config;
+      out.path = "modules[" + std::to_string(i) + "].config";
+    }
+  const std::string& path = out.path;
+  auto refused = [&](const std::string& what) {
+    return Error::make(ErrorKind::bad_request, "bad_config", "system_config.json: " + path + what);
+  };
+  if (auto it = broker_cfg.find("external"); it != broker_cfg.end()) {
+    auto ext = mqtt::external_broker_options_from_json(it->value());
+    if (!ext) return refused("." + ext.error().message);
+    for (const auto& kv : broker_cfg)
+      if (kv.key() != "external")
+        spdlog::warn("system_config.json: {}.{}: ignored, Weir runs against the external broker", path, std::string(kv.key()));
+    out.external = std::move(*ext);
+    return out;
+  }
+  if (auto it = broker_cfg.find("listeners"); it != broker_cfg.end()) {
+    // Every listener setting is optional: overlay what the file gives on the defaults, refusing
+    // keys that do not exist.
+    if (!it->value().is_object()) return refused(".listeners: expected an object");
+    boost::json::value merged = json::to_json(out.listeners);
+    for (const auto& kv : it->value().get_object()) {
+      if (!merged.as_object().contains(kv.key())) return refused(".listeners." + std::string(kv.key()) + ": unknown setting");
+      merged.as_object()[kv.key()] = kv.value();
+    }
+    auto st = json::from_json(merged, out.listeners, path + ".listeners");
+    if (!st) return Error::make(ErrorKind::bad_request, "bad_config", "system_config.json: " + st.error().message, st.error().field);
+    broker_cfg.erase("listeners");
+  }
+  out.persist_default = !broker_cfg.contains("persistence");
+  auto opts = mqtt::broker_options_from_json(broker_cfg);
+  if (!opts) return refused(": " + opts.error().message);
+  out.broker = std::move(*opts);
+  return out;
+}
+
+}  // namespace
+
+Status MqttService::check(const config::SystemConfig& cfg) {
+  auto s = read_settings(cfg);
+  if (!s) return s.error();
+  return {};
+}
 
 Result<std::unique_ptr<MqttService>> MqttService::create(const config::SystemConfig& cfg, const Options& o, const Clock& clock,
                                                          std::shared_ptr<api::SecurityGateway> security) {
   std::unique_ptr<MqttService> s(new MqttService());
   s->impl_ = std::make_unique<Impl>();
-  boost::json::object broker_cfg;
-  std::string path = "modules[mqtt_broker].config";
-  for (std::size_t i = 0; i < cfg.modules.size(); ++i)
-    if (cfg.modules[i].name == "mqtt_broker") {
-      broker_cfg = cfg.modules[i].config;
-      path = "modules[" + std::to_string(i) + "].config";
-    }
-  if (auto it = broker_cfg.find("listeners"); it != broker_cfg.end()) {
-    // Every listener setting is optional: overlay what the file gives on the defaults, refusing
-    // keys that do not exist.
-    if (!it->value().is_object())
-      return Error::make(ErrorKind::bad_request, "bad_config", "system_config.json: " + path + ".listeners: expected an object");
-    boost::json::value merged = json::to_json(s->impl_->listeners);
-    for (const auto& kv : it->value().get_object()) {
-      if (!merged.as_object().contains(kv.key()))
-        return Error::make(ErrorKind::bad_request, "bad_config",
-                           "system_config.json: " + path + ".listeners." + std::string(kv.key()) + ": unknown setting");
-      merged.as_object()[kv.key()] = kv.value();
-    }
-    auto st = json::from_json(merged, s->impl_->listeners, path + ".listeners");
-    if (!st) return Error::make(ErrorKind::bad_request, "bad_config", "system_config.json: " + st.error().message, st.error().field);
-    broker_cfg.erase("listeners");
+  auto settings = read_settings(cfg);
+  if (!settings) return settings.error();
+  const std::string& path = settings->path;
+  if (settings->external) {
+    auto client = mqtt::ExternalBroker::create(std::move(*settings->external));
+    if (!client) return Error::make(ErrorKind::bad_request, "bad_config", "system_config.json: " + path + "." + client.error().message);
+    s->impl_->external = std::move(*client);
+    return s;
   }
-  // Weir keeps broker state (sessions, subscriptions, queued and retained messages) across restarts
-  // unless the configuration says "persistence": false.
-  const bool persist_default = !broker_cfg.contains("persistence");
-  auto opts = mqtt::broker_options_from_json(broker_cfg);
-  if (!opts) return Error::make(ErrorKind::bad_request, "bad_config", "system_config.json: " + path + ": " + opts.error().message);
+  s->impl_->listeners = std::move(settings->listeners);
+  const bool persist_default = settings->persist_default;
+  auto opts = std::optional<mqtt::BrokerOptions>(std::move(settings->broker));
   // Command-line ports win over the file (0 on the command line switches a listener off).
   auto& l = s->impl_->listeners;
   l.bind_address = o.bind;
@@ -180,6 +234,7 @@ Result<std::unique_ptr<MqttService>> MqttService::create(const config::SystemCon
   const bool anonymous = opts->allow_anonymous;
   s->impl_->broker = std::make_unique<mqtt::Broker>(std::move(*opts), clock, std::move(persistence));
   s->broker_ = s->impl_->broker.get();
+  s->impl_->inproc = std::make_unique<mqtt::InprocPubSub>(*s->impl_->broker);
   s->impl_->auth = std::make_shared<SecurityMqttAuth>(std::move(security), anonymous);
   s->impl_->broker->set_authenticator(s->impl_->auth);
   s->impl_->broker->set_authorizer(s->impl_->auth);
@@ -187,17 +242,21 @@ Result<std::unique_ptr<MqttService>> MqttService::create(const config::SystemCon
 }
 
 Status MqttService::start(boost::asio::io_context& io) {
+  if (impl_->external)
+    return impl_->external->start([&io](std::function<void()> f) { boost::asio::post(io, std::move(f)); });
   impl_->auth->attach(io);
   return impl_->running.start(io, *impl_->broker, impl_->listeners);
 }
 
 void MqttService::stop() {
+  if (impl_->external) return impl_->external->stop();
   impl_->auth->detach();
   impl_->broker->shutdown();
   impl_->running.stop();
 }
 
 std::string MqttService::listeners_text() const {
+  if (impl_->external) return "external broker " + impl_->external->describe() + " (nothing listens here)";
   std::string s;
   auto add = [&](const char* name, std::uint16_t port) {
     if (!port) return;
@@ -210,7 +269,7 @@ std::string MqttService::listeners_text() const {
   return s;
 }
 
-std::uint16_t MqttService::tcp_port() const { return impl_->running.tcp_port(); }
+std::uint16_t MqttService::tcp_port() const { return impl_->running.tcp_port(); }  // 0 with an external broker
 std::uint16_t MqttService::tls_port() const { return impl_->running.tls_port(); }
 std::uint16_t MqttService::ws_port() const { return impl_->running.ws_port(); }
 
@@ -220,6 +279,19 @@ net::WsEndpoint MqttService::websocket_endpoint(bool secure) {
 }
 
 api::MetricsWriter MqttService::metrics() {
+  if (auto ext = impl_->external) {
+    return [ext](std::string& out) {
+      auto s = ext->stats();
+      api::metric(out, "weir_mqtt_external_connected", "gauge", "Connected to the external MQTT broker", s.connected ? 1.0 : 0.0);
+      api::metric(out, "weir_mqtt_external_connects_total", "counter", "Connections made to the external broker",
+                  static_cast<double>(s.connects));
+      api::metric(out, "weir_mqtt_messages_received_total", "counter", "MQTT PUBLISH received",
+                  static_cast<double>(s.messages_received));
+      api::metric(out, "weir_mqtt_messages_sent_total", "counter", "MQTT PUBLISH sent", static_cast<double>(s.messages_published));
+      api::metric(out, "weir_mqtt_messages_dropped_total", "counter", "MQTT messages dropped (publish refused)",
+                  static_cast<double>(s.publish_failures));
+    };
+  }
   mqtt::Broker* b = broker_;
   return [b](std::string& out) {
     auto s = b->stats();

@@ -1,8 +1,10 @@
 #pragma once
-// The embedded MQTT broker as Weir runs it: options from system_config.json
+// MQTT as Weir runs it. Either the embedded broker: options from system_config.json
 // (modules[] {"name": "mqtt_broker", "config": {..., "listeners": {...}}}), persistence in the data
 // directory, authentication and ACLs from the security configuration, TCP/TLS/WebSocket listeners,
-// and MQTT over WebSocket at /mqtt on the HTTP port.
+// and MQTT over WebSocket at /mqtt on the HTTP port. Or, with "config": {"external": {...}}, one
+// client connection to an external broker and nothing listening. Weir's modules see the same
+// PubSub either way.
 #include <memory>
 
 #include "api/security_gateway.hpp"
@@ -10,6 +12,7 @@
 #include "app/options.hpp"
 #include "config/system_config.hpp"
 #include "mqtt/broker/broker.hpp"
+#include "mqtt/broker/pubsub.hpp"
 #include "net/http_server.hpp"
 
 namespace boost::asio {
@@ -24,11 +27,16 @@ class MqttService {
   static Result<std::unique_ptr<MqttService>> create(const config::SystemConfig& cfg, const Options& o, const Clock& clock,
                                                      std::shared_ptr<api::SecurityGateway> security);
   ~MqttService();
+  // The mqtt_broker module's settings (embedded or external) checked, nothing started: --check-config.
+  static Status check(const config::SystemConfig& cfg);
 
-  Status start(boost::asio::io_context& io);  // binds the listeners
+  Status start(boost::asio::io_context& io);  // binds the listeners, or connects to the external broker
   void stop();                                  // DISCONNECT to v5 clients, flush, close
-  mqtt::Broker& broker() { return *broker_; }
-  net::WsEndpoint websocket_endpoint(bool secure);  // /mqtt on the HTTP port
+  // What Weir's modules publish and subscribe through.
+  mqtt::PubSub& pubsub();
+  // The embedded broker; null when Weir runs against an external one.
+  mqtt::Broker* embedded() { return broker_; }
+  net::WsEndpoint websocket_endpoint(bool secure);  // /mqtt on the HTTP port (embedded broker only)
   api::MetricsWriter metrics();
   std::string listeners_text() const;           // "tcp 127.0.0.1:1883, ws :8083"
   // Bound ports once started (0 = that listener is off).

@@ -37,9 +37,16 @@ int check_config(const std::string& dir) {
     std::cout << i.to_string() << "\n";
     (i.error ? errors : warnings)++;
   }
-  std::cout << (r.ok() ? "configuration OK" : "configuration refused") << ": " << errors << " error(s), " << warnings
+  if (r.config) {
+    if (auto st = MqttService::check(*r.config); !st) {
+      std::cout << "error: " << st.error().message << "\n";
+      ++errors;
+    }
+  }
+  const bool ok = errors == 0;
+  std::cout << (ok ? "configuration OK" : "configuration refused") << ": " << errors << " error(s), " << warnings
             << " warning(s)\n";
-  return r.ok() ? 0 : 1;
+  return ok ? 0 : 1;
 }
 
 namespace {
@@ -127,7 +134,7 @@ int run_server(const Options& o) {
   }
   auto mqtt_driver_stats = std::make_shared<mqtt_driver::MqttDriverStats>();
   auto factories = communication::DriverManager::builtin_factories();
-  factories.merge(mqtt_driver::mqtt_driver_factories((*mqtt)->broker(), mqtt_driver_stats));
+  factories.merge(mqtt_driver::mqtt_driver_factories((*mqtt)->pubsub(), mqtt_driver_stats));
   std::unique_ptr<api::Plant> plant = api::Plant::build(std::move(*loaded.config), bus, clock, factories);
   auto current = [&plant]() -> api::Plant& { return *plant; };
 
@@ -165,7 +172,7 @@ int run_server(const Options& o) {
     spdlog::error("{}", device_log.error().message);
     return 2;
   }
-  demo::DeviceMonitor devices((*mqtt)->broker(), device_log->get(), clock, demo_devices, &hub);
+  demo::DeviceMonitor devices((*mqtt)->pubsub(), device_log->get(), clock, demo_devices, &hub);
   const demo::DeviceRoutesAccess device_access{&devices, device_log->get(), &bus, &clock};
   demo::add_device_routes(router, device_access);
   demo::add_asyncapi_route(router, [&]() {
@@ -174,7 +181,8 @@ int run_server(const Options& o) {
     auto port = [](std::uint16_t p) { return p ? std::optional<std::uint16_t>(p) : std::nullopt; };
     s.mqtt_port = port((*mqtt)->tcp_port());
     s.mqtts_port = port((*mqtt)->tls_port());
-    (o.tls_cert.empty() ? s.ws_port : s.wss_port) = port(server_port);  // MQTT over WebSocket at /mqtt on the HTTP port
+    if ((*mqtt)->embedded())  // MQTT over WebSocket at /mqtt on the HTTP port
+      (o.tls_cert.empty() ? s.ws_port : s.wss_port) = port(server_port);
     s.version = WEIR_VERSION;
     return s;
   });
@@ -197,7 +205,7 @@ int run_server(const Options& o) {
   if (!o.tls_cert.empty()) http.tls = net::TlsOptions{o.tls_cert, o.tls_key};
   std::vector<net::WsEndpoint> ws;
   ws.push_back(live_feed_endpoint(hub, *security));
-  ws.push_back((*mqtt)->websocket_endpoint(!o.tls_cert.empty()));
+  if ((*mqtt)->embedded()) ws.push_back((*mqtt)->websocket_endpoint(!o.tls_cert.empty()));
   net::HttpServer server(ioc, http, [&router](const HttpRequest& r) { return router.handle(r); }, std::move(ws));
   if (auto st = server.start(); !st) {
     spdlog::error("{}", st.error().message);

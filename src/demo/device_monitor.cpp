@@ -1,5 +1,7 @@
 #include "demo/device_monitor.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "core/json.hpp"
@@ -9,6 +11,9 @@
 namespace weir::demo {
 
 namespace {
+
+constexpr auto kAttributionTtl = std::chrono::seconds(30);  // an echo later than this is not ours
+constexpr std::size_t kMaxAttributions = 256;
 std::string_view text_of(const mqtt::InprocMessage& m) {
   return {reinterpret_cast<const char*>(m.payload.data()), m.payload.size()};
 }
@@ -52,7 +57,7 @@ const char* action_payload(PlayAction a) {
   return "";
 }
 
-DeviceMonitor::DeviceMonitor(mqtt::Broker& broker, DeviceLog* log, const Clock& clock, std::vector<std::string> configured,
+DeviceMonitor::DeviceMonitor(mqtt::PubSub& broker, DeviceLog* log, const Clock& clock, std::vector<std::string> configured,
                              api::LiveFeedHub* hub)
     : broker_(broker), log_(log), clock_(clock), hub_(hub) {
   devices_.reserve(configured.size() + kMaxDiscovered);  // pointers into devices_ stay valid
@@ -181,10 +186,14 @@ void DeviceMonitor::on_command(const mqtt::InprocMessage& m) {
                        : o.value == devices::Override::off    ? "stop"
                                                               : "resume";
   std::string user, source = "mqtt";
-  if (sending_ && sending_->device == *id) {
-    user = sending_->user;
-    source = sending_->source;
-    sending_.reset();
+  const auto now = clock_.mono();
+  std::erase_if(sent_, [&](const Attribution& a) { return now - a.at > kAttributionTtl; });
+  auto it = std::find_if(sent_.begin(), sent_.end(),
+                         [&](const Attribution& a) { return a.device == *id && a.payload == payload; });
+  if (it != sent_.end()) {
+    user = it->user;
+    source = it->source;
+    sent_.erase(it);
   }
   if (log_) log_->command(std::string(*id), action, std::string(payload.substr(0, 512)), user, source, clock_.now());
 }
@@ -192,9 +201,9 @@ void DeviceMonitor::on_command(const mqtt::InprocMessage& m) {
 std::string DeviceMonitor::send(const std::string& device, PlayAction action, const std::string& user, const std::string& source) {
   const std::string topic = devices::topic_for(devices::topics::play_command, device);
   const std::string payload = action_payload(action);
-  sending_ = Attribution{device, user, source};
+  if (sent_.size() >= kMaxAttributions) sent_.pop_front();
+  sent_.push_back(Attribution{device, payload, user, source, clock_.mono()});
   broker_.publish(topic, std::vector<std::uint8_t>(payload.begin(), payload.end()), 1, false);
-  sending_.reset();  // consumed by on_command (the in-process publish is routed synchronously)
   return topic;
 }
 

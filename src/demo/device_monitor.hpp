@@ -9,6 +9,7 @@
 // from the network). Malformed payloads are counted per device, logged (rate-limited) and stored
 // in the rejected_messages table; they never change what is known.
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -20,7 +21,7 @@
 #include "demo/device_dto.hpp"
 #include "demo/device_log.hpp"
 #include "devices/payloads.hpp"
-#include "mqtt/broker/broker.hpp"
+#include "mqtt/broker/pubsub.hpp"
 
 namespace weir::demo {
 
@@ -47,7 +48,7 @@ class DeviceMonitor {
   static constexpr std::size_t kMaxDiscovered = 64;
 
   // log and hub may be null. The broker, log and hub must outlive the monitor.
-  DeviceMonitor(mqtt::Broker& broker, DeviceLog* log, const Clock& clock, std::vector<std::string> configured,
+  DeviceMonitor(mqtt::PubSub& broker, DeviceLog* log, const Clock& clock, std::vector<std::string> configured,
                 api::LiveFeedHub* hub = nullptr);
   ~DeviceMonitor();
 
@@ -75,7 +76,7 @@ class DeviceMonitor {
   void reject(DeviceStatus* d, std::string_view device, std::string_view topic, std::string error, std::string_view payload);
   void changed(const DeviceStatus& d);
 
-  mqtt::Broker& broker_;
+  mqtt::PubSub& broker_;
   DeviceLog* log_;
   const Clock& clock_;
   api::LiveFeedHub* hub_;
@@ -84,10 +85,13 @@ class DeviceMonitor {
   std::uint64_t malformed_total_ = 0;
   std::uint64_t messages_total_ = 0;
   std::uint64_t malformed_logged_ = 0;
+  // Who sent a command, until its echo on commands/{device}/play is logged. The echo comes at
+  // once from the embedded broker, later from an external one; unmatched entries expire.
   struct Attribution {
-    std::string device, user, source;
+    std::string device, payload, user, source;
+    MonoTime at{};
   };
-  std::optional<Attribution> sending_;  // set while send() publishes, consumed by on_command
+  std::deque<Attribution> sent_;
   std::vector<mqtt::SubscriptionHandle> subs_;
 };
 

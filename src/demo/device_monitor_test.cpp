@@ -1,6 +1,7 @@
 #include "demo/device_monitor.hpp"
 
 #include "demo/demo_test_support.hpp"
+#include "mqtt/broker/broker.hpp"
 
 namespace weir::demo {
 namespace {
@@ -11,6 +12,7 @@ struct Fixture {
   TempDir dir;
   ManualClock clock;
   mqtt::Broker broker{mqtt::BrokerOptions{}, clock, nullptr};
+  mqtt::InprocPubSub pubsub{broker};
   std::unique_ptr<DeviceLog> log;
   api::LiveFeedHub hub;
   std::unique_ptr<DeviceMonitor> monitor;
@@ -18,7 +20,7 @@ struct Fixture {
     auto l = DeviceLog::open(dir.path / "demo.db", {std::chrono::milliseconds(200), 1000, false});
     EXPECT_TRUE(l);
     log = std::move(*l);
-    monitor = std::make_unique<DeviceMonitor>(broker, log.get(), clock, std::vector<std::string>{"esp32", "raspberry"}, &hub);
+    monitor = std::make_unique<DeviceMonitor>(pubsub, log.get(), clock, std::vector<std::string>{"esp32", "raspberry"}, &hub);
   }
   void pub(const std::string& topic, const std::string& payload, bool retain = false) {
     broker.publish(topic, std::vector<std::uint8_t>(payload.begin(), payload.end()), 1, retain);
@@ -60,7 +62,8 @@ TEST(DeviceMonitor, RetainedPresenceIsPickedUpAtStart) {
   mqtt::Broker broker{mqtt::BrokerOptions{}, clock, nullptr};
   std::string online = "online";
   broker.publish("presence/raspberry/status", std::vector<std::uint8_t>(online.begin(), online.end()), 1, true);
-  DeviceMonitor m(broker, nullptr, clock, {"esp32", "raspberry"});
+  mqtt::InprocPubSub pubsub{broker};
+  DeviceMonitor m(pubsub, nullptr, clock, {"esp32", "raspberry"});
   EXPECT_EQ(m.find("raspberry")->presence, "online");
 }
 

@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 
 #include "demo/demo_test_support.hpp"
+#include "mqtt/broker/broker.hpp"
 
 namespace weir::demo {
 namespace {
@@ -14,6 +15,7 @@ struct Fixture {
   ManualClock clock;
   bus::Bus bus;
   mqtt::Broker broker{mqtt::BrokerOptions{}, clock, nullptr};
+  mqtt::InprocPubSub pubsub{broker};
   std::unique_ptr<DeviceLog> log;
   std::unique_ptr<DeviceMonitor> monitor;
   api::Router router{std::make_shared<testing::FakeAccess>()};
@@ -23,7 +25,7 @@ struct Fixture {
   mqtt::SubscriptionHandle spy;
   Fixture() {
     log = std::move(*DeviceLog::open(dir.path / "demo.db", {std::chrono::milliseconds(200), 1000, false}));
-    monitor = std::make_unique<DeviceMonitor>(broker, log.get(), clock, std::vector<std::string>{"esp32", "raspberry"});
+    monitor = std::make_unique<DeviceMonitor>(pubsub, log.get(), clock, std::vector<std::string>{"esp32", "raspberry"});
     DeviceRoutesAccess a{monitor.get(), log.get(), &bus, &clock};
     add_device_routes(router, a);
     router.add({"POST", "/api/other", "", false, "x", "another two-segment POST added before the dashboard route", {}, {},

@@ -180,7 +180,7 @@ struct MqttDeviceDriver::Bound {
   const model::DatapointType* type = nullptr;
 };
 
-MqttDeviceDriver::MqttDeviceDriver(const config::DriverConfig& cfg, communication::DriverContext& ctx, mqtt::Broker& broker,
+MqttDeviceDriver::MqttDeviceDriver(const config::DriverConfig& cfg, communication::DriverContext& ctx, mqtt::PubSub& broker,
                                    std::shared_ptr<MqttDriverStats> stats)
     : name_(cfg.name), ctx_(ctx), broker_(broker), stats_(stats ? std::move(stats) : std::make_shared<MqttDriverStats>()) {
   auto parsed = parse_mqtt_device_config(cfg);
@@ -191,7 +191,9 @@ MqttDeviceDriver::MqttDeviceDriver(const config::DriverConfig& cfg, communicatio
   }
   cfg_ = std::move(*parsed);
   if (!cfg_.broker_url.empty()) {
-    config_error_ = "params.broker_url (an external broker) is not supported by this build; remove it to use the embedded broker";
+    config_error_ =
+        "params.broker_url: a broker per driver is not supported; remove it (Weir's broker is used), or run all of "
+        "Weir against an external broker with modules[mqtt_broker].config.external";
     spdlog::error("MqttDeviceDriver {}: {}", name_, config_error_);
     return;
   }

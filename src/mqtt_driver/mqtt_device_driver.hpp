@@ -44,7 +44,7 @@
 #include <vector>
 
 #include "communication/driver.hpp"
-#include "mqtt/broker/broker.hpp"
+#include "mqtt/broker/pubsub.hpp"
 #include "mqtt_driver/mqtt_driver_stats.hpp"
 
 namespace weir::mqtt_driver {
@@ -83,7 +83,7 @@ std::optional<CommandMapping> demo_command_mapping(std::string_view tag, std::st
 
 class MqttDeviceDriver final : public communication::Driver {
  public:
-  MqttDeviceDriver(const config::DriverConfig& cfg, communication::DriverContext& ctx, mqtt::Broker& broker,
+  MqttDeviceDriver(const config::DriverConfig& cfg, communication::DriverContext& ctx, mqtt::PubSub& broker,
                    std::shared_ptr<MqttDriverStats> stats);
   ~MqttDeviceDriver() override;
 
@@ -105,7 +105,7 @@ class MqttDeviceDriver final : public communication::Driver {
 
   std::string name_;
   communication::DriverContext& ctx_;
-  mqtt::Broker& broker_;
+  mqtt::PubSub& broker_;
   std::shared_ptr<MqttDriverStats> stats_;
   MqttDeviceConfig cfg_;
   std::string config_error_;

@@ -1,5 +1,6 @@
 #include "mqtt_driver/mqtt_device_driver.hpp"
 
+#include "mqtt/broker/broker.hpp"
 #include "mqtt_driver/mqtt_driver_test_support.hpp"
 
 namespace weir::mqtt_driver {

@@ -5,10 +5,10 @@
 
 namespace weir::mqtt_driver {
 
-std::map<std::string, communication::DriverFactory> mqtt_driver_factories(mqtt::Broker& broker,
+std::map<std::string, communication::DriverFactory> mqtt_driver_factories(mqtt::PubSub& broker,
                                                                            std::shared_ptr<MqttDriverStats> stats) {
   if (!stats) stats = std::make_shared<MqttDriverStats>();
-  mqtt::Broker* b = &broker;
+  mqtt::PubSub* b = &broker;
   communication::DriverFactory device = [b, stats](const config::DriverConfig& c, communication::DriverContext& ctx) {
     return std::unique_ptr<communication::Driver>(std::make_unique<MqttDeviceDriver>(c, ctx, *b, stats));
   };

@@ -8,14 +8,14 @@
 #include <string>
 
 #include "communication/driver.hpp"
-#include "mqtt/broker/broker.hpp"
+#include "mqtt/broker/pubsub.hpp"
 #include "mqtt_driver/mqtt_driver_stats.hpp"
 
 namespace weir::mqtt_driver {
 
 // "MqttDeviceDriver", "MQTTTasmotaRelayDriver" (the Python platform's class name) and its alias
 // "TasmotaRelayDriver".
-std::map<std::string, communication::DriverFactory> mqtt_driver_factories(mqtt::Broker& broker,
+std::map<std::string, communication::DriverFactory> mqtt_driver_factories(mqtt::PubSub& broker,
                                                                            std::shared_ptr<MqttDriverStats> stats = {});
 
 }  // namespace weir::mqtt_driver

@@ -11,6 +11,7 @@
 #include "communication/driver_manager.hpp"
 #include "datapoint/datapoint_service.hpp"
 #include "mqtt/broker/broker.hpp"
+#include "mqtt/broker/pubsub.hpp"
 #include "mqtt_driver/mqtt_driver_factories.hpp"
 
 namespace weir::mqtt_driver::testing {
@@ -19,6 +20,7 @@ struct Plant {
   ManualClock clock;
   bus::Bus bus;
   mqtt::Broker broker{mqtt::BrokerOptions{}, clock, nullptr};
+  mqtt::InprocPubSub pubsub{broker};
   std::shared_ptr<MqttDriverStats> stats = std::make_shared<MqttDriverStats>();
   std::optional<config::SystemConfig> config;
   std::shared_ptr<const datapoint::Registry> registry;
@@ -35,7 +37,7 @@ struct Plant {
     config = std::move(loaded.config);
     registry = datapoint::Registry::build(*config);
     datapoints = std::make_unique<datapoint::DatapointService>(registry, bus, clock);
-    drivers = std::make_unique<communication::DriverManager>(*config, registry, bus, clock, mqtt_driver_factories(broker, stats));
+    drivers = std::make_unique<communication::DriverManager>(*config, registry, bus, clock, mqtt_driver_factories(pubsub, stats));
     fb_sub = bus.subscribe<model::DriverFeedback>([this](const model::DriverFeedback& f) { feedback.push_back(f.feedback); });
     spy = broker.subscribe("#", [this](const mqtt::InprocMessage& m) {
       published.emplace_back(std::string(m.topic), std::string(reinterpret_cast<const char*>(m.payload.data()), m.payload.size()));

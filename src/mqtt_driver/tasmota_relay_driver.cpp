@@ -69,7 +69,7 @@ Result<TasmotaConfig> parse_tasmota_config(const config::DriverConfig& dc) {
   return c;
 }
 
-TasmotaRelayDriver::TasmotaRelayDriver(const config::DriverConfig& cfg, communication::DriverContext& ctx, mqtt::Broker& broker,
+TasmotaRelayDriver::TasmotaRelayDriver(const config::DriverConfig& cfg, communication::DriverContext& ctx, mqtt::PubSub& broker,
                                        std::shared_ptr<MqttDriverStats> stats)
     : name_(cfg.name), ctx_(ctx), broker_(broker), stats_(stats ? std::move(stats) : std::make_shared<MqttDriverStats>()) {
   auto parsed = parse_tasmota_config(cfg);

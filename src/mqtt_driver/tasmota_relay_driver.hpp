@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "communication/driver.hpp"
-#include "mqtt/broker/broker.hpp"
+#include "mqtt/broker/pubsub.hpp"
 #include "mqtt_driver/mqtt_driver_stats.hpp"
 #include "mqtt_driver/topic_glob.hpp"
 
@@ -47,7 +47,7 @@ Result<TasmotaConfig> parse_tasmota_config(const config::DriverConfig& cfg);
 
 class TasmotaRelayDriver final : public communication::Driver {
  public:
-  TasmotaRelayDriver(const config::DriverConfig& cfg, communication::DriverContext& ctx, mqtt::Broker& broker,
+  TasmotaRelayDriver(const config::DriverConfig& cfg, communication::DriverContext& ctx, mqtt::PubSub& broker,
                      std::shared_ptr<MqttDriverStats> stats);
   ~TasmotaRelayDriver() override;
 
@@ -72,7 +72,7 @@ class TasmotaRelayDriver final : public communication::Driver {
 
   std::string name_;
   communication::DriverContext& ctx_;
-  mqtt::Broker& broker_;
+  mqtt::PubSub& broker_;
   std::shared_ptr<MqttDriverStats> stats_;
   TasmotaConfig cfg_;
   std::string config_error_;

@@ -1,6 +1,7 @@
 #include "mqtt_driver/tasmota_relay_driver.hpp"
 
 #include "config/system_config.hpp"
+#include "mqtt/broker/broker.hpp"
 #include "mqtt_driver/mqtt_driver_test_support.hpp"
 
 namespace weir::mqtt_driver {

@@ -2,8 +2,10 @@
 authenticated with the generated device credentials, and MQTT clients."""
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -179,3 +181,92 @@ class Client:
     def close(self):
         self.client.loop_stop()
         self.client.disconnect()
+
+
+# ---- an external broker (SPEC §8: "Weir runs against an external broker instead") -------------
+
+def external_demo_config(external, extra_drivers=()):
+    """demo_config() with the mqtt_broker module pointed at an external broker: `external` is the
+    module's "external" block (host, port, client_id, username, password_env, keepalive, tls, ...)."""
+    config = demo_config(extra_drivers)
+    config["modules"] = [{"name": "mqtt_broker", "config": {"external": dict(external)}}]
+    return config
+
+
+class AuthMosquitto:
+    """A real Mosquitto 2 on a free loopback port, with a password file and no anonymous access.
+    stop() and start() again keep the same port (a broker restart). users: {name: password}."""
+
+    def __init__(self, users):
+        self.tmp = tempfile.mkdtemp(prefix="mosq-ext-test-")
+        os.chmod(self.tmp, 0o777)  # started as root, Mosquitto drops to user `mosquitto`
+        self.port = weirproc.free_port()
+        self.users = dict(users)
+        self.passwd = os.path.join(self.tmp, "passwd")
+        passwd_bin = shutil.which("mosquitto_passwd") or "/usr/bin/mosquitto_passwd"
+        for i, (user, password) in enumerate(self.users.items()):
+            flags = ["-b", "-c"] if i == 0 else ["-b"]
+            subprocess.run([passwd_bin] + flags + [self.passwd, user, password], check=True, timeout=10,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.chmod(self.passwd, 0o644)
+        self.conf = os.path.join(self.tmp, "mosquitto.conf")
+        self.log_path = os.path.join(self.tmp, "mosquitto.log")
+        with open(self.conf, "w") as f:
+            f.write("\n".join([
+                "per_listener_settings false", "allow_anonymous false", f"password_file {self.passwd}",
+                "persistence false", "log_type all", f"log_dest file {self.log_path}",
+                "connection_messages true", f"listener {self.port} 127.0.0.1"]) + "\n")
+        os.chmod(self.conf, 0o644)
+        self.proc = None
+
+    def start(self, timeout=10.0):
+        exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        self.proc = subprocess.Popen([exe, "-c", self.conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            weirproc.wait_port(self.port, timeout)
+        except TimeoutError:
+            self.stop()
+            raise TimeoutError(f"mosquitto not listening on {self.port}:\n{self.output()[-2000:]}")
+        return self
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def output(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def close(self):
+        self.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class ExternalDevice(Device):
+    """A weir-device process pointed at an external broker (not Weir's), with the given password."""
+
+    def __init__(self, tmp, broker_port, password, id, peer, script=None, interval=0.3, keepalive=5, max_backoff=1):
+        super().__init__(tmp, None, id, peer, script=script, interval=interval, keepalive=keepalive)
+        self.broker_port, self.password = broker_port, password
+        self.args += ["--max-backoff", str(max_backoff)]
+
+    def start(self):
+        env = dict(os.environ)
+        env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "detect_leaks=0")
+        env["WEIR_DEVICE_PASSWORD"] = self.password
+        self.log = open(self.log_path, "ab")
+        cmd = [weirproc.DEVICE_BIN, "--id", self.id, "--peer", self.peer,
+               "--broker", f"mqtt://127.0.0.1:{self.broker_port}", "--username", self.id] + self.args
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        return self

@@ -19,12 +19,12 @@ constexpr std::size_t kFramesKeep = 64 * 1024;
 // ---- SubscriptionHandle ---------------------------------------------------------------------
 
 SubscriptionHandle::SubscriptionHandle(SubscriptionHandle&& o) noexcept
-    : impl_(std::move(o.impl_)), id_(std::exchange(o.id_, 0)) {}
+    : owner_(std::move(o.owner_)), id_(std::exchange(o.id_, 0)) {}
 
 SubscriptionHandle& SubscriptionHandle::operator=(SubscriptionHandle&& o) noexcept {
   if (this != &o) {
     unsubscribe();
-    impl_ = std::move(o.impl_);
+    owner_ = std::move(o.owner_);
     id_ = std::exchange(o.id_, 0);
   }
   return *this;
@@ -34,15 +34,25 @@ SubscriptionHandle::~SubscriptionHandle() { unsubscribe(); }
 
 void SubscriptionHandle::unsubscribe() {
   if (id_ == 0) return;
-  if (auto impl = impl_.lock()) {
-    auto it = impl->inproc.find(id_);
-    if (it != impl->inproc.end()) {
-      impl->tree.remove(it->second.filter, it->second.group, id_);
-      impl->inproc.erase(it);
-    }
-  }
+  if (auto owner = owner_.lock()) owner->cancel_subscription(id_);
   id_ = 0;
-  impl_.reset();
+  owner_.reset();
+}
+
+void InprocPubSub::publish(std::string topic, std::vector<std::uint8_t> payload, int qos, bool retain) {
+  broker_.publish(std::move(topic), std::move(payload), qos, retain);
+}
+
+SubscriptionHandle InprocPubSub::subscribe(std::string filter,
+                                           std::function<void(const InprocMessage&)> on_message) {
+  return broker_.subscribe(std::move(filter), std::move(on_message));
+}
+
+void BrokerImpl::cancel_subscription(std::uint64_t id) {
+  auto it = inproc.find(id);
+  if (it == inproc.end()) return;
+  tree.remove(it->second.filter, it->second.group, id);
+  inproc.erase(it);
 }
 
 // ---- BrokerImpl: lifecycle -------------------------------------------------------------------
@@ -452,7 +462,7 @@ SubscriptionHandle Broker::subscribe(std::string filter, std::function<void(cons
     b.for_each_retained(inner, [&](const MessagePtr& m) { b.deliver_inproc(copy, *m, true); });
   }
   b.reap();
-  return SubscriptionHandle(impl_, id);
+  return SubscriptionHandle(std::weak_ptr<SubscriptionOwner>(impl_), id);
 }
 
 void Broker::set_authenticator(std::shared_ptr<Authenticator> a) { impl_->authenticator = std::move(a); }

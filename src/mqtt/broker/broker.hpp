@@ -24,21 +24,11 @@
 #include "mqtt/broker/broker_options.hpp"
 #include "mqtt/broker/connection.hpp"
 #include "mqtt/broker/persistence.hpp"
+#include "mqtt/broker/pubsub.hpp"
 #include "mqtt/codec/properties.hpp"
 #include "mqtt/codec/reason_code.hpp"
 
 namespace weir::mqtt {
-
-// A message delivered to an in-process subscriber. Views are valid during the callback only;
-// keep `payload_buffer` (shared, immutable) to hold on to the payload without copying.
-struct InprocMessage {
-  std::string_view topic;
-  std::span<const std::uint8_t> payload;
-  Bytes payload_buffer;
-  int qos = 0;
-  bool retain = false;                  // true when sent because of a retained message
-  const Properties* properties = nullptr;  // v5 PUBLISH properties (user properties, ...)
-};
 
 struct ClientEvent {
   enum class Kind { connected, disconnected };
@@ -68,27 +58,7 @@ struct BrokerStats {
   std::uint64_t uptime_s = 0;
 };
 
-class Broker;
 struct BrokerImpl;
-
-// Owns an in-process subscription: destroying it (or unsubscribe()) removes it. Safe to outlive
-// the Broker.
-class SubscriptionHandle {
- public:
-  SubscriptionHandle() = default;
-  SubscriptionHandle(std::weak_ptr<BrokerImpl> impl, std::uint64_t id) : impl_(std::move(impl)), id_(id) {}
-  SubscriptionHandle(SubscriptionHandle&& o) noexcept;
-  SubscriptionHandle& operator=(SubscriptionHandle&& o) noexcept;
-  SubscriptionHandle(const SubscriptionHandle&) = delete;
-  SubscriptionHandle& operator=(const SubscriptionHandle&) = delete;
-  ~SubscriptionHandle();
-  void unsubscribe();
-  bool active() const { return id_ != 0 && !impl_.expired(); }
-
- private:
-  std::weak_ptr<BrokerImpl> impl_;
-  std::uint64_t id_ = 0;
-};
 
 class Broker {
  public:

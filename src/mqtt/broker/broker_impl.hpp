@@ -193,8 +193,9 @@ struct ClientIdEq {
   }
 };
 
-struct BrokerImpl {
+struct BrokerImpl final : SubscriptionOwner {
   BrokerImpl(BrokerOptions o, const Clock& c, std::unique_ptr<Persistence> p);
+  void cancel_subscription(std::uint64_t id) override;  // an in-process subscription
 
   // ---- lifecycle (broker.cpp)
   ConnectionId open(std::shared_ptr<ConnectionSink> sink, ConnectionInfo info);
