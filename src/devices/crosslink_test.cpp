@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <ostream>
 #include <string>
 
 namespace weir::devices {
@@ -13,6 +15,19 @@ struct OverrideCase {
   std::string payload;
   Override expected;
 };
+
+// Readable test names (ctest shows the printed parameter): "payload=true", "payload=_x22on_x22".
+void PrintTo(const OverrideCase& c, std::ostream* os) {
+  *os << "payload=";
+  for (unsigned char ch : c.payload) {
+    if (std::isalnum(ch)) {
+      *os << ch;
+    } else {
+      static const char* hex = "0123456789abcdef";
+      *os << "_x" << hex[ch >> 4] << hex[ch & 15];
+    }
+  }
+}
 
 class AcceptedOverride : public ::testing::TestWithParam<OverrideCase> {};
 
