@@ -71,6 +71,16 @@ HttpResponse Router::handle(const HttpRequest& req) const {
     } catch (const std::exception& e) {
       resp = error_response(Error::make(ErrorKind::internal, "internal", std::string("internal error: ") + e.what()));
     }
+    if (resp.deferred && !caller.response_headers.empty()) {
+      // The answer comes later: add the caller's headers (session renewal) to it then.
+      resp.deferred = [start = std::move(resp.deferred), extra = caller.response_headers](HttpResponse::Reply reply) {
+        start([reply = std::move(reply), extra](HttpResponse out) {
+          for (const auto& h : extra) out.headers.push_back(h);
+          reply(std::move(out));
+        });
+      };
+      return resp;
+    }
     for (auto& h : caller.response_headers) resp.headers.push_back(h);
     return resp;
   }

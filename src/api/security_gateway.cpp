@@ -190,6 +190,47 @@ Result<Caller> SecurityGateway::authorize(const HttpRequest& req, std::string_vi
   return c;
 }
 
+void SecurityGateway::verify_off_thread(Post post) {
+  post_ = std::move(post);
+  if (!verifier_) verifier_ = std::make_unique<WorkerThread>("login-verify", 64);
+}
+
+void SecurityGateway::stop_verifier() {
+  if (verifier_) verifier_->stop();
+}
+
+HttpResponse SecurityGateway::login_response(const std::string& username, App app, const std::string& addr, bool secure,
+                                             LoginOutcome out) {
+  if (!out.ok()) {
+    record(AuditAction::login_failed, username, addr, std::string(to_string(app)), AuditResult::failure,
+           out.status == LoginStatus::throttled ? "throttled" : (out.status == LoginStatus::app_not_allowed ? "app not allowed" : "invalid credentials"));
+    if (out.lockout_started)
+      record(AuditAction::lockout, username, addr, username, AuditResult::denied,
+             "locked for " + std::to_string(out.retry_after.count()) + " s");
+    auto resp = error_response(out.error());
+    if (out.retry_after.count() > 0) resp.headers.emplace_back("Retry-After", std::to_string(out.retry_after.count()));
+    return resp;
+  }
+  if (out.upgraded_hash) {
+    SecurityConfig next = *config_;
+    if (auto* u = find_user(next, username)) u->password_hash = *out.upgraded_hash;
+    if (auto st = save_config(next); !st) spdlog::error("cannot store the upgraded password hash: {}", st.error().message);
+    else spdlog::info("user {}: legacy SHA-256 password hash replaced by Argon2id", username);
+  }
+  auto issued = sessions_->issue(*config_, username, app);
+  if (!issued) return error_response(issued.error());
+  record(AuditAction::login, username, addr, std::string(to_string(app)), AuditResult::success,
+         out.upgraded_hash ? "legacy hash upgraded" : "");
+  SessionInfo info = session_info(*out.principal);
+  info.app = std::string(to_string(app));
+  info.token = issued->token;
+  info.expires_at = to_iso8601(issued->claims.expires_at);
+  info.password_change_required = out.password_change_required;
+  auto resp = dto_response(200, info);
+  resp.headers.emplace_back("Set-Cookie", session_cookie(issued->token, issued->max_age(), secure || options_.tls));
+  return resp;
+}
+
 void SecurityGateway::add_routes(Router& router) {
   router.add({"POST", "/api/auth/login", "", true, "auth",
               "Log in with username, password and app; sets the weir_session cookie and returns the token for scripts",
@@ -205,36 +246,33 @@ void SecurityGateway::add_routes(Router& router) {
                   if (!a) return error_response(bad_request("unknown_app", "unknown app \"" + *body->app + "\"", "app"));
                   app = *a;
                 }
-                const std::string& addr = ctx.request.remote_address;
-                auto out = attempt_login(*config_, *throttle_, {body->username, body->password, app, addr});
-                if (!out.ok()) {
-                  record(AuditAction::login_failed, body->username, addr, std::string(to_string(app)), AuditResult::failure,
-                         out.status == LoginStatus::throttled ? "throttled" : (out.status == LoginStatus::app_not_allowed ? "app not allowed" : "invalid credentials"));
-                  if (out.lockout_started)
-                    record(AuditAction::lockout, body->username, addr, body->username, AuditResult::denied,
-                           "locked for " + std::to_string(out.retry_after.count()) + " s");
-                  auto resp = error_response(out.error());
-                  if (out.retry_after.count() > 0) resp.headers.emplace_back("Retry-After", std::to_string(out.retry_after.count()));
-                  return resp;
-                }
-                if (out.upgraded_hash) {
-                  SecurityConfig next = *config_;
-                  if (auto* u = find_user(next, body->username)) u->password_hash = *out.upgraded_hash;
-                  if (auto st = save_config(next); !st) spdlog::error("cannot store the upgraded password hash: {}", st.error().message);
-                  else spdlog::info("user {}: legacy SHA-256 password hash replaced by Argon2id", body->username);
-                }
-                auto issued = sessions_->issue(*config_, body->username, app);
-                if (!issued) return error_response(issued.error());
-                record(AuditAction::login, body->username, addr, std::string(to_string(app)), AuditResult::success,
-                       out.upgraded_hash ? "legacy hash upgraded" : "");
-                SessionInfo info = session_info(*out.principal);
-                info.app = std::string(to_string(app));
-                info.token = issued->token;
-                info.expires_at = to_iso8601(issued->claims.expires_at);
-                info.password_change_required = out.password_change_required;
-                auto resp = dto_response(200, info);
-                resp.headers.emplace_back("Set-Cookie", session_cookie(issued->token, issued->max_age(), ctx.request.secure || options_.tls));
-                return resp;
+                const std::string addr = ctx.request.remote_address;
+                const bool secure = ctx.request.secure;
+                if (!verifier_) return login_response(body->username, app, addr, secure,
+                                                      attempt_login(*config_, *throttle_, {body->username, body->password, app, addr}));
+                std::optional<std::string> stored;
+                if (auto refused = begin_login(*config_, *throttle_, {body->username, body->password, app, addr}, stored))
+                  return login_response(body->username, app, addr, secure, std::move(*refused));
+                // Argon2id on the worker; the answer comes back to the io thread through post_.
+                return HttpResponse::later([weak = weak_from_this(), username = body->username, password = body->password,
+                                            app, addr, secure, stored = std::move(stored)](HttpResponse::Reply reply) {
+                  auto self = weak.lock();
+                  if (!self) return reply(error_response(Error::make(ErrorKind::unavailable, "shutting_down", "shutting down")));
+                  auto job = [weak, post = self->post_, username, password, app, addr, secure, stored, reply]() {
+                    auto v = verify_login(password, stored);  // the slow part; touches nothing shared
+                    post([weak, username, password, app, addr, secure, stored, reply, v = std::move(v)]() mutable {
+                      auto gw = weak.lock();
+                      if (!gw) return;
+                      auto out = finish_login(*gw->config_, *gw->throttle_, {username, password, app, addr}, stored, std::move(v));
+                      reply(gw->login_response(username, app, addr, secure, std::move(out)));
+                    });
+                  };
+                  if (!self->verifier_->try_post(std::move(job))) {
+                    auto busy = error_response(Error::make(ErrorKind::unavailable, "busy", "too many logins being verified; try again"));
+                    busy.headers.emplace_back("Retry-After", "1");
+                    reply(std::move(busy));
+                  }
+                });
               }});
 
   router.add({"POST", "/api/auth/logout", "", true, "auth", "End this session (the token is revoked) and clear the cookie",

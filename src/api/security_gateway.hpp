@@ -9,7 +9,9 @@
 
 #include "api/router.hpp"
 #include "bus/bus.hpp"
+#include "core/worker_thread.hpp"
 #include "security/audit_log.hpp"
+#include "security/login.hpp"
 #include "security/login_throttle.hpp"
 #include "security/mqtt_access.hpp"
 #include "security/session_manager.hpp"
@@ -24,7 +26,7 @@ struct SecurityGatewayOptions {
   std::chrono::seconds session_lifetime{15 * 60};
 };
 
-class SecurityGateway final : public AccessControl {
+class SecurityGateway final : public AccessControl, public std::enable_shared_from_this<SecurityGateway> {
  public:
   // Loads (or creates) the security configuration and the session secret. On a fresh install,
   // creates the administrator; a generated password is printed once to stdout.
@@ -42,8 +44,16 @@ class SecurityGateway final : public AccessControl {
   // Start-up provisioning (e.g. the demo's device accounts): applies `mutate` to a copy of the
   // running configuration; when it returns ok, validates, saves (atomically) and applies the result.
   Status update_config(const std::function<Status(security::SecurityConfig&)>& mutate);
+  // From now on a login's Argon2id verification runs on a worker thread and the answer is posted
+  // back with `post` (to the io thread); the HTTP response waits meanwhile. Without this (unit
+  // tests) logins verify inline. stop_verifier() drops waiting logins (shutdown).
+  using Post = std::function<void(std::function<void()>)>;
+  void verify_off_thread(Post post);
+  void stop_verifier();
 
  private:
+  HttpResponse login_response(const std::string& username, security::App app, const std::string& address, bool secure,
+                              security::LoginOutcome out);
   SecurityGateway(SecurityGatewayOptions options, const Clock& clock);
   Status save_config(const security::SecurityConfig& next);
 
@@ -55,6 +65,8 @@ class SecurityGateway final : public AccessControl {
   std::unique_ptr<security::AuditLog> audit_;
   std::shared_ptr<security::MqttAccess> mqtt_;
   bus::Subscription user_actions_;
+  Post post_;
+  std::unique_ptr<WorkerThread> verifier_;
 };
 
 }  // namespace weir::api

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <filesystem>
@@ -162,6 +163,8 @@ int run_server(const Options& o) {
 
   api::Router router(*security);
   (*security)->add_routes(router);
+  // Logins verify Argon2id on a worker thread; the io thread never waits for one.
+  (*security)->verify_off_thread([&ioc](std::function<void()> f) { boost::asio::post(ioc, std::move(f)); });
   auto metrics = std::make_shared<std::vector<api::MetricsWriter>>();
   api::add_system_routes(router, {WEIR_VERSION, &clock, clock.mono(), current, metrics, &router});
   api::add_plant_routes(router, {current, reload, &bus, &clock});
@@ -252,6 +255,7 @@ int run_server(const Options& o) {
     fast.stop();
     plant->drivers->stop();
     (*mqtt)->stop();
+    (*security)->stop_verifier();
     server.stop();
     signals.cancel();
   };

@@ -2,6 +2,7 @@
 // Transport-neutral HTTP request/response: the network layer (src/net, Beast) converts to and
 // from these, so routes and their handlers stay plain functions that tests call directly.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -36,6 +37,17 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers (Set-Cookie, ...)
+  // A handler that must wait for slow work done elsewhere (an Argon2id verification on a worker
+  // thread) returns later(start): the server calls start(reply) and sends the response given to
+  // reply, which must be called once, on the io thread. The other members are then unused.
+  using Reply = std::function<void(HttpResponse)>;
+  std::function<void(Reply)> deferred;
+
+  static HttpResponse later(std::function<void(Reply)> start) {
+    HttpResponse r;
+    r.deferred = std::move(start);
+    return r;
+  }
 
   static HttpResponse json(int status, std::string body) {
     HttpResponse r;

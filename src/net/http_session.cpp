@@ -223,7 +223,27 @@ class HttpSession final : public Stoppable,
       if (found.kind == StaticLookup::Kind::file) return send_file(found.file, req, ctx);
     }
 
-    send(call_handler(request), ctx);
+    HttpResponse response = call_handler(request);
+    if (response.deferred) return defer(std::move(response.deferred), ctx);
+    send(std::move(response), ctx);
+  }
+
+  // The handler answers later (slow work on another thread): nothing is read meanwhile, and the
+  // answer is sent when it comes (once).
+  void defer(std::function<void(HttpResponse::Reply)> start, const ResponseContext& ctx) {
+    auto answered = std::make_shared<bool>(false);
+    HttpResponse::Reply reply = [self = this->shared_from_this(), ctx, answered](HttpResponse out) {
+      if (*answered) return;
+      *answered = true;
+      if (out.deferred) out = error_response(500, "internal", "internal server error");
+      self->send(std::move(out), ctx);
+    };
+    try {
+      start(reply);
+    } catch (const std::exception& e) {
+      spdlog::error("HTTP deferred handler threw: {}", e.what());
+      reply(error_response(500, "internal", "internal server error"));
+    }
   }
 
   HttpResponse call_handler(const HttpRequest& request) {

@@ -20,23 +20,32 @@ Error LoginOutcome::error() const {
                      "invalid username or password");
 }
 
-LoginOutcome attempt_login(const SecurityConfig& config, LoginThrottle& throttle,
-                           const LoginRequest& request) {
-  LoginOutcome out;
+std::optional<LoginOutcome> begin_login(const SecurityConfig& config, LoginThrottle& throttle,
+                                        const LoginRequest& request,
+                                        std::optional<std::string>& stored_hash) {
   auto state = throttle.check(request.username, request.address);
   if (state.locked()) {
+    LoginOutcome out;
     out.status = LoginStatus::throttled;
     out.retry_after = state.retry_after;
     return out;
   }
-
   const auto* user = find_user(config, request.username);
-  PasswordVerification v;
-  if (user) {
-    v = verify_password(request.password, user->password_hash);
-  } else {
-    spend_verification_time(request.password);
-  }
+  stored_hash = user ? std::optional<std::string>(user->password_hash) : std::nullopt;
+  return std::nullopt;
+}
+
+PasswordVerification verify_login(std::string_view password, const std::optional<std::string>& stored_hash) {
+  if (stored_hash) return verify_password(password, *stored_hash);
+  spend_verification_time(password);
+  return {};
+}
+
+LoginOutcome finish_login(const SecurityConfig& config, LoginThrottle& throttle, const LoginRequest& request,
+                          const std::optional<std::string>& verified_hash, PasswordVerification v) {
+  LoginOutcome out;
+  const auto* user = find_user(config, request.username);
+  if (v.ok && (!user || !verified_hash || user->password_hash != *verified_hash)) v.ok = false;
   if (!v.ok) {
     auto failure = throttle.record_failure(request.username, request.address);
     out.status = LoginStatus::invalid_credentials;
@@ -61,6 +70,13 @@ LoginOutcome attempt_login(const SecurityConfig& config, LoginThrottle& throttle
   out.upgraded_hash = std::move(v.upgraded_hash);
   out.password_change_required = !check_password_rules(request.username, request.password);
   return out;
+}
+
+LoginOutcome attempt_login(const SecurityConfig& config, LoginThrottle& throttle,
+                           const LoginRequest& request) {
+  std::optional<std::string> stored;
+  if (auto refused = begin_login(config, throttle, request, stored)) return std::move(*refused);
+  return finish_login(config, throttle, request, stored, verify_login(request.password, stored));
 }
 
 }  // namespace weir::security

@@ -11,6 +11,7 @@
 
 #include "core/error.hpp"
 #include "security/login_throttle.hpp"
+#include "security/password.hpp"
 #include "security/permission.hpp"
 #include "security/principal.hpp"
 #include "security/security_config.hpp"
@@ -42,5 +43,18 @@ struct LoginOutcome {
 
 LoginOutcome attempt_login(const SecurityConfig& config, LoginThrottle& throttle,
                            const LoginRequest& request);
+
+// attempt_login in three steps, so the Argon2id work can run off the network thread:
+// 1. (network thread) the throttle. A value: refused at once (throttled), no Argon2 work.
+//    Otherwise `stored_hash` is the user's hash now (nullopt: no such user).
+std::optional<LoginOutcome> begin_login(const SecurityConfig& config, LoginThrottle& throttle,
+                                        const LoginRequest& request,
+                                        std::optional<std::string>& stored_hash);
+// 2. (any thread) verify the password against that hash (an unknown user costs the same time).
+PasswordVerification verify_login(std::string_view password, const std::optional<std::string>& stored_hash);
+// 3. (network thread) throttle bookkeeping, principal and app. A password changed meanwhile
+//    (the hash is no longer the one verified) counts as invalid credentials.
+LoginOutcome finish_login(const SecurityConfig& config, LoginThrottle& throttle, const LoginRequest& request,
+                          const std::optional<std::string>& verified_hash, PasswordVerification v);
 
 }  // namespace weir::security
