@@ -5,14 +5,13 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
 import threading
-import time
 import uuid
 
 import paho.mqtt.client as mqtt
 
 import weirproc
+from mosquitto_proc import MosquittoProcess
 
 DEMO_TYPES = {
     "DEVICE_TEMPERATURE": {"type": "float", "min": -40, "max": 125, "default": 0, "unit": "°C"},
@@ -193,13 +192,12 @@ def external_demo_config(external, extra_drivers=()):
     return config
 
 
-class AuthMosquitto:
+class AuthMosquitto(MosquittoProcess):
     """A real Mosquitto 2 on a free loopback port, with a password file and no anonymous access.
     stop() and start() again keep the same port (a broker restart). users: {name: password}."""
 
     def __init__(self, users):
-        self.tmp = tempfile.mkdtemp(prefix="mosq-ext-test-")
-        os.chmod(self.tmp, 0o777)  # started as root, Mosquitto drops to user `mosquitto`
+        super().__init__("mosq-ext-test-")
         self.port = weirproc.free_port()
         self.users = dict(users)
         self.passwd = os.path.join(self.tmp, "passwd")
@@ -209,48 +207,9 @@ class AuthMosquitto:
             subprocess.run([passwd_bin] + flags + [self.passwd, user, password], check=True, timeout=10,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.chmod(self.passwd, 0o644)
-        self.conf = os.path.join(self.tmp, "mosquitto.conf")
-        self.log_path = os.path.join(self.tmp, "mosquitto.log")
-        with open(self.conf, "w") as f:
-            f.write("\n".join([
-                "per_listener_settings false", "allow_anonymous false", f"password_file {self.passwd}",
-                "persistence false", "log_type all", f"log_dest file {self.log_path}",
-                "connection_messages true", f"listener {self.port} 127.0.0.1"]) + "\n")
-        os.chmod(self.conf, 0o644)
-        self.proc = None
-
-    def start(self, timeout=10.0):
-        exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-        self.proc = subprocess.Popen([exe, "-c", self.conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            weirproc.wait_port(self.port, timeout)
-        except TimeoutError:
-            self.stop()
-            raise TimeoutError(f"mosquitto not listening on {self.port}:\n{self.output()[-2000:]}")
-        return self
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def output(self):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
-
-    def close(self):
-        self.stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.write_config([
+            "per_listener_settings false", "allow_anonymous false", f"password_file {self.passwd}",
+            "persistence false", "connection_messages true", f"listener {self.port} 127.0.0.1"])
 
 
 class ExternalDevice(Device):
@@ -270,3 +229,23 @@ class ExternalDevice(Device):
                "--broker", f"mqtt://127.0.0.1:{self.broker_port}", "--username", self.id] + self.args
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, env=env)
         return self
+
+
+# ---- reading Weir's REST API in the demo tests ---------------------------------------------------
+
+def device(http, id):
+    status, body, _ = http.get(f"/api/devices/{id}")
+    assert status == 200, body
+    return body
+
+
+def datapoint(http, id):
+    status, body, _ = http.get(f"/api/datapoints/{id}")
+    assert status == 200, body
+    return body
+
+
+def readings(http, id, limit=100):
+    status, body, _ = http.get(f"/api/devices/{id}/readings?limit={limit}")
+    assert status == 200, body
+    return body["items"]

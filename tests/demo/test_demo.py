@@ -3,17 +3,15 @@ broker, and two real weir-device processes that log in with the credentials Weir
 Everything is observed through Weir's REST API (what an operator sees) and real MQTT clients."""
 import json
 import os
-import signal
 import stat
 import tempfile
 import time
 
 import pytest
 
-import weirproc
 from weirproc import Http, WeirServer, wait_until
-from demo_setup import (TASMOTA_DRIVER, TASMOTA_PASSWORD, TASMOTA_USER, Client, Device, credentials, demo_config,
-                        tasmota_security)
+from demo_setup import (TASMOTA_DRIVER, TASMOTA_PASSWORD, TASMOTA_USER, Client, Device, credentials, datapoint,
+                        demo_config, device, tasmota_security)
 
 HOT = "30 40\n"   # over the default threshold (28)
 COLD = "20 40\n"
@@ -51,18 +49,6 @@ def devices(tmp, server):
     yield make
     for d in started:
         d.stop()
-
-
-def device(http, id):
-    status, body, _ = http.get(f"/api/devices/{id}")
-    assert status == 200, body
-    return body
-
-
-def datapoint(http, id):
-    status, body, _ = http.get(f"/api/datapoints/{id}")
-    assert status == 200, body
-    return body
 
 
 # ---- credentials ------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import pytest
 
 import weirproc
 from weirproc import Http, WeirServer, wait_until
-from demo_setup import AuthMosquitto, Client, ExternalDevice, external_demo_config
+from demo_setup import AuthMosquitto, Client, ExternalDevice, datapoint, device, external_demo_config, readings
 
 HOT = "30 40\n"   # over the default threshold (28)
 COLD = "20 40\n"
@@ -106,24 +106,6 @@ def clients():
 
 
 # ---- helpers ------------------------------------------------------------------------------------
-
-def device(http, id):
-    status, body, _ = http.get(f"/api/devices/{id}")
-    assert status == 200, body
-    return body
-
-
-def datapoint(http, id):
-    status, body, _ = http.get(f"/api/datapoints/{id}")
-    assert status == 200, body
-    return body
-
-
-def readings(http, id, limit=100):
-    status, body, _ = http.get(f"/api/devices/{id}/readings?limit={limit}")
-    assert status == 200, body
-    return body["items"]
-
 
 def healthy(server):
     h = Http(server)

@@ -6,8 +6,6 @@ Mosquitto 2 with WEIR_TEST_BROKER=mosquitto (the reference the tests were valida
   topic           a unique topic prefix for the test
 """
 import os
-import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -19,6 +17,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 
 import weirproc  # noqa: E402
+from mosquitto_proc import MosquittoProcess  # noqa: E402
 
 BROKER_KIND = os.environ.get("WEIR_TEST_BROKER", "weir")
 
@@ -33,24 +32,20 @@ OPTION_NAMES = {
 }
 
 
-class MosquittoBroker:
+class MosquittoBroker(MosquittoProcess):
     """Mosquitto 2 on free loopback ports (TCP + WebSocket), optional persistence and restart."""
 
     kind = "mosquitto"
     host = "127.0.0.1"
 
     def __init__(self, persistent=False, tls=None, **options):
-        self.tmp = tempfile.mkdtemp(prefix="mosq-test-")
-        os.chmod(self.tmp, 0o777)  # started as root, Mosquitto drops to its own user
+        super().__init__("mosq-test-")
         self.port = weirproc.free_port()
         self.ws_port = weirproc.free_port()
-        self.conf = os.path.join(self.tmp, "mosquitto.conf")
-        self.log_path = os.path.join(self.tmp, "mosquitto.log")
         lines = [
             "per_listener_settings false", "allow_anonymous true",
             f"persistence {'true' if persistent else 'false'}",
             f"persistence_location {self.tmp}/", "autosave_interval 1",
-            "log_type all", f"log_dest file {self.log_path}",
             "max_queued_messages 1000",
         ]
         for k, v in options.items():
@@ -61,46 +56,10 @@ class MosquittoBroker:
         if tls:
             self.tls_port = weirproc.free_port()
             lines += [f"listener {self.tls_port} 127.0.0.1", f"certfile {tls[0]}", f"keyfile {tls[1]}"]
-        with open(self.conf, "w") as f:
-            f.write("\n".join(lines) + "\n")
-        self.proc = None
+        self.write_config(lines)
 
-    def start(self):
-        exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-        self.proc = subprocess.Popen([exe, "-c", self.conf], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        weirproc.wait_port(self.port)
-        weirproc.wait_port(self.ws_port)
-        if self.tls_port:
-            weirproc.wait_port(self.tls_port)
-        return self
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    def restart(self):
-        self.stop()
-        return self.start()
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def output(self):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
-
-    def close(self):
-        self.stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+    def ports(self):
+        return [self.port, self.ws_port] + ([self.tls_port] if self.tls_port else [])
 
 
 class WeirBroker:
