@@ -18,10 +18,21 @@ FIXTURES = os.path.abspath(os.path.join(ROOT, "..", "shared", "fixtures", "opens
 ADMIN_PASSWORD = "Correct-Horse-42-battery"
 
 
+_handed_out = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nothing listens on, never the same twice in one test process: the kernel
+    may hand back a port just released, and one server given the same port for two listeners
+    fails to start (seen: HTTP and MQTT-over-WebSocket on one port)."""
+    for _ in range(100):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
+    raise RuntimeError("no fresh free port after 100 tries")
 
 
 def wait_port(port, timeout=10.0, host="127.0.0.1"):
