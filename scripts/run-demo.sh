@@ -29,7 +29,7 @@ fi
 cat <<MSG
 
 Weir is running:
-  REST API      http://localhost:8080/api/datapoints   (log in first: POST /api/auth/login)
+  REST API      http://localhost:8080/api/datapoints   (log in first at /api/auth/login)
   API docs      http://localhost:8080/api/docs/
   MQTT docs     http://localhost:8080/mqtt/docs/
   MQTT broker   mqtt://localhost:1883

@@ -13,6 +13,16 @@
 
 namespace weir::communication {
 
+// The answer to a command, before its status is set: same id, index and value, stamped now.
+inline model::CommandFeedback feedback_for(const model::DriverCommand& cmd, WallTime now) {
+  model::CommandFeedback fb;
+  fb.command_id = cmd.command_id;
+  fb.index = cmd.index;
+  fb.value = cmd.value;
+  fb.time = now;
+  return fb;
+}
+
 class DriverContext {
  public:
   virtual ~DriverContext() = default;

@@ -134,11 +134,7 @@ Value SimulatedDriver::map_command(const model::DatapointType& state_type, const
 }
 
 void SimulatedDriver::command(const model::DriverCommand& cmd) {
-  model::CommandFeedback fb;
-  fb.command_id = cmd.command_id;
-  fb.index = cmd.index;
-  fb.value = cmd.value;
-  fb.time = ctx_.clock().now();
+  model::CommandFeedback fb = feedback_for(cmd, ctx_.clock().now());
   std::string target = cmd.tag;
   if (target.size() > 4 && target.ends_with("_CMD")) target.resize(target.size() - 4);
   const model::DatapointType* type = type_of(target);

@@ -200,11 +200,7 @@ void TasmotaRelayDriver::on_power(std::string_view topic, const std::string& pow
 }
 
 void TasmotaRelayDriver::command(const model::DriverCommand& cmd) {
-  model::CommandFeedback fb;
-  fb.command_id = cmd.command_id;
-  fb.index = cmd.index;
-  fb.value = cmd.value;
-  fb.time = ctx_.clock().now();
+  model::CommandFeedback fb = communication::feedback_for(cmd, ctx_.clock().now());
   auto nok = [&](model::CommandReason r, std::string detail) {
     ++stats_->commands_refused;
     fb.status = model::CommandStatus::nok;

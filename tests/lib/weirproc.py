@@ -86,6 +86,18 @@ class WeirServer:
                 "--mqtt-port", str(self.mqtt_port), "--mqtt-ws-port", str(self.mqtt_ws_port)] + self.args
 
     def start(self):
+        # Ports are picked free, but another test process may take one before weir binds it: on
+        # a first start that fails for that reason, pick fresh ports and try again (twice).
+        for attempt in range(3):
+            try:
+                return self._start_once()
+            except RuntimeError as e:
+                if getattr(self, "_started_once", False) or attempt == 2 or "address already in use" not in str(e):
+                    raise
+                self.log.close()
+                self.http_port, self.mqtt_port, self.mqtt_ws_port = free_port(), free_port(), free_port()
+
+    def _start_once(self):
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(self.command(), stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
         deadline = time.time() + self.ready_timeout
@@ -95,6 +107,7 @@ class WeirServer:
             try:
                 with urllib.request.urlopen(self.url("/api/health"), timeout=1) as r:
                     if r.status == 200:
+                        self._started_once = True  # a restart keeps its ports
                         return self
             except OSError:
                 time.sleep(0.05)
