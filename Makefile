@@ -20,7 +20,10 @@ build-release: setup web
 	@cmake --preset release >/dev/null
 	@cmake --build $(REL) -j $(JOBS)
 
-run: build-release
+# `make run` builds only what it runs: the server and the device agent.
+run: setup web
+	@cmake --preset release >/dev/null
+	@cmake --build $(REL) -j $(JOBS) --target weir weir-device
 	@scripts/run-demo.sh $(REL)
 
 test: build-dev

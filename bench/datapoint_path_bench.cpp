@@ -25,9 +25,12 @@ struct CountingClient : api::LiveClient {
 };
 
 config::SystemConfig make_config(int n) {
-  std::string text = R"({"dp_types": {"LEVEL": {"type": "float", "min": 0, "max": 1000000, "default": 0}},
+  std::string text =
+      R"({"dp_types": {"LEVEL": {"type": "float", "min": 0, "max": 1000000, "default": 0}},
     "drivers": [{"name": "Bench", "driver_class": "None", "datapoints": [)";
-  for (int i = 0; i < n; ++i) text += (i ? "," : "") + std::string(R"({"name": "DP_)") + std::to_string(i) + R"(", "type": "LEVEL"})";
+  for (int i = 0; i < n; ++i)
+    text += (i ? "," : "") + std::string(R"({"name": "DP_)") + std::to_string(i) +
+            R"(", "type": "LEVEL"})";
   text += "]}]}";
   auto r = config::parse_system_config(text);
   return *r.config;
@@ -67,7 +70,8 @@ void BM_DatapointPath(benchmark::State& state) {
   hub.flush();
   state.SetItemsProcessed(static_cast<int64_t>(n));
   state.counters["accepted"] = static_cast<double>(plant->datapoints->accepted());
-  state.counters["ws_bytes_per_client"] = static_cast<double>(clients.empty() ? 0 : clients[0]->bytes);
+  state.counters["ws_bytes_per_client"] =
+      static_cast<double>(clients.empty() ? 0 : clients[0]->bytes);
 }
 BENCHMARK(BM_DatapointPath)->Arg(0)->Arg(50)->Unit(benchmark::kNanosecond);
 

@@ -3,7 +3,6 @@
 // from these declarations (core/json.hpp, core/json_schema.hpp).
 #include <boost/describe.hpp>
 #include <boost/json/value.hpp>
-
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,7 +24,9 @@ struct DatapointDto {
   bool command = false;
   std::optional<std::string> unit;
 };
-BOOST_DESCRIBE_STRUCT(DatapointDto, (), (id, driver, tag, type, value, quality, reason, source_time, server_time, command, unit))
+BOOST_DESCRIBE_STRUCT(DatapointDto, (),
+                      (id, driver, tag, type, value, quality, reason, source_time, server_time,
+                       command, unit))
 
 struct DatapointList {
   std::vector<DatapointDto> items;
@@ -55,7 +56,8 @@ struct CommandFeedbackDto {
   std::string time;
   std::string user;
 };
-BOOST_DESCRIBE_STRUCT(CommandFeedbackDto, (), (command_id, datapoint, value, status, reason, detail, time, user))
+BOOST_DESCRIBE_STRUCT(CommandFeedbackDto, (),
+                      (command_id, datapoint, value, status, reason, detail, time, user))
 
 struct CommandFeedbackList {
   std::vector<CommandFeedbackDto> items;
@@ -73,7 +75,9 @@ struct DriverDto {
   int reconnect_attempts = 0;
   std::size_t datapoints = 0;
 };
-BOOST_DESCRIBE_STRUCT(DriverDto, (), (name, driver_class, state, enabled, available, detail, since, reconnect_attempts, datapoints))
+BOOST_DESCRIBE_STRUCT(DriverDto, (),
+                      (name, driver_class, state, enabled, available, detail, since,
+                       reconnect_attempts, datapoints))
 
 struct DriverList {
   std::vector<DriverDto> items;
@@ -88,7 +92,8 @@ struct Health {
   std::size_t drivers_online = 0;
   std::size_t drivers_total = 0;
 };
-BOOST_DESCRIBE_STRUCT(Health, (), (status, version, uptime_s, datapoints, drivers_online, drivers_total))
+BOOST_DESCRIBE_STRUCT(Health, (),
+                      (status, version, uptime_s, datapoints, drivers_online, drivers_total))
 
 struct ConfigIssueDto {
   std::string file;

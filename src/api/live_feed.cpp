@@ -16,9 +16,11 @@ std::optional<LiveFeedHub::FeedId> LiveFeedHub::find_feed(std::string_view name)
   return std::nullopt;
 }
 
-LiveFeedHub::ClientId LiveFeedHub::connect(std::shared_ptr<LiveClient> client, std::function<bool(std::string_view)> can) {
+LiveFeedHub::ClientId LiveFeedHub::connect(std::shared_ptr<LiveClient> client,
+                                           std::function<bool(std::string_view)> can) {
   ClientId id = next_id_++;
-  clients_.emplace(id, Client{std::move(client), std::move(can), std::vector<bool>(feeds_.size(), false)});
+  clients_.emplace(
+      id, Client{std::move(client), std::move(can), std::vector<bool>(feeds_.size(), false)});
   stats_.clients = clients_.size();
   return id;
 }
@@ -92,7 +94,9 @@ void LiveFeedHub::on_message(ClientId id, std::string_view text) {
     }
     if (t == "subscribe") {
       if (!c.can(feeds_[*f].def.permission)) {
-        send_error(c, "forbidden", "feed \"" + feeds_[*f].def.name + "\" needs permission " + feeds_[*f].def.permission);
+        send_error(
+            c, "forbidden",
+            "feed \"" + feeds_[*f].def.name + "\" needs permission " + feeds_[*f].def.permission);
         continue;
       }
       if (!c.subscribed[*f]) {
@@ -106,7 +110,8 @@ void LiveFeedHub::on_message(ClientId id, std::string_view text) {
       done.emplace_back(fv.get_string());
     }
   }
-  std::string ack = t == "subscribe" ? R"({"type":"subscribed","feeds":)" : R"({"type":"unsubscribed","feeds":)";
+  std::string ack =
+      t == "subscribe" ? R"({"type":"subscribed","feeds":)" : R"({"type":"unsubscribed","feeds":)";
   json::dump_to(ack, done);
   ack += "}";
   c.conn->send(std::move(ack));
@@ -158,8 +163,10 @@ void LiveFeedHub::flush() {
     feed.dirty.clear();
     for (auto& [id, c] : clients_) {
       if (!c.subscribed[f]) continue;
-      if (deliver(id, c, s)) ++stats_.batches_sent;
-      else dropped.push_back(id);
+      if (deliver(id, c, s))
+        ++stats_.batches_sent;
+      else
+        dropped.push_back(id);
     }
   }
   for (auto id : dropped) disconnect(id);

@@ -6,16 +6,18 @@
 // never slows the server or the other clients.
 //
 // Protocol (JSON text frames):
-//   client: {"type":"subscribe","feeds":["datapoint","command"]}  {"type":"unsubscribe","feeds":[..]}
+//   client: {"type":"subscribe","feeds":["datapoint","command"]}
+//   {"type":"unsubscribe","feeds":[..]}
 //           {"type":"ping"}
 //   server: {"type":"subscribed","feeds":[..]}  {"type":"snapshot","feed":F,"items":[..]}
 //           {"type":"update","feed":F,"items":[..]}  {"type":"pong"}
-//           {"type":"error","error":{"code","message"}}  {"type":"overflow","message":..} then close
+//           {"type":"error","error":{"code","message"}}  {"type":"overflow","message":..} then
+//           close
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,10 +71,11 @@ class LiveFeedHub {
     f.dirty.push_back(key);
   }
 
-  ClientId connect(std::shared_ptr<LiveClient> client, std::function<bool(std::string_view permission)> can);
+  ClientId connect(std::shared_ptr<LiveClient> client,
+                   std::function<bool(std::string_view permission)> can);
   void on_message(ClientId id, std::string_view text);
   void disconnect(ClientId id);
-  void flush();         // call every flush interval (50 ms)
+  void flush();           // call every flush interval (50 ms)
   void resnapshot_all();  // the configuration changed: everyone gets fresh snapshots
   const LiveFeedStats& stats() const { return stats_; }
   std::size_t soft_limit_bytes = 1u << 20;  // a client with more than this queued gets no new batch

@@ -25,12 +25,13 @@ struct FakeClient : LiveClient {
 struct Hub : ::testing::Test {
   LiveFeedHub hub;
   std::vector<int> values = {10, 20, 30};
-  LiveFeedHub::FeedId feed = hub.add_feed({"numbers", "view",
-                                           [this](std::string& out) {
-                                             for (std::size_t i = 0; i < values.size(); ++i)
-                                               out += (i ? "," : "") + std::to_string(values[i]);
-                                           },
-                                           [this](std::uint64_t k, std::string& out) { out += std::to_string(values[k]); }});
+  LiveFeedHub::FeedId feed = hub.add_feed(
+      {"numbers", "view",
+       [this](std::string& out) {
+         for (std::size_t i = 0; i < values.size(); ++i)
+           out += (i ? "," : "") + std::to_string(values[i]);
+       },
+       [this](std::uint64_t k, std::string& out) { out += std::to_string(values[k]); }});
   std::shared_ptr<FakeClient> client = std::make_shared<FakeClient>();
   LiveFeedHub::ClientId id = hub.connect(client, [](std::string_view p) { return p == "view"; });
 };

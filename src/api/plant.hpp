@@ -16,8 +16,9 @@ struct Plant {
   std::unique_ptr<command::CommandService> commands;
   std::unique_ptr<communication::DriverManager> drivers;
 
-  static std::unique_ptr<Plant> build(config::SystemConfig config, bus::Bus& bus, const Clock& clock,
-                                      const std::map<std::string, communication::DriverFactory>& factories);
+  static std::unique_ptr<Plant> build(
+      config::SystemConfig config, bus::Bus& bus, const Clock& clock,
+      const std::map<std::string, communication::DriverFactory>& factories);
 };
 
 }  // namespace weir::api

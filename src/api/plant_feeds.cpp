@@ -4,7 +4,8 @@
 
 namespace weir::api {
 
-void append_datapoint_update(std::string& out, const datapoint::DatapointInfo& info, const datapoint::DatapointState& s) {
+void append_datapoint_update(std::string& out, const datapoint::DatapointInfo& info,
+                             const datapoint::DatapointState& s) {
   out += R"({"id":)";
   json::append_escaped(out, info.id);
   out += R"(,"value":)";
@@ -20,15 +21,17 @@ void append_datapoint_update(std::string& out, const datapoint::DatapointInfo& i
   out += "\"}";
 }
 
-PlantFeeds::PlantFeeds(LiveFeedHub& hub, bus::Bus& bus, std::function<Plant&()> plant) : hub_(hub), plant_(std::move(plant)) {
+PlantFeeds::PlantFeeds(LiveFeedHub& hub, bus::Bus& bus, std::function<Plant&()> plant)
+    : hub_(hub), plant_(std::move(plant)) {
   datapoint_ = hub_.add_feed(
       {"datapoint", "view",
        [this](std::string& out) {
          auto& p = plant_();
          for (std::size_t i = 0; i < p.registry->size(); ++i) {
            if (i) out.push_back(',');
-           json::dump_to(out, json::to_json(to_dto(p.registry->info(static_cast<model::DatapointIndex>(i)),
-                                                   p.datapoints->state(static_cast<model::DatapointIndex>(i)))));
+           json::dump_to(out, json::to_json(to_dto(
+                                  p.registry->info(static_cast<model::DatapointIndex>(i)),
+                                  p.datapoints->state(static_cast<model::DatapointIndex>(i)))));
          }
        },
        [this](std::uint64_t key, std::string& out) {
@@ -52,9 +55,12 @@ PlantFeeds::PlantFeeds(LiveFeedHub& hub, bus::Bus& bus, std::function<Plant&()> 
                             },
                             [this](std::uint64_t key, std::string& out) {
                               auto& p = plant_();
-                              const auto* fb = p.commands->latest(static_cast<model::DatapointIndex>(key));
-                              if (!fb) out += "null";
-                              else json::dump_to(out, json::to_json(to_dto(*p.registry, *fb)));
+                              const auto* fb =
+                                  p.commands->latest(static_cast<model::DatapointIndex>(key));
+                              if (!fb)
+                                out += "null";
+                              else
+                                json::dump_to(out, json::to_json(to_dto(*p.registry, *fb)));
                             }});
   communication_ = hub_.add_feed({"communication", "view",
                                   [this](std::string& out) {
@@ -67,11 +73,15 @@ PlantFeeds::PlantFeeds(LiveFeedHub& hub, bus::Bus& bus, std::function<Plant&()> 
                                   },
                                   [this](std::uint64_t key, std::string& out) {
                                     auto list = plant_().drivers->list();
-                                    if (key >= list.size()) out += "null";
-                                    else json::dump_to(out, json::to_json(to_dto(list[key])));
+                                    if (key >= list.size())
+                                      out += "null";
+                                    else
+                                      json::dump_to(out, json::to_json(to_dto(list[key])));
                                   }});
-  tags_ = bus.subscribe<model::TagUpdate>([this](const model::TagUpdate& u) { hub_.mark(datapoint_, u.index); });
-  feedback_ = bus.subscribe<model::CommandFeedback>([this](const model::CommandFeedback& f) { hub_.mark(command_, f.index); });
+  tags_ = bus.subscribe<model::TagUpdate>(
+      [this](const model::TagUpdate& u) { hub_.mark(datapoint_, u.index); });
+  feedback_ = bus.subscribe<model::CommandFeedback>(
+      [this](const model::CommandFeedback& f) { hub_.mark(command_, f.index); });
   drivers_ = bus.subscribe<model::DriverStatusChanged>([this](const model::DriverStatusChanged& s) {
     auto list = plant_().drivers->list();
     for (std::size_t i = 0; i < list.size(); ++i)

@@ -21,6 +21,7 @@ class PlantFeeds {
 };
 
 // {"id":..,"value":..,"quality":..,"reason":..,"source_time":..,"server_time":..}
-void append_datapoint_update(std::string& out, const datapoint::DatapointInfo& info, const datapoint::DatapointState& s);
+void append_datapoint_update(std::string& out, const datapoint::DatapointInfo& info,
+                             const datapoint::DatapointState& s);
 
 }  // namespace weir::api

@@ -10,9 +10,9 @@
 namespace weir::api {
 
 struct PlantAccess {
-  std::function<Plant&()> plant;                          // the running plant
-  std::function<ReloadResult()> reload;                   // re-read the config dir and apply if valid
-  bus::Bus* bus = nullptr;                                // for UserAction (audit, tracking)
+  std::function<Plant&()> plant;         // the running plant
+  std::function<ReloadResult()> reload;  // re-read the config dir and apply if valid
+  bus::Bus* bus = nullptr;               // for UserAction (audit, tracking)
   const Clock* clock = nullptr;
 };
 

@@ -17,13 +17,17 @@ std::vector<std::string> split(std::string_view path) {
 }
 }  // namespace
 
-HttpResponse json_response(int status, const boost::json::value& body) { return HttpResponse::json(status, json::dump(body)); }
+HttpResponse json_response(int status, const boost::json::value& body) {
+  return HttpResponse::json(status, json::dump(body));
+}
 
 HttpResponse error_response(const Error& e) {
-  boost::json::object err{{"code", e.code.empty() ? to_string(e.kind) : e.code}, {"message", e.message}};
+  boost::json::object err{{"code", e.code.empty() ? to_string(e.kind) : e.code},
+                          {"message", e.message}};
   if (!e.field.empty()) err["field"] = e.field;
   auto r = json_response(http_status(e.kind), boost::json::object{{"error", std::move(err)}});
-  if (e.kind == ErrorKind::unauthorized) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"weir\"");
+  if (e.kind == ErrorKind::unauthorized)
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"weir\"");
   return r;
 }
 
@@ -32,14 +36,17 @@ void Router::add(Route r) {
   routes_.push_back(std::move(r));
 }
 
-bool Router::match(const Compiled& c, std::string_view path, std::vector<std::pair<std::string, std::string>>& params) const {
+bool Router::match(const Compiled& c, std::string_view path,
+                   std::vector<std::pair<std::string, std::string>>& params) const {
   auto parts = split(path);
   if (parts.size() != c.segments.size()) return false;
   params.clear();
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const auto& seg = c.segments[i];
-    if (seg.size() > 2 && seg.front() == '{' && seg.back() == '}') params.emplace_back(seg.substr(1, seg.size() - 2), parts[i]);
-    else if (seg != parts[i]) return false;
+    if (seg.size() > 2 && seg.front() == '{' && seg.back() == '}')
+      params.emplace_back(seg.substr(1, seg.size() - 2), parts[i]);
+    else if (seg != parts[i])
+      return false;
   }
   return true;
 }
@@ -56,7 +63,8 @@ HttpResponse Router::handle(const HttpRequest& req) const {
     Caller caller;
     caller.address = req.remote_address;
     if (!r.is_public) {
-      if (!access_) return error_response(Error::make(ErrorKind::unauthorized, "unauthorized", "no session"));
+      if (!access_)
+        return error_response(Error::make(ErrorKind::unauthorized, "unauthorized", "no session"));
       auto c = access_->authorize(req, r.permission);
       if (!c) return error_response(c.error());
       caller = std::move(*c);
@@ -69,11 +77,13 @@ HttpResponse Router::handle(const HttpRequest& req) const {
     try {
       resp = r.handler(ctx);
     } catch (const std::exception& e) {
-      resp = error_response(Error::make(ErrorKind::internal, "internal", std::string("internal error: ") + e.what()));
+      resp = error_response(
+          Error::make(ErrorKind::internal, "internal", std::string("internal error: ") + e.what()));
     }
     if (resp.deferred && !caller.response_headers.empty()) {
       // The answer comes later: add the caller's headers (session renewal) to it then.
-      resp.deferred = [start = std::move(resp.deferred), extra = caller.response_headers](HttpResponse::Reply reply) {
+      resp.deferred = [start = std::move(resp.deferred),
+                       extra = caller.response_headers](HttpResponse::Reply reply) {
         start([reply = std::move(reply), extra](HttpResponse out) {
           for (const auto& h : extra) out.headers.push_back(h);
           reply(std::move(out));
@@ -85,7 +95,8 @@ HttpResponse Router::handle(const HttpRequest& req) const {
     return resp;
   }
   if (path_matched)
-    return error_response(Error::make(ErrorKind::bad_request, "method_not_allowed", req.method + " is not allowed on " + req.path));
+    return error_response(Error::make(ErrorKind::bad_request, "method_not_allowed",
+                                      req.method + " is not allowed on " + req.path));
   return error_response(not_found("not_found", "no route for " + req.method + " " + req.path));
 }
 
@@ -105,16 +116,26 @@ boost::json::object Router::openapi(const std::string& version) const {
                                                      {"field", object{{"type", "string"}}}}}}}}}};
   auto status_text = [](int s) -> const char* {
     switch (s) {
-      case 400: return "Malformed request";
-      case 401: return "No valid session";
-      case 403: return "The session lacks the permission";
-      case 404: return "Not found";
-      case 409: return "Conflict with the current state";
-      case 413: return "Body too large";
-      case 422: return "Invalid value";
-      case 429: return "Too many attempts";
-      case 503: return "Unavailable";
-      default: return "Error";
+      case 400:
+        return "Malformed request";
+      case 401:
+        return "No valid session";
+      case 403:
+        return "The session lacks the permission";
+      case 404:
+        return "Not found";
+      case 409:
+        return "Conflict with the current state";
+      case 413:
+        return "Body too large";
+      case 422:
+        return "Invalid value";
+      case 429:
+        return "Too many attempts";
+      case 503:
+        return "Unavailable";
+      default:
+        return "Error";
     }
   };
   for (const auto& r : routes_) {
@@ -124,28 +145,39 @@ boost::json::object Router::openapi(const std::string& version) const {
     std::string id = r.method;
     for (char c : r.pattern) id.push_back(std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
     op["operationId"] = id;
-    op["x-weir-permission"] = r.is_public ? "public" : (r.permission.empty() ? "session" : r.permission);
-    op["description"] = r.is_public ? std::string("Public: no session needed.")
-                                    : "Requires a session" + (r.permission.empty() ? std::string(".")
-                                                                                    : " with permission `" + r.permission + "`.");
+    op["x-weir-permission"] =
+        r.is_public ? "public" : (r.permission.empty() ? "session" : r.permission);
+    op["description"] =
+        r.is_public ? std::string("Public: no session needed.")
+                    : "Requires a session" + (r.permission.empty()
+                                                  ? std::string(".")
+                                                  : " with permission `" + r.permission + "`.");
     array params;
     for (std::size_t i = 0; i + 1 < r.pattern.size(); ++i) {
       if (r.pattern[i] != '{') continue;
       auto end = r.pattern.find('}', i);
-      params.push_back(object{{"name", r.pattern.substr(i + 1, end - i - 1)}, {"in", "path"}, {"required", true},
+      params.push_back(object{{"name", r.pattern.substr(i + 1, end - i - 1)},
+                              {"in", "path"},
+                              {"required", true},
                               {"schema", object{{"type", "string"}}}});
     }
     for (const auto& q : r.query)
-      params.push_back(object{{"name", q.name}, {"in", "query"}, {"required", q.required}, {"description", q.description},
+      params.push_back(object{{"name", q.name},
+                              {"in", "query"},
+                              {"required", q.required},
+                              {"description", q.description},
                               {"schema", object{{"type", "string"}}}});
     if (!params.empty()) op["parameters"] = std::move(params);
     if (r.request)
-      op["requestBody"] = object{{"required", true},
-                                 {"content", object{{"application/json", object{{"schema", r.request(reg)}}}}}};
+      op["requestBody"] =
+          object{{"required", true},
+                 {"content", object{{"application/json", object{{"schema", r.request(reg)}}}}}};
     object responses;
     object ok{{"description", "Success"}};
-    if (r.response) ok["content"] = object{{r.response_type, object{{"schema", r.response(reg)}}}};
-    else if (r.response_type != "application/json") ok["content"] = object{{r.response_type, object{{"schema", object{{"type", "string"}}}}}};
+    if (r.response)
+      ok["content"] = object{{r.response_type, object{{"schema", r.response(reg)}}}};
+    else if (r.response_type != "application/json")
+      ok["content"] = object{{r.response_type, object{{"schema", object{{"type", "string"}}}}}};
     responses[std::to_string(r.success_status)] = std::move(ok);
     std::vector<int> errs = r.errors;
     if (!r.is_public) {
@@ -153,10 +185,14 @@ boost::json::object Router::openapi(const std::string& version) const {
       if (!r.permission.empty()) errs.push_back(403);
     }
     for (int s : errs)
-      responses[std::to_string(s)] = object{{"description", status_text(s)},
-                                           {"content", object{{"application/json", object{{"schema", object{{"$ref", "#/components/schemas/ErrorBody"}}}}}}}};
+      responses[std::to_string(s)] = object{
+          {"description", status_text(s)},
+          {"content",
+           object{{"application/json",
+                   object{{"schema", object{{"$ref", "#/components/schemas/ErrorBody"}}}}}}}};
     op["responses"] = std::move(responses);
-    if (!r.is_public) op["security"] = array{object{{"bearer", array{}}}, object{{"cookie", array{}}}};
+    if (!r.is_public)
+      op["security"] = array{object{{"bearer", array{}}}, object{{"cookie", array{}}}};
     std::string m = r.method;
     for (auto& c : m) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     auto& path = paths[r.pattern];
@@ -170,14 +206,16 @@ boost::json::object Router::openapi(const std::string& version) const {
   components["securitySchemes"] =
       object{{"bearer", object{{"type", "http"}, {"scheme", "bearer"}, {"bearerFormat", "JWT"}}},
              {"cookie", object{{"type", "apiKey"}, {"in", "cookie"}, {"name", "weir_session"}}}};
-  return object{{"openapi", "3.1.0"},
-                {"info", object{{"title", "Weir REST API"},
-                                {"version", version},
-                                {"description", "SCADA + GIS platform: datapoints, commands, drivers, security, devices. "
-                                                "Errors are {\"error\": {\"code\", \"message\", \"field\"?}}. Every route "
-                                                "states its permission in x-weir-permission."}}},
-                {"paths", std::move(paths)},
-                {"components", std::move(components)}};
+  return object{
+      {"openapi", "3.1.0"},
+      {"info", object{{"title", "Weir REST API"},
+                      {"version", version},
+                      {"description",
+                       "SCADA + GIS platform: datapoints, commands, drivers, security, devices. "
+                       "Errors are {\"error\": {\"code\", \"message\", \"field\"?}}. Every route "
+                       "states its permission in x-weir-permission."}}},
+      {"paths", std::move(paths)},
+      {"components", std::move(components)}};
 }
 
 }  // namespace weir::api

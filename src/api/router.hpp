@@ -19,7 +19,8 @@ struct Caller {
   std::string user;     // "" for public routes without a session
   std::string address;  // remote address
   std::vector<std::string> permissions;
-  std::vector<std::pair<std::string, std::string>> response_headers;  // e.g. a renewed session cookie
+  std::vector<std::pair<std::string, std::string>>
+      response_headers;  // e.g. a renewed session cookie
   bool can(std::string_view p) const {
     for (const auto& x : permissions)
       if (x == p) return true;
@@ -61,14 +62,14 @@ struct QueryParam {
 };
 
 struct Route {
-  std::string method;    // GET, POST, PUT, DELETE
-  std::string pattern;   // "/api/datapoints/{id}"
+  std::string method;      // GET, POST, PUT, DELETE
+  std::string pattern;     // "/api/datapoints/{id}"
   std::string permission;  // "" with is_public: no session needed
   bool is_public = false;
-  std::string tag;       // OpenAPI tag: "datapoints"
+  std::string tag;  // OpenAPI tag: "datapoints"
   std::string summary;
-  SchemaFn request;      // JSON body schema, if any
-  SchemaFn response;     // 2xx body schema
+  SchemaFn request;   // JSON body schema, if any
+  SchemaFn response;  // 2xx body schema
   std::string response_type = "application/json";
   int success_status = 200;
   std::vector<QueryParam> query;
@@ -90,7 +91,8 @@ class Router {
   struct Compiled {
     std::vector<std::string> segments;  // "{id}" marks a parameter
   };
-  bool match(const Compiled& c, std::string_view path, std::vector<std::pair<std::string, std::string>>& params) const;
+  bool match(const Compiled& c, std::string_view path,
+             std::vector<std::pair<std::string, std::string>>& params) const;
 
   std::shared_ptr<AccessControl> access_;
   std::vector<Route> routes_;

@@ -17,14 +17,16 @@ struct FakeAccess : AccessControl {
     if (auth == "Bearer admin") return Caller{"admin", req.remote_address, {"view", "edit"}, {}};
     if (auth == "Bearer viewer") {
       Caller c{"viewer", req.remote_address, {"view"}, {}};
-      if (!perm.empty() && !c.can(perm)) return Error::make(ErrorKind::forbidden, "forbidden", "needs " + std::string(perm));
+      if (!perm.empty() && !c.can(perm))
+        return Error::make(ErrorKind::forbidden, "forbidden", "needs " + std::string(perm));
       return c;
     }
     return Error::make(ErrorKind::unauthorized, "unauthorized", "no session");
   }
 };
 
-HttpRequest req(std::string method, std::string path, std::string token = {}, std::string body = {}) {
+HttpRequest req(std::string method, std::string path, std::string token = {},
+                std::string body = {}) {
   HttpRequest r;
   r.method = std::move(method);
   r.path = r.target = std::move(path);
@@ -35,15 +37,50 @@ HttpRequest req(std::string method, std::string path, std::string token = {}, st
 
 Router make() {
   Router r(std::make_shared<FakeAccess>());
-  r.add({"GET", "/api/things/{id}", "view", false, "things", "One thing", {}, {}, "application/json", 200, {}, {404},
-         [](const RequestContext& c) { return HttpResponse::json(200, "{\"id\":\"" + std::string(c.param("id")) + "\"}"); }});
-  r.add({"POST", "/api/things", "edit", false, "things", "Make", schema_of<Body>(), schema_of<Body>(), "application/json", 201, {}, {400},
+  r.add({"GET",
+         "/api/things/{id}",
+         "view",
+         false,
+         "things",
+         "One thing",
+         {},
+         {},
+         "application/json",
+         200,
+         {},
+         {404},
+         [](const RequestContext& c) {
+           return HttpResponse::json(200, "{\"id\":\"" + std::string(c.param("id")) + "\"}");
+         }});
+  r.add({"POST",
+         "/api/things",
+         "edit",
+         false,
+         "things",
+         "Make",
+         schema_of<Body>(),
+         schema_of<Body>(),
+         "application/json",
+         201,
+         {},
+         {400},
          [](const RequestContext& c) {
            auto b = parse_body<Body>(c.request);
            if (!b) return error_response(b.error());
            return dto_response(201, *b);
          }});
-  r.add({"GET", "/api/open", "", true, "x", "Public", {}, {}, "application/json", 200, {}, {},
+  r.add({"GET",
+         "/api/open",
+         "",
+         true,
+         "x",
+         "Public",
+         {},
+         {},
+         "application/json",
+         200,
+         {},
+         {},
          [](const RequestContext&) { return HttpResponse::json(200, "{}"); }});
   return r;
 }
@@ -79,9 +116,11 @@ TEST(Router, OpenApiStatesPermissions) {
   const auto& op = doc.at("paths").at("/api/things").at("post").as_object();
   EXPECT_EQ(op.at("x-weir-permission").as_string(), "edit");
   EXPECT_TRUE(op.at("responses").as_object().contains("403"));
-  EXPECT_EQ(op.at("requestBody").at("content").at("application/json").at("schema").at("$ref").as_string(),
-            "#/components/schemas/Body");
-  EXPECT_EQ(doc.at("paths").at("/api/open").at("get").at("x-weir-permission").as_string(), "public");
+  EXPECT_EQ(
+      op.at("requestBody").at("content").at("application/json").at("schema").at("$ref").as_string(),
+      "#/components/schemas/Body");
+  EXPECT_EQ(doc.at("paths").at("/api/open").at("get").at("x-weir-permission").as_string(),
+            "public");
   EXPECT_TRUE(doc.at("components").at("schemas").as_object().contains("ErrorBody"));
 }
 

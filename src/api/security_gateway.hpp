@@ -19,18 +19,20 @@
 namespace weir::api {
 
 struct SecurityGatewayOptions {
-  std::filesystem::path config_file;  // security_config.json (created on first run)
-  std::filesystem::path data_dir;     // jwt_secret, audit database
+  std::filesystem::path config_file;          // security_config.json (created on first run)
+  std::filesystem::path data_dir;             // jwt_secret, audit database
   std::optional<std::string> admin_password;  // WEIR_ADMIN_PASSWORD
-  bool tls = false;                   // cookies get Secure
+  bool tls = false;                           // cookies get Secure
   std::chrono::seconds session_lifetime{15 * 60};
 };
 
-class SecurityGateway final : public AccessControl, public std::enable_shared_from_this<SecurityGateway> {
+class SecurityGateway final : public AccessControl,
+                              public std::enable_shared_from_this<SecurityGateway> {
  public:
   // Loads (or creates) the security configuration and the session secret. On a fresh install,
   // creates the administrator; a generated password is printed once to stdout.
-  static Result<std::shared_ptr<SecurityGateway>> open(SecurityGatewayOptions options, bus::Bus& bus, const Clock& clock);
+  static Result<std::shared_ptr<SecurityGateway>> open(SecurityGatewayOptions options,
+                                                       bus::Bus& bus, const Clock& clock);
 
   Result<Caller> authorize(const HttpRequest& req, std::string_view permission) override;
   // For WebSocket upgrades: the principal's permission names, or 401.
@@ -39,10 +41,11 @@ class SecurityGateway final : public AccessControl, public std::enable_shared_fr
   void add_routes(Router& router);
   std::shared_ptr<security::MqttAccess> mqtt_access() const { return mqtt_; }
   security::AuditLog& audit() { return *audit_; }
-  void record(security::AuditAction action, const std::string& user, const std::string& address, const std::string& target,
-              security::AuditResult result, std::string detail);
+  void record(security::AuditAction action, const std::string& user, const std::string& address,
+              const std::string& target, security::AuditResult result, std::string detail);
   // Start-up provisioning (e.g. the demo's device accounts): applies `mutate` to a copy of the
-  // running configuration; when it returns ok, validates, saves (atomically) and applies the result.
+  // running configuration; when it returns ok, validates, saves (atomically) and applies the
+  // result.
   Status update_config(const std::function<Status(security::SecurityConfig&)>& mutate);
   // From now on a login's Argon2id verification runs on a worker thread and the answer is posted
   // back with `post` (to the io thread); the HTTP response waits meanwhile. Without this (unit
@@ -52,8 +55,8 @@ class SecurityGateway final : public AccessControl, public std::enable_shared_fr
   void stop_verifier();
 
  private:
-  HttpResponse login_response(const std::string& username, security::App app, const std::string& address, bool secure,
-                              security::LoginOutcome out);
+  HttpResponse login_response(const std::string& username, security::App app,
+                              const std::string& address, bool secure, security::LoginOutcome out);
   SecurityGateway(SecurityGatewayOptions options, const Clock& clock);
   Status save_config(const security::SecurityConfig& next);
 

@@ -23,7 +23,7 @@ struct SystemInfo {
 void add_system_routes(Router& router, SystemInfo info);
 
 // Helpers for writers.
-void metric(std::string& out, std::string_view name, std::string_view type, std::string_view help, double value,
-            std::string_view labels = {});
+void metric(std::string& out, std::string_view name, std::string_view type, std::string_view help,
+            double value, std::string_view labels = {});
 
 }  // namespace weir::api

@@ -9,7 +9,9 @@ class SocketClient final : public api::LiveClient {
   explicit SocketClient(std::shared_ptr<net::WsConnection> c) : conn_(std::move(c)) {}
   bool send(std::string text) override { return conn_->send_text(std::move(text)); }
   std::size_t queued_bytes() const override { return conn_->queued_bytes(); }
-  void close(std::uint16_t code, std::string reason) override { conn_->close(code, std::move(reason)); }
+  void close(std::uint16_t code, std::string reason) override {
+    conn_->close(code, std::move(reason));
+  }
 
  private:
   std::shared_ptr<net::WsConnection> conn_;
@@ -28,7 +30,8 @@ class SocketListener final : public net::WsListener {
 
 }  // namespace
 
-net::WsEndpoint live_feed_endpoint(api::LiveFeedHub& hub, std::shared_ptr<api::SecurityGateway> security) {
+net::WsEndpoint live_feed_endpoint(api::LiveFeedHub& hub,
+                                   std::shared_ptr<api::SecurityGateway> security) {
   net::WsEndpoint ep;
   ep.path = "/ws";
   ep.accept = [&hub, security](const HttpRequest& req, std::shared_ptr<net::WsConnection> conn)
@@ -36,11 +39,12 @@ net::WsEndpoint live_feed_endpoint(api::LiveFeedHub& hub, std::shared_ptr<api::S
     auto caller = security->authenticate(req);
     if (!caller) return api::error_response(caller.error());
     auto perms = std::make_shared<std::vector<std::string>>(caller->permissions);
-    auto id = hub.connect(std::make_shared<SocketClient>(std::move(conn)), [perms](std::string_view p) {
-      for (const auto& x : *perms)
-        if (x == p) return true;
-      return false;
-    });
+    auto id =
+        hub.connect(std::make_shared<SocketClient>(std::move(conn)), [perms](std::string_view p) {
+          for (const auto& x : *perms)
+            if (x == p) return true;
+          return false;
+        });
     return std::shared_ptr<net::WsListener>(std::make_shared<SocketListener>(hub, id));
   };
   return ep;

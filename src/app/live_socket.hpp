@@ -7,6 +7,7 @@
 
 namespace weir::app {
 
-net::WsEndpoint live_feed_endpoint(api::LiveFeedHub& hub, std::shared_ptr<api::SecurityGateway> security);
+net::WsEndpoint live_feed_endpoint(api::LiveFeedHub& hub,
+                                   std::shared_ptr<api::SecurityGateway> security);
 
 }  // namespace weir::app

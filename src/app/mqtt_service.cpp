@@ -8,7 +8,6 @@
 #include <unordered_map>
 
 #include "core/worker_thread.hpp"
-
 #include "mqtt/broker/sqlite_persistence.hpp"
 #include "mqtt/client/external_broker.hpp"
 #include "mqtt/transport/http_websocket_bridge.hpp"
@@ -37,35 +36,41 @@ class SecurityMqttAuth final : public mqtt::Authenticator,
   // a password, verification runs inline.
   void attach(boost::asio::io_context& io) {
     io_ = &io;
-    if (!verifier_) verifier_ = std::make_unique<WorkerThread>("mqtt-verify", kMaxPendingVerifications);
+    if (!verifier_)
+      verifier_ = std::make_unique<WorkerThread>("mqtt-verify", kMaxPendingVerifications);
   }
   void detach() {
     if (verifier_) verifier_->stop();
   }
 
-  mqtt::AuthResult authenticate(const std::string& client_id, const std::optional<std::string>& username,
-                                const std::optional<std::string>& password, const mqtt::ConnectionInfo& info) override {
+  mqtt::AuthResult authenticate(const std::string& client_id,
+                                const std::optional<std::string>& username,
+                                const std::optional<std::string>& password,
+                                const mqtt::ConnectionInfo& info) override {
     return finish(client_id, username, info, check(client_id, username, password));
   }
 
   void authenticate_async(const std::string& client_id, const std::optional<std::string>& username,
-                          const std::optional<std::string>& password, const mqtt::ConnectionInfo& info,
-                          Done done) override {
-    if (!username || !io_ || !verifier_) return done(authenticate(client_id, username, password, info));
-    auto job = [weak = weak_from_this(), access = security_->mqtt_access(), io = io_, client_id, username,
-                password, info, done]() mutable {
+                          const std::optional<std::string>& password,
+                          const mqtt::ConnectionInfo& info, Done done) override {
+    if (!username || !io_ || !verifier_)
+      return done(authenticate(client_id, username, password, info));
+    auto job = [weak = weak_from_this(), access = security_->mqtt_access(), io = io_, client_id,
+                username, password, info, done]() mutable {
       std::optional<std::string_view> u = *username, p;
       if (password) p = *password;
       auto r = access->authenticate(client_id, u, p);  // the slow part
-      boost::asio::post(*io, [weak, client_id = std::move(client_id), username = std::move(username),
-                              info = std::move(info), done = std::move(done), r = std::move(r)]() mutable {
-        auto self = weak.lock();
-        if (!self) return;  // shutting down: the broker is gone too
-        done(self->finish(client_id, username, info, std::move(r)));
-      });
+      boost::asio::post(
+          *io, [weak, client_id = std::move(client_id), username = std::move(username),
+                info = std::move(info), done = std::move(done), r = std::move(r)]() mutable {
+            auto self = weak.lock();
+            if (!self) return;  // shutting down: the broker is gone too
+            done(self->finish(client_id, username, info, std::move(r)));
+          });
     };
     if (!verifier_->try_post(std::move(job)))
-      return done(mqtt::AuthResult::refuse(mqtt::AuthRefusal::server_busy, "too many logins being verified"));
+      return done(mqtt::AuthResult::refuse(mqtt::AuthRefusal::server_busy,
+                                           "too many logins being verified"));
   }
 
   bool can_publish(const mqtt::Identity& who, std::string_view topic) override {
@@ -82,7 +87,8 @@ class SecurityMqttAuth final : public mqtt::Authenticator,
   }
 
  private:
-  Result<security::MqttIdentity> check(const std::string& client_id, const std::optional<std::string>& username,
+  Result<security::MqttIdentity> check(const std::string& client_id,
+                                       const std::optional<std::string>& username,
                                        const std::optional<std::string>& password) const {
     std::optional<std::string_view> u, p;
     if (username) u = *username;
@@ -94,10 +100,12 @@ class SecurityMqttAuth final : public mqtt::Authenticator,
   mqtt::AuthResult finish(const std::string& client_id, const std::optional<std::string>& username,
                           const mqtt::ConnectionInfo& info, Result<security::MqttIdentity> r) {
     if (!r) {
-      security_->record(security::AuditAction::mqtt_auth_failed, username.value_or(""), info.remote_address, client_id,
-                        security::AuditResult::denied, r.error().message);
-      return mqtt::AuthResult::refuse(r.error().kind == ErrorKind::unauthorized ? mqtt::AuthRefusal::bad_credentials
-                                                                                 : mqtt::AuthRefusal::not_authorized,
+      security_->record(security::AuditAction::mqtt_auth_failed, username.value_or(""),
+                        info.remote_address, client_id, security::AuditResult::denied,
+                        r.error().message);
+      return mqtt::AuthResult::refuse(r.error().kind == ErrorKind::unauthorized
+                                          ? mqtt::AuthRefusal::bad_credentials
+                                          : mqtt::AuthRefusal::not_authorized,
                                       r.error().message);
     }
     mqtt::Identity id;
@@ -112,7 +120,8 @@ class SecurityMqttAuth final : public mqtt::Authenticator,
   bool anonymous_trusted_;
   boost::asio::io_context* io_ = nullptr;
   std::unique_ptr<WorkerThread> verifier_;
-  std::unordered_map<std::string, security::MqttIdentity> identities_;  // by client id (bounded by sessions)
+  std::unordered_map<std::string, security::MqttIdentity>
+      identities_;  // by client id (bounded by sessions)
 };
 
 }  // namespace
@@ -163,7 +172,8 @@ Result<MqttSettings> read_settings(const config::SystemConfig& cfg) {
     if (!ext) return refused("." + ext.error().message);
     for (const auto& kv : broker_cfg)
       if (kv.key() != "external")
-        spdlog::warn("system_config.json: {}.{}: ignored, Weir runs against the external broker", path, std::string(kv.key()));
+        spdlog::warn("system_config.json: {}.{}: ignored, Weir runs against the external broker",
+                     path, std::string(kv.key()));
     out.external = std::move(*ext);
     return out;
   }
@@ -173,11 +183,14 @@ Result<MqttSettings> read_settings(const config::SystemConfig& cfg) {
     if (!it->value().is_object()) return refused(".listeners: expected an object");
     boost::json::value merged = json::to_json(out.listeners);
     for (const auto& kv : it->value().get_object()) {
-      if (!merged.as_object().contains(kv.key())) return refused(".listeners." + std::string(kv.key()) + ": unknown setting");
+      if (!merged.as_object().contains(kv.key()))
+        return refused(".listeners." + std::string(kv.key()) + ": unknown setting");
       merged.as_object()[kv.key()] = kv.value();
     }
     auto st = json::from_json(merged, out.listeners, path + ".listeners");
-    if (!st) return Error::make(ErrorKind::bad_request, "bad_config", "system_config.json: " + st.error().message, st.error().field);
+    if (!st)
+      return Error::make(ErrorKind::bad_request, "bad_config",
+                         "system_config.json: " + st.error().message, st.error().field);
     broker_cfg.erase("listeners");
   }
   out.persist_default = !broker_cfg.contains("persistence");
@@ -195,8 +208,9 @@ Status MqttService::check(const config::SystemConfig& cfg) {
   return {};
 }
 
-Result<std::unique_ptr<MqttService>> MqttService::create(const config::SystemConfig& cfg, const Options& o, const Clock& clock,
-                                                         std::shared_ptr<api::SecurityGateway> security) {
+Result<std::unique_ptr<MqttService>> MqttService::create(
+    const config::SystemConfig& cfg, const Options& o, const Clock& clock,
+    std::shared_ptr<api::SecurityGateway> security) {
   std::unique_ptr<MqttService> s(new MqttService());
   s->impl_ = std::make_unique<Impl>();
   auto settings = read_settings(cfg);
@@ -204,7 +218,9 @@ Result<std::unique_ptr<MqttService>> MqttService::create(const config::SystemCon
   const std::string& path = settings->path;
   if (settings->external) {
     auto client = mqtt::ExternalBroker::create(std::move(*settings->external));
-    if (!client) return Error::make(ErrorKind::bad_request, "bad_config", "system_config.json: " + path + "." + client.error().message);
+    if (!client)
+      return Error::make(ErrorKind::bad_request, "bad_config",
+                         "system_config.json: " + path + "." + client.error().message);
     s->impl_->external = std::move(*client);
     return s;
   }
@@ -224,15 +240,18 @@ Result<std::unique_ptr<MqttService>> MqttService::create(const config::SystemCon
   std::unique_ptr<mqtt::Persistence> persistence;
   if (persist_default) opts->persistence = true;
   if (opts->persistence) {
-    std::filesystem::path db_path = opts->persistence_path.empty() ? "mqtt_broker.db" : opts->persistence_path;
+    std::filesystem::path db_path =
+        opts->persistence_path.empty() ? "mqtt_broker.db" : opts->persistence_path;
     if (db_path.is_relative()) db_path = std::filesystem::path(o.data_dir) / db_path;
     const std::string db = db_path.string();
     auto p = std::make_unique<mqtt::SqlitePersistence>(db);
-    if (!p->ok()) return Error::make(ErrorKind::internal, "persistence", "MQTT persistence: cannot open " + db);
+    if (!p->ok())
+      return Error::make(ErrorKind::internal, "persistence", "MQTT persistence: cannot open " + db);
     persistence = std::move(p);
   }
   const bool anonymous = opts->allow_anonymous;
-  s->impl_->broker = std::make_unique<mqtt::Broker>(std::move(*opts), clock, std::move(persistence));
+  s->impl_->broker =
+      std::make_unique<mqtt::Broker>(std::move(*opts), clock, std::move(persistence));
   s->broker_ = s->impl_->broker.get();
   s->impl_->inproc = std::make_unique<mqtt::InprocPubSub>(*s->impl_->broker);
   s->impl_->auth = std::make_shared<SecurityMqttAuth>(std::move(security), anonymous);
@@ -243,7 +262,8 @@ Result<std::unique_ptr<MqttService>> MqttService::create(const config::SystemCon
 
 Status MqttService::start(boost::asio::io_context& io) {
   if (impl_->external)
-    return impl_->external->start([&io](std::function<void()> f) { boost::asio::post(io, std::move(f)); });
+    return impl_->external->start(
+        [&io](std::function<void()> f) { boost::asio::post(io, std::move(f)); });
   impl_->auth->attach(io);
   return impl_->running.start(io, *impl_->broker, impl_->listeners);
 }
@@ -256,7 +276,8 @@ void MqttService::stop() {
 }
 
 std::string MqttService::listeners_text() const {
-  if (impl_->external) return "external broker " + impl_->external->describe() + " (nothing listens here)";
+  if (impl_->external)
+    return "external broker " + impl_->external->describe() + " (nothing listens here)";
   std::string s;
   auto add = [&](const char* name, std::uint16_t port) {
     if (!port) return;
@@ -269,9 +290,15 @@ std::string MqttService::listeners_text() const {
   return s;
 }
 
-std::uint16_t MqttService::tcp_port() const { return impl_->running.tcp_port(); }  // 0 with an external broker
-std::uint16_t MqttService::tls_port() const { return impl_->running.tls_port(); }
-std::uint16_t MqttService::ws_port() const { return impl_->running.ws_port(); }
+std::uint16_t MqttService::tcp_port() const {
+  return impl_->running.tcp_port();
+}  // 0 with an external broker
+std::uint16_t MqttService::tls_port() const {
+  return impl_->running.tls_port();
+}
+std::uint16_t MqttService::ws_port() const {
+  return impl_->running.ws_port();
+}
 
 net::WsEndpoint MqttService::websocket_endpoint(bool secure) {
   // MQTT authenticates in its own CONNECT packet; the upgrade itself needs no session.
@@ -282,27 +309,38 @@ api::MetricsWriter MqttService::metrics() {
   if (auto ext = impl_->external) {
     return [ext](std::string& out) {
       auto s = ext->stats();
-      api::metric(out, "weir_mqtt_external_connected", "gauge", "Connected to the external MQTT broker", s.connected ? 1.0 : 0.0);
-      api::metric(out, "weir_mqtt_external_connects_total", "counter", "Connections made to the external broker",
-                  static_cast<double>(s.connects));
+      api::metric(out, "weir_mqtt_external_connected", "gauge",
+                  "Connected to the external MQTT broker", s.connected ? 1.0 : 0.0);
+      api::metric(out, "weir_mqtt_external_connects_total", "counter",
+                  "Connections made to the external broker", static_cast<double>(s.connects));
       api::metric(out, "weir_mqtt_messages_received_total", "counter", "MQTT PUBLISH received",
                   static_cast<double>(s.messages_received));
-      api::metric(out, "weir_mqtt_messages_sent_total", "counter", "MQTT PUBLISH sent", static_cast<double>(s.messages_published));
-      api::metric(out, "weir_mqtt_messages_dropped_total", "counter", "MQTT messages dropped (publish refused)",
+      api::metric(out, "weir_mqtt_messages_sent_total", "counter", "MQTT PUBLISH sent",
+                  static_cast<double>(s.messages_published));
+      api::metric(out, "weir_mqtt_messages_dropped_total", "counter",
+                  "MQTT messages dropped (publish refused)",
                   static_cast<double>(s.publish_failures));
     };
   }
   mqtt::Broker* b = broker_;
   return [b](std::string& out) {
     auto s = b->stats();
-    api::metric(out, "weir_mqtt_clients_connected", "gauge", "MQTT clients connected", static_cast<double>(s.clients_connected));
-    api::metric(out, "weir_mqtt_messages_received_total", "counter", "MQTT PUBLISH received", static_cast<double>(s.messages_received));
-    api::metric(out, "weir_mqtt_messages_sent_total", "counter", "MQTT PUBLISH sent", static_cast<double>(s.messages_sent));
-    api::metric(out, "weir_mqtt_messages_dropped_total", "counter", "MQTT messages dropped (limits)", static_cast<double>(s.messages_dropped));
-    api::metric(out, "weir_mqtt_bytes_received_total", "counter", "MQTT bytes received", static_cast<double>(s.bytes_received));
-    api::metric(out, "weir_mqtt_bytes_sent_total", "counter", "MQTT bytes sent", static_cast<double>(s.bytes_sent));
-    api::metric(out, "weir_mqtt_retained_messages", "gauge", "Retained messages", static_cast<double>(s.retained_count));
-    api::metric(out, "weir_mqtt_subscriptions", "gauge", "Subscriptions", static_cast<double>(s.subscriptions_count));
+    api::metric(out, "weir_mqtt_clients_connected", "gauge", "MQTT clients connected",
+                static_cast<double>(s.clients_connected));
+    api::metric(out, "weir_mqtt_messages_received_total", "counter", "MQTT PUBLISH received",
+                static_cast<double>(s.messages_received));
+    api::metric(out, "weir_mqtt_messages_sent_total", "counter", "MQTT PUBLISH sent",
+                static_cast<double>(s.messages_sent));
+    api::metric(out, "weir_mqtt_messages_dropped_total", "counter",
+                "MQTT messages dropped (limits)", static_cast<double>(s.messages_dropped));
+    api::metric(out, "weir_mqtt_bytes_received_total", "counter", "MQTT bytes received",
+                static_cast<double>(s.bytes_received));
+    api::metric(out, "weir_mqtt_bytes_sent_total", "counter", "MQTT bytes sent",
+                static_cast<double>(s.bytes_sent));
+    api::metric(out, "weir_mqtt_retained_messages", "gauge", "Retained messages",
+                static_cast<double>(s.retained_count));
+    api::metric(out, "weir_mqtt_subscriptions", "gauge", "Subscriptions",
+                static_cast<double>(s.subscriptions_count));
   };
 }
 

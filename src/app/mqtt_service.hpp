@@ -24,21 +24,24 @@ namespace weir::app {
 class MqttService {
  public:
   // Errors name the configuration path (modules[i].config.max_packet_size: ...).
-  static Result<std::unique_ptr<MqttService>> create(const config::SystemConfig& cfg, const Options& o, const Clock& clock,
-                                                     std::shared_ptr<api::SecurityGateway> security);
+  static Result<std::unique_ptr<MqttService>> create(
+      const config::SystemConfig& cfg, const Options& o, const Clock& clock,
+      std::shared_ptr<api::SecurityGateway> security);
   ~MqttService();
-  // The mqtt_broker module's settings (embedded or external) checked, nothing started: --check-config.
+  // The mqtt_broker module's settings (embedded or external) checked, nothing started:
+  // --check-config.
   static Status check(const config::SystemConfig& cfg);
 
-  Status start(boost::asio::io_context& io);  // binds the listeners, or connects to the external broker
-  void stop();                                  // DISCONNECT to v5 clients, flush, close
+  Status start(
+      boost::asio::io_context& io);  // binds the listeners, or connects to the external broker
+  void stop();                       // DISCONNECT to v5 clients, flush, close
   // What Weir's modules publish and subscribe through.
   mqtt::PubSub& pubsub();
   // The embedded broker; null when Weir runs against an external one.
   mqtt::Broker* embedded() { return broker_; }
   net::WsEndpoint websocket_endpoint(bool secure);  // /mqtt on the HTTP port (embedded broker only)
   api::MetricsWriter metrics();
-  std::string listeners_text() const;           // "tcp 127.0.0.1:1883, ws :8083"
+  std::string listeners_text() const;  // "tcp 127.0.0.1:1883, ws :8083"
   // Bound ports once started (0 = that listener is off).
   std::uint16_t tcp_port() const;
   std::uint16_t tls_port() const;

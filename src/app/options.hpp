@@ -13,12 +13,13 @@ struct Options {
   std::uint16_t http_port = 8080;     // WEIR_HTTP_PORT
   std::uint16_t mqtt_port = 1883;     // WEIR_MQTT_PORT (0 disables the TCP listener)
   std::uint16_t mqtt_ws_port = 8083;  // WEIR_MQTT_WS_PORT (0 disables)
-  std::uint16_t mqtt_tls_port = 0;    // WEIR_MQTT_TLS_PORT (with a certificate; 0: from the config, else 8883)
-  std::string tls_cert;               // WEIR_TLS_CERT: PEM certificate -> HTTPS and MQTT over TLS
-  std::string tls_key;                // WEIR_TLS_KEY
-  std::string web_root;               // WEIR_WEB_ROOT: built web apps (default: web/dist beside config)
-  std::string log_level = "info";     // WEIR_LOG_LEVEL
-  int session_lifetime_s = 900;       // WEIR_SESSION_LIFETIME: seconds a login session lasts
+  std::uint16_t mqtt_tls_port =
+      0;                 // WEIR_MQTT_TLS_PORT (with a certificate; 0: from the config, else 8883)
+  std::string tls_cert;  // WEIR_TLS_CERT: PEM certificate -> HTTPS and MQTT over TLS
+  std::string tls_key;   // WEIR_TLS_KEY
+  std::string web_root;  // WEIR_WEB_ROOT: built web apps (default: web/dist beside config)
+  std::string log_level = "info";           // WEIR_LOG_LEVEL
+  int session_lifetime_s = 900;             // WEIR_SESSION_LIFETIME: seconds a login session lasts
   std::optional<std::string> check_config;  // --check-config DIR: validate and exit
 };
 

@@ -14,11 +14,11 @@
 #include "api/plant.hpp"
 #include "api/plant_feeds.hpp"
 #include "api/plant_routes.hpp"
+#include "api/security_gateway.hpp"
 #include "api/system_routes.hpp"
 #include "app/live_socket.hpp"
 #include "app/mqtt_service.hpp"
 #include "config/system_config.hpp"
-#include "api/security_gateway.hpp"
 #include "demo/demo_accounts.hpp"
 #include "demo/device_log.hpp"
 #include "demo/device_monitor.hpp"
@@ -45,8 +45,8 @@ int check_config(const std::string& dir) {
     }
   }
   const bool ok = errors == 0;
-  std::cout << (ok ? "configuration OK" : "configuration refused") << ": " << errors << " error(s), " << warnings
-            << " warning(s)\n";
+  std::cout << (ok ? "configuration OK" : "configuration refused") << ": " << errors
+            << " error(s), " << warnings << " warning(s)\n";
   return ok ? 0 : 1;
 }
 
@@ -76,7 +76,8 @@ class Ticker {
 
 std::string default_web_root(const Options& o) {
   if (!o.web_root.empty()) return o.web_root;
-  for (auto candidate : {fs::path(o.config_dir) / ".." / "web" / "dist", fs::path("web") / "dist"}) {
+  for (auto candidate :
+       {fs::path(o.config_dir) / ".." / "web" / "dist", fs::path("web") / "dist"}) {
     std::error_code ec;
     if (fs::is_directory(candidate, ec)) return fs::weakly_canonical(candidate, ec).string();
   }
@@ -93,7 +94,8 @@ int run_server(const Options& o) {
   // Configuration: refuse to start on a bad file, listing every error.
   const std::string system_path = (fs::path(o.config_dir) / "system_config.json").string();
   auto loaded = config::load_system_config(system_path);
-  for (const auto& i : loaded.issues) (i.error ? spdlog::error("{}", i.to_string()) : spdlog::warn("{}", i.to_string()));
+  for (const auto& i : loaded.issues)
+    (i.error ? spdlog::error("{}", i.to_string()) : spdlog::warn("{}", i.to_string()));
   if (!loaded.ok()) {
     spdlog::error("configuration refused ({}); not starting", system_path);
     return 2;
@@ -110,7 +112,9 @@ int run_server(const Options& o) {
   bus::Bus bus;
   auto security = api::SecurityGateway::open(
       {fs::path(o.config_dir) / "security_config.json", fs::path(o.data_dir),
-       std::getenv("WEIR_ADMIN_PASSWORD") ? std::optional<std::string>(std::getenv("WEIR_ADMIN_PASSWORD")) : std::nullopt,
+       std::getenv("WEIR_ADMIN_PASSWORD")
+           ? std::optional<std::string>(std::getenv("WEIR_ADMIN_PASSWORD"))
+           : std::nullopt,
        !o.tls_cert.empty(), std::chrono::seconds(o.session_lifetime_s)},
       bus, clock);
   if (!security) {
@@ -136,7 +140,8 @@ int run_server(const Options& o) {
   auto mqtt_driver_stats = std::make_shared<mqtt_driver::MqttDriverStats>();
   auto factories = communication::DriverManager::builtin_factories();
   factories.merge(mqtt_driver::mqtt_driver_factories((*mqtt)->pubsub(), mqtt_driver_stats));
-  std::unique_ptr<api::Plant> plant = api::Plant::build(std::move(*loaded.config), bus, clock, factories);
+  std::unique_ptr<api::Plant> plant =
+      api::Plant::build(std::move(*loaded.config), bus, clock, factories);
   auto current = [&plant]() -> api::Plant& { return *plant; };
 
   api::LiveFeedHub hub;
@@ -147,7 +152,8 @@ int run_server(const Options& o) {
     auto next = config::load_system_config(system_path);
     for (const auto& i : next.issues) out.issues.push_back({i.file, i.path, i.message, i.error});
     if (!next.ok()) {
-      spdlog::error("configuration reload refused; keeping the running configuration:\n{}", next.errors_text());
+      spdlog::error("configuration reload refused; keeping the running configuration:\n{}",
+                    next.errors_text());
       return out;
     }
     plant->drivers->stop();
@@ -157,14 +163,16 @@ int run_server(const Options& o) {
     plant->drivers->start();
     hub.resnapshot_all();
     out.applied = true;
-    spdlog::info("configuration reloaded: {} datapoints, {} drivers", plant->registry->size(), plant->config.drivers.size());
+    spdlog::info("configuration reloaded: {} datapoints, {} drivers", plant->registry->size(),
+                 plant->config.drivers.size());
     return out;
   };
 
   api::Router router(*security);
   (*security)->add_routes(router);
   // Logins verify Argon2id on a worker thread; the io thread never waits for one.
-  (*security)->verify_off_thread([&ioc](std::function<void()> f) { boost::asio::post(ioc, std::move(f)); });
+  (*security)->verify_off_thread(
+      [&ioc](std::function<void()> f) { boost::asio::post(ioc, std::move(f)); });
   auto metrics = std::make_shared<std::vector<api::MetricsWriter>>();
   api::add_system_routes(router, {WEIR_VERSION, &clock, clock.mono(), current, metrics, &router});
   api::add_plant_routes(router, {current, reload, &bus, &clock});
@@ -189,14 +197,18 @@ int run_server(const Options& o) {
     s.version = WEIR_VERSION;
     return s;
   });
-  demo::add_dashboard_route(router, device_access);  // last: its pattern matches any two-segment POST
+  demo::add_dashboard_route(router,
+                            device_access);  // last: its pattern matches any two-segment POST
   metrics->push_back(devices.metrics());
   metrics->push_back([mqtt_driver_stats](std::string& out) {
-    api::metric(out, "weir_mqtt_driver_messages_total", "counter", "MQTT messages handled by MQTT drivers",
+    api::metric(out, "weir_mqtt_driver_messages_total", "counter",
+                "MQTT messages handled by MQTT drivers",
                 static_cast<double>(mqtt_driver_stats->messages.load()));
-    api::metric(out, "weir_mqtt_driver_malformed_total", "counter", "Unusable payloads seen by MQTT drivers",
+    api::metric(out, "weir_mqtt_driver_malformed_total", "counter",
+                "Unusable payloads seen by MQTT drivers",
                 static_cast<double>(mqtt_driver_stats->malformed.load()));
-    api::metric(out, "weir_mqtt_driver_commands_total", "counter", "Command payloads published by MQTT drivers",
+    api::metric(out, "weir_mqtt_driver_commands_total", "counter",
+                "Command payloads published by MQTT drivers",
                 static_cast<double>(mqtt_driver_stats->commands_sent.load()));
   });
 
@@ -209,7 +221,8 @@ int run_server(const Options& o) {
   std::vector<net::WsEndpoint> ws;
   ws.push_back(live_feed_endpoint(hub, *security));
   if ((*mqtt)->embedded()) ws.push_back((*mqtt)->websocket_endpoint(!o.tls_cert.empty()));
-  net::HttpServer server(ioc, http, [&router](const HttpRequest& r) { return router.handle(r); }, std::move(ws));
+  net::HttpServer server(
+      ioc, http, [&router](const HttpRequest& r) { return router.handle(r); }, std::move(ws));
   if (auto st = server.start(); !st) {
     spdlog::error("{}", st.error().message);
     return 3;
@@ -222,15 +235,22 @@ int run_server(const Options& o) {
   }
   metrics->push_back((*mqtt)->metrics());
   spdlog::info("MQTT broker: {}", (*mqtt)->listeners_text());
-  spdlog::info("weir {} — HTTP on {}://{}:{} ({} datapoints, {} drivers)", WEIR_VERSION, http.tls ? "https" : "http",
-               o.bind, server.port(), plant->registry->size(), plant->config.drivers.size());
+  spdlog::info("weir {} — HTTP on {}://{}:{} ({} datapoints, {} drivers)", WEIR_VERSION,
+               http.tls ? "https" : "http", o.bind, server.port(), plant->registry->size(),
+               plant->config.drivers.size());
   metrics->push_back([&server, &hub](std::string& out) {
     auto s = server.stats();
-    api::metric(out, "weir_http_requests_total", "counter", "HTTP requests read", static_cast<double>(s.requests));
-    api::metric(out, "weir_http_connections_open", "gauge", "Open HTTP/WebSocket connections", static_cast<double>(s.connections_open));
-    api::metric(out, "weir_http_rejected_total", "counter", "Requests rejected at the edge (400/408/413/431/503)", static_cast<double>(s.rejected));
-    api::metric(out, "weir_livefeed_clients", "gauge", "Live-feed WebSocket clients", static_cast<double>(hub.stats().clients));
-    api::metric(out, "weir_livefeed_dropped_slow_clients_total", "counter", "Live-feed clients dropped for overflow",
+    api::metric(out, "weir_http_requests_total", "counter", "HTTP requests read",
+                static_cast<double>(s.requests));
+    api::metric(out, "weir_http_connections_open", "gauge", "Open HTTP/WebSocket connections",
+                static_cast<double>(s.connections_open));
+    api::metric(out, "weir_http_rejected_total", "counter",
+                "Requests rejected at the edge (400/408/413/431/503)",
+                static_cast<double>(s.rejected));
+    api::metric(out, "weir_livefeed_clients", "gauge", "Live-feed WebSocket clients",
+                static_cast<double>(hub.stats().clients));
+    api::metric(out, "weir_livefeed_dropped_slow_clients_total", "counter",
+                "Live-feed clients dropped for overflow",
                 static_cast<double>(hub.stats().dropped_slow_clients));
   });
 
@@ -243,22 +263,23 @@ int run_server(const Options& o) {
   fast.start();
 
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM, SIGHUP);
-  std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& e, int sig) {
-    if (e) return;
-    if (sig == SIGHUP) {
-      spdlog::info("SIGHUP: reloading the configuration");
-      reload();
-      signals.async_wait(on_signal);
-      return;
-    }
-    spdlog::info("signal {}: shutting down", sig);
-    fast.stop();
-    plant->drivers->stop();
-    (*mqtt)->stop();
-    (*security)->stop_verifier();
-    server.stop();
-    signals.cancel();
-  };
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& e, int sig) {
+        if (e) return;
+        if (sig == SIGHUP) {
+          spdlog::info("SIGHUP: reloading the configuration");
+          reload();
+          signals.async_wait(on_signal);
+          return;
+        }
+        spdlog::info("signal {}: shutting down", sig);
+        fast.stop();
+        plant->drivers->stop();
+        (*mqtt)->stop();
+        (*security)->stop_verifier();
+        server.stop();
+        signals.cancel();
+      };
   signals.async_wait(on_signal);
 
   ioc.run();

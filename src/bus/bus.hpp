@@ -78,8 +78,10 @@ class Bus {
       if (!e) return;
       e->active = false;
       auto& l = channels_[idx];
-      if (l.publishing == 0) compact(l);
-      else l.dirty = true;
+      if (l.publishing == 0)
+        compact(l);
+      else
+        l.dirty = true;
     });
   }
 
@@ -89,7 +91,8 @@ class Bus {
     if (idx >= channels_.size()) return;
     Channel& l = channels_[idx];
     ++l.publishing;
-    // Index loop: handlers may subscribe (push_back) while we iterate; new ones see the next message.
+    // Index loop: handlers may subscribe (push_back) while we iterate; new ones see the next
+    // message.
     const std::size_t n = l.entries.size();
     for (std::size_t i = 0; i < n; ++i) {
       Entry* e = l.entries[i].get();

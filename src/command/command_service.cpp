@@ -9,26 +9,37 @@ using model::CommandStatus;
 CommandService::CommandService(std::shared_ptr<const datapoint::Registry> registry, bus::Bus& bus,
                                const Clock& clock, std::chrono::milliseconds timeout)
     : registry_(std::move(registry)), bus_(bus), clock_(clock), timeout_(timeout) {
-  feedback_ = bus_.subscribe<model::DriverFeedback>([this](const model::DriverFeedback& f) { on_driver_feedback(f); });
+  feedback_ = bus_.subscribe<model::DriverFeedback>(
+      [this](const model::DriverFeedback& f) { on_driver_feedback(f); });
 }
 
-Result<model::CommandFeedback> CommandService::send(std::string_view datapoint_id, model::Value value,
-                                                    std::string user, std::string command_id) {
+Result<model::CommandFeedback> CommandService::send(std::string_view datapoint_id,
+                                                    model::Value value, std::string user,
+                                                    std::string command_id) {
   auto idx = registry_->find(datapoint_id);
   if (!idx) return idx.error();
   const auto& info = registry_->info(*idx);
   if (!info.is_command)
-    return unprocessable("not_a_command", "\"" + info.id + "\" is not a command datapoint", "datapoint");
+    return unprocessable("not_a_command", "\"" + info.id + "\" is not a command datapoint",
+                         "datapoint");
   if (!info.type)
-    return unprocessable("config_error", info.id + " has undeclared type \"" + info.type_name + "\"", "datapoint");
+    return unprocessable("config_error",
+                         info.id + " has undeclared type \"" + info.type_name + "\"", "datapoint");
   std::string why;
   if (datapoint::validate_value(*info.type, value, &why) != datapoint::Rejection::none)
     return unprocessable("wrong_value", info.id + ": " + why, "value");
-  if (command_id.empty()) command_id = "cmd-" + std::to_string(to_unix_ms(clock_.now())) + "-" + std::to_string(next_id_++);
-  if (command_id.size() > 128) return bad_request("invalid_command_id", "command_id longer than 128 characters", "command_id");
-  if (by_id_.count(command_id)) return Error::make(ErrorKind::conflict, "duplicate_command_id", "command_id \"" + command_id + "\" was already used", "command_id");
+  if (command_id.empty())
+    command_id =
+        "cmd-" + std::to_string(to_unix_ms(clock_.now())) + "-" + std::to_string(next_id_++);
+  if (command_id.size() > 128)
+    return bad_request("invalid_command_id", "command_id longer than 128 characters", "command_id");
+  if (by_id_.count(command_id))
+    return Error::make(ErrorKind::conflict, "duplicate_command_id",
+                       "command_id \"" + command_id + "\" was already used", "command_id");
 
-  model::CommandFeedback fb{command_id, *idx, value, CommandStatus::pending, model::CommandReason::none, "", clock_.now(), user};
+  model::CommandFeedback fb{
+      command_id, *idx,         value, CommandStatus::pending, model::CommandReason::none,
+      "",         clock_.now(), user};
   record(fb);
   pending_[command_id] = clock_.mono() + timeout_;
   bus_.publish(fb);

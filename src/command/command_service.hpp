@@ -14,13 +14,13 @@ namespace weir::command {
 
 class CommandService {
  public:
-  CommandService(std::shared_ptr<const datapoint::Registry> registry, bus::Bus& bus, const Clock& clock,
-                 std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  CommandService(std::shared_ptr<const datapoint::Registry> registry, bus::Bus& bus,
+                 const Clock& clock, std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
   // Validates and dispatches. The returned feedback is the `pending` step (or an error value:
   // unknown datapoint 404, not a command datapoint / wrong value 422).
-  Result<model::CommandFeedback> send(std::string_view datapoint_id, model::Value value, std::string user,
-                                      std::string command_id = {});
+  Result<model::CommandFeedback> send(std::string_view datapoint_id, model::Value value,
+                                      std::string user, std::string command_id = {});
   void tick();  // times out commands without an answer
 
   // Latest feedback per command datapoint, and lookup by command id (recent ones).
@@ -40,7 +40,7 @@ class CommandService {
   std::uint64_t next_id_ = 1;
   std::unordered_map<model::DatapointIndex, model::CommandFeedback> latest_;
   std::unordered_map<std::string, model::CommandFeedback> by_id_;
-  std::deque<std::string> recent_ids_;  // bounded history for by_id_
+  std::deque<std::string> recent_ids_;       // bounded history for by_id_
   std::map<std::string, MonoTime> pending_;  // command id -> deadline
   bus::Subscription feedback_;
 };

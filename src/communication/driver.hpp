@@ -26,7 +26,7 @@ inline model::CommandFeedback feedback_for(const model::DriverCommand& cmd, Wall
 class DriverContext {
  public:
   virtual ~DriverContext() = default;
-  virtual void publish(model::RawTagUpdate update) = 0;      // a value from the device
+  virtual void publish(model::RawTagUpdate update) = 0;        // a value from the device
   virtual void feedback(model::CommandFeedback feedback) = 0;  // result of a command
   virtual void set_status(model::DriverState state, std::string detail = {}) = 0;
   virtual const Clock& clock() const = 0;

@@ -17,11 +17,20 @@ constexpr std::chrono::milliseconds kMaxBackoff{30000};
 class UnavailableDriver final : public Driver {
  public:
   UnavailableDriver(std::string cls, DriverContext& ctx) : cls_(std::move(cls)), ctx_(ctx) {}
-  void connect() override { ctx_.set_status(DriverState::offline, "driver class " + cls_ + " is not available in this build"); }
+  void connect() override {
+    ctx_.set_status(DriverState::offline,
+                    "driver class " + cls_ + " is not available in this build");
+  }
   void disconnect() override {}
   void command(const model::DriverCommand& cmd) override {
-    model::CommandFeedback fb{cmd.command_id, cmd.index, cmd.value, model::CommandStatus::nok,
-                              model::CommandReason::no_driver, "driver class " + cls_ + " is not available", ctx_.clock().now(), ""};
+    model::CommandFeedback fb{cmd.command_id,
+                              cmd.index,
+                              cmd.value,
+                              model::CommandStatus::nok,
+                              model::CommandReason::no_driver,
+                              "driver class " + cls_ + " is not available",
+                              ctx_.clock().now(),
+                              ""};
     ctx_.feedback(std::move(fb));
   }
   bool available() const override { return false; }
@@ -42,23 +51,32 @@ struct DriverManager::Slot final : DriverContext {
   std::chrono::milliseconds backoff = kMinBackoff;
 
   void publish(model::RawTagUpdate u) override { owner->bus_.publish(u); }
-  void feedback(model::CommandFeedback fb) override { owner->bus_.publish(model::DriverFeedback{std::move(fb)}); }
-  void set_status(DriverState s, std::string detail) override { owner->on_status(*this, s, std::move(detail)); }
+  void feedback(model::CommandFeedback fb) override {
+    owner->bus_.publish(model::DriverFeedback{std::move(fb)});
+  }
+  void set_status(DriverState s, std::string detail) override {
+    owner->on_status(*this, s, std::move(detail));
+  }
   const Clock& clock() const override { return owner->clock_; }
   const datapoint::Registry& registry() const override { return *owner->registry_; }
   const model::Value* current(model::DatapointIndex i) const override {
-    return owner->values_ && i < owner->registry_->size() ? &owner->values_->state(i).value : nullptr;
+    return owner->values_ && i < owner->registry_->size() ? &owner->values_->state(i).value
+                                                          : nullptr;
   }
 };
 
 std::map<std::string, DriverFactory> DriverManager::builtin_factories() {
-  return {{"TankTestDriver", make_tank_driver},   {"BoilerTestDriver", make_boiler_driver},
-          {"TrainTestDriver", make_train_driver}, {"StressTestDriver", make_stress_driver},
+  return {{"TankTestDriver", make_tank_driver},
+          {"BoilerTestDriver", make_boiler_driver},
+          {"TrainTestDriver", make_train_driver},
+          {"StressTestDriver", make_stress_driver},
           {"CameraDriver", make_camera_driver}};
 }
 
-DriverManager::DriverManager(const config::SystemConfig& config, std::shared_ptr<const datapoint::Registry> registry,
-                             bus::Bus& bus, const Clock& clock, const std::map<std::string, DriverFactory>& factories,
+DriverManager::DriverManager(const config::SystemConfig& config,
+                             std::shared_ptr<const datapoint::Registry> registry, bus::Bus& bus,
+                             const Clock& clock,
+                             const std::map<std::string, DriverFactory>& factories,
                              const datapoint::DatapointService* values)
     : registry_(std::move(registry)), bus_(bus), clock_(clock), values_(values) {
   for (const auto& dc : config.drivers) {
@@ -75,10 +93,13 @@ DriverManager::DriverManager(const config::SystemConfig& config, std::shared_ptr
     if (!slot->driver) slot->driver = std::make_unique<UnavailableDriver>(dc.driver_class, *slot);
     slot->info.available = slot->driver->available();
     slot->info.enabled = slot->autoconnect && slot->info.available;
-    slot->info.detail = slot->info.available ? "not connected" : "driver class " + dc.driver_class + " is not available in this build";
+    slot->info.detail = slot->info.available
+                            ? "not connected"
+                            : "driver class " + dc.driver_class + " is not available in this build";
     slots_.push_back(std::move(slot));
   }
-  commands_ = bus_.subscribe<model::DriverCommand>([this](const model::DriverCommand& c) { on_command(c); });
+  commands_ = bus_.subscribe<model::DriverCommand>(
+      [this](const model::DriverCommand& c) { on_command(c); });
   control_ = bus_.subscribe<model::DriverControlRequest>(
       [this](const model::DriverControlRequest& r) { (void)control(r.driver, r.action); });
 }
@@ -136,13 +157,16 @@ void DriverManager::tick() {
 }
 
 Status DriverManager::control(const std::string& name, model::DriverAction action) {
-  auto it = std::find_if(slots_.begin(), slots_.end(), [&](const auto& s) { return s->info.name == name; });
-  if (it == slots_.end()) return not_found("unknown_driver", "unknown driver \"" + name + "\"", "driver");
+  auto it = std::find_if(slots_.begin(), slots_.end(),
+                         [&](const auto& s) { return s->info.name == name; });
+  if (it == slots_.end())
+    return not_found("unknown_driver", "unknown driver \"" + name + "\"", "driver");
   Slot& s = **it;
   if (!s.info.available)
     return Error::make(ErrorKind::conflict, "driver_unavailable", s.info.detail, "driver");
   if (action == model::DriverAction::toggle)
-    action = s.info.state == DriverState::offline ? model::DriverAction::connect : model::DriverAction::disconnect;
+    action = s.info.state == DriverState::offline ? model::DriverAction::connect
+                                                  : model::DriverAction::disconnect;
   if (action == model::DriverAction::connect) {
     s.info.enabled = true;
     s.backoff = kMinBackoff;
@@ -170,9 +194,16 @@ const DriverInfo* DriverManager::find(std::string_view name) const {
 }
 
 void DriverManager::on_command(const model::DriverCommand& cmd) {
-  auto it = std::find_if(slots_.begin(), slots_.end(), [&](const auto& s) { return s->info.name == cmd.driver; });
-  model::CommandFeedback fb{cmd.command_id, cmd.index, cmd.value, model::CommandStatus::nok,
-                            model::CommandReason::no_driver, "", clock_.now(), ""};
+  auto it = std::find_if(slots_.begin(), slots_.end(),
+                         [&](const auto& s) { return s->info.name == cmd.driver; });
+  model::CommandFeedback fb{cmd.command_id,
+                            cmd.index,
+                            cmd.value,
+                            model::CommandStatus::nok,
+                            model::CommandReason::no_driver,
+                            "",
+                            clock_.now(),
+                            ""};
   if (it == slots_.end()) {
     fb.detail = "no driver \"" + cmd.driver + "\"";
     bus_.publish(model::DriverFeedback{std::move(fb)});

@@ -15,8 +15,8 @@ struct DriverInfo {
   std::string name;
   std::string driver_class;
   model::DriverState state = model::DriverState::offline;
-  bool enabled = true;       // false after an operator's disconnect: no automatic reconnection
-  bool available = true;     // false when this build has no such driver class
+  bool enabled = true;    // false after an operator's disconnect: no automatic reconnection
+  bool available = true;  // false when this build has no such driver class
   std::string detail;
   WallTime since{};
   int reconnect_attempts = 0;
@@ -25,8 +25,9 @@ struct DriverInfo {
 
 class DriverManager {
  public:
-  DriverManager(const config::SystemConfig& config, std::shared_ptr<const datapoint::Registry> registry,
-                bus::Bus& bus, const Clock& clock, const std::map<std::string, DriverFactory>& factories,
+  DriverManager(const config::SystemConfig& config,
+                std::shared_ptr<const datapoint::Registry> registry, bus::Bus& bus,
+                const Clock& clock, const std::map<std::string, DriverFactory>& factories,
                 const datapoint::DatapointService* values = nullptr);
   ~DriverManager();
 

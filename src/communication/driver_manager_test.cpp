@@ -37,8 +37,10 @@ struct FlakyDriver : Driver {
   explicit FlakyDriver(DriverContext& c) : ctx(c) {}
   void connect() override {
     ++attempts;
-    if (attempts <= failures) ctx.set_status(DriverState::offline, "connection refused");
-    else ctx.set_status(DriverState::online);
+    if (attempts <= failures)
+      ctx.set_status(DriverState::offline, "connection refused");
+    else
+      ctx.set_status(DriverState::online);
   }
   void disconnect() override { ctx.set_status(DriverState::offline, "bye"); }
   void command(const model::DriverCommand&) override {}
@@ -57,7 +59,8 @@ struct Plant : ::testing::Test {
   FlakyDriver* flaky = nullptr;
   std::unique_ptr<DriverManager> mgr;
   std::vector<model::CommandFeedback> feedback;
-  bus::Subscription fb_sub = bus.subscribe<model::CommandFeedback>([this](const model::CommandFeedback& f) { feedback.push_back(f); });
+  bus::Subscription fb_sub = bus.subscribe<model::CommandFeedback>(
+      [this](const model::CommandFeedback& f) { feedback.push_back(f); });
 
   void SetUp() override {
     auto factories = DriverManager::builtin_factories();

@@ -20,7 +20,8 @@ bool param_bool(const boost::json::object& p, std::string_view key, bool fallbac
 }
 }  // namespace
 
-SimulatedDriver::SimulatedDriver(const config::DriverConfig& cfg, DriverContext& ctx) : cfg_(cfg), ctx_(ctx) {
+SimulatedDriver::SimulatedDriver(const config::DriverConfig& cfg, DriverContext& ctx)
+    : cfg_(cfg), ctx_(ctx) {
   const auto& reg = ctx_.registry();
   for (auto* list : {&cfg_.datapoints, &cfg_.command_datapoints}) {
     for (const auto& dp : *list) {
@@ -32,7 +33,8 @@ SimulatedDriver::SimulatedDriver(const config::DriverConfig& cfg, DriverContext&
     }
   }
   // Tick period: params.tick_ms, or the Python StressTestDriver's toggle_delay in seconds.
-  double ms = param_number(cfg_.params, "tick_ms", param_number(cfg_.params, "toggle_delay", 1.0) * 1000.0);
+  double ms =
+      param_number(cfg_.params, "tick_ms", param_number(cfg_.params, "toggle_delay", 1.0) * 1000.0);
   if (cfg_.params.contains("tick_ms") || cfg_.params.contains("toggle_delay"))
     period_ = std::chrono::milliseconds(std::max<long>(10, std::lround(ms)));
   rng_.seed(static_cast<std::uint32_t>(param_number(cfg_.params, "seed", 7)));
@@ -62,7 +64,9 @@ std::string SimulatedDriver::symbol(const std::string& tag) const {
   return {};
 }
 
-bool SimulatedDriver::running() const { return symbol("TEST") == "STARTED" || !has("TEST"); }
+bool SimulatedDriver::running() const {
+  return symbol("TEST") == "STARTED" || !has("TEST");
+}
 
 void SimulatedDriver::publish(const std::string& tag) {
   if (!connected_) return;
@@ -94,14 +98,17 @@ void SimulatedDriver::set(const std::string& tag, Value v) {
 
 void SimulatedDriver::adopt_model_values() {
   for (auto& [tag, t] : tags_)
-    if (const model::Value* v = ctx_.current(t.index); v && !std::holds_alternative<std::monostate>(*v)) t.value = *v;
+    if (const model::Value* v = ctx_.current(t.index);
+        v && !std::holds_alternative<std::monostate>(*v))
+      t.value = *v;
 }
 
 void SimulatedDriver::connect() {
   adopt_model_values();
   connected_ = true;
   ctx_.set_status(model::DriverState::online, "simulated");
-  if (param_bool(cfg_.params, "autostart", false) && has("TEST")) tags_.at("TEST").value = std::string("STARTED");
+  if (param_bool(cfg_.params, "autostart", false) && has("TEST"))
+    tags_.at("TEST").value = std::string("STARTED");
   for (const auto& [tag, t] : tags_) publish(tag);
 }
 
@@ -110,10 +117,12 @@ void SimulatedDriver::disconnect() {
   ctx_.set_status(model::DriverState::offline, "disconnected");
 }
 
-Value SimulatedDriver::map_command(const model::DatapointType& state_type, const Value& current, const Value& verb) {
+Value SimulatedDriver::map_command(const model::DatapointType& state_type, const Value& current,
+                                   const Value& verb) {
   auto* s = std::get_if<std::string>(&verb);
   auto allowed = [&](const std::string& v) {
-    return std::find(state_type.values.begin(), state_type.values.end(), v) != state_type.values.end();
+    return std::find(state_type.values.begin(), state_type.values.end(), v) !=
+           state_type.values.end();
   };
   if (state_type.type != model::ValueType::enum_) {
     model::Value v = verb;
@@ -168,7 +177,8 @@ void SimulatedDriver::command(const model::DriverCommand& cmd) {
 
 void SimulatedDriver::tick() {
   if (!connected_) return;
-  adopt_model_values();  // an operator's manual write (or a command) is where the simulation goes on from
+  adopt_model_values();  // an operator's manual write (or a command) is where the simulation goes
+                         // on from
   if (!running()) return;
   ++ticks_;
   simulate();
@@ -200,7 +210,9 @@ class TankDriver final : public SimulatedDriver {
   }
 };
 
-bool is_on(const std::string& s) { return s == "OPENED" || s == "STARTED" || s == "ON" || s == "TRUE"; }
+bool is_on(const std::string& s) {
+  return s == "OPENED" || s == "STARTED" || s == "ON" || s == "TRUE";
+}
 
 // The heater raises the temperature, which raises the pressure; an open valve vents pressure.
 class BoilerDriver final : public SimulatedDriver {
@@ -222,7 +234,8 @@ class BoilerDriver final : public SimulatedDriver {
     if (param_bool(config().params, "auto_cycle", false)) {
       if (number("PRESSURE") > 150) set("VALVE", std::string("OPENED"));
       if (number("PRESSURE") < 60) set("VALVE", std::string("CLOSED"));
-      if (tt && tt->max && number("TEMPERATURE") >= *tt->max - 1) set("HEATER", std::string("CLOSED"));
+      if (tt && tt->max && number("TEMPERATURE") >= *tt->max - 1)
+        set("HEATER", std::string("CLOSED"));
       if (number("TEMPERATURE") <= tmin + 1) set("HEATER", std::string("OPENED"));
     }
   }
@@ -271,10 +284,20 @@ class CameraDriver final : public SimulatedDriver {
 
 }  // namespace
 
-std::unique_ptr<Driver> make_tank_driver(const config::DriverConfig& c, DriverContext& x) { return std::make_unique<TankDriver>(c, x); }
-std::unique_ptr<Driver> make_boiler_driver(const config::DriverConfig& c, DriverContext& x) { return std::make_unique<BoilerDriver>(c, x); }
-std::unique_ptr<Driver> make_train_driver(const config::DriverConfig& c, DriverContext& x) { return std::make_unique<TrainDriver>(c, x); }
-std::unique_ptr<Driver> make_stress_driver(const config::DriverConfig& c, DriverContext& x) { return std::make_unique<StressDriver>(c, x); }
-std::unique_ptr<Driver> make_camera_driver(const config::DriverConfig& c, DriverContext& x) { return std::make_unique<CameraDriver>(c, x); }
+std::unique_ptr<Driver> make_tank_driver(const config::DriverConfig& c, DriverContext& x) {
+  return std::make_unique<TankDriver>(c, x);
+}
+std::unique_ptr<Driver> make_boiler_driver(const config::DriverConfig& c, DriverContext& x) {
+  return std::make_unique<BoilerDriver>(c, x);
+}
+std::unique_ptr<Driver> make_train_driver(const config::DriverConfig& c, DriverContext& x) {
+  return std::make_unique<TrainDriver>(c, x);
+}
+std::unique_ptr<Driver> make_stress_driver(const config::DriverConfig& c, DriverContext& x) {
+  return std::make_unique<StressDriver>(c, x);
+}
+std::unique_ptr<Driver> make_camera_driver(const config::DriverConfig& c, DriverContext& x) {
+  return std::make_unique<CameraDriver>(c, x);
+}
 
 }  // namespace weir::communication

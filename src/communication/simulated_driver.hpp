@@ -22,8 +22,8 @@ class SimulatedDriver : public Driver {
   std::chrono::milliseconds tick_period() const override { return period_; }
 
   // The value a command verb asks for on a state of this type, or monostate if it means nothing.
-  static model::Value map_command(const model::DatapointType& state_type, const model::Value& current,
-                                  const model::Value& verb);
+  static model::Value map_command(const model::DatapointType& state_type,
+                                  const model::Value& current, const model::Value& verb);
 
  protected:
   virtual void simulate() = 0;  // one step while running

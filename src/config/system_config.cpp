@@ -46,27 +46,35 @@ struct Loader {
   std::string file;
   std::vector<ConfigIssue> issues;
 
-  void error(std::string path, std::string msg) { issues.push_back({file, std::move(path), std::move(msg), true}); }
-  void warn(std::string path, std::string msg) { issues.push_back({file, std::move(path), std::move(msg), false}); }
+  void error(std::string path, std::string msg) {
+    issues.push_back({file, std::move(path), std::move(msg), true});
+  }
+  void warn(std::string path, std::string msg) {
+    issues.push_back({file, std::move(path), std::move(msg), false});
+  }
 
-  const jv::string* string_at(const jv::object& o, std::string_view key, const std::string& path, bool required) {
+  const jv::string* string_at(const jv::object& o, std::string_view key, const std::string& path,
+                              bool required) {
     auto it = o.find(key);
     if (it == o.end()) {
       if (required) error(json::join_path(path, key), "required field is missing");
       return nullptr;
     }
     if (!it->value().is_string()) {
-      error(json::join_path(path, key), std::string("expected a string, got ") + json::kind_name(it->value().kind()));
+      error(json::join_path(path, key),
+            std::string("expected a string, got ") + json::kind_name(it->value().kind()));
       return nullptr;
     }
     return &it->value().get_string();
   }
 
-  std::optional<double> number_at(const jv::object& o, std::string_view key, const std::string& path) {
+  std::optional<double> number_at(const jv::object& o, std::string_view key,
+                                  const std::string& path) {
     auto it = o.find(key);
     if (it == o.end() || it->value().is_null()) return std::nullopt;
     if (!it->value().is_number()) {
-      error(json::join_path(path, key), std::string("expected a number, got ") + json::kind_name(it->value().kind()));
+      error(json::join_path(path, key),
+            std::string("expected a number, got ") + json::kind_name(it->value().kind()));
       return std::nullopt;
     }
     return it->value().to_number<double>();
@@ -99,8 +107,10 @@ struct Loader {
       } else {
         std::size_t i = 0;
         for (const auto& e : it->value().get_array()) {
-          if (!e.is_string()) error(json::index_path(json::join_path(path, "values"), i), "expected a string");
-          else t.values.emplace_back(e.get_string());
+          if (!e.is_string())
+            error(json::index_path(json::join_path(path, "values"), i), "expected a string");
+          else
+            t.values.emplace_back(e.get_string());
           ++i;
         }
       }
@@ -123,19 +133,28 @@ struct Loader {
     // Default value, validated against the type.
     switch (t.type) {
       case model::ValueType::float_:
-        if (def.is_null()) t.default_value = t.min.value_or(0.0);
-        else if (def.is_number()) t.default_value = def.to_number<double>();
-        else error(json::join_path(path, "default"), "expected a number");
+        if (def.is_null())
+          t.default_value = t.min.value_or(0.0);
+        else if (def.is_number())
+          t.default_value = def.to_number<double>();
+        else
+          error(json::join_path(path, "default"), "expected a number");
         break;
       case model::ValueType::int_:
-        if (def.is_null()) t.default_value = static_cast<std::int64_t>(t.min.value_or(0));
-        else if (def.is_int64() || def.is_uint64()) t.default_value = def.to_number<std::int64_t>();
-        else error(json::join_path(path, "default"), "expected an integer");
+        if (def.is_null())
+          t.default_value = static_cast<std::int64_t>(t.min.value_or(0));
+        else if (def.is_int64() || def.is_uint64())
+          t.default_value = def.to_number<std::int64_t>();
+        else
+          error(json::join_path(path, "default"), "expected an integer");
         break;
       case model::ValueType::bool_:
-        if (def.is_null()) t.default_value = false;
-        else if (def.is_bool()) t.default_value = def.get_bool();
-        else error(json::join_path(path, "default"), "expected a boolean");
+        if (def.is_null())
+          t.default_value = false;
+        else if (def.is_bool())
+          t.default_value = def.get_bool();
+        else
+          error(json::join_path(path, "default"), "expected a boolean");
         break;
       case model::ValueType::string:
         t.default_value = def.is_string() ? std::string(def.get_string()) : std::string();
@@ -192,7 +211,8 @@ struct Loader {
     }
   }
 
-  std::vector<std::string> string_list(const jv::object& o, std::string_view key, const std::string& path) {
+  std::vector<std::string> string_list(const jv::object& o, std::string_view key,
+                                       const std::string& path) {
     std::vector<std::string> out;
     auto it = o.find(key);
     if (it == o.end() || it->value().is_null()) return out;
@@ -202,8 +222,10 @@ struct Loader {
     }
     std::size_t i = 0;
     for (const auto& e : it->value().get_array()) {
-      if (!e.is_string()) error(json::index_path(json::join_path(path, key), i), "expected a string");
-      else out.emplace_back(e.get_string());
+      if (!e.is_string())
+        error(json::index_path(json::join_path(path, key), i), "expected a string");
+      else
+        out.emplace_back(e.get_string());
       ++i;
     }
     return out;
@@ -227,10 +249,12 @@ struct Loader {
     const auto& doc = c.document;
 
     if (auto it = doc.find("dp_types"); it != doc.end()) {
-      if (!it->value().is_object()) error("dp_types", "expected an object");
+      if (!it->value().is_object())
+        error("dp_types", "expected an object");
       else
         for (const auto& kv : it->value().get_object())
-          load_type(std::string(kv.key()), kv.value(), "dp_types." + std::string(kv.key()), c.dp_types);
+          load_type(std::string(kv.key()), kv.value(), "dp_types." + std::string(kv.key()),
+                    c.dp_types);
     }
 
     std::set<std::string> driver_names;
@@ -260,14 +284,17 @@ struct Loader {
           for (std::string_view key : {"params", "connection_info"}) {
             auto pi = d.find(key);
             if (pi == d.end() || pi->value().is_null()) continue;
-            if (!pi->value().is_object()) error(json::join_path(p, key), "expected an object");
-            else (key == "params" ? dc.params : dc.connection_info) = pi->value().get_object();
+            if (!pi->value().is_object())
+              error(json::join_path(p, key), "expected an object");
+            else
+              (key == "params" ? dc.params : dc.connection_info) = pi->value().get_object();
           }
           load_points(d, "datapoints", p, c.dp_types, dc.datapoints);
           load_points(d, "command_datapoints", p, c.dp_types, dc.command_datapoints);
           for (auto* list : {&dc.datapoints, &dc.command_datapoints}) {
             for (const auto& dp : *list) {
-              if (dp.name.find('@') != std::string::npos) continue;  // mirror of another driver's tag
+              if (dp.name.find('@') != std::string::npos)
+                continue;  // mirror of another driver's tag
               std::string id = dc.name + "@" + dp.name;
               if (!ids.insert(id).second) error(p, "duplicate datapoint \"" + id + "\"");
             }
@@ -291,9 +318,12 @@ struct Loader {
           const auto* name = string_at(mv.get_object(), "name", p, true);
           if (!name) continue;
           ModuleConfig m{std::string(*name), {}};
-          if (auto ci = mv.get_object().find("config"); ci != mv.get_object().end() && !ci->value().is_null()) {
-            if (!ci->value().is_object()) error(json::join_path(p, "config"), "expected an object");
-            else m.config = ci->value().get_object();
+          if (auto ci = mv.get_object().find("config");
+              ci != mv.get_object().end() && !ci->value().is_null()) {
+            if (!ci->value().is_object())
+              error(json::join_path(p, "config"), "expected an object");
+            else
+              m.config = ci->value().get_object();
           }
           c.modules.push_back(std::move(m));
         }
@@ -317,14 +347,18 @@ struct Loader {
           const jv::string* id = string_at(o, "rule_id", p, false);
           if (!id) {
             id = string_at(o, "name", p, false);  // the Python README's spelling
-            if (id) warn(json::join_path(p, "name"), "\"name\" is read as \"rule_id\"");
-            else error(json::join_path(p, "rule_id"), "required field is missing");
+            if (id)
+              warn(json::join_path(p, "name"), "\"name\" is read as \"rule_id\"");
+            else
+              error(json::join_path(p, "rule_id"), "required field is missing");
           }
           if (id) rc.rule_id = std::string(*id);
           if (id && !rule_ids.insert(rc.rule_id).second)
             error(json::join_path(p, "rule_id"), "duplicate rule_id \"" + rc.rule_id + "\"");
-          if (const auto* on = string_at(o, "on_condition", p, true)) rc.on_condition = std::string(*on);
-          if (const auto* off = string_at(o, "off_condition", p, false)) rc.off_condition = std::string(*off);
+          if (const auto* on = string_at(o, "on_condition", p, true))
+            rc.on_condition = std::string(*on);
+          if (const auto* off = string_at(o, "off_condition", p, false))
+            rc.off_condition = std::string(*off);
           rc.on_actions = string_list(o, "on_actions", p);
           rc.off_actions = string_list(o, "off_actions", p);
           c.rules.push_back(std::move(rc));
@@ -335,8 +369,10 @@ struct Loader {
     auto array_key = [&](std::string_view key, boost::json::array& out) {
       auto it = doc.find(key);
       if (it == doc.end() || it->value().is_null()) return;
-      if (!it->value().is_array()) error(std::string(key), "expected an array");
-      else out = it->value().get_array();
+      if (!it->value().is_array())
+        error(std::string(key), "expected an array");
+      else
+        out = it->value().get_array();
     };
     array_key("gis_icons", c.gis_icons);
     array_key("streams", c.streams);
@@ -345,8 +381,10 @@ struct Loader {
       array_key("svg_files", *c.svg_files);
     }
     if (auto it = doc.find("animations"); it != doc.end() && !it->value().is_null()) {
-      if (!it->value().is_object()) error("animations", "expected an object");
-      else c.animations = it->value().get_object();
+      if (!it->value().is_object())
+        error("animations", "expected an object");
+      else
+        c.animations = it->value().get_object();
     }
 
     bool failed = false;
@@ -368,7 +406,8 @@ LoadResult load_system_config(const std::string& path) {
   auto text = read_text_file(path);
   if (!text) {
     LoadResult r;
-    r.issues.push_back({std::filesystem::path(path).filename().string(), "", text.error().message, true});
+    r.issues.push_back(
+        {std::filesystem::path(path).filename().string(), "", text.error().message, true});
     return r;
   }
   return parse_system_config(*text, std::filesystem::path(path).filename().string());
@@ -380,7 +419,8 @@ Result<std::string> read_text_file(const std::string& path, std::size_t max_byte
   if (ec) return bad_request("unreadable", "cannot read " + path + ": " + ec.message());
   if (size > max_bytes)
     return Error::make(ErrorKind::too_large, "too_large",
-                       path + " is " + std::to_string(size) + " bytes, over the limit of " + std::to_string(max_bytes));
+                       path + " is " + std::to_string(size) + " bytes, over the limit of " +
+                           std::to_string(max_bytes));
   std::ifstream in(path, std::ios::binary);
   if (!in) return bad_request("unreadable", "cannot open " + path + ": " + std::strerror(errno));
   std::ostringstream ss;
@@ -392,7 +432,9 @@ Status write_file_atomically(const std::string& path, std::string_view content, 
   namespace fs = std::filesystem;
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) return Error::make(ErrorKind::internal, "write_failed", "cannot create " + tmp + ": " + std::strerror(errno));
+  if (fd < 0)
+    return Error::make(ErrorKind::internal, "write_failed",
+                       "cannot create " + tmp + ": " + std::strerror(errno));
   std::size_t off = 0;
   while (off < content.size()) {
     ssize_t n = ::write(fd, content.data() + off, content.size() - off);
@@ -401,7 +443,8 @@ Status write_file_atomically(const std::string& path, std::string_view content, 
       int e = errno;
       ::close(fd);
       ::unlink(tmp.c_str());
-      return Error::make(ErrorKind::internal, "write_failed", "cannot write " + tmp + ": " + std::strerror(e));
+      return Error::make(ErrorKind::internal, "write_failed",
+                         "cannot write " + tmp + ": " + std::strerror(e));
     }
     off += static_cast<std::size_t>(n);
   }
@@ -418,7 +461,8 @@ Status write_file_atomically(const std::string& path, std::string_view content, 
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int e = errno;
     ::unlink(tmp.c_str());
-    return Error::make(ErrorKind::internal, "write_failed", "cannot replace " + path + ": " + std::strerror(e));
+    return Error::make(ErrorKind::internal, "write_failed",
+                       "cannot replace " + path + ": " + std::strerror(e));
   }
   return {};
 }

@@ -2,7 +2,6 @@
 // system_config.json, with the Python platform's top-level keys (SPEC §2). Every error names the
 // file, the JSON path and what is wrong; every error is listed, not just the first.
 #include <boost/json.hpp>
-
 #include <map>
 #include <optional>
 #include <string>
@@ -45,7 +44,8 @@ struct ConfigIssue {
   std::string path;     // JSON path: drivers[2].datapoints[0].type
   std::string message;  // unknown type "FLOT"
   bool error = true;    // false: a warning (loaded, but something is degraded)
-  std::string to_string() const;  // "system_config.json: drivers[2].datapoints[0].type: unknown type \"FLOT\""
+  std::string to_string()
+      const;  // "system_config.json: drivers[2].datapoints[0].type: unknown type \"FLOT\""
 };
 
 struct SystemConfig {
@@ -70,7 +70,8 @@ struct LoadResult {
   std::string errors_text() const;  // every error, one per line
 };
 
-LoadResult parse_system_config(std::string_view text, const std::string& file_name = "system_config.json");
+LoadResult parse_system_config(std::string_view text,
+                               const std::string& file_name = "system_config.json");
 LoadResult load_system_config(const std::string& path);
 
 // Reads a whole file; error names the path and errno text. Bounded (config files are small).

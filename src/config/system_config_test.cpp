@@ -47,7 +47,8 @@ TEST(SystemConfig, SvgFixtureLoadsWithWarningForUndeclaredType) {
   ASSERT_TRUE(r.ok()) << r.errors_text();
   EXPECT_EQ(r.config->drivers.size(), 5u);
   // AuxServer's VALVE_CMD uses OPENED_CLOSED_CMD, which the file never declares.
-  EXPECT_TRUE(has_issue(r, "drivers[1].command_datapoints[0].type", "unknown type \"OPENED_CLOSED_CMD\""));
+  EXPECT_TRUE(
+      has_issue(r, "drivers[1].command_datapoints[0].type", "unknown type \"OPENED_CLOSED_CMD\""));
   // A driver mirroring another driver's tags.
   EXPECT_EQ(r.config->drivers[2].datapoints[0].name, "TrainTestDriver@RIGHT_SWITCH_CONTROL");
 }
@@ -82,7 +83,8 @@ TEST(SystemConfig, ErrorsNameFilePathAndReasonAndAreAllListed) {
 TEST(SystemConfig, MalformedJsonSaysWhere) {
   auto r = parse_system_config("{\"drivers\": [,]}", "x.json");
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.errors_text().find("x.json: invalid JSON at line 1"), std::string::npos) << r.errors_text();
+  EXPECT_NE(r.errors_text().find("x.json: invalid JSON at line 1"), std::string::npos)
+      << r.errors_text();
 }
 
 TEST(SystemConfig, AtomicWriteKeepsPreviousVersions) {

@@ -9,7 +9,9 @@ int64_t to_unix_ms(WallTime t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
-WallTime from_unix_ms(int64_t ms) { return WallTime{std::chrono::milliseconds{ms}}; }
+WallTime from_unix_ms(int64_t ms) {
+  return WallTime{std::chrono::milliseconds{ms}};
+}
 
 std::string to_iso8601(WallTime t) {
   const int64_t ms = to_unix_ms(t);

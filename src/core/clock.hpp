@@ -7,8 +7,8 @@
 
 namespace weir {
 
-using WallTime = std::chrono::system_clock::time_point;      // timestamps shown to people
-using MonoTime = std::chrono::steady_clock::time_point;      // timeouts and intervals
+using WallTime = std::chrono::system_clock::time_point;  // timestamps shown to people
+using MonoTime = std::chrono::steady_clock::time_point;  // timeouts and intervals
 using Millis = std::chrono::milliseconds;
 
 class Clock {
@@ -35,7 +35,9 @@ class ManualClock final : public Clock {
       : wall_(start) {}
   WallTime now() const override { return wall_; }
   MonoTime mono() const override { return MonoTime{} + (wall_ - WallTime{}); }
-  void advance(std::chrono::nanoseconds d) { wall_ += std::chrono::duration_cast<WallTime::duration>(d); }
+  void advance(std::chrono::nanoseconds d) {
+    wall_ += std::chrono::duration_cast<WallTime::duration>(d);
+  }
   void set(WallTime t) { wall_ = t; }
 
  private:

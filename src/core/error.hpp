@@ -1,8 +1,8 @@
 #pragma once
 // Errors caused by input from outside (network, files, users) travel as values: weir::Error
 // inside weir::Result<T>. Programmer mistakes are assertions; exceptions never cross modules.
-#include <boost/system/result.hpp>
 #include <boost/assert/source_location.hpp>
+#include <boost/system/result.hpp>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -11,16 +11,16 @@ namespace weir {
 
 // Error kinds map one-to-one onto HTTP statuses at the API edge (see api/error_response).
 enum class ErrorKind {
-  bad_request,      // 400: malformed input (JSON, packet, expression)
-  unauthorized,     // 401: no or invalid session
-  forbidden,        // 403: session lacks the permission
-  not_found,        // 404: unknown id
-  conflict,         // 409: state does not allow it (e.g. driver already connected)
-  too_large,        // 413: over a size limit
-  unprocessable,    // 422: well-formed but invalid (out of range, wrong type, stale)
-  too_many,         // 429: throttled
-  unavailable,      // 503: driver offline, subsystem down
-  internal,         // 500: a bug or an I/O failure on our side
+  bad_request,    // 400: malformed input (JSON, packet, expression)
+  unauthorized,   // 401: no or invalid session
+  forbidden,      // 403: session lacks the permission
+  not_found,      // 404: unknown id
+  conflict,       // 409: state does not allow it (e.g. driver already connected)
+  too_large,      // 413: over a size limit
+  unprocessable,  // 422: well-formed but invalid (out of range, wrong type, stale)
+  too_many,       // 429: throttled
+  unavailable,    // 503: driver offline, subsystem down
+  internal,       // 500: a bug or an I/O failure on our side
 };
 
 struct Error {

@@ -12,14 +12,14 @@
 namespace weir {
 
 struct HttpRequest {
-  std::string method;                          // "GET", "POST", ...
-  std::string target;                          // raw target, e.g. "/api/datapoints?driver=x"
-  std::string path;                            // decoded path without query
+  std::string method;                             // "GET", "POST", ...
+  std::string target;                             // raw target, e.g. "/api/datapoints?driver=x"
+  std::string path;                               // decoded path without query
   std::multimap<std::string, std::string> query;  // decoded query parameters
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
-  std::string remote_address;                  // "127.0.0.1"
-  bool secure = false;                         // arrived over TLS
+  std::string remote_address;  // "127.0.0.1"
+  bool secure = false;         // arrived over TLS
 
   std::string_view header(std::string_view name) const {  // name lower-case
     for (const auto& [k, v] : headers)

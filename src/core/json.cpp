@@ -20,14 +20,21 @@ std::string index_path(std::string_view base, std::size_t i) {
 
 const char* kind_name(boost::json::kind k) {
   switch (k) {
-    case boost::json::kind::null: return "null";
-    case boost::json::kind::bool_: return "a boolean";
+    case boost::json::kind::null:
+      return "null";
+    case boost::json::kind::bool_:
+      return "a boolean";
     case boost::json::kind::int64:
-    case boost::json::kind::uint64: return "an integer";
-    case boost::json::kind::double_: return "a number";
-    case boost::json::kind::string: return "a string";
-    case boost::json::kind::array: return "an array";
-    case boost::json::kind::object: return "an object";
+    case boost::json::kind::uint64:
+      return "an integer";
+    case boost::json::kind::double_:
+      return "a number";
+    case boost::json::kind::string:
+      return "a string";
+    case boost::json::kind::array:
+      return "an array";
+    case boost::json::kind::object:
+      return "an object";
   }
   return "unknown";
 }
@@ -37,13 +44,27 @@ void append_escaped(std::string& out, std::string_view s) {
   out.push_back('"');
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (c < 0x20) {
           out += "\\u00";
@@ -70,8 +91,12 @@ void append_number(std::string& out, double d) {
 void dump_to(std::string& out, const boost::json::value& v) {
   char buf[32];
   switch (v.kind()) {
-    case boost::json::kind::null: out += "null"; break;
-    case boost::json::kind::bool_: out += v.get_bool() ? "true" : "false"; break;
+    case boost::json::kind::null:
+      out += "null";
+      break;
+    case boost::json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      break;
     case boost::json::kind::int64: {
       auto r = std::to_chars(buf, buf + sizeof buf, v.get_int64());
       out.append(buf, r.ptr);
@@ -82,8 +107,12 @@ void dump_to(std::string& out, const boost::json::value& v) {
       out.append(buf, r.ptr);
       break;
     }
-    case boost::json::kind::double_: append_number(out, v.get_double()); break;
-    case boost::json::kind::string: append_escaped(out, v.get_string()); break;
+    case boost::json::kind::double_:
+      append_number(out, v.get_double());
+      break;
+    case boost::json::kind::string:
+      append_escaped(out, v.get_string());
+      break;
     case boost::json::kind::array: {
       out.push_back('[');
       bool first = true;
@@ -137,8 +166,8 @@ Result<boost::json::value> parse(std::string_view text, std::size_t max_depth) {
         ++col;
       }
     }
-    return bad_request("invalid_json", "invalid JSON at line " + std::to_string(line) + ", column " +
-                                           std::to_string(col) + ": " + ec.message());
+    return bad_request("invalid_json", "invalid JSON at line " + std::to_string(line) +
+                                           ", column " + std::to_string(col) + ": " + ec.message());
   }
   return p.release();
 }

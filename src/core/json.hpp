@@ -11,7 +11,6 @@
 #include <boost/describe.hpp>
 #include <boost/json.hpp>
 #include <boost/mp11.hpp>
-
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -26,18 +25,23 @@
 namespace weir::json {
 
 namespace detail {
-template <class T> struct is_optional : std::false_type {};
-template <class T> struct is_optional<std::optional<T>> : std::true_type {};
-template <class T> struct is_vector : std::false_type {};
-template <class T, class A> struct is_vector<std::vector<T, A>> : std::true_type {};
-template <class T> struct is_string_map : std::false_type {};
+template <class T>
+struct is_optional : std::false_type {};
+template <class T>
+struct is_optional<std::optional<T>> : std::true_type {};
+template <class T>
+struct is_vector : std::false_type {};
+template <class T, class A>
+struct is_vector<std::vector<T, A>> : std::true_type {};
+template <class T>
+struct is_string_map : std::false_type {};
 template <class T, class C, class A>
 struct is_string_map<std::map<std::string, T, C, A>> : std::true_type {};
 }  // namespace detail
 
 template <class T>
 inline constexpr bool is_described_struct_v =
-    boost::describe::has_describe_members<T>::value && std::is_class_v<T>;
+    boost::describe::has_describe_members<T>::value&& std::is_class_v<T>;
 
 template <class E>
 const char* enum_name(E e) {
@@ -103,10 +107,11 @@ boost::json::value to_json(const T& v) {
     for (const auto& [k, e] : v) o.emplace(k, to_json(e));
     return o;
   } else {
-    static_assert(is_described_struct_v<T>, "to_json: describe this type with BOOST_DESCRIBE_STRUCT");
+    static_assert(is_described_struct_v<T>,
+                  "to_json: describe this type with BOOST_DESCRIBE_STRUCT");
     boost::json::object o;
-    boost::mp11::mp_for_each<
-        boost::describe::describe_members<T, boost::describe::mod_public | boost::describe::mod_inherited>>(
+    boost::mp11::mp_for_each<boost::describe::describe_members<
+        T, boost::describe::mod_public | boost::describe::mod_inherited>>(
         [&](auto D) { put_member(o, D.name, v.*D.pointer); });
     return o;
   }
@@ -149,15 +154,18 @@ Status from_json(const boost::json::value& j, T& out, const std::string& path) {
       i = j.get_int64();
     } else if (j.is_uint64() && j.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
       i = static_cast<std::int64_t>(j.get_uint64());
-    } else if (j.is_double() && j.get_double() == static_cast<double>(static_cast<std::int64_t>(j.get_double()))) {
+    } else if (j.is_double() &&
+               j.get_double() == static_cast<double>(static_cast<std::int64_t>(j.get_double()))) {
       i = static_cast<std::int64_t>(j.get_double());
     } else {
       return fail("an integer");
     }
     if constexpr (std::is_unsigned_v<T>) {
-      if (i < 0 || static_cast<std::uint64_t>(i) > std::numeric_limits<T>::max()) return fail("a non-negative integer in range");
+      if (i < 0 || static_cast<std::uint64_t>(i) > std::numeric_limits<T>::max())
+        return fail("a non-negative integer in range");
     } else {
-      if (i < std::numeric_limits<T>::min() || i > std::numeric_limits<T>::max()) return fail("an integer in range");
+      if (i < std::numeric_limits<T>::min() || i > std::numeric_limits<T>::max())
+        return fail("an integer in range");
     }
     out = static_cast<T>(i);
   } else if constexpr (std::is_floating_point_v<T>) {
@@ -211,25 +219,25 @@ Status from_json(const boost::json::value& j, T& out, const std::string& path) {
       out.emplace(std::move(key), std::move(v));
     }
   } else {
-    static_assert(is_described_struct_v<T>, "from_json: describe this type with BOOST_DESCRIBE_STRUCT");
+    static_assert(is_described_struct_v<T>,
+                  "from_json: describe this type with BOOST_DESCRIBE_STRUCT");
     if (!j.is_object()) return fail("an object");
     const auto& o = j.get_object();
     Status st;
-    boost::mp11::mp_for_each<
-        boost::describe::describe_members<T, boost::describe::mod_public | boost::describe::mod_inherited>>(
-        [&](auto D) {
-          if (!st) return;
-          using M = std::remove_cvref_t<decltype(out.*D.pointer)>;
-          auto it = o.find(D.name);
-          if (it == o.end()) {
-            if constexpr (!detail::is_optional<M>::value) {
-              st = bad_request("missing_field", join_path(path, D.name) + ": required field is missing",
-                               join_path(path, D.name));
-            }
-            return;
-          }
-          st = from_json(it->value(), out.*D.pointer, join_path(path, D.name));
-        });
+    boost::mp11::mp_for_each<boost::describe::describe_members<
+        T, boost::describe::mod_public | boost::describe::mod_inherited>>([&](auto D) {
+      if (!st) return;
+      using M = std::remove_cvref_t<decltype(out.*D.pointer)>;
+      auto it = o.find(D.name);
+      if (it == o.end()) {
+        if constexpr (!detail::is_optional<M>::value) {
+          st = bad_request("missing_field", join_path(path, D.name) + ": required field is missing",
+                           join_path(path, D.name));
+        }
+        return;
+      }
+      st = from_json(it->value(), out.*D.pointer, join_path(path, D.name));
+    });
     return st;
   }
   return {};

@@ -61,10 +61,10 @@ boost::json::value SchemaRegistry::schema() {
   } else if constexpr (detail::is_vector<T>::value) {
     return object{{"type", "array"}, {"items", schema<typename T::value_type>()}};
   } else if constexpr (detail::is_string_map<T>::value) {
-    return object{{"type", "object"},
-                  {"additionalProperties", schema<typename T::mapped_type>()}};
+    return object{{"type", "object"}, {"additionalProperties", schema<typename T::mapped_type>()}};
   } else {
-    static_assert(is_described_struct_v<T>, "schema: describe this type with BOOST_DESCRIBE_STRUCT");
+    static_assert(is_described_struct_v<T>,
+                  "schema: describe this type with BOOST_DESCRIBE_STRUCT");
     const std::string name = name_of<T>();
     if (!components_.contains(name)) {
       components_[name] = object{};  // placeholder breaks recursion

@@ -5,7 +5,8 @@ namespace weir::datapoint {
 using model::Quality;
 using model::QualityReason;
 
-DatapointService::DatapointService(std::shared_ptr<const Registry> registry, bus::Bus& bus, const Clock& clock)
+DatapointService::DatapointService(std::shared_ptr<const Registry> registry, bus::Bus& bus,
+                                   const Clock& clock)
     : registry_(std::move(registry)), bus_(bus), clock_(clock) {
   states_.resize(registry_->size());
   const WallTime now = clock_.now();
@@ -23,28 +24,35 @@ DatapointService::DatapointService(std::shared_ptr<const Registry> registry, bus
   driver_status_ = bus_.subscribe<model::DriverStatusChanged>(
       [this](const model::DriverStatusChanged& s) { on_driver_status(s); });
   // Drivers publish raw updates on the bus; rejections are counted and traced in apply().
-  raw_updates_ = bus_.subscribe<model::RawTagUpdate>([this](const model::RawTagUpdate& u) { (void)apply(u); });
+  raw_updates_ =
+      bus_.subscribe<model::RawTagUpdate>([this](const model::RawTagUpdate& u) { (void)apply(u); });
 }
 
-Rejection DatapointService::reject(Rejection r, DatapointIndex i, std::string detail, std::string* why) {
+Rejection DatapointService::reject(Rejection r, DatapointIndex i, std::string detail,
+                                   std::string* why) {
   ++rejected_[static_cast<std::size_t>(r)];
   if (recent_.size() >= 100) recent_.pop_front();
-  recent_.push_back({i < registry_->size() ? registry_->info(i).id : std::to_string(i), to_string(r), detail, clock_.now()});
+  recent_.push_back({i < registry_->size() ? registry_->info(i).id : std::to_string(i),
+                     to_string(r), detail, clock_.now()});
   if (why) *why = std::move(detail);
   return r;
 }
 
 Rejection DatapointService::apply(const model::RawTagUpdate& u, std::string* why) {
-  if (u.index >= states_.size()) return reject(Rejection::unknown_datapoint, u.index, "unknown datapoint", why);
+  if (u.index >= states_.size())
+    return reject(Rejection::unknown_datapoint, u.index, "unknown datapoint", why);
   const auto& info = registry_->info(u.index);
   if (!info.type)
-    return reject(Rejection::config_error, u.index, info.id + " has undeclared type \"" + info.type_name + "\"", why);
+    return reject(Rejection::config_error, u.index,
+                  info.id + " has undeclared type \"" + info.type_name + "\"", why);
   model::Value v = u.value;
   std::string detail;
-  if (auto r = validate_value(*info.type, v, &detail); r != Rejection::none) return reject(r, u.index, info.id + ": " + detail, why);
+  if (auto r = validate_value(*info.type, v, &detail); r != Rejection::none)
+    return reject(r, u.index, info.id + ": " + detail, why);
   auto& s = states_[u.index];
   const WallTime source = u.source_time == WallTime{} ? clock_.now() : u.source_time;
-  if (source < s.source_time) return reject(Rejection::stale, u.index, info.id + ": update older than the stored value", why);
+  if (source < s.source_time)
+    return reject(Rejection::stale, u.index, info.id + ": update older than the stored value", why);
   s.value = std::move(v);
   s.source_time = source;
   s.server_time = clock_.now();

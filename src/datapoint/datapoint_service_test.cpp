@@ -87,7 +87,8 @@ TEST_F(Fixture, RejectsWithReasons) {
   EXPECT_TRUE(seen.empty());
   EXPECT_EQ(svc.rejected(Rejection::out_of_range), 2u);
   ASSERT_FALSE(svc.recent_rejections().empty());
-  EXPECT_NE(svc.recent_rejections().front().detail.find("outside LEVEL range [0, 100]"), std::string::npos)
+  EXPECT_NE(svc.recent_rejections().front().detail.find("outside LEVEL range [0, 100]"),
+            std::string::npos)
       << svc.recent_rejections().front().detail;
 }
 

@@ -46,7 +46,9 @@ std::shared_ptr<const Registry> Registry::build(const config::SystemConfig& conf
 
 Result<DatapointIndex> Registry::find(std::string_view id) const {
   auto it = by_id_.find(std::string(id));
-  if (it == by_id_.end()) return not_found("unknown_datapoint", "unknown datapoint \"" + std::string(id) + "\"", "datapoint");
+  if (it == by_id_.end())
+    return not_found("unknown_datapoint", "unknown datapoint \"" + std::string(id) + "\"",
+                     "datapoint");
   return it->second;
 }
 

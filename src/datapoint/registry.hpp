@@ -16,9 +16,9 @@ namespace weir::datapoint {
 using model::DatapointIndex;
 
 struct DatapointInfo {
-  std::string id;      // "WaterTank@TANK"
-  std::string driver;  // "WaterTank"
-  std::string tag;     // "TANK"
+  std::string id;                              // "WaterTank@TANK"
+  std::string driver;                          // "WaterTank"
+  std::string tag;                             // "TANK"
   const model::DatapointType* type = nullptr;  // null when the configured type is unknown
   std::string type_name;
   bool is_command = false;

@@ -6,14 +6,22 @@ namespace weir::datapoint {
 
 const char* to_string(Rejection r) {
   switch (r) {
-    case Rejection::none: return "none";
-    case Rejection::unknown_datapoint: return "unknown_datapoint";
-    case Rejection::config_error: return "config_error";
-    case Rejection::wrong_type: return "wrong_type";
-    case Rejection::out_of_range: return "out_of_range";
-    case Rejection::not_in_enum: return "not_in_enum";
-    case Rejection::stale: return "stale";
-    case Rejection::too_long: return "too_long";
+    case Rejection::none:
+      return "none";
+    case Rejection::unknown_datapoint:
+      return "unknown_datapoint";
+    case Rejection::config_error:
+      return "config_error";
+    case Rejection::wrong_type:
+      return "wrong_type";
+    case Rejection::out_of_range:
+      return "out_of_range";
+    case Rejection::not_in_enum:
+      return "not_in_enum";
+    case Rejection::stale:
+      return "stale";
+    case Rejection::too_long:
+      return "too_long";
   }
   return "none";
 }
@@ -37,30 +45,39 @@ Rejection validate_value(const model::DatapointType& type, model::Value& value, 
   switch (type.type) {
     case ValueType::float_: {
       double d;
-      if (auto* i = std::get_if<std::int64_t>(&value)) d = static_cast<double>(*i);
-      else if (auto* f = std::get_if<double>(&value)) d = *f;
-      else return fail(Rejection::wrong_type, why, "expected a number for type " + type.name);
+      if (auto* i = std::get_if<std::int64_t>(&value))
+        d = static_cast<double>(*i);
+      else if (auto* f = std::get_if<double>(&value))
+        d = *f;
+      else
+        return fail(Rejection::wrong_type, why, "expected a number for type " + type.name);
       if (!std::isfinite(d)) return fail(Rejection::wrong_type, why, "expected a finite number");
       if ((type.min && d < *type.min) || (type.max && d > *type.max))
         return fail(Rejection::out_of_range, why,
-                    model::to_display(model::Value{d}) + " is outside " + type.name + " range " + range_text(type));
+                    model::to_display(model::Value{d}) + " is outside " + type.name + " range " +
+                        range_text(type));
       value = d;
       return Rejection::none;
     }
     case ValueType::int_: {
       std::int64_t i;
-      if (auto* p = std::get_if<std::int64_t>(&value)) i = *p;
-      else if (auto* f = std::get_if<double>(&value); f && std::isfinite(*f) && std::floor(*f) == *f && std::fabs(*f) < 9e15)
+      if (auto* p = std::get_if<std::int64_t>(&value))
+        i = *p;
+      else if (auto* f = std::get_if<double>(&value);
+               f && std::isfinite(*f) && std::floor(*f) == *f && std::fabs(*f) < 9e15)
         i = static_cast<std::int64_t>(*f);
-      else return fail(Rejection::wrong_type, why, "expected an integer for type " + type.name);
-      if ((type.min && static_cast<double>(i) < *type.min) || (type.max && static_cast<double>(i) > *type.max))
+      else
+        return fail(Rejection::wrong_type, why, "expected an integer for type " + type.name);
+      if ((type.min && static_cast<double>(i) < *type.min) ||
+          (type.max && static_cast<double>(i) > *type.max))
         return fail(Rejection::out_of_range, why,
                     std::to_string(i) + " is outside " + type.name + " range " + range_text(type));
       value = i;
       return Rejection::none;
     }
     case ValueType::bool_:
-      if (!std::holds_alternative<bool>(value)) return fail(Rejection::wrong_type, why, "expected a boolean for type " + type.name);
+      if (!std::holds_alternative<bool>(value))
+        return fail(Rejection::wrong_type, why, "expected a boolean for type " + type.name);
       return Rejection::none;
     case ValueType::string: {
       auto* s = std::get_if<std::string>(&value);
@@ -70,12 +87,14 @@ Rejection validate_value(const model::DatapointType& type, model::Value& value, 
     }
     case ValueType::enum_: {
       auto* s = std::get_if<std::string>(&value);
-      if (!s) return fail(Rejection::wrong_type, why, "expected one of the symbols of " + type.name);
+      if (!s)
+        return fail(Rejection::wrong_type, why, "expected one of the symbols of " + type.name);
       for (const auto& v : type.values)
         if (v == *s) return Rejection::none;
       std::string list;
       for (const auto& v : type.values) list += (list.empty() ? "" : ", ") + v;
-      return fail(Rejection::not_in_enum, why, "\"" + *s + "\" is not one of " + type.name + " (" + list + ")");
+      return fail(Rejection::not_in_enum, why,
+                  "\"" + *s + "\" is not one of " + type.name + " (" + list + ")");
     }
   }
   return fail(Rejection::wrong_type, why, "unsupported type");

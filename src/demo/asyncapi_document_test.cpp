@@ -30,16 +30,19 @@ const boost::json::value* resolve(const boost::json::value& doc, std::string_vie
   return cur;
 }
 
-void check_refs(const boost::json::value& doc, const boost::json::value& v, const std::string& path, int& count) {
+void check_refs(const boost::json::value& doc, const boost::json::value& v, const std::string& path,
+                int& count) {
   if (const auto* o = v.if_object()) {
     if (auto it = o->find("$ref"); it != o->end()) {
       ASSERT_TRUE(it->value().is_string()) << path;
       ++count;
-      EXPECT_NE(resolve(doc, it->value().get_string()), nullptr) << path << ": $ref " << it->value().get_string() << " does not resolve";
+      EXPECT_NE(resolve(doc, it->value().get_string()), nullptr)
+          << path << ": $ref " << it->value().get_string() << " does not resolve";
     }
     for (const auto& [k, e] : *o) check_refs(doc, e, path + "/" + std::string(k), count);
   } else if (const auto* a = v.if_array()) {
-    for (std::size_t i = 0; i < a->size(); ++i) check_refs(doc, (*a)[i], path + "/" + std::to_string(i), count);
+    for (std::size_t i = 0; i < a->size(); ++i)
+      check_refs(doc, (*a)[i], path + "/" + std::to_string(i), count);
   }
 }
 
@@ -77,8 +80,10 @@ TEST(AsyncApiDocument, IsValidAsyncApi3WithLocalRefs) {
   }
   // The four demo topics are there.
   std::string addresses;
-  for (const auto& [name, ch] : o.at("channels").as_object()) addresses += std::string(ch.at("address").as_string()) + " ";
-  for (const char* t : {"sensors/{device}", "commands/{device}/play", "presence/{device}/status", "devices/{device}/state"})
+  for (const auto& [name, ch] : o.at("channels").as_object())
+    addresses += std::string(ch.at("address").as_string()) + " ";
+  for (const char* t : {"sensors/{device}", "commands/{device}/play", "presence/{device}/status",
+                        "devices/{device}/state"})
     EXPECT_NE(addresses.find(t), std::string::npos) << t << " in " << addresses;
   // The listeners the app passed.
   ASSERT_TRUE(o.contains("servers"));

@@ -27,19 +27,21 @@ struct GeneratedCredential {
 security::MqttDevice demo_device_account(const std::string& id);
 
 // Adds the missing accounts to `config` (hashing each password with Argon2id); returns them.
-Result<std::vector<GeneratedCredential>> add_demo_device_accounts(security::SecurityConfig& config,
-                                                                  const std::vector<std::string>& device_ids);
+Result<std::vector<GeneratedCredential>> add_demo_device_accounts(
+    security::SecurityConfig& config, const std::vector<std::string>& device_ids);
 
 // "esp32" -> "ESP32_PASSWORD", "rasp-berry" -> "RASP_BERRY_PASSWORD".
 std::string credential_variable(const std::string& device);
 
 // Writes or updates <data_dir>/device-credentials.env atomically with mode 0600.
-Status write_device_credentials(const std::filesystem::path& data_dir, const std::vector<GeneratedCredential>& creds);
+Status write_device_credentials(const std::filesystem::path& data_dir,
+                                const std::vector<GeneratedCredential>& creds);
 
 // The start-up step: the gateway applies the mutation and saves security_config.json, then the
 // credentials file is written. Returns the devices that got a new account.
-Result<std::vector<std::string>> ensure_demo_device_accounts(api::SecurityGateway& security, const std::filesystem::path& data_dir,
-                                                             const std::vector<std::string>& device_ids);
+Result<std::vector<std::string>> ensure_demo_device_accounts(
+    api::SecurityGateway& security, const std::filesystem::path& data_dir,
+    const std::vector<std::string>& device_ids);
 
 // The demo devices of a configuration: modules[] {"name": "devices", "config": {"devices": [...]}}
 // when present, else the params.device (or name) of every MqttDeviceDriver, in order.

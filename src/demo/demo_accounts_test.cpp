@@ -45,8 +45,10 @@ TEST(DemoAccounts, CreatesConfinedAccountsWithRandomPasswords) {
 
   // The password logs in, and the account is confined to its own topics and its peer's.
   auto access = security::MqttAccess(std::make_shared<const security::SecurityConfig>(cfg));
-  EXPECT_FALSE(access.authenticate("esp32", std::string_view("esp32"), std::string_view("wrong-password-1")));
-  auto id = access.authenticate("esp32", std::string_view("esp32"), std::string_view((*created)[0].password));
+  EXPECT_FALSE(access.authenticate("esp32", std::string_view("esp32"),
+                                   std::string_view("wrong-password-1")));
+  auto id = access.authenticate("esp32", std::string_view("esp32"),
+                                std::string_view((*created)[0].password));
   ASSERT_TRUE(id);
   using M = security::MqttAccess;
   EXPECT_TRUE(M::can_publish(*id, "sensors/esp32"));

@@ -12,7 +12,8 @@ struct TempDir {
   std::filesystem::path path;
   TempDir() {
     path = std::filesystem::temp_directory_path() /
-           ("weir-demo-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+           ("weir-demo-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(path);
     std::filesystem::create_directories(path);
   }
@@ -26,7 +27,8 @@ class FakeAccess final : public api::AccessControl {
     auto granted = req.header("x-test-permissions");
     if (granted.empty()) return Error::make(ErrorKind::unauthorized, "unauthorized", "no session");
     if (!permission.empty() && granted != "*" && granted.find(permission) == std::string_view::npos)
-      return Error::make(ErrorKind::forbidden, "permission_required", "needs " + std::string(permission));
+      return Error::make(ErrorKind::forbidden, "permission_required",
+                         "needs " + std::string(permission));
     api::Caller c;
     c.user = "operator";
     c.address = req.remote_address;

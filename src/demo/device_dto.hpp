@@ -1,7 +1,6 @@
 #pragma once
 // The demo's REST and live-feed shapes, declared once (JSON and OpenAPI schemas are derived).
 #include <boost/describe.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,23 +19,25 @@ struct DeviceReadingDto {
   std::string unit;
   std::string time;  // when Weir received it
 };
-BOOST_DESCRIBE_STRUCT(DeviceReadingDto, (), (temperature, humidity, threshold, over_threshold, unit, time))
+BOOST_DESCRIBE_STRUCT(DeviceReadingDto, (),
+                      (temperature, humidity, threshold, over_threshold, unit, time))
 
 struct DeviceDto {
   std::string id;
   bool configured = false;           // a demo device of this configuration (controllable)
   std::string presence = "unknown";  // unknown / online / offline
   std::optional<std::string> presence_time;
-  std::optional<DeviceReadingDto> reading;  // the latest
-  std::optional<std::string> mode;          // auto / override_on / override_off
-  std::optional<std::string> buzzer;        // playing / silent
+  std::optional<DeviceReadingDto> reading;    // the latest
+  std::optional<std::string> mode;            // auto / override_on / override_off
+  std::optional<std::string> buzzer;          // playing / silent
   std::optional<devices::BuzzerState> state;  // the device's last devices/{id}/state
   std::optional<std::string> state_time;
   std::uint64_t readings = 0;   // received since start
   std::uint64_t malformed = 0;  // unusable messages since start
 };
 BOOST_DESCRIBE_STRUCT(DeviceDto, (),
-                      (id, configured, presence, presence_time, reading, mode, buzzer, state, state_time, readings, malformed))
+                      (id, configured, presence, presence_time, reading, mode, buzzer, state,
+                       state_time, readings, malformed))
 
 struct DeviceList {
   std::vector<DeviceDto> items;

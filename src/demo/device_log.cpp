@@ -36,7 +36,8 @@ struct Stmt {
 };
 
 Error db_error(sqlite3* db, const char* what) {
-  return Error::make(ErrorKind::internal, "device_log", std::string("device log: ") + what + ": " + sqlite3_errmsg(db));
+  return Error::make(ErrorKind::internal, "device_log",
+                     std::string("device log: ") + what + ": " + sqlite3_errmsg(db));
 }
 
 void truncate(std::string& s, std::size_t n) {
@@ -53,17 +54,23 @@ void bind_text(sqlite3_stmt* s, int i, const std::string& v) {
 
 std::string text_column(sqlite3_stmt* s, int i) {
   const auto* p = sqlite3_column_text(s, i);
-  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(s, i))) : std::string();
+  return p ? std::string(reinterpret_cast<const char*>(p),
+                         static_cast<std::size_t>(sqlite3_column_bytes(s, i)))
+           : std::string();
 }
 
 }  // namespace
 
-Result<std::unique_ptr<DeviceLog>> DeviceLog::open(const std::filesystem::path& db_path, DeviceLogOptions options) {
+Result<std::unique_ptr<DeviceLog>> DeviceLog::open(const std::filesystem::path& db_path,
+                                                   DeviceLogOptions options) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc =
+      sqlite3_open_v2(db_path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     auto e = Error::make(ErrorKind::internal, "device_log",
-                         "device log: cannot open " + db_path.string() + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+                         "device log: cannot open " + db_path.string() + ": " +
+                             (db ? sqlite3_errmsg(db) : "out of memory"));
     sqlite3_close(db);
     return e;
   }
@@ -71,8 +78,9 @@ Result<std::unique_ptr<DeviceLog>> DeviceLog::open(const std::filesystem::path& 
   char* msg = nullptr;
   std::string setup = std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;") + kSchema;
   if (sqlite3_exec(db, setup.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
-    auto e = Error::make(ErrorKind::internal, "device_log",
-                         "device log: cannot create the tables in " + db_path.string() + ": " + (msg ? msg : "?"));
+    auto e = Error::make(
+        ErrorKind::internal, "device_log",
+        "device log: cannot create the tables in " + db_path.string() + ": " + (msg ? msg : "?"));
     sqlite3_free(msg);
     sqlite3_close(db);
     return e;
@@ -129,14 +137,16 @@ void DeviceLog::reading(std::string device, const devices::SensorReading& r, Wal
   enqueue(std::move(row));
 }
 
-void DeviceLog::command(std::string device, std::string action, std::string payload, std::string user, std::string source,
-                        WallTime t) {
+void DeviceLog::command(std::string device, std::string action, std::string payload,
+                        std::string user, std::string source, WallTime t) {
   for (auto* s : {&device, &action, &user, &source}) truncate(*s, kMaxField);
   truncate(payload, kMaxPayload);
-  enqueue(Command{std::move(device), std::move(action), std::move(payload), std::move(user), std::move(source), t});
+  enqueue(Command{std::move(device), std::move(action), std::move(payload), std::move(user),
+                  std::move(source), t});
 }
 
-void DeviceLog::rejected(std::string device, std::string topic, std::string error, std::string payload, WallTime t) {
+void DeviceLog::rejected(std::string device, std::string topic, std::string error,
+                         std::string payload, WallTime t) {
   for (auto* s : {&device, &topic}) truncate(*s, kMaxField);
   truncate(error, kMaxPayload);
   truncate(payload, kMaxPayload);
@@ -161,30 +171,37 @@ Status DeviceLog::flush() {
   }
   ++stats_.write_errors;
   // Keep the rows for the next attempt, within bounds.
-  const std::size_t room = options_.max_pending > pending_.size() ? options_.max_pending - pending_.size() : 0;
+  const std::size_t room =
+      options_.max_pending > pending_.size() ? options_.max_pending - pending_.size() : 0;
   const std::size_t keep = std::min(room, batch.size());
   stats_.dropped += batch.size() - keep;
-  pending_.insert(pending_.begin(), std::make_move_iterator(batch.end() - static_cast<std::ptrdiff_t>(keep)),
+  pending_.insert(pending_.begin(),
+                  std::make_move_iterator(batch.end() - static_cast<std::ptrdiff_t>(keep)),
                   std::make_move_iterator(batch.end()));
   return st;
 }
 
 Status DeviceLog::write_batch(const std::vector<Row>& batch) {
-  if (sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) return db_error(db_, "begin");
+  if (sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK)
+    return db_error(db_, "begin");
   Stmt presence, reading, command, rejected;
   const bool prepared =
-      sqlite3_prepare_v2(db_, "INSERT INTO device_presence(device, status, time, time_ms) VALUES (?, ?, ?, ?)", -1, &presence.s,
-                         nullptr) == SQLITE_OK &&
+      sqlite3_prepare_v2(
+          db_, "INSERT INTO device_presence(device, status, time, time_ms) VALUES (?, ?, ?, ?)", -1,
+          &presence.s, nullptr) == SQLITE_OK &&
       sqlite3_prepare_v2(db_,
-                         "INSERT INTO sensor_readings(device, temperature, humidity, threshold, over_threshold, unit, time, "
+                         "INSERT INTO sensor_readings(device, temperature, humidity, threshold, "
+                         "over_threshold, unit, time, "
                          "time_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                          -1, &reading.s, nullptr) == SQLITE_OK &&
+      sqlite3_prepare_v2(
+          db_,
+          "INSERT INTO play_command_log(device, action, payload, user, source, time, time_ms) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?)",
+          -1, &command.s, nullptr) == SQLITE_OK &&
       sqlite3_prepare_v2(db_,
-                         "INSERT INTO play_command_log(device, action, payload, user, source, time, time_ms) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         -1, &command.s, nullptr) == SQLITE_OK &&
-      sqlite3_prepare_v2(db_,
-                         "INSERT INTO rejected_messages(device, topic, error, payload, time, time_ms) VALUES (?, ?, ?, ?, ?, ?)",
+                         "INSERT INTO rejected_messages(device, topic, error, payload, time, "
+                         "time_ms) VALUES (?, ?, ?, ?, ?, ?)",
                          -1, &rejected.s, nullptr) == SQLITE_OK;
   if (!prepared) {
     auto e = db_error(db_, "prepare insert");
@@ -253,7 +270,8 @@ Status DeviceLog::write_batch(const std::vector<Row>& batch) {
 }
 
 template <class Out, class Fill>
-Result<std::vector<Out>> DeviceLog::query(const char* table, const char* columns, const LogQuery& q, Fill fill) {
+Result<std::vector<Out>> DeviceLog::query(const char* table, const char* columns, const LogQuery& q,
+                                          Fill fill) {
   auto st = flush();
   if (!st) return st.error();
   std::string sql = std::string("SELECT id, ") + columns + " FROM " + table + " WHERE 1";
@@ -263,12 +281,14 @@ Result<std::vector<Out>> DeviceLog::query(const char* table, const char* columns
   sql += " ORDER BY id DESC LIMIT :limit";
   std::lock_guard lock(db_mu_);
   Stmt s;
-  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &s.s, nullptr) != SQLITE_OK) return db_error(db_, "prepare query");
+  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &s.s, nullptr) != SQLITE_OK)
+    return db_error(db_, "prepare query");
   auto idx = [&](const char* name) { return sqlite3_bind_parameter_index(s.s, name); };
   if (!q.device.empty()) bind_text(s.s, idx(":device"), q.device);
   if (q.from) sqlite3_bind_int64(s.s, idx(":from"), to_unix_ms(*q.from));
   if (q.to) sqlite3_bind_int64(s.s, idx(":to"), to_unix_ms(*q.to));
-  sqlite3_bind_int64(s.s, idx(":limit"), static_cast<sqlite3_int64>(std::clamp<std::size_t>(q.limit, 1, kMaxLimit)));
+  sqlite3_bind_int64(s.s, idx(":limit"),
+                     static_cast<sqlite3_int64>(std::clamp<std::size_t>(q.limit, 1, kMaxLimit)));
   std::vector<Out> out;
   int rc;
   while ((rc = sqlite3_step(s.s)) == SQLITE_ROW) {
@@ -282,16 +302,18 @@ Result<std::vector<Out>> DeviceLog::query(const char* table, const char* columns
 }
 
 Result<std::vector<PresenceRow>> DeviceLog::presence_log(const LogQuery& q) {
-  return query<PresenceRow>("device_presence", "device, status, time", q, [](sqlite3_stmt* s, PresenceRow& r) {
-    r.device = text_column(s, 1);
-    r.status = text_column(s, 2);
-    r.time = text_column(s, 3);
-  });
+  return query<PresenceRow>("device_presence", "device, status, time", q,
+                            [](sqlite3_stmt* s, PresenceRow& r) {
+                              r.device = text_column(s, 1);
+                              r.status = text_column(s, 2);
+                              r.time = text_column(s, 3);
+                            });
 }
 
 Result<std::vector<ReadingRow>> DeviceLog::readings(const LogQuery& q) {
-  return query<ReadingRow>("sensor_readings", "device, temperature, humidity, threshold, over_threshold, unit, time", q,
-                           [](sqlite3_stmt* s, ReadingRow& r) {
+  return query<ReadingRow>("sensor_readings",
+                           "device, temperature, humidity, threshold, over_threshold, unit, time",
+                           q, [](sqlite3_stmt* s, ReadingRow& r) {
                              r.device = text_column(s, 1);
                              r.temperature = sqlite3_column_double(s, 2);
                              r.humidity = sqlite3_column_double(s, 3);
@@ -303,24 +325,26 @@ Result<std::vector<ReadingRow>> DeviceLog::readings(const LogQuery& q) {
 }
 
 Result<std::vector<CommandRow>> DeviceLog::commands(const LogQuery& q) {
-  return query<CommandRow>("play_command_log", "device, action, payload, user, source, time", q, [](sqlite3_stmt* s, CommandRow& r) {
-    r.device = text_column(s, 1);
-    r.action = text_column(s, 2);
-    r.payload = text_column(s, 3);
-    r.user = text_column(s, 4);
-    r.source = text_column(s, 5);
-    r.time = text_column(s, 6);
-  });
+  return query<CommandRow>("play_command_log", "device, action, payload, user, source, time", q,
+                           [](sqlite3_stmt* s, CommandRow& r) {
+                             r.device = text_column(s, 1);
+                             r.action = text_column(s, 2);
+                             r.payload = text_column(s, 3);
+                             r.user = text_column(s, 4);
+                             r.source = text_column(s, 5);
+                             r.time = text_column(s, 6);
+                           });
 }
 
 Result<std::vector<RejectedRow>> DeviceLog::rejected_messages(const LogQuery& q) {
-  return query<RejectedRow>("rejected_messages", "device, topic, error, payload, time", q, [](sqlite3_stmt* s, RejectedRow& r) {
-    r.device = text_column(s, 1);
-    r.topic = text_column(s, 2);
-    r.error = text_column(s, 3);
-    r.payload = text_column(s, 4);
-    r.time = text_column(s, 5);
-  });
+  return query<RejectedRow>("rejected_messages", "device, topic, error, payload, time", q,
+                            [](sqlite3_stmt* s, RejectedRow& r) {
+                              r.device = text_column(s, 1);
+                              r.topic = text_column(s, 2);
+                              r.error = text_column(s, 3);
+                              r.payload = text_column(s, 4);
+                              r.time = text_column(s, 5);
+                            });
 }
 
 DeviceLogStats DeviceLog::stats() const {

@@ -6,11 +6,10 @@
 // (Unix milliseconds, indexed, for ranges).
 //
 //   device_presence  (id, device, status, time, time_ms)
-//   sensor_readings  (id, device, temperature, humidity, threshold, over_threshold, unit, time, time_ms)
-//   play_command_log (id, device, action, payload, user, source, time, time_ms)
+//   sensor_readings  (id, device, temperature, humidity, threshold, over_threshold, unit, time,
+//   time_ms) play_command_log (id, device, action, payload, user, source, time, time_ms)
 //   rejected_messages(id, device, topic, error, payload, time, time_ms)
 #include <boost/describe.hpp>
-
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -49,7 +48,8 @@ struct ReadingRow {
   std::string unit;
   std::string time;
 };
-BOOST_DESCRIBE_STRUCT(ReadingRow, (), (id, device, temperature, humidity, threshold, over_threshold, unit, time))
+BOOST_DESCRIBE_STRUCT(ReadingRow, (),
+                      (id, device, temperature, humidity, threshold, over_threshold, unit, time))
 
 struct CommandRow {
   std::int64_t id = 0;
@@ -94,7 +94,8 @@ struct DeviceLogStats {
 
 class DeviceLog {
  public:
-  static Result<std::unique_ptr<DeviceLog>> open(const std::filesystem::path& db_path, DeviceLogOptions options = {});
+  static Result<std::unique_ptr<DeviceLog>> open(const std::filesystem::path& db_path,
+                                                 DeviceLogOptions options = {});
   ~DeviceLog();  // writes what is pending
   DeviceLog(const DeviceLog&) = delete;
   DeviceLog& operator=(const DeviceLog&) = delete;
@@ -102,8 +103,10 @@ class DeviceLog {
   // Queue one row. Cheap, thread-safe, never blocks on the disk.
   void presence(std::string device, std::string status, WallTime t);
   void reading(std::string device, const devices::SensorReading& r, WallTime t);
-  void command(std::string device, std::string action, std::string payload, std::string user, std::string source, WallTime t);
-  void rejected(std::string device, std::string topic, std::string error, std::string payload, WallTime t);
+  void command(std::string device, std::string action, std::string payload, std::string user,
+               std::string source, WallTime t);
+  void rejected(std::string device, std::string topic, std::string error, std::string payload,
+                WallTime t);
 
   Status flush();  // writes everything queued, in one transaction
 
@@ -140,7 +143,8 @@ class DeviceLog {
   void run();
   Status write_batch(const std::vector<Row>& batch);  // requires db_mu_
   template <class Out, class Fill>
-  Result<std::vector<Out>> query(const char* table, const char* columns, const LogQuery& q, Fill fill);
+  Result<std::vector<Out>> query(const char* table, const char* columns, const LogQuery& q,
+                                 Fill fill);
 
   DeviceLogOptions options_;
   std::mutex db_mu_;

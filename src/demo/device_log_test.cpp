@@ -13,8 +13,9 @@ namespace fs = std::filesystem;
 struct TempDir {
   fs::path path;
   TempDir() {
-    path = fs::temp_directory_path() / ("weir-device-log-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    path = fs::temp_directory_path() /
+           ("weir-device-log-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(path);
     fs::create_directories(path);
   }
@@ -24,7 +25,8 @@ struct TempDir {
 const WallTime t0{std::chrono::seconds{1'700'000'000}};
 
 std::unique_ptr<DeviceLog> open_log(const fs::path& p, std::size_t max_pending = 1000) {
-  auto log = DeviceLog::open(p, {std::chrono::milliseconds(200), max_pending, /*background_thread=*/false});
+  auto log = DeviceLog::open(
+      p, {std::chrono::milliseconds(200), max_pending, /*background_thread=*/false});
   EXPECT_TRUE(log) << (log ? "" : log.error().message);
   return log ? std::move(*log) : nullptr;
 }
@@ -37,7 +39,8 @@ TEST(DeviceLog, WritesAndQueriesEveryTable) {
   log->reading("raspberry", {20, 50, 28, false, "C"}, t0 + std::chrono::seconds(2));
   log->reading("esp32", {27.0, 40, 28, false, "C"}, t0 + std::chrono::seconds(3));
   log->command("esp32", "play", "true", "admin", "rest", t0 + std::chrono::seconds(4));
-  log->rejected("esp32", "sensors/esp32", "expected a JSON object", "{oops", t0 + std::chrono::seconds(5));
+  log->rejected("esp32", "sensors/esp32", "expected a JSON object", "{oops",
+                t0 + std::chrono::seconds(5));
 
   auto r = log->readings({"esp32", {}, {}, 100});
   ASSERT_TRUE(r);
@@ -93,7 +96,8 @@ TEST(DeviceLog, SurvivesReopenInWalMode) {
 TEST(DeviceLog, TheQueueIsBounded) {
   TempDir d;
   auto log = open_log(d.path / "demo.db", 10);
-  for (int i = 0; i < 25; ++i) log->reading("esp32", {20, 40, 28, false, "C"}, t0 + std::chrono::milliseconds(i));
+  for (int i = 0; i < 25; ++i)
+    log->reading("esp32", {20, 40, 28, false, "C"}, t0 + std::chrono::milliseconds(i));
   EXPECT_EQ(log->stats().pending, 10u);
   EXPECT_EQ(log->stats().dropped, 15u);
   EXPECT_EQ(log->readings({"esp32", {}, {}, 1000})->size(), 10u);

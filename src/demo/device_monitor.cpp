@@ -1,8 +1,8 @@
 #include "demo/device_monitor.hpp"
 
-#include <algorithm>
-
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 #include "core/json.hpp"
 #include "devices/payloads_json.hpp"
@@ -42,23 +42,29 @@ std::optional<PlayAction> parse_action(std::string_view s) {
 }
 const char* action_name(PlayAction a) {
   switch (a) {
-    case PlayAction::play: return "play";
-    case PlayAction::stop: return "stop";
-    case PlayAction::resume: return "resume";
+    case PlayAction::play:
+      return "play";
+    case PlayAction::stop:
+      return "stop";
+    case PlayAction::resume:
+      return "resume";
   }
   return "";
 }
 const char* action_payload(PlayAction a) {
   switch (a) {
-    case PlayAction::play: return "true";
-    case PlayAction::stop: return "false";
-    case PlayAction::resume: return "";
+    case PlayAction::play:
+      return "true";
+    case PlayAction::stop:
+      return "false";
+    case PlayAction::resume:
+      return "";
   }
   return "";
 }
 
-DeviceMonitor::DeviceMonitor(mqtt::PubSub& broker, DeviceLog* log, const Clock& clock, std::vector<std::string> configured,
-                             api::LiveFeedHub* hub)
+DeviceMonitor::DeviceMonitor(mqtt::PubSub& broker, DeviceLog* log, const Clock& clock,
+                             std::vector<std::string> configured, api::LiveFeedHub* hub)
     : broker_(broker), log_(log), clock_(clock), hub_(hub) {
   devices_.reserve(configured.size() + kMaxDiscovered);  // pointers into devices_ stay valid
   for (auto& id : configured) {
@@ -77,14 +83,20 @@ DeviceMonitor::DeviceMonitor(mqtt::PubSub& broker, DeviceLog* log, const Clock& 
                               }
                             },
                             [this](std::uint64_t key, std::string& out) {
-                              if (key >= devices_.size()) out += "null";
-                              else json::dump_to(out, json::to_json(to_dto(devices_[key])));
+                              if (key >= devices_.size())
+                                out += "null";
+                              else
+                                json::dump_to(out, json::to_json(to_dto(devices_[key])));
                             }});
   }
-  subs_.push_back(broker_.subscribe("sensors/+", [this](const mqtt::InprocMessage& m) { on_sensors(m); }));
-  subs_.push_back(broker_.subscribe("presence/+/status", [this](const mqtt::InprocMessage& m) { on_presence(m); }));
-  subs_.push_back(broker_.subscribe("devices/+/state", [this](const mqtt::InprocMessage& m) { on_state(m); }));
-  subs_.push_back(broker_.subscribe("commands/+/play", [this](const mqtt::InprocMessage& m) { on_command(m); }));
+  subs_.push_back(
+      broker_.subscribe("sensors/+", [this](const mqtt::InprocMessage& m) { on_sensors(m); }));
+  subs_.push_back(broker_.subscribe("presence/+/status",
+                                    [this](const mqtt::InprocMessage& m) { on_presence(m); }));
+  subs_.push_back(
+      broker_.subscribe("devices/+/state", [this](const mqtt::InprocMessage& m) { on_state(m); }));
+  subs_.push_back(broker_.subscribe("commands/+/play",
+                                    [this](const mqtt::InprocMessage& m) { on_command(m); }));
 }
 
 DeviceMonitor::~DeviceMonitor() = default;
@@ -114,8 +126,8 @@ void DeviceMonitor::changed(const DeviceStatus& d) {
   if (hub_) hub_->mark(feed_, static_cast<std::uint64_t>(&d - devices_.data()));
 }
 
-void DeviceMonitor::reject(DeviceStatus* d, std::string_view device, std::string_view topic, std::string error,
-                           std::string_view payload) {
+void DeviceMonitor::reject(DeviceStatus* d, std::string_view device, std::string_view topic,
+                           std::string error, std::string_view payload) {
   ++malformed_total_;
   if (d) {
     ++d->malformed;
@@ -124,7 +136,9 @@ void DeviceMonitor::reject(DeviceStatus* d, std::string_view device, std::string
   if (malformed_logged_ < 20 || malformed_logged_ % 1000 == 0)
     spdlog::warn("devices: malformed message on {}: {}", topic, error);
   ++malformed_logged_;
-  if (log_) log_->rejected(std::string(device), std::string(topic), std::move(error), printable(payload), clock_.now());
+  if (log_)
+    log_->rejected(std::string(device), std::string(topic), std::move(error), printable(payload),
+                   clock_.now());
 }
 
 void DeviceMonitor::on_sensors(const mqtt::InprocMessage& m) {
@@ -181,24 +195,28 @@ void DeviceMonitor::on_command(const mqtt::InprocMessage& m) {
   if (!id) return;
   const std::string_view payload = text_of(m);
   auto o = devices::parse_override(payload);
-  std::string action = !o.ok                                  ? "invalid"
-                       : o.value == devices::Override::on     ? "play"
-                       : o.value == devices::Override::off    ? "stop"
-                                                              : "resume";
+  std::string action = !o.ok                               ? "invalid"
+                       : o.value == devices::Override::on  ? "play"
+                       : o.value == devices::Override::off ? "stop"
+                                                           : "resume";
   std::string user, source = "mqtt";
   const auto now = clock_.mono();
   std::erase_if(sent_, [&](const Attribution& a) { return now - a.at > kAttributionTtl; });
-  auto it = std::find_if(sent_.begin(), sent_.end(),
-                         [&](const Attribution& a) { return a.device == *id && a.payload == payload; });
+  auto it = std::find_if(sent_.begin(), sent_.end(), [&](const Attribution& a) {
+    return a.device == *id && a.payload == payload;
+  });
   if (it != sent_.end()) {
     user = it->user;
     source = it->source;
     sent_.erase(it);
   }
-  if (log_) log_->command(std::string(*id), action, std::string(payload.substr(0, 512)), user, source, clock_.now());
+  if (log_)
+    log_->command(std::string(*id), action, std::string(payload.substr(0, 512)), user, source,
+                  clock_.now());
 }
 
-std::string DeviceMonitor::send(const std::string& device, PlayAction action, const std::string& user, const std::string& source) {
+std::string DeviceMonitor::send(const std::string& device, PlayAction action,
+                                const std::string& user, const std::string& source) {
   const std::string topic = devices::topic_for(devices::topics::play_command, device);
   const std::string payload = action_payload(action);
   if (sent_.size() >= kMaxAttributions) sent_.pop_front();
@@ -209,9 +227,11 @@ std::string DeviceMonitor::send(const std::string& device, PlayAction action, co
 
 api::MetricsWriter DeviceMonitor::metrics() const {
   return [this](std::string& out) {
-    api::metric(out, "weir_demo_device_messages_total", "counter", "Demo device messages seen (sensors, presence, state, commands)",
+    api::metric(out, "weir_demo_device_messages_total", "counter",
+                "Demo device messages seen (sensors, presence, state, commands)",
                 static_cast<double>(messages_total_));
-    api::metric(out, "weir_demo_malformed_messages_total", "counter", "Demo device messages that could not be used",
+    api::metric(out, "weir_demo_malformed_messages_total", "counter",
+                "Demo device messages that could not be used",
                 static_cast<double>(malformed_total_));
     // One HELP/TYPE header per metric, then a sample per device (label values escaped).
     auto label = [](const std::string& id) {
@@ -226,12 +246,15 @@ api::MetricsWriter DeviceMonitor::metrics() const {
       api::metric(out, "weir_demo_device_online", "gauge", i ? "" : "1 when the device says online",
                   devices_[i].presence == "online" ? 1 : 0, label(devices_[i].id));
     for (std::size_t i = 0; i < devices_.size(); ++i)
-      api::metric(out, "weir_demo_device_malformed_total", "counter", i ? "" : "Malformed messages per device",
+      api::metric(out, "weir_demo_device_malformed_total", "counter",
+                  i ? "" : "Malformed messages per device",
                   static_cast<double>(devices_[i].malformed), label(devices_[i].id));
     if (log_) {
       auto s = log_->stats();
-      api::metric(out, "weir_demo_log_rows_written_total", "counter", "Rows written to the device log", static_cast<double>(s.written));
-      api::metric(out, "weir_demo_log_rows_dropped_total", "counter", "Rows the device log had to drop", static_cast<double>(s.dropped));
+      api::metric(out, "weir_demo_log_rows_written_total", "counter",
+                  "Rows written to the device log", static_cast<double>(s.written));
+      api::metric(out, "weir_demo_log_rows_dropped_total", "counter",
+                  "Rows the device log had to drop", static_cast<double>(s.dropped));
     }
   };
 }
@@ -243,8 +266,9 @@ DeviceDto DeviceMonitor::to_dto(const DeviceStatus& d) {
   o.presence = d.presence;
   if (d.presence_time != WallTime{}) o.presence_time = to_iso8601(d.presence_time);
   if (d.reading)
-    o.reading = DeviceReadingDto{d.reading->temperature, d.reading->humidity, d.reading->threshold, d.reading->over_threshold,
-                                 d.reading->unit, to_iso8601(d.reading_time)};
+    o.reading = DeviceReadingDto{d.reading->temperature, d.reading->humidity,
+                                 d.reading->threshold,   d.reading->over_threshold,
+                                 d.reading->unit,        to_iso8601(d.reading_time)};
   if (d.state) {
     o.mode = d.state->mode;
     o.buzzer = d.state->playing ? "playing" : "silent";

@@ -48,8 +48,8 @@ class DeviceMonitor {
   static constexpr std::size_t kMaxDiscovered = 64;
 
   // log and hub may be null. The broker, log and hub must outlive the monitor.
-  DeviceMonitor(mqtt::PubSub& broker, DeviceLog* log, const Clock& clock, std::vector<std::string> configured,
-                api::LiveFeedHub* hub = nullptr);
+  DeviceMonitor(mqtt::PubSub& broker, DeviceLog* log, const Clock& clock,
+                std::vector<std::string> configured, api::LiveFeedHub* hub = nullptr);
   ~DeviceMonitor();
 
   const std::vector<DeviceStatus>& devices() const { return devices_; }
@@ -58,7 +58,8 @@ class DeviceMonitor {
 
   // Publishes the action's payload to commands/{device}/play at QoS 1 through the broker, and
   // logs it with who sent it. The device must be configured (checked by the caller).
-  std::string send(const std::string& device, PlayAction action, const std::string& user, const std::string& source);
+  std::string send(const std::string& device, PlayAction action, const std::string& user,
+                   const std::string& source);
 
   std::uint64_t malformed_total() const { return malformed_total_; }
   std::uint64_t messages_total() const { return messages_total_; }
@@ -73,7 +74,8 @@ class DeviceMonitor {
   void on_presence(const mqtt::InprocMessage& m);
   void on_state(const mqtt::InprocMessage& m);
   void on_command(const mqtt::InprocMessage& m);
-  void reject(DeviceStatus* d, std::string_view device, std::string_view topic, std::string error, std::string_view payload);
+  void reject(DeviceStatus* d, std::string_view device, std::string_view topic, std::string error,
+              std::string_view payload);
   void changed(const DeviceStatus& d);
 
   mqtt::PubSub& broker_;

@@ -20,7 +20,8 @@ struct Fixture {
     auto l = DeviceLog::open(dir.path / "demo.db", {std::chrono::milliseconds(200), 1000, false});
     EXPECT_TRUE(l);
     log = std::move(*l);
-    monitor = std::make_unique<DeviceMonitor>(pubsub, log.get(), clock, std::vector<std::string>{"esp32", "raspberry"}, &hub);
+    monitor = std::make_unique<DeviceMonitor>(pubsub, log.get(), clock,
+                                              std::vector<std::string>{"esp32", "raspberry"}, &hub);
   }
   void pub(const std::string& topic, const std::string& payload, bool retain = false) {
     broker.publish(topic, std::vector<std::uint8_t>(payload.begin(), payload.end()), 1, retain);
@@ -32,9 +33,11 @@ TEST(DeviceMonitor, KeepsTheLatestOfEachDeviceAndLogsIt) {
   ASSERT_EQ(f.monitor->devices().size(), 2u);
   EXPECT_EQ(f.monitor->find("esp32")->presence, "unknown");
   f.pub("presence/esp32/status", "online", true);
-  f.pub("sensors/esp32", R"({"temperature":29.4,"humidity":41,"threshold":28,"over_threshold":true,"unit":"C"})");
-  f.pub("devices/esp32/state", R"({"playing":true,"mode":"override_on","step":2,"melody":"ode_to_joy",)"
-                               R"("peer":{"id":"raspberry","presence":"online"},"since":"x","reason":"override on"})");
+  f.pub("sensors/esp32",
+        R"({"temperature":29.4,"humidity":41,"threshold":28,"over_threshold":true,"unit":"C"})");
+  f.pub("devices/esp32/state",
+        R"({"playing":true,"mode":"override_on","step":2,"melody":"ode_to_joy",)"
+        R"("peer":{"id":"raspberry","presence":"online"},"since":"x","reason":"override on"})");
   const auto* d = f.monitor->find("esp32");
   EXPECT_EQ(d->presence, "online");
   ASSERT_TRUE(d->reading);
@@ -61,7 +64,8 @@ TEST(DeviceMonitor, RetainedPresenceIsPickedUpAtStart) {
   ManualClock clock;
   mqtt::Broker broker{mqtt::BrokerOptions{}, clock, nullptr};
   std::string online = "online";
-  broker.publish("presence/raspberry/status", std::vector<std::uint8_t>(online.begin(), online.end()), 1, true);
+  broker.publish("presence/raspberry/status",
+                 std::vector<std::uint8_t>(online.begin(), online.end()), 1, true);
   mqtt::InprocPubSub pubsub{broker};
   DeviceMonitor m(pubsub, nullptr, clock, {"esp32", "raspberry"});
   EXPECT_EQ(m.find("raspberry")->presence, "online");
@@ -69,7 +73,8 @@ TEST(DeviceMonitor, RetainedPresenceIsPickedUpAtStart) {
 
 TEST(DeviceMonitor, MalformedMessagesAreCountedAndLoggedNeverApplied) {
   Fixture f;
-  f.pub("sensors/esp32", R"({"temperature":20,"humidity":41,"threshold":28,"over_threshold":false,"unit":"C"})");
+  f.pub("sensors/esp32",
+        R"({"temperature":20,"humidity":41,"threshold":28,"over_threshold":false,"unit":"C"})");
   f.pub("sensors/esp32", "{not json");
   f.pub("sensors/esp32", R"({"temperature":"hot"})");
   f.pub("sensors/esp32", std::string(100000, '['));
@@ -82,14 +87,16 @@ TEST(DeviceMonitor, MalformedMessagesAreCountedAndLoggedNeverApplied) {
   EXPECT_EQ(f.monitor->find("esp32")->presence, "unknown");
   auto rows = f.log->rejected_messages({"esp32", {}, {}, 100});
   ASSERT_EQ(rows->size(), 6u);
-  EXPECT_EQ(rows->front().payload, "hex:fffe") << "not UTF-8: kept in hex so the JSON showing it stays valid";
+  EXPECT_EQ(rows->front().payload, "hex:fffe")
+      << "not UTF-8: kept in hex so the JSON showing it stays valid";
   EXPECT_EQ(rows->back().payload, "{not json");
   EXPECT_EQ(rows->back().topic, "sensors/esp32");
   EXPECT_EQ(f.log->readings({"esp32", {}, {}, 100})->size(), 1u);
   std::string metrics;
   f.monitor->metrics()(metrics);
   EXPECT_NE(metrics.find("weir_demo_malformed_messages_total 6"), std::string::npos) << metrics;
-  EXPECT_NE(metrics.find("weir_demo_device_malformed_total{device=\"esp32\"} 6"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("weir_demo_device_malformed_total{device=\"esp32\"} 6"), std::string::npos)
+      << metrics;
   std::size_t helps = 0;
   for (auto at = metrics.find("# HELP weir_demo_device_online "); at != std::string::npos;
        at = metrics.find("# HELP weir_demo_device_online ", at + 1))
@@ -109,7 +116,8 @@ TEST(DeviceMonitor, SendPublishesAtQos1AndLogsWhoSentIt) {
   Fixture f;
   std::vector<std::pair<std::string, int>> seen;
   auto sub = f.broker.subscribe("commands/#", [&](const mqtt::InprocMessage& m) {
-    seen.emplace_back(std::string(reinterpret_cast<const char*>(m.payload.data()), m.payload.size()), m.qos);
+    seen.emplace_back(
+        std::string(reinterpret_cast<const char*>(m.payload.data()), m.payload.size()), m.qos);
   });
   EXPECT_EQ(f.monitor->send("esp32", PlayAction::play, "admin", "rest"), "commands/esp32/play");
   f.monitor->send("esp32", PlayAction::stop, "admin", "api");

@@ -8,7 +8,8 @@
 //   GET  /api/devices/{device}/commands?...        view            play_command_log
 //   GET  /api/devices/{device}/rejected?...        view            rejected_messages
 //   POST /{action}/{device}                        device_control  the seed's dashboard route,
-//        unchanged: text/plain "Sent 'play' command to esp32" | 400 "Unknown device" | 400 "Unknown action"
+//        unchanged: text/plain "Sent 'play' command to esp32" | 400 "Unknown device" | 400 "Unknown
+//        action"
 //   GET  /mqtt/asyncapi.json                       public          the AsyncAPI 3 document
 // Every control action (accepted or refused) is published as model::UserAction "device_control"
 // on the bus, which the security gateway audits.

@@ -24,14 +24,28 @@ struct Fixture {
   std::vector<std::string> payloads;
   mqtt::SubscriptionHandle spy;
   Fixture() {
-    log = std::move(*DeviceLog::open(dir.path / "demo.db", {std::chrono::milliseconds(200), 1000, false}));
-    monitor = std::make_unique<DeviceMonitor>(pubsub, log.get(), clock, std::vector<std::string>{"esp32", "raspberry"});
+    log = std::move(
+        *DeviceLog::open(dir.path / "demo.db", {std::chrono::milliseconds(200), 1000, false}));
+    monitor = std::make_unique<DeviceMonitor>(pubsub, log.get(), clock,
+                                              std::vector<std::string>{"esp32", "raspberry"});
     DeviceRoutesAccess a{monitor.get(), log.get(), &bus, &clock};
     add_device_routes(router, a);
-    router.add({"POST", "/api/other", "", false, "x", "another two-segment POST added before the dashboard route", {}, {},
-                "application/json", 200, {}, {}, [](const api::RequestContext&) { return HttpResponse::json(200, "{}"); }});
+    router.add({"POST",
+                "/api/other",
+                "",
+                false,
+                "x",
+                "another two-segment POST added before the dashboard route",
+                {},
+                {},
+                "application/json",
+                200,
+                {},
+                {},
+                [](const api::RequestContext&) { return HttpResponse::json(200, "{}"); }});
     add_dashboard_route(router, a);
-    sub = bus.subscribe<model::UserAction>([this](const model::UserAction& u) { actions.push_back(u); });
+    sub = bus.subscribe<model::UserAction>(
+        [this](const model::UserAction& u) { actions.push_back(u); });
     spy = broker.subscribe("commands/+/play", [this](const mqtt::InprocMessage& m) {
       payloads.emplace_back(reinterpret_cast<const char*>(m.payload.data()), m.payload.size());
     });
@@ -85,9 +99,11 @@ TEST(DashboardRoute, TheSeedsAnswersUnchanged) {
 TEST(DeviceRoutes, JsonListActionAndLogs) {
   Fixture f;
   f.pub("presence/esp32/status", "online");
-  f.pub("sensors/esp32", R"({"temperature":29.4,"humidity":41,"threshold":28,"over_threshold":true,"unit":"C"})");
+  f.pub("sensors/esp32",
+        R"({"temperature":29.4,"humidity":41,"threshold":28,"over_threshold":true,"unit":"C"})");
   f.clock.advance(std::chrono::seconds(10));
-  f.pub("sensors/esp32", R"({"temperature":27,"humidity":40,"threshold":28,"over_threshold":false,"unit":"C"})");
+  f.pub("sensors/esp32",
+        R"({"temperature":27,"humidity":40,"threshold":28,"over_threshold":false,"unit":"C"})");
 
   auto r = f.router.handle(request("GET", "/api/devices", "view"));
   ASSERT_EQ(r.status, 200);
@@ -118,13 +134,17 @@ TEST(DeviceRoutes, JsonListActionAndLogs) {
   auto rows = boost::json::parse(r.body).at("items").as_array();
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].at("temperature").to_number<double>(), 27.0);
-  r = f.router.handle(request("GET", "/api/devices/esp32/readings?to=2023-11-14T22:13:25Z", "view"));
+  r = f.router.handle(
+      request("GET", "/api/devices/esp32/readings?to=2023-11-14T22:13:25Z", "view"));
   ASSERT_EQ(r.status, 200) << r.body;
   rows = boost::json::parse(r.body).at("items").as_array();
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].at("temperature").to_number<double>(), 29.4);
-  EXPECT_EQ(f.router.handle(request("GET", "/api/devices/esp32/readings?limit=0", "view")).status, 400);
-  EXPECT_EQ(f.router.handle(request("GET", "/api/devices/esp32/readings?from=yesterday", "view")).status, 400);
+  EXPECT_EQ(f.router.handle(request("GET", "/api/devices/esp32/readings?limit=0", "view")).status,
+            400);
+  EXPECT_EQ(
+      f.router.handle(request("GET", "/api/devices/esp32/readings?from=yesterday", "view")).status,
+      400);
 
   r = f.router.handle(request("GET", "/api/devices/esp32/presence", "view"));
   EXPECT_EQ(boost::json::parse(r.body).at("items").as_array().size(), 1u);

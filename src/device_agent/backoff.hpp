@@ -8,7 +8,8 @@ namespace weir::device_agent {
 class Backoff {
  public:
   using Millis = std::chrono::milliseconds;
-  Backoff(Millis initial, Millis cap) : initial_(initial), cap_(std::max(cap, initial)), next_(initial) {}
+  Backoff(Millis initial, Millis cap)
+      : initial_(initial), cap_(std::max(cap, initial)), next_(initial) {}
 
   Millis next() {
     const Millis d = next_;

@@ -28,7 +28,8 @@ Result<BrokerUrl> parse_broker_url(std::string_view url) {
     } else if (scheme == "mqtts" || scheme == "ssl") {
       b.tls = true;
     } else if (scheme == "ws" || scheme == "wss") {
-      return bad(url, "MQTT over WebSocket is not supported by weir-device; use mqtt:// or mqtts://");
+      return bad(url,
+                 "MQTT over WebSocket is not supported by weir-device; use mqtt:// or mqtts://");
     } else {
       return bad(url, "unknown scheme '" + std::string(scheme) + "' (use mqtt:// or mqtts://)");
     }
@@ -36,7 +37,8 @@ Result<BrokerUrl> parse_broker_url(std::string_view url) {
   b.port = b.tls ? 8883 : 1883;
   if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
   if (rest.find('@') != std::string_view::npos)
-    return bad(url, "credentials go in --username and --password (or WEIR_DEVICE_PASSWORD), not the URL");
+    return bad(
+        url, "credentials go in --username and --password (or WEIR_DEVICE_PASSWORD), not the URL");
   if (rest.find('/') != std::string_view::npos) return bad(url, "a broker URL has no path");
   std::string_view port_text;
   if (!rest.empty() && rest.front() == '[') {
@@ -59,7 +61,8 @@ Result<BrokerUrl> parse_broker_url(std::string_view url) {
   if (b.host.empty()) return bad(url, "no host");
   if (!port_text.empty()) {
     unsigned v = 0;
-    const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), v);
+    const auto [end, ec] =
+        std::from_chars(port_text.data(), port_text.data() + port_text.size(), v);
     if (ec != std::errc{} || end != port_text.data() + port_text.size() || v == 0 || v > 65535)
       return bad(url, "port must be 1..65535");
     b.port = static_cast<std::uint16_t>(v);

@@ -1,14 +1,13 @@
 #include "device_agent/device_agent.hpp"
 
-#include <mosquitto.h>
-
 #include <fmt/format.h>
+#include <mosquitto.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <thread>
 
 #include "core/clock.hpp"
@@ -24,7 +23,9 @@ TimeMs mono_ms() {
                                  .count());
 }
 
-TimeMs to_ms(double seconds) { return static_cast<TimeMs>(seconds * 1000.0 + 0.5); }
+TimeMs to_ms(double seconds) {
+  return static_cast<TimeMs>(seconds * 1000.0 + 0.5);
+}
 
 constexpr int kMaxIncomingPayload = 4096;
 constexpr TimeMs kMaxWaitMs = 200;  // how long a loop turn may block: bounds SIGTERM latency
@@ -32,7 +33,9 @@ constexpr TimeMs kMaxWaitMs = 200;  // how long a loop turn may block: bounds SI
 // libmosquitto's client refuses keepalives below 5 s (0 disables it).
 constexpr int kMinKeepalive = 5;
 
-DeviceAgent* self(void* userdata) { return static_cast<DeviceAgent*>(userdata); }
+DeviceAgent* self(void* userdata) {
+  return static_cast<DeviceAgent*>(userdata);
+}
 
 std::string printable(const void* data, int len) {
   std::string out;
@@ -56,7 +59,8 @@ std::string printable(const void* data, int len) {
 
 template <class... A>
 void DeviceAgent::log(std::string_view kind, std::string_view format, A&&... args) {
-  std::string line = fmt::format("{} {} {} ", to_iso8601(std::chrono::system_clock::now()), config_.id, kind);
+  std::string line =
+      fmt::format("{} {} {} ", to_iso8601(std::chrono::system_clock::now()), config_.id, kind);
   line += fmt::vformat(format, fmt::make_format_args(args...));
   line += '\n';
   std::fwrite(line.data(), 1, line.size(), stdout);
@@ -68,7 +72,8 @@ DeviceAgent::DeviceAgent(AgentConfig config, SensorSource sensor, std::unique_pt
       sensor_(std::move(sensor)),
       buzzer_(buzzer ? std::move(buzzer) : std::make_unique<SilentBuzzer>()),
       link_(*config_.melody),
-      backoff_(std::chrono::milliseconds(500), std::chrono::milliseconds(to_ms(config_.max_backoff_s))) {
+      backoff_(std::chrono::milliseconds(500),
+               std::chrono::milliseconds(to_ms(config_.max_backoff_s))) {
   using namespace devices;
   command_topic_ = topic_for(topics::play_command, config_.id);
   sensor_topic_ = topic_for(topics::sensors, config_.id);
@@ -85,9 +90,12 @@ DeviceAgent::~DeviceAgent() {
 Result<std::unique_ptr<DeviceAgent>> DeviceAgent::create(AgentConfig config, SensorSource sensor,
                                                          std::unique_ptr<Buzzer> buzzer) {
   if (!devices::valid_device_id(config.id) || !devices::valid_device_id(config.peer))
-    return bad_request("bad_device_id", "device ids must be 1-64 characters without '/', '+', '#' or spaces");
-  if (config.id == config.peer) return bad_request("bad_device_id", "a device cannot be its own peer");
-  std::unique_ptr<DeviceAgent> agent(new DeviceAgent(std::move(config), std::move(sensor), std::move(buzzer)));
+    return bad_request("bad_device_id",
+                       "device ids must be 1-64 characters without '/', '+', '#' or spaces");
+  if (config.id == config.peer)
+    return bad_request("bad_device_id", "a device cannot be its own peer");
+  std::unique_ptr<DeviceAgent> agent(
+      new DeviceAgent(std::move(config), std::move(sensor), std::move(buzzer)));
   if (auto st = agent->init(); !st) return st.error();
   return agent;
 }
@@ -97,10 +105,13 @@ Status DeviceAgent::init() {
     return Error::make(ErrorKind::internal, "mosquitto", what + ": " + mosquitto_strerror(rc));
   };
   mosq_ = mosquitto_new(config_.id.c_str(), /*clean_session=*/true, this);
-  if (mosq_ == nullptr) return Error::make(ErrorKind::internal, "mosquitto", "mosquitto_new failed");
-  if (config_.mqtt_version == 5) mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
+  if (mosq_ == nullptr)
+    return Error::make(ErrorKind::internal, "mosquitto", "mosquitto_new failed");
+  if (config_.mqtt_version == 5)
+    mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
   static constexpr char kOffline[] = "offline";
-  int rc = mosquitto_will_set(mosq_, presence_topic_.c_str(), sizeof kOffline - 1, kOffline, 1, true);
+  int rc =
+      mosquitto_will_set(mosq_, presence_topic_.c_str(), sizeof kOffline - 1, kOffline, 1, true);
   if (rc != MOSQ_ERR_SUCCESS) return fail("cannot set the Last Will", rc);
   if (!config_.username.empty()) {
     rc = mosquitto_username_pw_set(mosq_, config_.username.c_str(),
@@ -116,13 +127,18 @@ Status DeviceAgent::init() {
     if (rc != MOSQ_ERR_SUCCESS) return fail("cannot set up TLS", rc);
     if (config_.tls_insecure) mosquitto_tls_insecure_set(mosq_, true);
   }
-  mosquitto_connect_callback_set(mosq_, [](mosquitto*, void* u, int rc) { self(u)->on_connect(rc); });
-  mosquitto_disconnect_callback_set(mosq_, [](mosquitto*, void* u, int rc) { self(u)->on_disconnect(rc); });
-  mosquitto_message_callback_set(mosq_, [](mosquitto*, void* u, const mosquitto_message* m) { self(u)->on_message(*m); });
-  mosquitto_publish_callback_set(mosq_, [](mosquitto*, void* u, int mid) { self(u)->on_publish(mid); });
+  mosquitto_connect_callback_set(mosq_,
+                                 [](mosquitto*, void* u, int rc) { self(u)->on_connect(rc); });
+  mosquitto_disconnect_callback_set(
+      mosq_, [](mosquitto*, void* u, int rc) { self(u)->on_disconnect(rc); });
+  mosquitto_message_callback_set(
+      mosq_, [](mosquitto*, void* u, const mosquitto_message* m) { self(u)->on_message(*m); });
+  mosquitto_publish_callback_set(mosq_,
+                                 [](mosquitto*, void* u, int mid) { self(u)->on_publish(mid); });
   if (config_.keepalive_s < kMinKeepalive) {
-    log("warn", "keepalive {} s is below libmosquitto's minimum; using {} s (an MQTT 5 broker may lower it "
-                "with Server Keep Alive)",
+    log("warn",
+        "keepalive {} s is below libmosquitto's minimum; using {} s (an MQTT 5 broker may lower it "
+        "with Server Keep Alive)",
         config_.keepalive_s, kMinKeepalive);
     config_.keepalive_s = kMinKeepalive;
   }
@@ -136,13 +152,14 @@ void DeviceAgent::attempt_connect(TimeMs now) {
       config_.mqtt_version == 5 ? "5" : "3.1.1", config_.keepalive_s);
   // The first attempt sets host, port and keepalive; later ones reuse them.
   const int rc = attempted_ ? mosquitto_reconnect_async(mosq_)
-                            : mosquitto_connect_async(mosq_, config_.broker.host.c_str(), config_.broker.port,
-                                                      config_.keepalive_s);
+                            : mosquitto_connect_async(mosq_, config_.broker.host.c_str(),
+                                                      config_.broker.port, config_.keepalive_s);
   attempted_ = true;
   state_ = Link::connecting;
   attempt_deadline_ = now + std::max<TimeMs>(10'000, to_ms(config_.keepalive_s * 2.0));
   if (rc != MOSQ_ERR_SUCCESS) {
-    lost(rc == MOSQ_ERR_ERRNO ? std::string(std::strerror(errno)) : std::string(mosquitto_strerror(rc)));
+    lost(rc == MOSQ_ERR_ERRNO ? std::string(std::strerror(errno))
+                              : std::string(mosquitto_strerror(rc)));
   }
 }
 
@@ -152,8 +169,8 @@ void DeviceAgent::lost(const std::string& why) {
   state_ = Link::disconnected;
   const auto delay = backoff_.next();
   next_attempt_ = mono_ms() + static_cast<TimeMs>(delay.count());
-  log("mqtt", "{}: {}; retrying in {:.1f} s", was_connected ? "connection lost" : "cannot connect", why,
-      static_cast<double>(delay.count()) / 1000.0);
+  log("mqtt", "{}: {}; retrying in {:.1f} s", was_connected ? "connection lost" : "cannot connect",
+      why, static_cast<double>(delay.count()) / 1000.0);
 }
 
 void DeviceAgent::on_connect(int rc) {
@@ -178,13 +195,17 @@ void DeviceAgent::on_disconnect(int rc) {
   lost(rc == 0 ? "disconnected" : mosquitto_strerror(rc));
 }
 
-void DeviceAgent::on_publish(int mid) { last_acked_mid_ = mid; }
+void DeviceAgent::on_publish(int mid) {
+  last_acked_mid_ = mid;
+}
 
-void DeviceAgent::publish(const std::string& topic, const std::string& payload, int qos, bool retain, int* mid) {
+void DeviceAgent::publish(const std::string& topic, const std::string& payload, int qos,
+                          bool retain, int* mid) {
   if (state_ != Link::connected) return;
   const int rc = mosquitto_publish(mosq_, mid, topic.c_str(), static_cast<int>(payload.size()),
                                    payload.data(), qos, retain);
-  if (rc != MOSQ_ERR_SUCCESS) log("warn", "publish to {} failed: {}", topic, mosquitto_strerror(rc));
+  if (rc != MOSQ_ERR_SUCCESS)
+    log("warn", "publish to {} failed: {}", topic, mosquitto_strerror(rc));
 }
 
 void DeviceAgent::publish_reading() {
@@ -196,7 +217,8 @@ void DeviceAgent::publish_reading() {
 }
 
 void DeviceAgent::publish_state() {
-  publish(state_topic_, devices::encode_state(devices::buzzer_state(link_, config_.peer, since_wall_)), 1, true);
+  publish(state_topic_,
+          devices::encode_state(devices::buzzer_state(link_, config_.peer, since_wall_)), 1, true);
 }
 
 // ---- decisions --------------------------------------------------------------------------------
@@ -214,10 +236,10 @@ void DeviceAgent::apply(const devices::Change& c, std::string_view cause) {
   }
   if (c.decision()) {
     const auto over = link_.peer_over_threshold();
-    log("decision", "playing={} mode={} step={} reason=\"{}\" peer={}/{} restarted={} cause={}", link_.playing(),
-        devices::mode_name(link_.mode()), link_.step(), devices::reason_text(link_.reason()),
-        devices::presence_name(link_.peer_presence()), over ? (*over ? "over" : "under") : "no-reading",
-        c.restarted, cause);
+    log("decision", "playing={} mode={} step={} reason=\"{}\" peer={}/{} restarted={} cause={}",
+        link_.playing(), devices::mode_name(link_.mode()), link_.step(),
+        devices::reason_text(link_.reason()), devices::presence_name(link_.peer_presence()),
+        over ? (*over ? "over" : "under") : "no-reading", c.restarted, cause);
   }
   if (c.step && config_.melody_log && link_.playing())
     log("note", "step={} frequency_hz={}", link_.step(), link_.frequency_hz());
@@ -228,17 +250,19 @@ void DeviceAgent::on_message(const mosquitto_message& m) {
   const std::string_view topic = m.topic;
   const TimeMs now = mono_ms();
   if (m.payloadlen > kMaxIncomingPayload) {
-    log("ignored", "{}: payload of {} bytes is over the {} byte limit", topic, m.payloadlen, kMaxIncomingPayload);
+    log("ignored", "{}: payload of {} bytes is over the {} byte limit", topic, m.payloadlen,
+        kMaxIncomingPayload);
     if (topic == peer_sensor_topic_) ++malformed_readings_;
     return;
   }
-  const std::string_view payload(static_cast<const char*>(m.payload), static_cast<std::size_t>(m.payloadlen));
+  const std::string_view payload(static_cast<const char*>(m.payload),
+                                 static_cast<std::size_t>(m.payloadlen));
   if (topic == command_topic_) {
     const auto cmd = devices::parse_override(payload);
     if (!cmd.ok) {
       ++rejected_commands_;
-      log("ignored", "command \"{}\" on {}: {} ({} so far)", printable(m.payload, m.payloadlen), topic, cmd.reason,
-          rejected_commands_);
+      log("ignored", "command \"{}\" on {}: {} ({} so far)", printable(m.payload, m.payloadlen),
+          topic, cmd.reason, rejected_commands_);
       return;
     }
     log("command", "\"{}\" -> {}", printable(m.payload, m.payloadlen),
@@ -250,15 +274,16 @@ void DeviceAgent::on_message(const mosquitto_message& m) {
     const auto r = devices::parse_reading(payload);
     if (!r.ok) {
       ++malformed_readings_;
-      log("ignored", "malformed reading on {}: {} ({} so far): \"{}\"", topic, r.error, malformed_readings_,
-          printable(m.payload, m.payloadlen));
+      log("ignored", "malformed reading on {}: {} ({} so far): \"{}\"", topic, r.error,
+          malformed_readings_, printable(m.payload, m.payloadlen));
       return;
     }
     apply(link_.peer_reading(r.value.over_threshold, now), topic);
   } else if (topic == peer_presence_topic_) {
     const auto p = devices::parse_presence(payload);
     if (!p.ok) {
-      log("ignored", "presence \"{}\" on {}: {}", printable(m.payload, m.payloadlen), topic, p.reason);
+      log("ignored", "presence \"{}\" on {}: {}", printable(m.payload, m.payloadlen), topic,
+          p.reason);
       return;
     }
     log("peer", "{} is {}", config_.peer, devices::presence_name(p.value));
@@ -299,14 +324,16 @@ int DeviceAgent::run(const volatile std::sig_atomic_t& stop) {
     }
     const int rc = mosquitto_loop(mosq_, timeout, 1);
     if (rc != MOSQ_ERR_SUCCESS && state_ != Link::disconnected)
-      lost(rc == MOSQ_ERR_ERRNO ? std::string(std::strerror(errno)) : std::string(mosquitto_strerror(rc)));
+      lost(rc == MOSQ_ERR_ERRNO ? std::string(std::strerror(errno))
+                                : std::string(mosquitto_strerror(rc)));
   }
   shutdown();
   return 0;
 }
 
 void DeviceAgent::shutdown() {
-  log("stop", "signal received; readings sent {}, malformed readings ignored {}, commands rejected {}",
+  log("stop",
+      "signal received; readings sent {}, malformed readings ignored {}, commands rejected {}",
       readings_sent_, malformed_readings_, rejected_commands_);
   buzzer_->tone(0);
   if (state_ != Link::connected) return;

@@ -35,8 +35,8 @@ struct AgentConfig {
   int mqtt_version = 311;  // 311 or 5
   std::string cafile;      // mqtts://: CA file; empty = the system's CAs
   bool tls_insecure = false;
-  double interval_s = 3.0;       // between readings
-  double max_backoff_s = 30.0;   // cap of the reconnect delay
+  double interval_s = 3.0;      // between readings
+  double max_backoff_s = 30.0;  // cap of the reconnect delay
   const devices::Melody* melody = &devices::default_melody();
   bool melody_log = false;   // a log line per note
   bool step_reports = true;  // a state report per note (else only on decisions)
@@ -63,7 +63,8 @@ class DeviceAgent {
 
   void attempt_connect(devices::TimeMs now);
   void lost(const std::string& why);  // the connection (or the attempt) is gone: schedule a retry
-  void publish(const std::string& topic, const std::string& payload, int qos, bool retain, int* mid = nullptr);
+  void publish(const std::string& topic, const std::string& payload, int qos, bool retain,
+               int* mid = nullptr);
   void publish_reading();
   void publish_state();
   void apply(const devices::Change& c, std::string_view cause);

@@ -52,7 +52,8 @@ Result<std::unique_ptr<Buzzer>> open_gpio_buzzer(const std::string& chip, unsign
     return e;
   }
   if (gpiod_line_request_output(l, consumer.c_str(), 0) != 0) {
-    Error e = gpio_error("cannot claim line " + std::to_string(line) + " on " + chip + " as an output");
+    Error e =
+        gpio_error("cannot claim line " + std::to_string(line) + " on " + chip + " as an output");
     gpiod_chip_close(c);
     return e;
   }

@@ -1,7 +1,6 @@
 // weir-device: a demo device (SPEC §9) for any machine, simulated sensor or scripted readings,
 // optionally a real buzzer on a Raspberry Pi GPIO line. See device_agent.hpp.
 #include <CLI/CLI.hpp>
-
 #include <csignal>
 #include <cstdio>
 #include <optional>
@@ -14,7 +13,9 @@ namespace {
 
 volatile std::sig_atomic_t g_stop = 0;
 
-extern "C" void on_signal(int) { g_stop = 1; }
+extern "C" void on_signal(int) {
+  g_stop = 1;
+}
 
 void install_signals() {
   struct sigaction sa {};
@@ -34,8 +35,9 @@ int fail(const std::string& message) {
 
 int main(int argc, char** argv) {
   using namespace weir;
-  CLI::App app{"weir-device: one device of Weir's microcontroller demo. Publishes sensors/{id}, follows "
-               "sensors/{peer}, presence/{peer}/status and commands/{id}/play, reports devices/{id}/state."};
+  CLI::App app{
+      "weir-device: one device of Weir's microcontroller demo. Publishes sensors/{id}, follows "
+      "sensors/{peer}, presence/{peer}/status and commands/{id}/play, reports devices/{id}/state."};
   device_agent::AgentConfig cfg;
   std::string broker = "mqtt://127.0.0.1:1883";
   std::string password;
@@ -51,11 +53,13 @@ int main(int argc, char** argv) {
 
   app.add_option("--id", cfg.id, "This device's id (MQTT client id and topic level)")->required();
   app.add_option("--peer", cfg.peer, "The device whose sensor drives this buzzer")->required();
-  app.add_option("--broker", broker, "mqtt://host[:port] or mqtts://host[:port]")->capture_default_str();
+  app.add_option("--broker", broker, "mqtt://host[:port] or mqtts://host[:port]")
+      ->capture_default_str();
   app.add_option("--username", cfg.username, "MQTT username");
   app.add_option("--password", password, "MQTT password (prefer the environment: it shows in ps)")
       ->envname("WEIR_DEVICE_PASSWORD");
-  app.add_option("--keepalive", cfg.keepalive_s, "MQTT keep-alive, seconds (libmosquitto needs >= 5)")
+  app.add_option("--keepalive", cfg.keepalive_s,
+                 "MQTT keep-alive, seconds (libmosquitto needs >= 5)")
       ->check(CLI::Range(1, 65535))
       ->capture_default_str();
   app.add_option("--mqtt-version", mqtt_version, "3.1.1 or 5")
@@ -71,16 +75,21 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.5, 3600.0))
       ->capture_default_str();
   app.add_option("--threshold", threshold, "Temperature threshold")->capture_default_str();
-  app.add_option("--unit", unit, "Temperature unit")->check(CLI::IsMember({"C", "F"}))->capture_default_str();
+  app.add_option("--unit", unit, "Temperature unit")
+      ->check(CLI::IsMember({"C", "F"}))
+      ->capture_default_str();
   app.add_option("--seed", seed, "Seed of the simulated sensor (default: derived from --id)");
-  app.add_option("--script", script, "Readings to publish instead of the simulated sensor: lines of "
-                                     "'temperature humidity' or JSON readings, one per interval, looping")
+  app.add_option("--script", script,
+                 "Readings to publish instead of the simulated sensor: lines of "
+                 "'temperature humidity' or JSON readings, one per interval, looping")
       ->check(CLI::ExistingFile);
   app.add_option("--melody", melody, "ode_to_joy or twinkle")->capture_default_str();
   app.add_flag("--melody-log", cfg.melody_log, "Log a line per note played");
-  app.add_flag("--no-step-reports", no_step_reports, "Report the state on decisions only, not on every note");
+  app.add_flag("--no-step-reports", no_step_reports,
+               "Report the state on decisions only, not on every note");
   app.add_option("--gpio-chip", gpio_chip, "GPIO chip of the buzzer")->capture_default_str();
-  app.add_option("--gpio-line", gpio_line, "GPIO line (offset) of an active buzzer; none = no buzzer");
+  app.add_option("--gpio-line", gpio_line,
+                 "GPIO line (offset) of an active buzzer; none = no buzzer");
   CLI11_PARSE(app, argc, argv);
 
   auto url = device_agent::parse_broker_url(broker);
@@ -102,9 +111,12 @@ int main(int argc, char** argv) {
     devices::SensorProfile profile;
     profile.threshold = threshold;
     profile.unit = unit;
-    if (unit == "F") profile.base_temperature = threshold - 1.5 * 1.8, profile.swing *= 1.8;
-    else profile.base_temperature = threshold - 1.5;
-    auto sim = std::make_shared<devices::SimulatedSensor>(seed.value_or(devices::seed_from_id(cfg.id)), profile);
+    if (unit == "F")
+      profile.base_temperature = threshold - 1.5 * 1.8, profile.swing *= 1.8;
+    else
+      profile.base_temperature = threshold - 1.5;
+    auto sim = std::make_shared<devices::SimulatedSensor>(
+        seed.value_or(devices::seed_from_id(cfg.id)), profile);
     sensor = [sim] { return sim->next(); };
   }
 
@@ -115,7 +127,8 @@ int main(int argc, char** argv) {
     buzzer = std::move(*b);
   }
 
-  auto agent = device_agent::DeviceAgent::create(std::move(cfg), std::move(sensor), std::move(buzzer));
+  auto agent =
+      device_agent::DeviceAgent::create(std::move(cfg), std::move(sensor), std::move(buzzer));
   if (!agent) return fail(agent.error().message);
   install_signals();
   return (*agent)->run(g_stop);

@@ -3,7 +3,6 @@
 // messages and payload schemas come from payloads.hpp (schemas derived from the described structs
 // with weir::json::SchemaRegistry); servers are the broker's listeners.
 #include <boost/json/object.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,7 +11,7 @@ namespace weir::devices {
 
 // The broker's listeners as clients reach them. A listener that is not configured is left out.
 struct AsyncApiServers {
-  std::string host = "localhost";           // host name clients use (no port)
+  std::string host = "localhost";                 // host name clients use (no port)
   std::optional<std::uint16_t> mqtt_port = 1883;  // MQTT over TCP
   std::optional<std::uint16_t> mqtts_port;        // MQTT over TLS
   std::optional<std::uint16_t> ws_port;           // MQTT over WebSocket

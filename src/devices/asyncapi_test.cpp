@@ -38,8 +38,12 @@ void expect_refs_resolve(const value& doc, const value& v, const std::string& wh
   }
 }
 
-const object& obj(const object& o, std::string_view key) { return o.at(key).as_object(); }
-const object& obj(const value& v, std::string_view key) { return obj(v.as_object(), key); }
+const object& obj(const object& o, std::string_view key) {
+  return o.at(key).as_object();
+}
+const object& obj(const value& v, std::string_view key) {
+  return obj(v.as_object(), key);
+}
 
 TEST(AsyncApi, HasTheRequiredShape) {
   AsyncApiServers s;
@@ -68,7 +72,8 @@ TEST(AsyncApi, EveryChannelIsATopicWithItsParameterAndResolvableMessages) {
     addresses.insert(address);
     // Every {parameter} in the address is declared, and only those.
     std::set<std::string> in_address;
-    for (std::size_t open = address.find('{'); open != std::string::npos; open = address.find('{', open + 1)) {
+    for (std::size_t open = address.find('{'); open != std::string::npos;
+         open = address.find('{', open + 1)) {
       const std::size_t close = address.find('}', open);
       ASSERT_NE(close, std::string::npos) << address;
       in_address.insert(address.substr(open + 1, close - open - 1));
@@ -94,7 +99,8 @@ TEST(AsyncApi, EveryChannelIsATopicWithItsParameterAndResolvableMessages) {
       }
     }
   }
-  for (const TopicPattern* t : topics::all) EXPECT_EQ(addresses.count(t->pattern), 1u) << t->pattern;
+  for (const TopicPattern* t : topics::all)
+    EXPECT_EQ(addresses.count(t->pattern), 1u) << t->pattern;
 }
 
 TEST(AsyncApi, OperationsPointAtTheirChannelsMessages) {
@@ -122,12 +128,14 @@ TEST(AsyncApi, SchemasComeFromTheDeclarations) {
   const object& reading = schemas.at("SensorReading").as_object();
   std::set<std::string> props;
   for (const auto& p : reading.at("properties").as_object()) props.insert(std::string(p.key()));
-  EXPECT_EQ(props, (std::set<std::string>{"temperature", "humidity", "threshold", "over_threshold", "unit"}));
+  EXPECT_EQ(props, (std::set<std::string>{"temperature", "humidity", "threshold", "over_threshold",
+                                          "unit"}));
   EXPECT_EQ(reading.at("properties").at("over_threshold").at("type"), "boolean");
   EXPECT_EQ(reading.at("required").as_array().size(), 5u);
 
   const object& state = schemas.at("BuzzerState").as_object();
-  EXPECT_EQ(state.at("properties").at("mode").at("enum"), (boost::json::array{"auto", "override_on", "override_off"}));
+  EXPECT_EQ(state.at("properties").at("mode").at("enum"),
+            (boost::json::array{"auto", "override_on", "override_off"}));
   EXPECT_EQ(state.at("properties").at("peer").at("$ref"), "#/components/schemas/PeerView");
   const object& peer = schemas.at("PeerView").as_object();
   for (const auto& r : peer.at("required").as_array()) EXPECT_NE(r, "over_threshold");  // optional

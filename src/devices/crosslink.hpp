@@ -43,8 +43,8 @@ struct Melody {
 
 // Lower-case on purpose: Arduino cores define upper-case pin names such as A4.
 namespace pitch {
-inline constexpr std::uint16_t rest = 0, c4 = 262, d4 = 294, e4 = 330, f4 = 349, g4 = 392,
-                               a4 = 440, b4 = 494, c5 = 523;
+inline constexpr std::uint16_t rest = 0, c4 = 262, d4 = 294, e4 = 330, f4 = 349, g4 = 392, a4 = 440,
+                               b4 = 494, c5 = 523;
 }
 
 // The first line of Beethoven's "Ode to Joy" and "Twinkle, Twinkle": short, recognisable, and
@@ -56,16 +56,17 @@ inline constexpr Note kOdeToJoyNotes[] = {
     {pitch::e4, 450}, {pitch::d4, 150}, {pitch::d4, 600}, {pitch::rest, 600},
 };
 inline constexpr Note kTwinkleNotes[] = {
-    {pitch::c4, 350}, {pitch::c4, 350}, {pitch::g4, 350}, {pitch::g4, 350},
-    {pitch::a4, 350}, {pitch::a4, 350}, {pitch::g4, 700}, {pitch::f4, 350},
-    {pitch::f4, 350}, {pitch::e4, 350}, {pitch::e4, 350}, {pitch::d4, 350},
-    {pitch::d4, 350}, {pitch::c4, 700}, {pitch::rest, 700},
+    {pitch::c4, 350}, {pitch::c4, 350}, {pitch::g4, 350}, {pitch::g4, 350}, {pitch::a4, 350},
+    {pitch::a4, 350}, {pitch::g4, 700}, {pitch::f4, 350}, {pitch::f4, 350}, {pitch::e4, 350},
+    {pitch::e4, 350}, {pitch::d4, 350}, {pitch::d4, 350}, {pitch::c4, 700}, {pitch::rest, 700},
 };
 inline constexpr Melody kOdeToJoy{"ode_to_joy", kOdeToJoyNotes, std::size(kOdeToJoyNotes)};
 inline constexpr Melody kTwinkle{"twinkle", kTwinkleNotes, std::size(kTwinkleNotes)};
 inline constexpr const Melody* kMelodies[] = {&kOdeToJoy, &kTwinkle};
 
-inline constexpr const Melody& default_melody() { return kOdeToJoy; }
+inline constexpr const Melody& default_melody() {
+  return kOdeToJoy;
+}
 
 // nullptr when no melody has that name.
 inline const Melody* find_melody(std::string_view name) {
@@ -75,10 +76,10 @@ inline const Melody* find_melody(std::string_view name) {
 }
 
 struct MelodyPosition {
-  std::size_t step = 0;             // index of the note sounding at `now`
-  std::uint16_t frequency_hz = 0;   // 0 during a rest
-  std::uint32_t loop = 0;           // how many times the melody has wrapped around
-  TimeMs next_change = 0;           // when the next note starts
+  std::size_t step = 0;            // index of the note sounding at `now`
+  std::uint16_t frequency_hz = 0;  // 0 during a rest
+  std::uint32_t loop = 0;          // how many times the melody has wrapped around
+  TimeMs next_change = 0;          // when the next note starts
 };
 
 // Steps through a melody by elapsed time and loops. restart() puts it back on the first note.
@@ -145,7 +146,9 @@ struct PresenceParse {
 inline constexpr std::size_t kMaxCommandPayload = 64;
 
 namespace detail {
-constexpr bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+constexpr bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 constexpr std::string_view trim(std::string_view s) {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
@@ -235,7 +238,9 @@ enum class Mode : std::uint8_t { automatic, override_on, override_off };
 
 // The names used on the wire (devices/{id}/state "mode").
 inline constexpr const char* kModeNames[] = {"auto", "override_on", "override_off"};
-inline constexpr const char* mode_name(Mode m) { return kModeNames[static_cast<std::size_t>(m)]; }
+inline constexpr const char* mode_name(Mode m) {
+  return kModeNames[static_cast<std::size_t>(m)];
+}
 
 // Why the buzzer is playing or silent; said in every decision log line and state report.
 enum class Reason : std::uint8_t {
@@ -246,10 +251,12 @@ enum class Reason : std::uint8_t {
   no_peer_reading,
   peer_offline,
 };
-inline constexpr const char* kReasonNames[] = {"override on",           "override off",
-                                               "peer over threshold",   "peer under threshold",
-                                               "no reading from peer",  "peer offline"};
-inline constexpr const char* reason_text(Reason r) { return kReasonNames[static_cast<std::size_t>(r)]; }
+inline constexpr const char* kReasonNames[] = {"override on",          "override off",
+                                               "peer over threshold",  "peer under threshold",
+                                               "no reading from peer", "peer offline"};
+inline constexpr const char* reason_text(Reason r) {
+  return kReasonNames[static_cast<std::size_t>(r)];
+}
 
 inline constexpr const char* kPresenceNames[] = {"unknown", "online", "offline"};
 inline constexpr const char* presence_name(Presence p) {
@@ -348,8 +355,12 @@ class CrossLink {
     bool play = false;
     Reason why = Reason::no_peer_reading;
     switch (override_) {
-      case Override::on: play = true, why = Reason::override_on; break;
-      case Override::off: play = false, why = Reason::override_off; break;
+      case Override::on:
+        play = true, why = Reason::override_on;
+        break;
+      case Override::off:
+        play = false, why = Reason::override_off;
+        break;
       case Override::none:
         if (presence_ == Presence::offline) {
           why = Reason::peer_offline;

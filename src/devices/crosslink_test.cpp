@@ -43,9 +43,11 @@ INSTANTIATE_TEST_SUITE_P(
                       OverrideCase{"", Override::none}, OverrideCase{"1", Override::on},
                       OverrideCase{"0", Override::off}, OverrideCase{"on", Override::on},
                       OverrideCase{"OFF", Override::off}, OverrideCase{"True", Override::on},
-                      OverrideCase{"  false\r\n", Override::off}, OverrideCase{" \t ", Override::none},
-                      OverrideCase{"\"true\"", Override::on}, OverrideCase{"\"false\"", Override::off},
-                      OverrideCase{"\"\"", Override::none}, OverrideCase{" \" On \" ", Override::on}));
+                      OverrideCase{"  false\r\n", Override::off},
+                      OverrideCase{" \t ", Override::none}, OverrideCase{"\"true\"", Override::on},
+                      OverrideCase{"\"false\"", Override::off},
+                      OverrideCase{"\"\"", Override::none},
+                      OverrideCase{" \" On \" ", Override::on}));
 
 TEST(ParseOverride, RejectsAnythingElseWithAReason) {
   for (const char* bad : {"yes", "play", "2", "truee", "\"true", "\"tr\\\"ue\"", "null", "{}",

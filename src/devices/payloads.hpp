@@ -99,7 +99,7 @@ struct SensorReading {
 // What a device knows of its peer (part of BuzzerState).
 struct PeerView {
   std::string id;
-  std::string presence = "unknown";   // presence_name(): unknown / online / offline
+  std::string presence = "unknown";    // presence_name(): unknown / online / offline
   std::optional<bool> over_threshold;  // from the peer's last reading; absent when none
 };
 
@@ -115,7 +115,8 @@ struct BuzzerState {
 };
 
 // The state report for a device running `link` against `peer_id`.
-inline BuzzerState buzzer_state(const CrossLink& link, std::string_view peer_id, std::string since) {
+inline BuzzerState buzzer_state(const CrossLink& link, std::string_view peer_id,
+                                std::string since) {
   BuzzerState s;
   s.playing = link.playing();
   s.mode = mode_name(link.mode());
@@ -129,7 +130,8 @@ inline BuzzerState buzzer_state(const CrossLink& link, std::string_view peer_id,
   return s;
 }
 
-// ---- a small JSON writer and reader (no Boost: the ESP32 uses these) -----------------------------
+// ---- a small JSON writer and reader (no Boost: the ESP32 uses these)
+// -----------------------------
 
 namespace json_lite {
 
@@ -172,12 +174,18 @@ enum class Kind : std::uint8_t { null, boolean, number, string, array, object };
 
 inline const char* kind_name(Kind k) {
   switch (k) {
-    case Kind::null: return "null";
-    case Kind::boolean: return "a boolean";
-    case Kind::number: return "a number";
-    case Kind::string: return "a string";
-    case Kind::array: return "an array";
-    case Kind::object: return "an object";
+    case Kind::null:
+      return "null";
+    case Kind::boolean:
+      return "a boolean";
+    case Kind::number:
+      return "a number";
+    case Kind::string:
+      return "a string";
+    case Kind::array:
+      return "an array";
+    case Kind::object:
+      return "an object";
   }
   return "?";
 }
@@ -294,14 +302,30 @@ class ObjectReader {
       const char e = peek();
       ++i_;
       switch (e) {
-        case '"': out.push_back('"'); break;
-        case '\\': out.push_back('\\'); break;
-        case '/': out.push_back('/'); break;
-        case 'b': out.push_back('\b'); break;
-        case 'f': out.push_back('\f'); break;
-        case 'n': out.push_back('\n'); break;
-        case 'r': out.push_back('\r'); break;
-        case 't': out.push_back('\t'); break;
+        case '"':
+          out.push_back('"');
+          break;
+        case '\\':
+          out.push_back('\\');
+          break;
+        case '/':
+          out.push_back('/');
+          break;
+        case 'b':
+          out.push_back('\b');
+          break;
+        case 'f':
+          out.push_back('\f');
+          break;
+        case 'n':
+          out.push_back('\n');
+          break;
+        case 'r':
+          out.push_back('\r');
+          break;
+        case 't':
+          out.push_back('\t');
+          break;
         case 'u': {
           std::uint32_t cp = 0;
           if (!hex4(cp)) return err("bad \\u escape");
@@ -316,7 +340,8 @@ class ObjectReader {
           put_utf8(out, cp);
           break;
         }
-        default: return err("bad escape in string");
+        default:
+          return err("bad escape in string");
       }
     }
   }
@@ -469,7 +494,8 @@ inline ReadingParse parse_reading(std::string_view text) {
   std::string bad;
   auto number = [&](const char* name, const json_lite::Value& v, double& out, unsigned bit) {
     if (v.kind != json_lite::Kind::number) {
-      if (bad.empty()) bad = std::string(name) + ": expected a number, got " + json_lite::kind_name(v.kind);
+      if (bad.empty())
+        bad = std::string(name) + ": expected a number, got " + json_lite::kind_name(v.kind);
       return;
     }
     out = v.number;
@@ -486,14 +512,17 @@ inline ReadingParse parse_reading(std::string_view text) {
           number("threshold", v, r.value.threshold, kThr);
         } else if (key == "over_threshold") {
           if (v.kind != json_lite::Kind::boolean) {
-            if (bad.empty()) bad = std::string("over_threshold: expected a boolean, got ") + json_lite::kind_name(v.kind);
+            if (bad.empty())
+              bad = std::string("over_threshold: expected a boolean, got ") +
+                    json_lite::kind_name(v.kind);
           } else {
             r.value.over_threshold = v.boolean;
             seen |= kOver;
           }
         } else if (key == "unit") {
           if (v.kind != json_lite::Kind::string) {
-            if (bad.empty()) bad = std::string("unit: expected a string, got ") + json_lite::kind_name(v.kind);
+            if (bad.empty())
+              bad = std::string("unit: expected a string, got ") + json_lite::kind_name(v.kind);
           } else {
             r.value.unit = v.string;
             seen |= kUnit;

@@ -28,7 +28,8 @@ TEST(Topics, PatternsFillAndMatch) {
 TEST(Topics, DeviceIdsAreSingleTopicLevels) {
   EXPECT_TRUE(valid_device_id("esp32"));
   EXPECT_TRUE(valid_device_id("raspberry-pi_4"));
-  for (const char* bad : {"", "a/b", "a+", "#", "with space", "tab\t"}) EXPECT_FALSE(valid_device_id(bad)) << bad;
+  for (const char* bad : {"", "a/b", "a+", "#", "with space", "tab\t"})
+    EXPECT_FALSE(valid_device_id(bad)) << bad;
   EXPECT_FALSE(valid_device_id(std::string(65, 'a')));
 }
 
@@ -45,7 +46,9 @@ SensorReading warm() {
 TEST(Reading, HandEncoderWritesWhatWeirJsonWrites) {
   const SensorReading r = warm();
   const std::string text = encode_reading(r);
-  EXPECT_EQ(text, R"({"temperature":29.5,"humidity":41.2,"threshold":28,"over_threshold":true,"unit":"C"})");
+  EXPECT_EQ(
+      text,
+      R"({"temperature":29.5,"humidity":41.2,"threshold":28,"over_threshold":true,"unit":"C"})");
   EXPECT_EQ(text, json::to_string(r));
   auto back = json::decode<SensorReading>(text);
   ASSERT_TRUE(back) << back.error().message;
@@ -67,11 +70,13 @@ TEST(Reading, ParsesWhatWeirJsonWrites) {
 
 TEST(Reading, ToleratesSpacingOrderUnknownMembersAndEscapes) {
   const auto p = parse_reading(
-      " {\n \"unit\" : \"\\u00b0C\", \"extra\": {\"a\": [1, 2.5e3, null, \"x\"]}, \"over_threshold\": false,"
+      " {\n \"unit\" : \"\\u00b0C\", \"extra\": {\"a\": [1, 2.5e3, null, \"x\"]}, "
+      "\"over_threshold\": false,"
       " \"threshold\": 3E1, \"humidity\": 0, \"temperature\": -0.5 } ");
   ASSERT_TRUE(p.ok) << p.error;
-  EXPECT_EQ(p.value.unit, "\xC2\xB0"
-                          "C");
+  EXPECT_EQ(p.value.unit,
+            "\xC2\xB0"
+            "C");
   EXPECT_DOUBLE_EQ(p.value.threshold, 30);
   EXPECT_DOUBLE_EQ(p.value.temperature, -0.5);
   EXPECT_FALSE(p.value.over_threshold);
@@ -83,14 +88,16 @@ TEST(Reading, SaysWhatIsWrong) {
     EXPECT_FALSE(p.ok) << text;
     return p.error;
   };
-  EXPECT_EQ(why(R"({"temperature":"hot","humidity":1,"threshold":1,"over_threshold":true,"unit":"C"})"),
-            "temperature: expected a number, got a string");
+  EXPECT_EQ(
+      why(R"({"temperature":"hot","humidity":1,"threshold":1,"over_threshold":true,"unit":"C"})"),
+      "temperature: expected a number, got a string");
   EXPECT_EQ(why(R"({"temperature":1,"humidity":1,"threshold":1,"unit":"C"})"),
             "over_threshold: required field is missing");
   EXPECT_EQ(why(R"({"temperature":1,"humidity":1,"threshold":1,"over_threshold":1,"unit":"C"})"),
             "over_threshold: expected a boolean, got a number");
-  EXPECT_EQ(why(R"({"temperature":null,"humidity":1,"threshold":1,"over_threshold":true,"unit":"C"})"),
-            "temperature: expected a number, got null");
+  EXPECT_EQ(
+      why(R"({"temperature":null,"humidity":1,"threshold":1,"over_threshold":true,"unit":"C"})"),
+      "temperature: expected a number, got null");
   EXPECT_NE(why("").find("expected a JSON object"), std::string::npos);
   EXPECT_NE(why("{").find("expected a member name"), std::string::npos);
   EXPECT_NE(why(R"({"a":1} x)").find("trailing"), std::string::npos);
@@ -102,17 +109,21 @@ TEST(Reading, SaysWhatIsWrong) {
 TEST(Reading, MalformedInputNeverParses) {
   const std::string deep = "{\"a\":" + std::string(1000, '[') + std::string(1000, ']') + "}";
   EXPECT_NE(parse_reading(deep).error.find("nesting too deep"), std::string::npos);
-  EXPECT_NE(parse_reading("{\"a\":\"" + std::string(5000, 'x') + "\"}").error.find("too large"), std::string::npos);
-  for (std::string_view bad : std::initializer_list<std::string_view>{"null", "[]", "true", "\"x\"", "{\"a\"}", "{\"a\":}", "{,}", "{\"a\":1,}", "{\"a\":tru}",
-        "{\"a\":-}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":\"\x01\"}", "{\"a\":\"\\x\"}", "{\"a\":[1,]}",
-        "{\"a\":{\"b\"}}", "{\"a\":\"unterminated}", std::string_view("{\"a\":\0}", 7), "\xff\xfe"}) {
+  EXPECT_NE(parse_reading("{\"a\":\"" + std::string(5000, 'x') + "\"}").error.find("too large"),
+            std::string::npos);
+  for (std::string_view bad : std::initializer_list<std::string_view>{
+           "null", "[]", "true", "\"x\"", "{\"a\"}", "{\"a\":}", "{,}", "{\"a\":1,}", "{\"a\":tru}",
+           "{\"a\":-}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":\"\x01\"}", "{\"a\":\"\\x\"}",
+           "{\"a\":[1,]}", "{\"a\":{\"b\"}}", "{\"a\":\"unterminated}",
+           std::string_view("{\"a\":\0}", 7), "\xff\xfe"}) {
     const auto p = parse_reading(bad);
     EXPECT_FALSE(p.ok) << bad;
     EXPECT_FALSE(p.error.empty()) << bad;
   }
   // Every prefix of a valid reading is rejected, without reading past the end.
   const std::string good = encode_reading(warm());
-  for (std::size_t n = 0; n < good.size(); ++n) EXPECT_FALSE(parse_reading(good.substr(0, n)).ok) << n;
+  for (std::size_t n = 0; n < good.size(); ++n)
+    EXPECT_FALSE(parse_reading(good.substr(0, n)).ok) << n;
   EXPECT_TRUE(parse_reading(good).ok);
 }
 
@@ -136,10 +147,11 @@ TEST(State, HandEncoderWritesWhatWeirJsonWrites) {
   EXPECT_EQ(s.reason, "peer over threshold");
   const std::string text = encode_state(s);
   EXPECT_EQ(text, json::to_string(s));
-  EXPECT_EQ(text,
-            R"({"playing":true,"mode":"auto","step":0,"melody":"ode_to_joy","peer":{"id":"raspberry",)"
-            R"("presence":"online","over_threshold":true},"since":"2026-01-01T00:00:00.010Z",)"
-            R"("reason":"peer over threshold"})");
+  EXPECT_EQ(
+      text,
+      R"({"playing":true,"mode":"auto","step":0,"melody":"ode_to_joy","peer":{"id":"raspberry",)"
+      R"("presence":"online","over_threshold":true},"since":"2026-01-01T00:00:00.010Z",)"
+      R"("reason":"peer over threshold"})");
 
   link.peer_presence(Presence::offline, 20);  // no reading: over_threshold is omitted
   s = buzzer_state(link, "rasp\"berry\n", "");

@@ -56,7 +56,8 @@ Result<SensorReading> parse_json_line(std::string_view text, std::size_t line, d
 
 }  // namespace
 
-Result<ReadingScript> ReadingScript::parse(std::string_view text, double threshold, const std::string& unit) {
+Result<ReadingScript> ReadingScript::parse(std::string_view text, double threshold,
+                                           const std::string& unit) {
   ReadingScript script;
   std::size_t line_no = 0;
   while (!text.empty()) {
@@ -86,7 +87,8 @@ Result<ReadingScript> ReadingScript::parse(std::string_view text, double thresho
   return script;
 }
 
-Result<ReadingScript> ReadingScript::load(const std::string& path, double threshold, const std::string& unit) {
+Result<ReadingScript> ReadingScript::load(const std::string& path, double threshold,
+                                          const std::string& unit) {
   std::ifstream f(path);
   if (!f) return bad_request("bad_script", "cannot read " + path);
   std::ostringstream text;

@@ -17,8 +17,10 @@ namespace weir::devices {
 
 class ReadingScript {
  public:
-  static Result<ReadingScript> parse(std::string_view text, double threshold, const std::string& unit);
-  static Result<ReadingScript> load(const std::string& path, double threshold, const std::string& unit);
+  static Result<ReadingScript> parse(std::string_view text, double threshold,
+                                     const std::string& unit);
+  static Result<ReadingScript> load(const std::string& path, double threshold,
+                                    const std::string& unit);
 
   const SensorReading& next();  // loops
   std::size_t size() const { return readings_.size(); }

@@ -29,7 +29,7 @@ TEST(ReadingScript, PlainAndJsonLinesLoop) {
   EXPECT_TRUE(r.over_threshold);
   EXPECT_EQ(r.unit, "F");
   r = s->next();
-  EXPECT_TRUE(r.over_threshold);  // given explicitly, even though 10 < 28
+  EXPECT_TRUE(r.over_threshold);                // given explicitly, even though 10 < 28
   EXPECT_DOUBLE_EQ(s->next().temperature, 30);  // looped
 }
 

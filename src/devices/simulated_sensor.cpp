@@ -13,7 +13,9 @@ std::uint64_t splitmix64(std::uint64_t& x) {
   return z ^ (z >> 31);
 }
 
-double round1(double v) { return std::round(v * 10.0) / 10.0; }  // a DHT22 reads to 0.1
+double round1(double v) {
+  return std::round(v * 10.0) / 10.0;
+}  // a DHT22 reads to 0.1
 
 constexpr double kTwoPi = 6.283185307179586;
 
@@ -35,7 +37,8 @@ SensorReading SimulatedSensor::next() {
   const double drift = profile_.swing * std::sin(angle);
   SensorReading r;
   r.temperature = round1(profile_.base_temperature + drift + walk_);
-  r.humidity = round1(std::clamp(profile_.base_humidity - 3.0 * drift + 2.0 * uniform(), 0.0, 100.0));
+  r.humidity =
+      round1(std::clamp(profile_.base_humidity - 3.0 * drift + 2.0 * uniform(), 0.0, 100.0));
   r.threshold = profile_.threshold;
   r.over_threshold = r.temperature > r.threshold;
   r.unit = profile_.unit;

@@ -17,7 +17,8 @@ TEST(SimulatedSensor, SameSeedSameReadings) {
 }
 
 TEST(SimulatedSensor, DriftsAcrossTheThresholdBothWays) {
-  for (std::uint64_t seed : std::initializer_list<std::uint64_t>{1ull, 7ull, seed_from_id("esp32"), seed_from_id("raspberry")}) {
+  for (std::uint64_t seed : std::initializer_list<std::uint64_t>{1ull, 7ull, seed_from_id("esp32"),
+                                                                 seed_from_id("raspberry")}) {
     SimulatedSensor s(seed);
     int over = 0, under = 0, crossings = 0;
     bool last = false;

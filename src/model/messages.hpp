@@ -52,7 +52,14 @@ BOOST_DESCRIBE_ENUM(DriverAction, connect, disconnect, toggle)
 enum class CommandStatus { pending, ok, nok, timeout };
 BOOST_DESCRIBE_ENUM(CommandStatus, pending, ok, nok, timeout)
 
-enum class CommandReason { none, wrong_value, driver_offline, rejected_by_device, unknown_datapoint, no_driver };
+enum class CommandReason {
+  none,
+  wrong_value,
+  driver_offline,
+  rejected_by_device,
+  unknown_datapoint,
+  no_driver
+};
 BOOST_DESCRIBE_ENUM(CommandReason, none, wrong_value, driver_offline, rejected_by_device,
                     unknown_datapoint, no_driver)
 

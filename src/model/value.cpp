@@ -8,11 +8,16 @@ namespace weir::model {
 
 const char* to_string(ValueType t) {
   switch (t) {
-    case ValueType::float_: return "float";
-    case ValueType::int_: return "int";
-    case ValueType::string: return "string";
-    case ValueType::enum_: return "enum";
-    case ValueType::bool_: return "bool";
+    case ValueType::float_:
+      return "float";
+    case ValueType::int_:
+      return "int";
+    case ValueType::string:
+      return "string";
+    case ValueType::enum_:
+      return "enum";
+    case ValueType::bool_:
+      return "bool";
   }
   return "float";
 }
@@ -39,15 +44,20 @@ boost::json::value to_json(const Value& v) {
 
 Value value_from_json(const boost::json::value& j) {
   switch (j.kind()) {
-    case boost::json::kind::bool_: return j.get_bool();
-    case boost::json::kind::int64: return j.get_int64();
+    case boost::json::kind::bool_:
+      return j.get_bool();
+    case boost::json::kind::int64:
+      return j.get_int64();
     case boost::json::kind::uint64:
       return j.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)
                  ? Value{static_cast<std::int64_t>(j.get_uint64())}
                  : Value{static_cast<double>(j.get_uint64())};
-    case boost::json::kind::double_: return j.get_double();
-    case boost::json::kind::string: return std::string(j.get_string());
-    default: return std::monostate{};
+    case boost::json::kind::double_:
+      return j.get_double();
+    case boost::json::kind::string:
+      return std::string(j.get_string());
+    default:
+      return std::monostate{};
   }
 }
 
@@ -68,16 +78,24 @@ std::string to_display(const Value& v) {
 
 void append_json(std::string& out, const Value& v) {
   switch (v.index()) {
-    case 0: out += "null"; break;
-    case 1: out += std::get<bool>(v) ? "true" : "false"; break;
+    case 0:
+      out += "null";
+      break;
+    case 1:
+      out += std::get<bool>(v) ? "true" : "false";
+      break;
     case 2: {
       char buf[24];
       auto r = std::to_chars(buf, buf + sizeof buf, std::get<std::int64_t>(v));
       out.append(buf, r.ptr);
       break;
     }
-    case 3: json::append_number(out, std::get<double>(v)); break;
-    case 4: json::append_escaped(out, std::get<std::string>(v)); break;
+    case 3:
+      json::append_number(out, std::get<double>(v));
+      break;
+    case 4:
+      json::append_escaped(out, std::get<std::string>(v));
+      break;
   }
 }
 

@@ -2,7 +2,6 @@
 // A datapoint value and its type. Enum values are held as their symbol string ("OPENED").
 #include <boost/describe.hpp>
 #include <boost/json/value.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,8 +20,8 @@ using Value = std::variant<std::monostate, bool, std::int64_t, double, std::stri
 
 boost::json::value to_json(const Value& v);
 Value value_from_json(const boost::json::value& j);  // monostate for null/arrays/objects
-std::string to_display(const Value& v);               // "42", "1.5", "OPENED", "true"
-void append_json(std::string& out, const Value& v);   // fast path for the live feed
+std::string to_display(const Value& v);              // "42", "1.5", "OPENED", "true"
+void append_json(std::string& out, const Value& v);  // fast path for the live feed
 
 // The type of a datapoint as resolved from `dp_types`.
 struct DatapointType {

@@ -16,7 +16,8 @@ using model::DriverState;
 namespace {
 
 std::string substitute(std::string s, std::string_view device) {
-  for (auto at = s.find("{device}"); at != std::string::npos; at = s.find("{device}", at + device.size()))
+  for (auto at = s.find("{device}"); at != std::string::npos;
+       at = s.find("{device}", at + device.size()))
     s.replace(at, 8, device);
   return s;
 }
@@ -25,26 +26,30 @@ Error config_error(const std::string& path, const std::string& what) {
   return bad_request("bad_config", path + ": " + what, path);
 }
 
-Result<std::string> get_string(const boost::json::object& o, std::string_view key, const std::string& path, bool required,
-                               std::string fallback = {}) {
+Result<std::string> get_string(const boost::json::object& o, std::string_view key,
+                               const std::string& path, bool required, std::string fallback = {}) {
   auto it = o.find(key);
   if (it == o.end() || it->value().is_null()) {
     if (required) return config_error(path + "." + std::string(key), "required");
     return fallback;
   }
-  if (!it->value().is_string()) return config_error(path + "." + std::string(key), "expected a string");
+  if (!it->value().is_string())
+    return config_error(path + "." + std::string(key), "expected a string");
   return std::string(it->value().get_string());
 }
 
-Result<std::map<std::string, std::string>> get_map(const boost::json::object& o, std::string_view key, const std::string& path) {
+Result<std::map<std::string, std::string>> get_map(const boost::json::object& o,
+                                                   std::string_view key, const std::string& path) {
   std::map<std::string, std::string> out;
   auto it = o.find(key);
   if (it == o.end()) return out;
   const auto* m = it->value().if_object();
   if (!m) return config_error(path + "." + std::string(key), "expected an object");
   for (const auto& [k, v] : *m) {
-    if (v.is_string()) out.emplace(std::string(k), std::string(v.get_string()));
-    else out.emplace(std::string(k), key_text(v));
+    if (v.is_string())
+      out.emplace(std::string(k), std::string(v.get_string()));
+    else
+      out.emplace(std::string(k), key_text(v));
   }
   return out;
 }
@@ -73,8 +78,11 @@ std::optional<TopicMapping> demo_topic_mapping(std::string_view tag, std::string
 
 std::optional<CommandMapping> demo_command_mapping(std::string_view tag, std::string_view device) {
   if (tag == "PLAY_CMD")
-    return CommandMapping{"PLAY_CMD", "commands/" + std::string(device) + "/play",
-                          {{"PLAY", "true"}, {"STOP", "false"}, {"RESUME", ""}}, 1, false};
+    return CommandMapping{"PLAY_CMD",
+                          "commands/" + std::string(device) + "/play",
+                          {{"PLAY", "true"}, {"STOP", "false"}, {"RESUME", ""}},
+                          1,
+                          false};
   return std::nullopt;
 }
 
@@ -123,7 +131,8 @@ Result<MqttDeviceConfig> parse_mqtt_device_config(const config::DriverConfig& dc
       m.topic = substitute(*topic, c.device);
       m.field = *field;
       m.map = std::move(*map);
-      if (!valid_topic_or_glob(m.topic)) return config_error(path + ".topic", "not a valid topic \"" + m.topic + "\"");
+      if (!valid_topic_or_glob(m.topic))
+        return config_error(path + ".topic", "not a valid topic \"" + m.topic + "\"");
       mapped.insert(m.tag);
       c.topics.push_back(std::move(m));
     }
@@ -154,13 +163,15 @@ Result<MqttDeviceConfig> parse_mqtt_device_config(const config::DriverConfig& dc
         if (!r->value().is_bool()) return config_error(path + ".retain", "expected true or false");
         m.retain = r->value().get_bool();
       }
-      if (!mqtt::valid_topic_name(m.topic)) return config_error(path + ".topic", "not a valid topic name \"" + m.topic + "\"");
+      if (!mqtt::valid_topic_name(m.topic))
+        return config_error(path + ".topic", "not a valid topic name \"" + m.topic + "\"");
       mapped_cmd.insert(m.tag);
       c.commands.push_back(std::move(m));
     }
   }
   bool defaults = true;
-  if (auto it = p.find("demo_defaults"); it != p.end() && it->value().is_bool()) defaults = it->value().get_bool();
+  if (auto it = p.find("demo_defaults"); it != p.end() && it->value().is_bool())
+    defaults = it->value().get_bool();
   if (defaults) {
     for (const auto& dp : dc.datapoints)
       if (!mapped.count(dp.name))
@@ -180,9 +191,13 @@ struct MqttDeviceDriver::Bound {
   const model::DatapointType* type = nullptr;
 };
 
-MqttDeviceDriver::MqttDeviceDriver(const config::DriverConfig& cfg, communication::DriverContext& ctx, mqtt::PubSub& broker,
+MqttDeviceDriver::MqttDeviceDriver(const config::DriverConfig& cfg,
+                                   communication::DriverContext& ctx, mqtt::PubSub& broker,
                                    std::shared_ptr<MqttDriverStats> stats)
-    : name_(cfg.name), ctx_(ctx), broker_(broker), stats_(stats ? std::move(stats) : std::make_shared<MqttDriverStats>()) {
+    : name_(cfg.name),
+      ctx_(ctx),
+      broker_(broker),
+      stats_(stats ? std::move(stats) : std::make_shared<MqttDriverStats>()) {
   auto parsed = parse_mqtt_device_config(cfg);
   if (!parsed) {
     config_error_ = parsed.error().message;
@@ -192,7 +207,8 @@ MqttDeviceDriver::MqttDeviceDriver(const config::DriverConfig& cfg, communicatio
   cfg_ = std::move(*parsed);
   if (!cfg_.broker_url.empty()) {
     config_error_ =
-        "params.broker_url: a broker per driver is not supported; remove it (Weir's broker is used), or run all of "
+        "params.broker_url: a broker per driver is not supported; remove it (Weir's broker is "
+        "used), or run all of "
         "Weir against an external broker with modules[mqtt_broker].config.external";
     spdlog::error("MqttDeviceDriver {}: {}", name_, config_error_);
     return;
@@ -200,7 +216,9 @@ MqttDeviceDriver::MqttDeviceDriver(const config::DriverConfig& cfg, communicatio
   for (const auto& m : cfg_.topics) {
     auto idx = ctx_.registry().find(name_ + "@" + m.tag);
     if (!idx) {
-      spdlog::warn("MqttDeviceDriver {}: topic mapping for {} names no datapoint of this driver; ignored", name_, m.tag);
+      spdlog::warn(
+          "MqttDeviceDriver {}: topic mapping for {} names no datapoint of this driver; ignored",
+          name_, m.tag);
       continue;
     }
     bound_.push_back(Bound{m, make_topic_glob(m.topic), *idx, ctx_.registry().info(*idx).type});
@@ -235,10 +253,12 @@ void MqttDeviceDriver::connect() {
         if (!connected_) return;
         ++stats_->messages;
         if (f == cfg_.presence_topic && m.topic == cfg_.presence_topic &&
-            !on_presence(std::string_view(reinterpret_cast<const char*>(m.payload.data()), m.payload.size())))
+            !on_presence(std::string_view(reinterpret_cast<const char*>(m.payload.data()),
+                                          m.payload.size())))
           return;  // counted once
         std::optional<Result<boost::json::value>> doc;
-        const std::string_view text(reinterpret_cast<const char*>(m.payload.data()), m.payload.size());
+        const std::string_view text(reinterpret_cast<const char*>(m.payload.data()),
+                                    m.payload.size());
         for (const auto& b : bound_) {
           if (b.glob.filter != f || !b.glob.matches(m.topic)) continue;
           if (b.mapping.field.empty()) {
@@ -291,7 +311,8 @@ bool MqttDeviceDriver::on_presence(std::string_view payload) {
     device_said_offline_ = true;
     ctx_.set_status(DriverState::offline, "device offline (" + cfg_.presence_topic + ")");
   } else {
-    malformed(cfg_.presence_topic, "unknown presence \"" + std::string(payload.substr(0, 64)) + "\"");
+    malformed(cfg_.presence_topic,
+              "unknown presence \"" + std::string(payload.substr(0, 64)) + "\"");
     return false;
   }
   return true;
@@ -331,8 +352,10 @@ void MqttDeviceDriver::command(const model::DriverCommand& cmd) {
     fb.detail = std::move(detail);
     ctx_.feedback(std::move(fb));
   };
-  auto it = std::find_if(cfg_.commands.begin(), cfg_.commands.end(), [&](const auto& c) { return c.tag == cmd.tag; });
-  if (it == cfg_.commands.end()) return nok(model::CommandReason::rejected_by_device, "no topic configured for " + cmd.tag);
+  auto it = std::find_if(cfg_.commands.begin(), cfg_.commands.end(),
+                         [&](const auto& c) { return c.tag == cmd.tag; });
+  if (it == cfg_.commands.end())
+    return nok(model::CommandReason::rejected_by_device, "no topic configured for " + cmd.tag);
   if (!connected_ || (!cfg_.presence_topic.empty() && !device_online_))
     return nok(model::CommandReason::driver_offline, "device " + cfg_.device + " is offline");
   std::string payload;
@@ -344,13 +367,16 @@ void MqttDeviceDriver::command(const model::DriverCommand& cmd) {
     if (p == it->payloads.end())
       for (auto q = it->payloads.begin(); q != it->payloads.end(); ++q)
         if (iequals(q->first, text)) p = q;
-    if (p == it->payloads.end()) return nok(model::CommandReason::wrong_value, "no payload for \"" + text + "\"");
+    if (p == it->payloads.end())
+      return nok(model::CommandReason::wrong_value, "no payload for \"" + text + "\"");
     payload = p->second;
   }
-  broker_.publish(it->topic, std::vector<std::uint8_t>(payload.begin(), payload.end()), it->qos, it->retain);
+  broker_.publish(it->topic, std::vector<std::uint8_t>(payload.begin(), payload.end()), it->qos,
+                  it->retain);
   ++stats_->commands_sent;
   fb.status = model::CommandStatus::ok;
-  fb.detail = "published \"" + payload + "\" to " + it->topic + " (QoS " + std::to_string(it->qos) + ", embedded broker)";
+  fb.detail = "published \"" + payload + "\" to " + it->topic + " (QoS " + std::to_string(it->qos) +
+              ", embedded broker)";
   ctx_.feedback(std::move(fb));
 }
 

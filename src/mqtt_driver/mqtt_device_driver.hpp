@@ -51,8 +51,8 @@ namespace weir::mqtt_driver {
 
 struct TopicMapping {
   std::string tag;
-  std::string topic;  // MQTT topic (or filter), {device} substituted
-  std::string field;  // dotted JSON path; "" = the payload itself (plain text)
+  std::string topic;                       // MQTT topic (or filter), {device} substituted
+  std::string field;                       // dotted JSON path; "" = the payload itself (plain text)
   std::map<std::string, std::string> map;  // raw text -> value
 };
 
@@ -83,8 +83,8 @@ std::optional<CommandMapping> demo_command_mapping(std::string_view tag, std::st
 
 class MqttDeviceDriver final : public communication::Driver {
  public:
-  MqttDeviceDriver(const config::DriverConfig& cfg, communication::DriverContext& ctx, mqtt::PubSub& broker,
-                   std::shared_ptr<MqttDriverStats> stats);
+  MqttDeviceDriver(const config::DriverConfig& cfg, communication::DriverContext& ctx,
+                   mqtt::PubSub& broker, std::shared_ptr<MqttDriverStats> stats);
   ~MqttDeviceDriver() override;
 
   void connect() override;

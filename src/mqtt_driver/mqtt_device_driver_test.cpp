@@ -6,10 +6,10 @@
 namespace weir::mqtt_driver {
 namespace {
 
-using testing::Plant;
 using model::DriverState;
 using model::Quality;
 using model::Value;
+using testing::Plant;
 
 // The demo's short form: datapoints only; every mapping comes from the demo defaults.
 const char* kDemoConfig = R"({
@@ -32,7 +32,8 @@ const char* kDemoConfig = R"({
   }]
 })";
 
-const char* kReading = R"({"temperature":29.4,"humidity":41,"threshold":28,"over_threshold":true,"unit":"C"})";
+const char* kReading =
+    R"({"temperature":29.4,"humidity":41,"threshold":28,"over_threshold":true,"unit":"C"})";
 
 TEST(MqttDeviceDriver, DemoDefaultsMapEveryTag) {
   Plant p(kDemoConfig);
@@ -48,8 +49,9 @@ TEST(MqttDeviceDriver, DemoDefaultsMapEveryTag) {
   EXPECT_EQ(p.value("esp32@THRESHOLD"), Value(28.0));
   EXPECT_EQ(p.value("esp32@OVER_THRESHOLD"), Value(std::string("TRUE")));
   EXPECT_EQ(p.state("esp32@TEMPERATURE").quality, Quality::good);
-  p.pub("devices/esp32/state", R"({"playing":true,"mode":"override_on","step":2,"melody":"ode_to_joy",)"
-                               R"("peer":{"id":"raspberry","presence":"online"},"since":"","reason":"override on"})");
+  p.pub("devices/esp32/state",
+        R"({"playing":true,"mode":"override_on","step":2,"melody":"ode_to_joy",)"
+        R"("peer":{"id":"raspberry","presence":"online"},"since":"","reason":"override on"})");
   EXPECT_EQ(p.value("esp32@MODE"), Value(std::string("OVERRIDE_ON")));
   EXPECT_EQ(p.value("esp32@BUZZER"), Value(std::string("PLAYING")));
   EXPECT_EQ(p.stats->malformed.load(), 0u);
@@ -78,7 +80,8 @@ TEST(MqttDeviceDriver, RetainedPresenceOnConnectAndOfflineDropsQuality) {
   EXPECT_EQ(p.driver_state("esp32"), DriverState::offline);
   p.pub("presence/esp32/status", "online", true);
   EXPECT_EQ(p.driver_state("esp32"), DriverState::online);
-  EXPECT_EQ(p.state("esp32@TEMPERATURE").quality, Quality::bad) << "good again only with fresh data";
+  EXPECT_EQ(p.state("esp32@TEMPERATURE").quality, Quality::bad)
+      << "good again only with fresh data";
   p.clock.advance(std::chrono::seconds(1));
   p.pub("sensors/esp32", kReading);
   EXPECT_EQ(p.state("esp32@TEMPERATURE").quality, Quality::good);
@@ -91,18 +94,21 @@ TEST(MqttDeviceDriver, MalformedPayloadsAreCountedNeverApplied) {
   p.pub("sensors/esp32", kReading);
   const auto accepted = p.datapoints->accepted();
   p.pub("sensors/esp32", "{not json");
-  p.pub("sensors/esp32", R"({"temperature":"hot","humidity":41,"threshold":28,"over_threshold":true})");
+  p.pub("sensors/esp32",
+        R"({"temperature":"hot","humidity":41,"threshold":28,"over_threshold":true})");
   p.pub("sensors/esp32", "");
   p.pub("sensors/esp32", std::string(70000, '{'));
   p.pub("presence/esp32/status", "maybe");
   EXPECT_GE(p.stats->malformed.load(), 5u);
   EXPECT_EQ(p.value("esp32@TEMPERATURE"), Value(29.4));
   EXPECT_EQ(p.driver_state("esp32"), DriverState::online);
-  // The well-formed fields of a partly bad reading still count (humidity etc.); the bad one does not.
+  // The well-formed fields of a partly bad reading still count (humidity etc.); the bad one does
+  // not.
   EXPECT_GE(p.datapoints->accepted(), accepted);
   // Out of range: converted, then refused by DatapointService like any tag.
   p.clock.advance(std::chrono::seconds(1));
-  p.pub("sensors/esp32", R"({"temperature":500,"humidity":41,"threshold":28,"over_threshold":true,"unit":"C"})");
+  p.pub("sensors/esp32",
+        R"({"temperature":500,"humidity":41,"threshold":28,"over_threshold":true,"unit":"C"})");
   EXPECT_EQ(p.value("esp32@TEMPERATURE"), Value(29.4));
   EXPECT_GE(p.datapoints->rejected(datapoint::Rejection::out_of_range), 1u);
 }
@@ -147,7 +153,8 @@ TEST(MqttDeviceDriver, ExplicitMappingsFieldsAndPlainPayloads) {
       "command_datapoints": [{"name": "SWITCH_CMD", "type": "SW"}]}]
   })");
   p.drivers->start();
-  EXPECT_EQ(p.driver_state("plc"), DriverState::online);  // no presence topic: online when subscribed
+  EXPECT_EQ(p.driver_state("plc"),
+            DriverState::online);  // no presence topic: online when subscribed
   p.pub("plant/plc/level", "42.5");
   p.pub("plant/plc/info", R"({"meta":{"name":"pump house"}})");
   p.pub("plant/other/temp", R"({"t":7})");

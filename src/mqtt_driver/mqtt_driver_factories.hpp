@@ -15,7 +15,7 @@ namespace weir::mqtt_driver {
 
 // "MqttDeviceDriver", "MQTTTasmotaRelayDriver" (the Python platform's class name) and its alias
 // "TasmotaRelayDriver".
-std::map<std::string, communication::DriverFactory> mqtt_driver_factories(mqtt::PubSub& broker,
-                                                                           std::shared_ptr<MqttDriverStats> stats = {});
+std::map<std::string, communication::DriverFactory> mqtt_driver_factories(
+    mqtt::PubSub& broker, std::shared_ptr<MqttDriverStats> stats = {});
 
 }  // namespace weir::mqtt_driver

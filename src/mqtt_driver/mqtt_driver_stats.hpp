@@ -8,11 +8,11 @@
 namespace weir::mqtt_driver {
 
 struct MqttDriverStats {
-  std::atomic<std::uint64_t> messages{0};         // MQTT messages the drivers handled
-  std::atomic<std::uint64_t> values{0};           // RawTagUpdates published from them
-  std::atomic<std::uint64_t> malformed{0};        // payloads or fields that could not be used
-  std::atomic<std::uint64_t> commands_sent{0};    // command payloads published
-  std::atomic<std::uint64_t> commands_refused{0}; // commands answered nok by the driver
+  std::atomic<std::uint64_t> messages{0};          // MQTT messages the drivers handled
+  std::atomic<std::uint64_t> values{0};            // RawTagUpdates published from them
+  std::atomic<std::uint64_t> malformed{0};         // payloads or fields that could not be used
+  std::atomic<std::uint64_t> commands_sent{0};     // command payloads published
+  std::atomic<std::uint64_t> commands_refused{0};  // commands answered nok by the driver
 };
 
 }  // namespace weir::mqtt_driver

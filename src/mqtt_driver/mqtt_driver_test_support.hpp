@@ -37,10 +37,14 @@ struct Plant {
     config = std::move(loaded.config);
     registry = datapoint::Registry::build(*config);
     datapoints = std::make_unique<datapoint::DatapointService>(registry, bus, clock);
-    drivers = std::make_unique<communication::DriverManager>(*config, registry, bus, clock, mqtt_driver_factories(pubsub, stats));
-    fb_sub = bus.subscribe<model::DriverFeedback>([this](const model::DriverFeedback& f) { feedback.push_back(f.feedback); });
+    drivers = std::make_unique<communication::DriverManager>(*config, registry, bus, clock,
+                                                             mqtt_driver_factories(pubsub, stats));
+    fb_sub = bus.subscribe<model::DriverFeedback>(
+        [this](const model::DriverFeedback& f) { feedback.push_back(f.feedback); });
     spy = broker.subscribe("#", [this](const mqtt::InprocMessage& m) {
-      published.emplace_back(std::string(m.topic), std::string(reinterpret_cast<const char*>(m.payload.data()), m.payload.size()));
+      published.emplace_back(
+          std::string(m.topic),
+          std::string(reinterpret_cast<const char*>(m.payload.data()), m.payload.size()));
     });
   }
   ~Plant() { drivers.reset(); }
@@ -48,7 +52,9 @@ struct Plant {
   void pub(const std::string& topic, const std::string& payload, bool retain = false) {
     broker.publish(topic, std::vector<std::uint8_t>(payload.begin(), payload.end()), 1, retain);
   }
-  const datapoint::DatapointState& state(const std::string& id) { return datapoints->state(*registry->find(id)); }
+  const datapoint::DatapointState& state(const std::string& id) {
+    return datapoints->state(*registry->find(id));
+  }
   model::Value value(const std::string& id) { return state(id).value; }
   model::DriverState driver_state(const std::string& name) { return drivers->find(name)->state; }
   void command(const std::string& id, model::Value v, std::string command_id = "c1") {

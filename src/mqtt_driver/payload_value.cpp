@@ -1,9 +1,8 @@
 #include "mqtt_driver/payload_value.hpp"
 
-#include <boost/json/parse.hpp>
-
 #include <algorithm>
 #include <array>
+#include <boost/json/parse.hpp>
 #include <charconv>
 #include <cmath>
 
@@ -33,8 +32,12 @@ std::string key_text(const boost::json::value& v) {
 namespace {
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n'))
+    s.remove_prefix(1);
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -85,8 +88,10 @@ Result<Value> convert_value(const boost::json::value& raw_in, const model::Datap
     case ValueType::float_:
     case ValueType::int_: {
       std::optional<double> d;
-      if (raw.is_number()) d = raw.to_number<double>();
-      else if (raw.is_string()) d = parse_number(raw.get_string());
+      if (raw.is_number())
+        d = raw.to_number<double>();
+      else if (raw.is_string())
+        d = parse_number(raw.get_string());
       if (!d) return wrong("a number", raw);
       if (type->type == ValueType::float_) return Value{*d};
       if (std::trunc(*d) != *d || std::fabs(*d) > 9.0e15) return wrong("an integer", raw);
@@ -95,8 +100,10 @@ Result<Value> convert_value(const boost::json::value& raw_in, const model::Datap
     case ValueType::bool_: {
       if (raw.is_bool()) return Value{raw.get_bool()};
       std::optional<bool> b;
-      if (raw.is_string()) b = parse_bool(raw.get_string());
-      else if (raw.is_number()) b = raw.to_number<double>() != 0;
+      if (raw.is_string())
+        b = parse_bool(raw.get_string());
+      else if (raw.is_number())
+        b = raw.to_number<double>() != 0;
       if (!b) return wrong("a boolean", raw);
       return Value{*b};
     }
@@ -115,11 +122,15 @@ Result<Value> convert_value(const boost::json::value& raw_in, const model::Datap
         if (auto s = pick(trim(raw.get_string()))) return Value{*s};
       }
       std::optional<bool> b;
-      if (raw.is_bool()) b = raw.get_bool();
-      else if (raw.is_string()) b = parse_bool(raw.get_string());
+      if (raw.is_bool())
+        b = raw.get_bool();
+      else if (raw.is_string())
+        b = parse_bool(raw.get_string());
       if (b) {
-        static constexpr std::array<const char*, 6> yes{"TRUE", "ON", "ONLINE", "OPENED", "STARTED", "YES"};
-        static constexpr std::array<const char*, 6> no{"FALSE", "OFF", "OFFLINE", "CLOSED", "STOPPED", "NO"};
+        static constexpr std::array<const char*, 6> yes{"TRUE",   "ON",      "ONLINE",
+                                                        "OPENED", "STARTED", "YES"};
+        static constexpr std::array<const char*, 6> no{"FALSE",  "OFF",     "OFFLINE",
+                                                       "CLOSED", "STOPPED", "NO"};
         for (const char* c : *b ? yes : no)
           if (auto s = pick(c)) return Value{*s};
       }
@@ -132,7 +143,8 @@ Result<Value> convert_value(const boost::json::value& raw_in, const model::Datap
 }
 
 Result<boost::json::value> parse_json_payload(std::string_view payload) {
-  if (payload.size() > kMaxJsonPayload) return Error::make(ErrorKind::too_large, "too_large", "JSON payload over 64 KiB");
+  if (payload.size() > kMaxJsonPayload)
+    return Error::make(ErrorKind::too_large, "too_large", "JSON payload over 64 KiB");
   boost::system::error_code ec;
   boost::json::parse_options opts;
   opts.max_depth = 32;

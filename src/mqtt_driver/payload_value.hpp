@@ -4,7 +4,6 @@
 // Deliberately tolerant where the meaning is unambiguous: "21.5" for a float, true for an enum
 // with TRUE/FALSE (or ON/OFF) symbols, "online" for the symbol ONLINE (case-insensitive).
 #include <boost/json/value.hpp>
-
 #include <map>
 #include <string>
 #include <string_view>
@@ -16,7 +15,8 @@ namespace weir::mqtt_driver {
 
 inline constexpr std::size_t kMaxJsonPayload = 64 * 1024;
 
-// The text form a `map` is keyed on: strings as they are, true/false, numbers as dump() writes them.
+// The text form a `map` is keyed on: strings as they are, true/false, numbers as dump() writes
+// them.
 std::string key_text(const boost::json::value& v);
 
 // Converts `raw` for a datapoint of `type` (null type: the value as JSON gives it). `map` (may be

@@ -29,16 +29,19 @@ TEST(PayloadValue, NumbersFromJsonOrText) {
 
 TEST(PayloadValue, EnumsMatchSymbolsBooleansAndMaps) {
   auto presence = enum_type({"ONLINE", "OFFLINE"});
-  EXPECT_EQ(*convert_value(boost::json::string("online"), &presence), model::Value(std::string("ONLINE")));
-  EXPECT_EQ(*convert_value(boost::json::string("offline"), &presence), model::Value(std::string("OFFLINE")));
+  EXPECT_EQ(*convert_value(boost::json::string("online"), &presence),
+            model::Value(std::string("ONLINE")));
+  EXPECT_EQ(*convert_value(boost::json::string("offline"), &presence),
+            model::Value(std::string("OFFLINE")));
   EXPECT_FALSE(convert_value(boost::json::string("maybe"), &presence));
   auto b = enum_type({"TRUE", "FALSE"});
   EXPECT_EQ(*convert_value(boost::json::value(true), &b), model::Value(std::string("TRUE")));
   EXPECT_EQ(*convert_value(boost::json::value(false), &b), model::Value(std::string("FALSE")));
   auto buzzer = enum_type({"PLAYING", "SILENT"});
   std::map<std::string, std::string> map{{"true", "PLAYING"}, {"false", "SILENT"}};
-  EXPECT_EQ(*convert_value(boost::json::value(true), &buzzer, map), model::Value(std::string("PLAYING")));
-  EXPECT_FALSE(convert_value(boost::json::value(true), &buzzer));  // no symbol means true
+  EXPECT_EQ(*convert_value(boost::json::value(true), &buzzer, map),
+            model::Value(std::string("PLAYING")));
+  EXPECT_FALSE(convert_value(boost::json::value(true), &buzzer));    // no symbol means true
   EXPECT_FALSE(convert_value(boost::json::value(1), &buzzer, map));  // "1" is not mapped
 }
 

@@ -2,7 +2,8 @@
 // MQTTTasmotaRelayDriver: the Python platform's Tasmota relay driver, configured exactly as its
 // system_config.json does (SPEC §4):
 //
-//   "params": {"host": "127.0.0.1", "port": 1883, "client_id": "...", "username": "...", "password": "...",
+//   "params": {"host": "127.0.0.1", "port": 1883, "client_id": "...", "username": "...",
+//   "password": "...",
 //              "device_topic": "xmas",
 //              "relay_mapping": {"RELAY_1": "POWER1", "RELAY_2": "POWER2"},
 //              "subscriptions": [{"topic": "stat/xmas/POWER+", "type": "status"},
@@ -47,8 +48,8 @@ Result<TasmotaConfig> parse_tasmota_config(const config::DriverConfig& cfg);
 
 class TasmotaRelayDriver final : public communication::Driver {
  public:
-  TasmotaRelayDriver(const config::DriverConfig& cfg, communication::DriverContext& ctx, mqtt::PubSub& broker,
-                     std::shared_ptr<MqttDriverStats> stats);
+  TasmotaRelayDriver(const config::DriverConfig& cfg, communication::DriverContext& ctx,
+                     mqtt::PubSub& broker, std::shared_ptr<MqttDriverStats> stats);
   ~TasmotaRelayDriver() override;
 
   void connect() override;
@@ -77,7 +78,7 @@ class TasmotaRelayDriver final : public communication::Driver {
   TasmotaConfig cfg_;
   std::string config_error_;
   std::map<std::string, std::optional<model::DatapointIndex>> status_index_;  // by power (POWER1)
-  std::map<std::string, Pending> pending_;                                     // by power
+  std::map<std::string, Pending> pending_;                                    // by power
   std::vector<mqtt::SubscriptionHandle> subs_;
   bool connected_ = false;
   std::uint64_t malformed_logged_ = 0;

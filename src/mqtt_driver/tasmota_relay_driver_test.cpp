@@ -7,8 +7,8 @@
 namespace weir::mqtt_driver {
 namespace {
 
-using testing::Plant;
 using model::Value;
+using testing::Plant;
 
 // The Python platform's fixture driver, verbatim.
 const char* kTasmotaConfig = R"({
@@ -37,13 +37,18 @@ struct FakeTasmota {
       std::string p = topic.substr(topic.rfind('/') + 1);
       std::string arg(reinterpret_cast<const char*>(m.payload.data()), m.payload.size());
       if (!power.count(p)) return;
-      if (arg == "ON" || arg == "OFF") power[p] = arg;
-      else if (arg == "TOGGLE") power[p] = power[p] == "ON" ? "OFF" : "ON";
+      if (arg == "ON" || arg == "OFF")
+        power[p] = arg;
+      else if (arg == "TOGGLE")
+        power[p] = power[p] == "ON" ? "OFF" : "ON";
       send("stat/xmas/" + p, power[p]);
-      if (answer_result && !arg.empty()) send("stat/xmas/RESULT", "{\"" + p + "\":\"" + power[p] + "\"}");
+      if (answer_result && !arg.empty())
+        send("stat/xmas/RESULT", "{\"" + p + "\":\"" + power[p] + "\"}");
     });
   }
-  void send(const std::string& t, const std::string& s) { broker.publish(t, std::vector<std::uint8_t>(s.begin(), s.end()), 0, false); }
+  void send(const std::string& t, const std::string& s) {
+    broker.publish(t, std::vector<std::uint8_t>(s.begin(), s.end()), 0, false);
+  }
 };
 
 TEST(TasmotaRelayDriver, FixtureConfigurationLoads) {

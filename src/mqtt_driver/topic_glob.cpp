@@ -20,7 +20,8 @@ std::vector<std::string_view> levels(std::string_view s) {
 }
 
 bool is_glob_level(std::string_view l) {
-  return l.size() > 1 && (l.find('+') != std::string_view::npos || l.find('*') != std::string_view::npos);
+  return l.size() > 1 &&
+         (l.find('+') != std::string_view::npos || l.find('*') != std::string_view::npos);
 }
 
 // '+' and '*' inside a level match any run of characters (no '/': levels are split first).
@@ -43,8 +44,10 @@ TopicGlob make_topic_glob(std::string pattern) {
   for (auto l : levels(g.pattern)) {
     if (!first) filter.push_back('/');
     first = false;
-    if (is_glob_level(l)) filter.push_back('+');
-    else filter.append(l);
+    if (is_glob_level(l))
+      filter.push_back('+');
+    else
+      filter.append(l);
   }
   g.filter = std::move(filter);
   return g;

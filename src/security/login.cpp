@@ -35,13 +35,15 @@ std::optional<LoginOutcome> begin_login(const SecurityConfig& config, LoginThrot
   return std::nullopt;
 }
 
-PasswordVerification verify_login(std::string_view password, const std::optional<std::string>& stored_hash) {
+PasswordVerification verify_login(std::string_view password,
+                                  const std::optional<std::string>& stored_hash) {
   if (stored_hash) return verify_password(password, *stored_hash);
   spend_verification_time(password);
   return {};
 }
 
-LoginOutcome finish_login(const SecurityConfig& config, LoginThrottle& throttle, const LoginRequest& request,
+LoginOutcome finish_login(const SecurityConfig& config, LoginThrottle& throttle,
+                          const LoginRequest& request,
                           const std::optional<std::string>& verified_hash, PasswordVerification v) {
   LoginOutcome out;
   const auto* user = find_user(config, request.username);

@@ -51,10 +51,12 @@ std::optional<LoginOutcome> begin_login(const SecurityConfig& config, LoginThrot
                                         const LoginRequest& request,
                                         std::optional<std::string>& stored_hash);
 // 2. (any thread) verify the password against that hash (an unknown user costs the same time).
-PasswordVerification verify_login(std::string_view password, const std::optional<std::string>& stored_hash);
+PasswordVerification verify_login(std::string_view password,
+                                  const std::optional<std::string>& stored_hash);
 // 3. (network thread) throttle bookkeeping, principal and app. A password changed meanwhile
 //    (the hash is no longer the one verified) counts as invalid credentials.
-LoginOutcome finish_login(const SecurityConfig& config, LoginThrottle& throttle, const LoginRequest& request,
+LoginOutcome finish_login(const SecurityConfig& config, LoginThrottle& throttle,
+                          const LoginRequest& request,
                           const std::optional<std::string>& verified_hash, PasswordVerification v);
 
 }  // namespace weir::security

@@ -16,14 +16,16 @@
 #if __has_include("config.h")
 #include "config.h"
 #else
-#error "Copy config.example.h to config.h and fill in Wi-Fi, broker and device settings (see README.md)."
+#error \
+    "Copy config.example.h to config.h and fill in Wi-Fi, broker and device settings (see README.md)."
 #endif
 
 #if __has_include("src/weir/crosslink.hpp")
 #include "src/weir/crosslink.hpp"
 #include "src/weir/payloads.hpp"
 #else
-#error "Run devices/esp32/sync-shared.sh to copy Weir's shared device headers into the sketch (see README.md)."
+#error \
+    "Run devices/esp32/sync-shared.sh to copy Weir's shared device headers into the sketch (see README.md)."
 #endif
 
 #include <string>
@@ -49,7 +51,7 @@ const std::string stateTopic = topic_for(topics::state, DEVICE_ID);
 const std::string peerSensorTopic = topic_for(topics::sensors, PEER_ID);
 const std::string peerPresenceTopic = topic_for(topics::presence, PEER_ID);
 
-uint32_t backoffMs = 500;          // reconnect delay: doubles up to 30 s, reset on success
+uint32_t backoffMs = 500;  // reconnect delay: doubles up to 30 s, reset on success
 uint64_t nextConnectAttempt = 0;
 uint64_t nextReading = 0;
 uint16_t buzzerHz = 0;
@@ -57,7 +59,9 @@ TimeMs sinceMono = ~TimeMs{0};
 std::string sinceWall;
 
 // Monotonic milliseconds since boot (64-bit: millis() wraps after 49 days).
-TimeMs nowMs() { return static_cast<TimeMs>(esp_timer_get_time() / 1000); }
+TimeMs nowMs() {
+  return static_cast<TimeMs>(esp_timer_get_time() / 1000);
+}
 
 // ISO 8601 UTC once NTP has set the clock; empty before.
 std::string isoNow() {
@@ -91,9 +95,10 @@ void apply(const Change& c, const char* cause) {
     }
   }
   if (c.decision()) {
-    Serial.printf("decision playing=%d mode=%s step=%u reason=\"%s\" peer=%s cause=%s\n", crosslink.playing(),
-                  mode_name(crosslink.mode()), static_cast<unsigned>(crosslink.step()),
-                  reason_text(crosslink.reason()), presence_name(crosslink.peer_presence()), cause);
+    Serial.printf("decision playing=%d mode=%s step=%u reason=\"%s\" peer=%s cause=%s\n",
+                  crosslink.playing(), mode_name(crosslink.mode()),
+                  static_cast<unsigned>(crosslink.step()), reason_text(crosslink.reason()),
+                  presence_name(crosslink.peer_presence()), cause);
   }
   if (c.decision() || (c.step && STEP_REPORTS)) publishState();
 }
@@ -128,11 +133,12 @@ void onMessage(char* topic, byte* payload, unsigned int length) {
 }
 
 bool connectMqtt() {
-  Serial.printf("connecting to mqtt%s://%s:%d as %s\n", MQTT_TLS ? "s" : "", MQTT_HOST, MQTT_PORT, DEVICE_ID);
+  Serial.printf("connecting to mqtt%s://%s:%d as %s\n", MQTT_TLS ? "s" : "", MQTT_HOST, MQTT_PORT,
+                DEVICE_ID);
   const bool anonymous = std::string_view(MQTT_USER).empty();
   const bool ok = anonymous ? mqtt.connect(DEVICE_ID, presenceTopic.c_str(), 1, true, "offline")
-                            : mqtt.connect(DEVICE_ID, MQTT_USER, MQTT_PASSWORD, presenceTopic.c_str(), 1,
-                                           true, "offline");
+                            : mqtt.connect(DEVICE_ID, MQTT_USER, MQTT_PASSWORD,
+                                           presenceTopic.c_str(), 1, true, "offline");
   if (!ok) {
     Serial.printf("mqtt connect failed, state %d\n", mqtt.state());
     return false;

@@ -17,7 +17,7 @@ namespace weir::mqtt {
 // Who a connected client is, as decided by the Authenticator.
 struct Identity {
   std::string client_id;
-  std::string username;            // empty when anonymous
+  std::string username;  // empty when anonymous
   bool anonymous = true;
   bool trusted = false;            // in-process clients: ACL-free
   std::vector<std::string> roles;  // free for the security module to fill
@@ -31,9 +31,9 @@ enum class AuthRefusal {
 
 struct AuthResult {
   bool accepted = false;
-  Identity identity;                               // when accepted
+  Identity identity;                                  // when accepted
   AuthRefusal refusal = AuthRefusal::not_authorized;  // when refused
-  std::string message;                             // for the log / v5 reason string
+  std::string message;                                // for the log / v5 reason string
 
   static AuthResult accept(Identity id) { return AuthResult{true, std::move(id), {}, {}}; }
   static AuthResult refuse(AuthRefusal r, std::string msg = {}) {

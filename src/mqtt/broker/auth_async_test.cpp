@@ -140,7 +140,8 @@ TEST_F(AuthAsyncTest, ServerBusyRefusal) {
   EXPECT_EQ(acks[0].reason, ReasonCode::server_busy);
   Client v3(*broker);
   v3.send(login("b"));
-  EXPECT_EQ(v3.sink->wire, (std::vector<std::uint8_t>{0x20, 0x02, 0x00, 0x03}));  // server unavailable
+  EXPECT_EQ(v3.sink->wire,
+            (std::vector<std::uint8_t>{0x20, 0x02, 0x00, 0x03}));  // server unavailable
 }
 
 TEST_F(AuthAsyncTest, LateAnswerForAClosedConnectionIsIgnored) {

@@ -30,7 +30,9 @@ SubscriptionHandle& SubscriptionHandle::operator=(SubscriptionHandle&& o) noexce
   return *this;
 }
 
-SubscriptionHandle::~SubscriptionHandle() { unsubscribe(); }
+SubscriptionHandle::~SubscriptionHandle() {
+  unsubscribe();
+}
 
 void SubscriptionHandle::unsubscribe() {
   if (id_ == 0) return;
@@ -39,7 +41,8 @@ void SubscriptionHandle::unsubscribe() {
   owner_.reset();
 }
 
-void InprocPubSub::publish(std::string topic, std::vector<std::uint8_t> payload, int qos, bool retain) {
+void InprocPubSub::publish(std::string topic, std::vector<std::uint8_t> payload, int qos,
+                           bool retain) {
   broker_.publish(std::move(topic), std::move(payload), qos, retain);
 }
 
@@ -86,7 +89,8 @@ ConnectionId BrokerImpl::open(std::shared_ptr<ConnectionSink> sink, ConnectionIn
   }
   ++rate_count;
   const bool too_many = opts.max_connections != 0 && connections.size() >= opts.max_connections;
-  const bool too_fast = opts.max_connections_per_second != 0 && rate_count > opts.max_connections_per_second;
+  const bool too_fast =
+      opts.max_connections_per_second != 0 && rate_count > opts.max_connections_per_second;
   if (too_many || too_fast) {
     ++st.connections_refused;
     spdlog::warn("mqtt: refusing connection from {}: {}", info.remote_address,
@@ -204,16 +208,30 @@ void BrokerImpl::handle_packet(Connection& c, Packet&& p) {
     return;
   }
   switch (packet_type(p)) {
-    case PacketType::publish: handle_publish(c, std::move(std::get<Publish>(p))); break;
+    case PacketType::publish:
+      handle_publish(c, std::move(std::get<Publish>(p)));
+      break;
     case PacketType::puback:
     case PacketType::pubrec:
     case PacketType::pubrel:
-    case PacketType::pubcomp: handle_puback(c, std::get<PubAck>(p)); break;
-    case PacketType::subscribe: handle_subscribe(c, std::get<Subscribe>(p)); break;
-    case PacketType::unsubscribe: handle_unsubscribe(c, std::get<Unsubscribe>(p)); break;
-    case PacketType::pingreq: send(c, PingResp{}); break;
-    case PacketType::disconnect: handle_disconnect(c, std::get<Disconnect>(p)); break;
-    case PacketType::connect: protocol_violation(c, ReasonCode::protocol_error, "second CONNECT"); break;
+    case PacketType::pubcomp:
+      handle_puback(c, std::get<PubAck>(p));
+      break;
+    case PacketType::subscribe:
+      handle_subscribe(c, std::get<Subscribe>(p));
+      break;
+    case PacketType::unsubscribe:
+      handle_unsubscribe(c, std::get<Unsubscribe>(p));
+      break;
+    case PacketType::pingreq:
+      send(c, PingResp{});
+      break;
+    case PacketType::disconnect:
+      handle_disconnect(c, std::get<Disconnect>(p));
+      break;
+    case PacketType::connect:
+      protocol_violation(c, ReasonCode::protocol_error, "second CONNECT");
+      break;
     case PacketType::auth:
       protocol_violation(c, ReasonCode::protocol_error, "AUTH without an authentication method");
       break;
@@ -263,7 +281,8 @@ void BrokerImpl::protocol_violation(Connection& c, ReasonCode reason, const std:
   drop(c, reason, true);
 }
 
-void BrokerImpl::emit_event(const Connection& c, ClientEvent::Kind kind, ReasonCode reason, bool will_published) {
+void BrokerImpl::emit_event(const Connection& c, ClientEvent::Kind kind, ReasonCode reason,
+                            bool will_published) {
   if (listeners.empty()) return;
   ClientEvent e;
   e.kind = kind;
@@ -362,20 +381,23 @@ void BrokerImpl::tick() {
   }
   if (persistence) {
     persist_dirty();
-    if (auto r = persistence->flush(); !r) spdlog::error("mqtt: persistence flush failed: {}", r.error().message);
+    if (auto r = persistence->flush(); !r)
+      spdlog::error("mqtt: persistence flush failed: {}", r.error().message);
   }
   reap();
 }
 
 void BrokerImpl::publish_sys() {
   auto s = st;
-  s.uptime_s = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(clock.mono() - started).count());
+  s.uptime_s = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(clock.mono() - started).count());
   s.retained_count = retained.size();
   s.subscriptions_count = tree.size();
   s.clients_total = sessions.size();
   auto pub = [&](const char* topic, const std::string& value) {
     auto m = make_message(std::string("$SYS/broker/") + topic,
-                          make_payload(std::vector<std::uint8_t>(value.begin(), value.end())), 0, true, {}, 0);
+                          make_payload(std::vector<std::uint8_t>(value.begin(), value.end())), 0,
+                          true, {}, 0);
     route(m);
   };
   pub("version", "weir 0.1.0");
@@ -394,7 +416,8 @@ void BrokerImpl::publish_sys() {
 
 // ---- Broker facade ----------------------------------------------------------------------------
 
-Broker::Broker(BrokerOptions opts, const weir::Clock& clock, std::unique_ptr<Persistence> persistence)
+Broker::Broker(BrokerOptions opts, const weir::Clock& clock,
+               std::unique_ptr<Persistence> persistence)
     : impl_(std::make_shared<BrokerImpl>(std::move(opts), clock, std::move(persistence))) {
   impl_->self = impl_;
 }
@@ -423,11 +446,13 @@ void Broker::tick() {
   impl_->tick();
 }
 
-void Broker::publish(std::string topic, std::vector<std::uint8_t> payload, int qos, bool retain, Properties properties) {
+void Broker::publish(std::string topic, std::vector<std::uint8_t> payload, int qos, bool retain,
+                     Properties properties) {
   publish(std::move(topic), make_payload(std::move(payload)), qos, retain, std::move(properties));
 }
 
-void Broker::publish(std::string topic, Bytes payload, int qos, bool retain, Properties properties) {
+void Broker::publish(std::string topic, Bytes payload, int qos, bool retain,
+                     Properties properties) {
   auto& b = *impl_;
   BrokerImpl::Entry entry(b);
   if (!valid_topic_name(topic, b.limits) || qos < 0 || qos > 2) {
@@ -439,11 +464,13 @@ void Broker::publish(std::string topic, Bytes payload, int qos, bool retain, Pro
   ++b.st.messages_received;
   properties.topic_alias.reset();
   properties.subscription_identifiers.clear();
-  b.route(b.make_message(std::move(topic), std::move(payload), static_cast<std::uint8_t>(qos), retain, properties, 0));
+  b.route(b.make_message(std::move(topic), std::move(payload), static_cast<std::uint8_t>(qos),
+                         retain, properties, 0));
   b.reap();
 }
 
-SubscriptionHandle Broker::subscribe(std::string filter, std::function<void(const InprocMessage&)> on_message) {
+SubscriptionHandle Broker::subscribe(std::string filter,
+                                     std::function<void(const InprocMessage&)> on_message) {
   auto& b = *impl_;
   BrokerImpl::Entry entry(b);
   if (!valid_topic_filter(filter, b.limits) || !on_message) return {};
@@ -454,7 +481,8 @@ SubscriptionHandle Broker::subscribe(std::string filter, std::function<void(cons
     inner = std::string(sf->filter);
   }
   const SubscriberId id = kInprocBit | b.next_subscriber_id++;
-  InprocSub sub{inner, group, std::make_shared<std::function<void(const InprocMessage&)>>(std::move(on_message))};
+  InprocSub sub{inner, group,
+                std::make_shared<std::function<void(const InprocMessage&)>>(std::move(on_message))};
   b.tree.add(inner, group, SubEntry{id, SubscribeOptions{2, false, true, 0}, 0});
   auto [it, _] = b.inproc.emplace(id, std::move(sub));
   if (group.empty()) {
@@ -465,14 +493,21 @@ SubscriptionHandle Broker::subscribe(std::string filter, std::function<void(cons
   return SubscriptionHandle(std::weak_ptr<SubscriptionOwner>(impl_), id);
 }
 
-void Broker::set_authenticator(std::shared_ptr<Authenticator> a) { impl_->authenticator = std::move(a); }
-void Broker::set_authorizer(std::shared_ptr<Authorizer> a) { impl_->authorizer = std::move(a); }
-void Broker::on_client_event(std::function<void(const ClientEvent&)> l) { impl_->listeners.push_back(std::move(l)); }
+void Broker::set_authenticator(std::shared_ptr<Authenticator> a) {
+  impl_->authenticator = std::move(a);
+}
+void Broker::set_authorizer(std::shared_ptr<Authorizer> a) {
+  impl_->authorizer = std::move(a);
+}
+void Broker::on_client_event(std::function<void(const ClientEvent&)> l) {
+  impl_->listeners.push_back(std::move(l));
+}
 
 BrokerStats Broker::stats() const {
   auto s = impl_->st;
   s.uptime_s = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::seconds>(impl_->clock.mono() - impl_->started).count());
+      std::chrono::duration_cast<std::chrono::seconds>(impl_->clock.mono() - impl_->started)
+          .count());
   s.retained_count = impl_->retained.size();
   s.subscriptions_count = impl_->tree.size();
   s.clients_total = impl_->sessions.size();
@@ -485,14 +520,18 @@ BrokerStats Broker::stats() const {
   return s;
 }
 
-const BrokerOptions& Broker::options() const { return impl_->opts; }
+const BrokerOptions& Broker::options() const {
+  return impl_->opts;
+}
 
 bool Broker::connected(std::string_view client_id) const {
   const Session* s = impl_->find_session(client_id);
   return s && s->conn != nullptr;
 }
 
-std::size_t Broker::connection_count() const { return impl_->connections.size(); }
+std::size_t Broker::connection_count() const {
+  return impl_->connections.size();
+}
 
 void Broker::shutdown() {
   auto& b = *impl_;

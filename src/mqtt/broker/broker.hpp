@@ -43,12 +43,12 @@ struct ClientEvent {
 
 struct BrokerStats {
   std::uint64_t clients_connected = 0;
-  std::uint64_t clients_total = 0;          // sessions, connected or not
+  std::uint64_t clients_total = 0;  // sessions, connected or not
   std::uint64_t clients_maximum = 0;
   std::uint64_t connections_refused = 0;
-  std::uint64_t messages_received = 0;      // PUBLISH in (sockets + in-process)
-  std::uint64_t messages_sent = 0;          // PUBLISH out (sockets + in-process)
-  std::uint64_t messages_dropped = 0;       // queue full, slow consumer, too large for client
+  std::uint64_t messages_received = 0;  // PUBLISH in (sockets + in-process)
+  std::uint64_t messages_sent = 0;      // PUBLISH out (sockets + in-process)
+  std::uint64_t messages_dropped = 0;   // queue full, slow consumer, too large for client
   std::uint64_t bytes_received = 0;
   std::uint64_t bytes_sent = 0;
   std::uint64_t retained_count = 0;
@@ -85,7 +85,8 @@ class Broker {
   void publish(std::string topic, Bytes payload, int qos, bool retain, Properties properties = {});
   // In-process subscription; retained messages matching the filter are delivered at once.
   // An invalid filter yields an inactive handle.
-  SubscriptionHandle subscribe(std::string filter, std::function<void(const InprocMessage&)> on_message);
+  SubscriptionHandle subscribe(std::string filter,
+                               std::function<void(const InprocMessage&)> on_message);
 
   void set_authenticator(std::shared_ptr<Authenticator> a);
   void set_authorizer(std::shared_ptr<Authorizer> a);

@@ -213,7 +213,8 @@ struct BrokerImpl final : SubscriptionOwner {
   void send(Connection& c, const Packet& p);
   void send_bytes(Connection& c, Bytes b);
   bool congested(const Connection& c) const;
-  void emit_event(const Connection& c, ClientEvent::Kind kind, ReasonCode reason, bool will_published);
+  void emit_event(const Connection& c, ClientEvent::Kind kind, ReasonCode reason,
+                  bool will_published);
   void publish_sys();
   void load_persisted();
   void mark_dirty(Session& s);
@@ -235,7 +236,8 @@ struct BrokerImpl final : SubscriptionOwner {
     Properties ack_props;
   };
   void handle_connect(Connection& c, Connect&& p);
-  void refuse_connect(Connection& c, const std::string& client_id, ReasonCode rc, const std::string& why);
+  void refuse_connect(Connection& c, const std::string& client_id, ReasonCode rc,
+                      const std::string& why);
   // The Authenticator's answer (now or later; the connection may be gone by then).
   void on_authenticated(ConnectionId id, PendingConnect& pending, AuthResult r);
   void complete_connect(Connection& c, PendingConnect& pending, std::unique_ptr<Identity> identity);

@@ -4,7 +4,6 @@
 // members it changes (plain weir::json::from_json requires every member).
 #include <boost/describe.hpp>
 #include <boost/json/value.hpp>
-
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -16,8 +15,8 @@ namespace weir::mqtt {
 // A simple in-broker ACL rule, used by RuleAuthorizer (topic_pattern.hpp) when the security
 // module installs nothing better. pattern may use %c (client id) and %u (username).
 struct AclRule {
-  std::string username;   // "" = any user (incl. anonymous), "*anonymous" = anonymous only
-  std::string pattern;    // topic pattern, MQTT wildcards allowed
+  std::string username;  // "" = any user (incl. anonymous), "*anonymous" = anonymous only
+  std::string pattern;   // topic pattern, MQTT wildcards allowed
   bool publish = true;
   bool subscribe = true;
 };
@@ -25,17 +24,17 @@ BOOST_DESCRIBE_STRUCT(AclRule, (), (username, pattern, publish, subscribe))
 
 struct BrokerOptions {
   bool allow_anonymous = false;
-  std::uint32_t max_packet_size = 1024 * 1024;    // bytes, whole packet, both directions
-  std::uint16_t max_inflight = 32;                // our Receive Maximum; also caps outbound window
-  std::uint32_t max_queued_messages = 1000;       // per session; QoS 0 dropped first
+  std::uint32_t max_packet_size = 1024 * 1024;  // bytes, whole packet, both directions
+  std::uint16_t max_inflight = 32;              // our Receive Maximum; also caps outbound window
+  std::uint32_t max_queued_messages = 1000;     // per session; QoS 0 dropped first
   std::uint64_t max_queued_bytes = 8 * 1024 * 1024;  // socket backlog before QoS 0 is dropped
   std::uint32_t max_topic_length = 65535;
   std::uint32_t max_topic_levels = 128;
-  std::uint32_t max_connections = 10000;          // 0 = unlimited
-  std::uint32_t max_connections_per_second = 0;   // 0 = unlimited
-  std::uint16_t max_keepalive = 3600;             // seconds; v5 gets Server Keep Alive when above
-  std::uint32_t connect_timeout_s = 10;           // socket must send CONNECT within this
-  std::uint16_t topic_alias_maximum = 64;         // inbound aliases we accept (v5)
+  std::uint32_t max_connections = 10000;         // 0 = unlimited
+  std::uint32_t max_connections_per_second = 0;  // 0 = unlimited
+  std::uint16_t max_keepalive = 3600;            // seconds; v5 gets Server Keep Alive when above
+  std::uint32_t connect_timeout_s = 10;          // socket must send CONNECT within this
+  std::uint16_t topic_alias_maximum = 64;        // inbound aliases we accept (v5)
   std::uint32_t max_client_id_length = 256;
   std::uint32_t max_subscriptions_per_client = 1000;  // 0 = unlimited
   bool retain_available = true;
@@ -47,7 +46,7 @@ struct BrokerOptions {
   std::uint32_t sys_interval_s = 10;              // $SYS publish period; 0 disables
   bool persistence = false;
   std::string persistence_path = "mqtt_broker.db";
-  std::vector<AclRule> acl;                       // used only when no Authorizer is installed; empty = allow all
+  std::vector<AclRule> acl;  // used only when no Authorizer is installed; empty = allow all
 };
 BOOST_DESCRIBE_STRUCT(BrokerOptions, (),
                       (allow_anonymous, max_packet_size, max_inflight, max_queued_messages,

@@ -20,7 +20,8 @@ StoredMessage BrokerImpl::stored_message(const Message& m, std::uint8_t qos, boo
   out.retain = retain;
   encode_properties_raw(m.properties, out.properties);
   if (m.expires_at)
-    out.expiry_unix_ms = to_unix_ms(clock.now() + std::chrono::duration_cast<WallTime::duration>(*m.expires_at - clock.mono()));
+    out.expiry_unix_ms = to_unix_ms(
+        clock.now() + std::chrono::duration_cast<WallTime::duration>(*m.expires_at - clock.mono()));
   return out;
 }
 
@@ -52,8 +53,10 @@ StoredSession BrokerImpl::snapshot(const Session& s) const {
         StoredSubscription{sub.key, sub.options.to_byte(), sub.subscription_id});
   for (const auto& f : s.inflight) {
     StoredMessage m;
-    if (f.d.msg) m = stored_message(*f.d.msg, f.d.qos, f.d.retain);
-    else m.payload = empty_payload();
+    if (f.d.msg)
+      m = stored_message(*f.d.msg, f.d.qos, f.d.retain);
+    else
+      m.payload = empty_payload();
     m.qos = f.d.qos;
     m.packet_id = f.packet_id;
     m.state = f.state == Inflight::State::pubrel_sent ? 1 : 0;
@@ -89,7 +92,8 @@ void BrokerImpl::load_persisted() {
   const auto now = clock.mono();
   for (const auto& ss : state->sessions) {
     if (ss.expiry_interval == 0 || find_session(ss.client_id)) continue;
-    const auto disconnected = ss.disconnected_unix_ms ? from_unix_ms(ss.disconnected_unix_ms) : now_wall;
+    const auto disconnected =
+        ss.disconnected_unix_ms ? from_unix_ms(ss.disconnected_unix_ms) : now_wall;
     std::optional<MonoTime> expires;
     if (ss.expiry_interval != 0xFFFFFFFF) {
       const auto left = disconnected + std::chrono::seconds(ss.expiry_interval) - now_wall;
@@ -123,13 +127,15 @@ void BrokerImpl::load_persisted() {
                    sm.state == 1 ? Inflight::State::pubrel_sent : Inflight::State::publish_sent};
         if (f.state == Inflight::State::pubrel_sent) f.d.msg.reset();
         s.inflight.push_back(std::move(f));
-        s.next_packet_id = static_cast<std::uint16_t>(sm.packet_id == 0xFFFF ? 1 : sm.packet_id + 1);
+        s.next_packet_id =
+            static_cast<std::uint16_t>(sm.packet_id == 0xFFFF ? 1 : sm.packet_id + 1);
       } else {
         s.queue.push_back(std::move(d));
       }
     }
   }
-  spdlog::info("mqtt: restored {} sessions and {} retained messages", sessions.size(), retained.size());
+  spdlog::info("mqtt: restored {} sessions and {} retained messages", sessions.size(),
+               retained.size());
 }
 
 }  // namespace weir::mqtt

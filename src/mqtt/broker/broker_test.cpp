@@ -89,7 +89,8 @@ TEST_F(BrokerTest, PubSubQos0And1And2) {
   ASSERT_EQ(acks.size(), 2u);
   EXPECT_EQ(std::get<PubAck>(acks[0]).type, PacketType::puback);
   EXPECT_EQ(std::get<PubAck>(acks[1]).type, PacketType::pubrec);
-  pub.send(PubAck{PacketType::pubrel, std::get<PubAck>(acks[1]).packet_id, ReasonCode::success, {}});
+  pub.send(
+      PubAck{PacketType::pubrel, std::get<PubAck>(acks[1]).packet_id, ReasonCode::success, {}});
   auto comp = pub.recv_all<PubAck>();
   ASSERT_EQ(comp.size(), 1u);
   EXPECT_EQ(comp[0].type, PacketType::pubcomp);
@@ -523,7 +524,7 @@ TEST_F(BrokerTest, InflightWindowAndQueueLimitDropsQos0First) {
   auto got = sub.publishes();
   ASSERT_EQ(got.size(), 2u);  // window of 2, rest queued
   EXPECT_EQ(broker->stats().queued_count, 2u);
-  pub.publish("t", "z", 0);  // queued behind (order kept)
+  pub.publish("t", "z", 0);   // queued behind (order kept)
   pub.publish("t", "m4", 1);  // queue full: the QoS 0 one is dropped
   EXPECT_EQ(broker->stats().messages_dropped, 1u);
   pub.publish("t", "m5", 1);  // queue full of QoS 1: new one dropped
@@ -593,7 +594,8 @@ TEST_F(BrokerTest, MalformedPacketDisconnectsOnlyThatClient) {
 TEST_F(BrokerTest, InvalidSubscriptionFilterReasonCode) {
   Client a(*broker, v5);
   a.connect("a");
-  EXPECT_EQ(a.subscribe("a/#/b").reasons, std::vector<ReasonCode>{ReasonCode::topic_filter_invalid});
+  EXPECT_EQ(a.subscribe("a/#/b").reasons,
+            std::vector<ReasonCode>{ReasonCode::topic_filter_invalid});
   Client b(*broker);
   b.connect("b");
   EXPECT_EQ(b.subscribe("a/#/b").reasons, std::vector<ReasonCode>{ReasonCode::unspecified_error});
@@ -612,12 +614,17 @@ TEST_F(BrokerTest, MaxConnections) {
 struct TestAuth : Authenticator, Authorizer {
   AuthResult authenticate(const std::string& client_id, const std::optional<std::string>& user,
                           const std::optional<std::string>& pass, const ConnectionInfo&) override {
-    if (user == "alice" && pass == "pw") return AuthResult::accept(Identity{client_id, "alice", false, false, {}});
+    if (user == "alice" && pass == "pw")
+      return AuthResult::accept(Identity{client_id, "alice", false, false, {}});
     if (user == "mallory") return AuthResult::refuse(AuthRefusal::not_authorized);
     return AuthResult::refuse(AuthRefusal::bad_credentials, "wrong password");
   }
-  bool can_publish(const Identity&, std::string_view topic) override { return !topic.starts_with("secret"); }
-  bool can_subscribe(const Identity&, std::string_view filter) override { return !filter.starts_with("secret"); }
+  bool can_publish(const Identity&, std::string_view topic) override {
+    return !topic.starts_with("secret");
+  }
+  bool can_subscribe(const Identity&, std::string_view filter) override {
+    return !filter.starts_with("secret");
+  }
 };
 
 TEST_F(BrokerTest, AuthRefusalAndAcl) {
@@ -667,7 +674,8 @@ TEST_F(BrokerTest, InprocessPublishAndSubscribe) {
   std::vector<std::string> seen;
   broker->publish("cfg/a", std::vector<std::uint8_t>{'r'}, 0, true);
   auto h = broker->subscribe("cfg/#", [&](const InprocMessage& m) {
-    seen.push_back(std::string(m.topic) + "=" + std::string(m.payload.begin(), m.payload.end()) + (m.retain ? "R" : ""));
+    seen.push_back(std::string(m.topic) + "=" + std::string(m.payload.begin(), m.payload.end()) +
+                   (m.retain ? "R" : ""));
   });
   ASSERT_TRUE(h.active());
   EXPECT_EQ(seen, std::vector<std::string>{"cfg/a=rR"});
@@ -727,7 +735,7 @@ TEST_F(BrokerTest, FirstByteThatCannotStartConnectClosesAtOnce) {
   Client http(*broker);
   const std::string get = "GET / HTTP/1.1\r\n";  // 'G' = 0x47 with a "remaining length" of 32
   http.raw(std::vector<std::uint8_t>(get.begin(), get.end()));
-  EXPECT_TRUE(http.sink->closed);  // not left waiting for connect_timeout_s
+  EXPECT_TRUE(http.sink->closed);        // not left waiting for connect_timeout_s
   EXPECT_TRUE(http.sink->wire.empty());  // no CONNACK
   Client flags(*broker);
   flags.raw({0x12});  // CONNECT type with reserved flags set
@@ -1047,7 +1055,8 @@ TEST_F(BrokerTest, IdleConnectionMemory) {
 }
 
 TEST(BrokerOptionsJson, DefaultsOverlaid) {
-  auto o = broker_options_from_json(boost::json::parse(R"({"allow_anonymous":true,"max_inflight":5})"));
+  auto o =
+      broker_options_from_json(boost::json::parse(R"({"allow_anonymous":true,"max_inflight":5})"));
   ASSERT_TRUE(o) << o.error().message;
   EXPECT_TRUE(o->allow_anonymous);
   EXPECT_EQ(o->max_inflight, 5);

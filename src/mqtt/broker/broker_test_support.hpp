@@ -61,8 +61,8 @@ class Client {
       if (auto* t = std::get_if<T>(&p)) out.push_back(std::move(*t));
     return out;
   }
-  Connack connect(std::string client_id, bool clean = true, Properties props = {}, std::optional<Will> will = {},
-                  std::uint16_t keep_alive = 60) {
+  Connack connect(std::string client_id, bool clean = true, Properties props = {},
+                  std::optional<Will> will = {}, std::uint16_t keep_alive = 60) {
     Connect c;
     c.version = v_;
     c.client_id = std::move(client_id);
@@ -73,13 +73,16 @@ class Client {
     send(c);
     std::vector<Connack> acks;
     for (auto& p : recv()) {
-      if (auto* a = std::get_if<Connack>(&p)) acks.push_back(*a);
-      else pending_.push_back(std::move(p));  // retransmissions right after CONNACK
+      if (auto* a = std::get_if<Connack>(&p))
+        acks.push_back(*a);
+      else
+        pending_.push_back(std::move(p));  // retransmissions right after CONNACK
     }
     EXPECT_EQ(acks.size(), 1u);
     return acks.empty() ? Connack{} : acks[0];
   }
-  Suback subscribe(std::string filter, std::uint8_t qos = 0, SubscribeOptions extra = {}, std::uint32_t sub_id = 0) {
+  Suback subscribe(std::string filter, std::uint8_t qos = 0, SubscribeOptions extra = {},
+                   std::uint32_t sub_id = 0) {
     Subscribe s;
     s.packet_id = next_id_++;
     extra.qos = qos;
@@ -128,6 +131,8 @@ class Client {
   std::vector<Packet> pending_;
 };
 
-inline std::string text(const Publish& p) { return std::string(p.payload->begin(), p.payload->end()); }
+inline std::string text(const Publish& p) {
+  return std::string(p.payload->begin(), p.payload->end());
+}
 
 }  // namespace weir::mqtt::test

@@ -75,12 +75,16 @@ void BrokerImpl::refuse_connect(Connection& c, const std::string& client_id, Rea
 void BrokerImpl::handle_connect(Connection& c, Connect&& p) {
   c.version = p.version;
   const bool v5 = p.version == ProtocolVersion::v5;
-  auto refuse = [&](ReasonCode rc, const std::string& why) { refuse_connect(c, p.client_id, rc, why); };
+  auto refuse = [&](ReasonCode rc, const std::string& why) {
+    refuse_connect(c, p.client_id, rc, why);
+  };
   if (v5) {
     c.problem_info = p.properties.request_problem_information.value_or(1) == 1;
     // Enhanced authentication (AUTH exchanges, SCRAM and the like) is not offered: the spec's
     // answer for a method the server does not support is 0x8C.
-    if (p.properties.authentication_method) return refuse(ReasonCode::bad_authentication_method, "enhanced authentication is not supported");
+    if (p.properties.authentication_method)
+      return refuse(ReasonCode::bad_authentication_method,
+                    "enhanced authentication is not supported");
   }
 
   // Client identifier.
@@ -88,24 +92,30 @@ void BrokerImpl::handle_connect(Connection& c, Connect&& p) {
   Properties& ack_props = pending->ack_props;
   std::string client_id = p.client_id;
   if (client_id.empty()) {
-    if (!v5 && !p.clean_start) return refuse(ReasonCode::client_identifier_not_valid, "empty client id needs clean session");
+    if (!v5 && !p.clean_start)
+      return refuse(ReasonCode::client_identifier_not_valid, "empty client id needs clean session");
     client_id = assign_client_id();
     if (v5) ack_props.assigned_client_identifier = client_id;
   } else if (client_id.size() > opts.max_client_id_length) {
-    return refuse(ReasonCode::client_identifier_not_valid, "client id longer than " + std::to_string(opts.max_client_id_length));
+    return refuse(ReasonCode::client_identifier_not_valid,
+                  "client id longer than " + std::to_string(opts.max_client_id_length));
   }
 
   // Will.
   if (p.will) {
-    if (auto e = check_topic_name(p.will->topic, limits)) return refuse(ReasonCode::topic_name_invalid, "will " + *e);
-    if (p.will->qos > opts.maximum_qos) return refuse(ReasonCode::qos_not_supported, "will QoS above maximum QoS");
-    if (p.will->retain && !opts.retain_available) return refuse(ReasonCode::retain_not_supported, "will retain not available");
+    if (auto e = check_topic_name(p.will->topic, limits))
+      return refuse(ReasonCode::topic_name_invalid, "will " + *e);
+    if (p.will->qos > opts.maximum_qos)
+      return refuse(ReasonCode::qos_not_supported, "will QoS above maximum QoS");
+    if (p.will->retain && !opts.retain_available)
+      return refuse(ReasonCode::retain_not_supported, "will retain not available");
   }
 
   // Authentication. An anonymous client gets no Identity until an Authorizer asks for one.
   const bool anonymous = !p.username && opts.allow_anonymous;
   if (!anonymous && !authenticator) {
-    if (!opts.allow_anonymous) return refuse(ReasonCode::not_authorized, "anonymous access is not allowed");
+    if (!opts.allow_anonymous)
+      return refuse(ReasonCode::not_authorized, "anonymous access is not allowed");
     // else credentials given but nobody to check them: treated as anonymous
   }
   pending->connect = std::move(p);
@@ -116,23 +126,26 @@ void BrokerImpl::handle_connect(Connection& c, Connect&& p) {
   // then the connection waits in `authenticating` and what it sends is kept, not handled.
   c.state = Connection::State::authenticating;
   const Connect& q = pending->connect;
-  authenticator->authenticate_async(
-      pending->client_id, q.username, q.password, c.info,
-      [weak = self, id = c.id, pending](AuthResult r) {
-        if (auto b = weak.lock()) b->on_authenticated(id, *pending, std::move(r));
-      });
+  authenticator->authenticate_async(pending->client_id, q.username, q.password, c.info,
+                                    [weak = self, id = c.id, pending](AuthResult r) {
+                                      if (auto b = weak.lock())
+                                        b->on_authenticated(id, *pending, std::move(r));
+                                    });
 }
 
 void BrokerImpl::on_authenticated(ConnectionId id, PendingConnect& pending, AuthResult r) {
   Entry entry(*this);
   auto it = connections.find(id);
-  if (it == connections.end() || it->second.state != Connection::State::authenticating) return;  // gone meanwhile
+  if (it == connections.end() || it->second.state != Connection::State::authenticating)
+    return;  // gone meanwhile
   Connection& c = it->second;
   if (!r.accepted) {
-    const ReasonCode rc = r.refusal == AuthRefusal::bad_credentials ? ReasonCode::bad_user_name_or_password
-                          : r.refusal == AuthRefusal::server_busy   ? ReasonCode::server_busy
-                                                                    : ReasonCode::not_authorized;
-    refuse_connect(c, pending.client_id, rc, r.message.empty() ? "authentication refused" : r.message);
+    const ReasonCode rc = r.refusal == AuthRefusal::bad_credentials
+                              ? ReasonCode::bad_user_name_or_password
+                          : r.refusal == AuthRefusal::server_busy ? ReasonCode::server_busy
+                                                                  : ReasonCode::not_authorized;
+    refuse_connect(c, pending.client_id, rc,
+                   r.message.empty() ? "authentication refused" : r.message);
   } else {
     auto identity = std::make_unique<Identity>(std::move(r.identity));
     if (identity->client_id.empty()) identity->client_id = pending.client_id;
@@ -147,7 +160,8 @@ void BrokerImpl::on_authenticated(ConnectionId id, PendingConnect& pending, Auth
   reap();
 }
 
-void BrokerImpl::complete_connect(Connection& c, PendingConnect& pending, std::unique_ptr<Identity> identity) {
+void BrokerImpl::complete_connect(Connection& c, PendingConnect& pending,
+                                  std::unique_ptr<Identity> identity) {
   Connect& p = pending.connect;
   const std::string& client_id = pending.client_id;
   Properties& ack_props = pending.ack_props;
@@ -157,12 +171,14 @@ void BrokerImpl::complete_connect(Connection& c, PendingConnect& pending, std::u
   // Takeover: the existing connection with this client id is closed first.
   if (Session* prev = find_session(client_id); prev && prev->conn) {
     Connection& old = *prev->conn;
-    if (old.version == ProtocolVersion::v5) send(old, Disconnect{ReasonCode::session_taken_over, {}});
+    if (old.version == ProtocolVersion::v5)
+      send(old, Disconnect{ReasonCode::session_taken_over, {}});
     drop(old, ReasonCode::session_taken_over, true);
   }
 
   // Session expiry.
-  std::uint32_t expiry = v5 ? p.properties.session_expiry_interval.value_or(0) : (p.clean_start ? 0 : 0xFFFFFFFF);
+  std::uint32_t expiry =
+      v5 ? p.properties.session_expiry_interval.value_or(0) : (p.clean_start ? 0 : 0xFFFFFFFF);
   if (expiry > opts.session_expiry_max) {
     expiry = opts.session_expiry_max;
     if (v5) ack_props.session_expiry_interval = expiry;
@@ -245,7 +261,8 @@ void BrokerImpl::handle_disconnect(Connection& c, const Disconnect& p) {
                                 "DISCONNECT sets a Session Expiry Interval after CONNECT had 0");
     s->expiry_interval = std::min(*p.properties.session_expiry_interval, opts.session_expiry_max);
   }
-  const bool with_will = c.version == ProtocolVersion::v5 && p.reason == ReasonCode::disconnect_with_will;
+  const bool with_will =
+      c.version == ProtocolVersion::v5 && p.reason == ReasonCode::disconnect_with_will;
   drop(c, p.reason, with_will);
 }
 

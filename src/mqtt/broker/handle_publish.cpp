@@ -10,8 +10,8 @@
 
 namespace weir::mqtt {
 
-MessagePtr BrokerImpl::make_message(std::string topic, Payload payload, std::uint8_t qos, bool retain,
-                                    const Properties& props, SubscriberId origin) {
+MessagePtr BrokerImpl::make_message(std::string topic, Payload payload, std::uint8_t qos,
+                                    bool retain, const Properties& props, SubscriberId origin) {
   auto m = std::make_shared<Message>();
   m->topic = std::move(topic);
   m->payload = std::move(payload);
@@ -46,13 +46,16 @@ void BrokerImpl::handle_publish(Connection& c, Publish&& p) {
       auto& inbound = c.aliases().inbound;
       auto it = inbound.find(alias);
       if (it == inbound.end())
-        return protocol_violation(c, ReasonCode::protocol_error, "unknown topic alias " + std::to_string(alias));
+        return protocol_violation(c, ReasonCode::protocol_error,
+                                  "unknown topic alias " + std::to_string(alias));
       p.topic = it->second;
     }
   }
-  if (auto e = check_topic_name(p.topic, limits)) return protocol_violation(c, ReasonCode::topic_name_invalid, *e);
+  if (auto e = check_topic_name(p.topic, limits))
+    return protocol_violation(c, ReasonCode::topic_name_invalid, *e);
   if (!p.properties.subscription_identifiers.empty())
-    return protocol_violation(c, ReasonCode::protocol_error, "PUBLISH from a client carries a Subscription Identifier");
+    return protocol_violation(c, ReasonCode::protocol_error,
+                              "PUBLISH from a client carries a Subscription Identifier");
   if (p.qos > opts.maximum_qos)
     return protocol_violation(c, ReasonCode::qos_not_supported, "QoS above the maximum QoS");
   if (p.retain && !opts.retain_available)
@@ -71,11 +74,16 @@ void BrokerImpl::handle_publish(Connection& c, Publish&& p) {
 
   switch (p.qos) {
     case 0:
-      if (allowed) route(make_message(std::move(p.topic), std::move(p.payload), 0, p.retain, p.properties, s.id));
+      if (allowed)
+        route(make_message(std::move(p.topic), std::move(p.payload), 0, p.retain, p.properties,
+                           s.id));
       break;
     case 1:
-      if (allowed) route(make_message(std::move(p.topic), std::move(p.payload), 1, p.retain, p.properties, s.id));
-      if (c.state == Connection::State::connected) send(c, PubAck{PacketType::puback, p.packet_id, ack_rc, {}});
+      if (allowed)
+        route(make_message(std::move(p.topic), std::move(p.payload), 1, p.retain, p.properties,
+                           s.id));
+      if (c.state == Connection::State::connected)
+        send(c, PubAck{PacketType::puback, p.packet_id, ack_rc, {}});
       break;
     case 2:
       if (std::ranges::find(s.inbound_qos2, p.packet_id) != s.inbound_qos2.end()) {
@@ -84,8 +92,11 @@ void BrokerImpl::handle_publish(Connection& c, Publish&& p) {
         break;
       }
       if (s.inbound_qos2.size() >= opts.max_inflight)
-        return protocol_violation(c, ReasonCode::receive_maximum_exceeded, "more QoS 2 messages in flight than Receive Maximum");
-      if (allowed) route(make_message(std::move(p.topic), std::move(p.payload), 2, p.retain, p.properties, s.id));
+        return protocol_violation(c, ReasonCode::receive_maximum_exceeded,
+                                  "more QoS 2 messages in flight than Receive Maximum");
+      if (allowed)
+        route(make_message(std::move(p.topic), std::move(p.payload), 2, p.retain, p.properties,
+                           s.id));
       if (c.state != Connection::State::connected) break;
       // A v5 error PUBREC ends the exchange.
       if (allowed || !v5) s.inbound_qos2.push_back(p.packet_id);
@@ -115,8 +126,11 @@ void BrokerImpl::handle_puback(Connection& c, const PubAck& p) {
       auto it = find(Inflight::State::publish_sent, 2);
       if (it == s.inflight.end()) {
         auto again = find(Inflight::State::pubrel_sent, 2);
-        send(c, PubAck{PacketType::pubrel, p.packet_id,
-                       again != s.inflight.end() ? ReasonCode::success : ReasonCode::packet_identifier_not_found, {}});
+        send(c, PubAck{PacketType::pubrel,
+                       p.packet_id,
+                       again != s.inflight.end() ? ReasonCode::success
+                                                 : ReasonCode::packet_identifier_not_found,
+                       {}});
         break;
       }
       if (is_error(p.reason)) {
@@ -137,8 +151,10 @@ void BrokerImpl::handle_puback(Connection& c, const PubAck& p) {
         *it = s.inbound_qos2.back();  // order does not matter
         s.inbound_qos2.pop_back();
       }
-      send(c, PubAck{PacketType::pubcomp, p.packet_id,
-                     known ? ReasonCode::success : ReasonCode::packet_identifier_not_found, {}});
+      send(c, PubAck{PacketType::pubcomp,
+                     p.packet_id,
+                     known ? ReasonCode::success : ReasonCode::packet_identifier_not_found,
+                     {}});
       break;
     }
     case PacketType::pubcomp: {
@@ -150,7 +166,8 @@ void BrokerImpl::handle_puback(Connection& c, const PubAck& p) {
       }
       break;
     }
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -196,11 +213,10 @@ void BrokerImpl::route(const MessagePtr& m) {
         std::size_t pick = g.next % n;
         for (std::size_t k = 0; k < n; ++k) {
           const auto& cand = g.members[(g.next + k) % n];
-          const bool online = (cand.who & kInprocBit) != 0 ||
-                              [&] {
-                                auto it = sessions.find(cand.who);
-                                return it != sessions.end() && it->second.conn != nullptr;
-                              }();
+          const bool online = (cand.who & kInprocBit) != 0 || [&] {
+            auto it = sessions.find(cand.who);
+            return it != sessions.end() && it->second.conn != nullptr;
+          }();
           if (online) {
             pick = (g.next + k) % n;
             break;
@@ -210,7 +226,8 @@ void BrokerImpl::route(const MessagePtr& m) {
         matched.emplace_back(g.members[pick].who, g.members[pick]);
       });
   if (matched.empty()) return;
-  std::sort(matched.begin(), matched.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(matched.begin(), matched.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
 
   WireCache cache;  // QoS 0 packets encoded once, shared by the subscribers
   for (std::size_t i = 0; i < matched.size();) {
@@ -257,22 +274,25 @@ void BrokerImpl::deliver_inproc(const InprocSub& sub, const Message& m, bool ret
 
 std::size_t BrokerImpl::window(const Session& s) const {
   if (!s.conn) return 0;
-  return s.conn->version == ProtocolVersion::v5 ? std::min<std::size_t>(s.conn->client_receive_max, 65535)
-                                                 : opts.max_inflight;
+  return s.conn->version == ProtocolVersion::v5
+             ? std::min<std::size_t>(s.conn->client_receive_max, 65535)
+             : opts.max_inflight;
 }
 
 std::uint16_t BrokerImpl::next_packet_id(Session& s) {
   for (;;) {
     const std::uint16_t id = s.next_packet_id++;
     if (s.next_packet_id == 0) s.next_packet_id = 1;
-    if (std::none_of(s.inflight.begin(), s.inflight.end(), [&](const Inflight& f) { return f.packet_id == id; }))
+    if (std::none_of(s.inflight.begin(), s.inflight.end(),
+                     [&](const Inflight& f) { return f.packet_id == id; }))
       return id;
   }
 }
 
 void BrokerImpl::enqueue(Session& s, Delivery d) {
   if (s.queue.size() >= opts.max_queued_messages) {
-    auto q0 = std::find_if(s.queue.begin(), s.queue.end(), [](const Delivery& x) { return x.qos == 0; });
+    auto q0 =
+        std::find_if(s.queue.begin(), s.queue.end(), [](const Delivery& x) { return x.qos == 0; });
     if (q0 != s.queue.end()) {
       s.queue.erase(q0);
       ++st.messages_dropped;
@@ -328,7 +348,8 @@ void BrokerImpl::pump(Session& s) {
     }
     if (s.inflight.size() >= window(s)) break;
     const auto id = next_packet_id(s);
-    if (send_publish(*c, d, id, false)) s.inflight.push_back(Inflight{std::move(d), id, Inflight::State::publish_sent});
+    if (send_publish(*c, d, id, false))
+      s.inflight.push_back(Inflight{std::move(d), id, Inflight::State::publish_sent});
     s.queue.pop_front();
     if (s.expiry_interval != 0) mark_dirty(s);
   }
@@ -379,7 +400,8 @@ bool BrokerImpl::send_publish(Connection& c, const Delivery& d, std::uint16_t pa
     p.properties = &m.properties;
     p.message_expiry_interval = m.properties.message_expiry_interval;
     if (m.expires_at) {
-      const auto left = std::chrono::ceil<std::chrono::seconds>(*m.expires_at - clock.mono()).count();
+      const auto left =
+          std::chrono::ceil<std::chrono::seconds>(*m.expires_at - clock.mono()).count();
       p.message_expiry_interval = static_cast<std::uint32_t>(std::max<std::int64_t>(left, 1));
     }
     p.subscription_identifiers = d.subscription_ids;

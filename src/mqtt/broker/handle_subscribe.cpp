@@ -95,7 +95,8 @@ void BrokerImpl::handle_subscribe(Connection& c, const Subscribe& p) {
     if (!v5) sub.options = SubscribeOptions{sub.options.qos, false, false, 0};
     if (is_shared_filter(t.filter)) {
       if (!opts.shared_subscription_available) {
-        fail(ReasonCode::shared_subscriptions_not_supported, "shared subscriptions are not available");
+        fail(ReasonCode::shared_subscriptions_not_supported,
+             "shared subscriptions are not available");
         continue;
       }
       if (v5 && t.options.no_local)
@@ -103,7 +104,8 @@ void BrokerImpl::handle_subscribe(Connection& c, const Subscribe& p) {
                                   "No Local on a shared subscription");
     }
     if (!opts.wildcard_subscription_available && has_wildcards(sub.filter())) {
-      fail(ReasonCode::wildcard_subscriptions_not_supported, "wildcard subscriptions are not available");
+      fail(ReasonCode::wildcard_subscriptions_not_supported,
+           "wildcard subscriptions are not available");
       continue;
     }
     if (authorizer && !trusted(c) && !authorizer->can_subscribe(identity_of(c), sub.filter())) {

@@ -15,28 +15,28 @@ namespace weir::mqtt {
 
 struct StoredMessage {
   std::string topic;
-  Bytes payload;                     // never null
+  Bytes payload;  // never null
   std::uint8_t qos = 0;
   bool retain = false;
   std::vector<std::uint8_t> properties;  // encoded v5 PUBLISH property block (without length)
-  std::int64_t expiry_unix_ms = 0;   // 0 = never expires
-  std::uint16_t packet_id = 0;       // 0 = queued, not yet sent
-  std::uint8_t state = 0;            // 0 = PUBLISH pending ack, 1 = PUBREL pending PUBCOMP
+  std::int64_t expiry_unix_ms = 0;       // 0 = never expires
+  std::uint16_t packet_id = 0;           // 0 = queued, not yet sent
+  std::uint8_t state = 0;                // 0 = PUBLISH pending ack, 1 = PUBREL pending PUBCOMP
 };
 
 struct StoredSubscription {
-  std::string filter;                // as subscribed (may start with $share/)
-  std::uint8_t options = 0;          // v5 subscription options byte
+  std::string filter;        // as subscribed (may start with $share/)
+  std::uint8_t options = 0;  // v5 subscription options byte
   std::uint32_t subscription_id = 0;
 };
 
 struct StoredSession {
   std::string client_id;
   std::uint8_t protocol_version = 4;
-  std::uint32_t expiry_interval = 0;     // seconds
-  std::int64_t disconnected_unix_ms = 0; // 0 = was connected when stored
+  std::uint32_t expiry_interval = 0;      // seconds
+  std::int64_t disconnected_unix_ms = 0;  // 0 = was connected when stored
   std::vector<StoredSubscription> subscriptions;
-  std::vector<StoredMessage> messages;   // in-flight first (packet_id != 0), then queued
+  std::vector<StoredMessage> messages;  // in-flight first (packet_id != 0), then queued
 };
 
 struct StoredState {

@@ -17,9 +17,12 @@ class Stmt {
   Stmt& operator=(const Stmt&) = delete;
   explicit operator bool() const { return s_ != nullptr; }
   sqlite3_stmt* get() { return s_; }
-  void text(int i, const std::string& v) { sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT); }
+  void text(int i, const std::string& v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
   void blob(int i, const std::vector<std::uint8_t>& v) {
-    sqlite3_bind_blob(s_, i, v.empty() ? "" : static_cast<const void*>(v.data()), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_blob(s_, i, v.empty() ? "" : static_cast<const void*>(v.data()),
+                      static_cast<int>(v.size()), SQLITE_TRANSIENT);
   }
   void i64(int i, std::int64_t v) { sqlite3_bind_int64(s_, i, v); }
   int step() { return sqlite3_step(s_); }
@@ -29,7 +32,9 @@ class Stmt {
   }
   std::string col_text(int i) {
     auto p = sqlite3_column_text(s_, i);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(s_, i))) : std::string();
+    return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<std::size_t>(sqlite3_column_bytes(s_, i)))
+             : std::string();
   }
   std::vector<std::uint8_t> col_blob(int i) {
     auto p = static_cast<const std::uint8_t*>(sqlite3_column_blob(s_, i));
@@ -62,7 +67,8 @@ CREATE TABLE IF NOT EXISTS mqtt_retained(
 
 SqlitePersistence::SqlitePersistence(std::string path) : path_(std::move(path)) {
   if (sqlite3_open(path_.c_str(), &db_) != SQLITE_OK) {
-    open_error_ = std::string("cannot open ") + path_ + ": " + (db_ ? sqlite3_errmsg(db_) : "out of memory");
+    open_error_ =
+        std::string("cannot open ") + path_ + ": " + (db_ ? sqlite3_errmsg(db_) : "out of memory");
     sqlite3_close(db_);
     db_ = nullptr;
     return;
@@ -91,8 +97,9 @@ SqlitePersistence::~SqlitePersistence() {
 }
 
 Error SqlitePersistence::db_error(const std::string& what) const {
-  return Error::make(ErrorKind::internal, "sqlite_error",
-                     path_ + ": " + what + ": " + (db_ ? sqlite3_errmsg(db_) : "database not open"));
+  return Error::make(
+      ErrorKind::internal, "sqlite_error",
+      path_ + ": " + what + ": " + (db_ ? sqlite3_errmsg(db_) : "database not open"));
 }
 
 Status SqlitePersistence::exec(const char* sql) {
@@ -110,7 +117,9 @@ Result<StoredState> SqlitePersistence::load() {
   StoredState out;
   std::map<std::string, std::size_t> index;
   {
-    Stmt s(db_, "SELECT client_id, protocol_version, expiry_interval, disconnected_unix_ms FROM mqtt_sessions");
+    Stmt s(db_,
+           "SELECT client_id, protocol_version, expiry_interval, disconnected_unix_ms FROM "
+           "mqtt_sessions");
     if (!s) return db_error("load sessions");
     while (s.step() == SQLITE_ROW) {
       StoredSession ss;
@@ -128,13 +137,15 @@ Result<StoredState> SqlitePersistence::load() {
     while (s.step() == SQLITE_ROW) {
       auto it = index.find(s.col_text(0));
       if (it == index.end()) continue;
-      out.sessions[it->second].subscriptions.push_back(StoredSubscription{
-          s.col_text(1), static_cast<std::uint8_t>(s.col_i64(2)), static_cast<std::uint32_t>(s.col_i64(3))});
+      out.sessions[it->second].subscriptions.push_back(
+          StoredSubscription{s.col_text(1), static_cast<std::uint8_t>(s.col_i64(2)),
+                             static_cast<std::uint32_t>(s.col_i64(3))});
     }
   }
   {
     Stmt s(db_,
-           "SELECT client_id, topic, payload, qos, retain, properties, expiry_unix_ms, packet_id, state "
+           "SELECT client_id, topic, payload, qos, retain, properties, expiry_unix_ms, packet_id, "
+           "state "
            "FROM mqtt_session_messages ORDER BY client_id, seq");
     if (!s) return db_error("load session messages");
     while (s.step() == SQLITE_ROW) {
@@ -173,12 +184,16 @@ void SqlitePersistence::put_session(StoredSession s) {
   auto id = s.client_id;
   sessions_[id] = std::move(s);
 }
-void SqlitePersistence::erase_session(const std::string& client_id) { sessions_[client_id] = std::nullopt; }
+void SqlitePersistence::erase_session(const std::string& client_id) {
+  sessions_[client_id] = std::nullopt;
+}
 void SqlitePersistence::put_retained(StoredMessage m) {
   auto t = m.topic;
   retained_[t] = std::move(m);
 }
-void SqlitePersistence::erase_retained(const std::string& topic) { retained_[topic] = std::nullopt; }
+void SqlitePersistence::erase_retained(const std::string& topic) {
+  retained_[topic] = std::nullopt;
+}
 
 Status SqlitePersistence::flush() {
   if (sessions_.empty() && retained_.empty()) return {};
@@ -198,7 +213,8 @@ Status SqlitePersistence::flush() {
     Stmt ins_msg(db_, "INSERT INTO mqtt_session_messages VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
     Stmt put_r(db_, "INSERT OR REPLACE INTO mqtt_retained VALUES(?1,?2,?3,?4,?5)");
     Stmt del_r(db_, "DELETE FROM mqtt_retained WHERE topic=?1");
-    if (!del_s || !del_sub || !del_msg || !ins_s || !ins_sub || !ins_msg || !put_r || !del_r) return fail("prepare");
+    if (!del_s || !del_sub || !del_msg || !ins_s || !ins_sub || !ins_msg || !put_r || !del_r)
+      return fail("prepare");
     auto run = [](Stmt& s) {
       const int rc = s.step();
       s.reset();

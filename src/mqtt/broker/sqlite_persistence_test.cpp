@@ -17,8 +17,8 @@ struct TempDb {
   std::filesystem::path path;
   TempDb() {
     path = std::filesystem::temp_directory_path() /
-           ("weir_mqtt_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db");
+           ("weir_mqtt_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+            "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db");
     clean();
   }
   ~TempDb() { clean(); }

@@ -11,11 +11,13 @@ TopicPattern::TopicPattern(std::string pattern) : pattern_(std::move(pattern)) {
 }
 
 namespace {
-bool safe_value(std::string_view v) { return !v.empty() && v.find_first_of("/+#") == std::string_view::npos; }
+bool safe_value(std::string_view v) {
+  return !v.empty() && v.find_first_of("/+#") == std::string_view::npos;
+}
 }  // namespace
 
-bool TopicPattern::level_equals(std::string_view p, std::string_view level, std::string_view client_id,
-                                std::string_view username) const {
+bool TopicPattern::level_equals(std::string_view p, std::string_view level,
+                                std::string_view client_id, std::string_view username) const {
   if (p.find('%') == std::string_view::npos) return p == level;
   // Substitute %c / %u within the level.
   std::string expanded;
@@ -83,7 +85,8 @@ bool RuleAuthorizer::user_matches(const AclRule& r, const Identity& who) const {
 bool RuleAuthorizer::can_publish(const Identity& who, std::string_view topic) {
   if (rules_.empty() || who.trusted) return true;
   for (std::size_t i = 0; i < rules_.size(); ++i)
-    if (user_matches(rules_[i], who) && patterns_[i].matches_topic(topic, who.client_id, who.username))
+    if (user_matches(rules_[i], who) &&
+        patterns_[i].matches_topic(topic, who.client_id, who.username))
       return rules_[i].publish;
   return false;
 }
@@ -91,7 +94,8 @@ bool RuleAuthorizer::can_publish(const Identity& who, std::string_view topic) {
 bool RuleAuthorizer::can_subscribe(const Identity& who, std::string_view filter) {
   if (rules_.empty() || who.trusted) return true;
   for (std::size_t i = 0; i < rules_.size(); ++i)
-    if (user_matches(rules_[i], who) && patterns_[i].covers_filter(filter, who.client_id, who.username))
+    if (user_matches(rules_[i], who) &&
+        patterns_[i].covers_filter(filter, who.client_id, who.username))
       return rules_[i].subscribe;
   return false;
 }

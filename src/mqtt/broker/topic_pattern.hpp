@@ -18,13 +18,15 @@ class TopicPattern {
 
   // The pattern (after substitution) matches a topic name. A client id or username that contains
   // '/', '+' or '#' never matches a %c/%u level (no ACL escapes through crafted ids).
-  bool matches_topic(std::string_view topic, std::string_view client_id, std::string_view username) const;
+  bool matches_topic(std::string_view topic, std::string_view client_id,
+                     std::string_view username) const;
   // Every topic the filter could match is matched by the pattern ("a/#" covers "a/+/b").
-  bool covers_filter(std::string_view filter, std::string_view client_id, std::string_view username) const;
+  bool covers_filter(std::string_view filter, std::string_view client_id,
+                     std::string_view username) const;
 
  private:
-  bool level_equals(std::string_view pattern_level, std::string_view level, std::string_view client_id,
-                    std::string_view username) const;
+  bool level_equals(std::string_view pattern_level, std::string_view level,
+                    std::string_view client_id, std::string_view username) const;
   std::string pattern_;
   std::vector<std::string> levels_;
 };

@@ -27,7 +27,8 @@ bool TopicTree::add(std::string_view filter, std::string_view group, const SubEn
   Node* n = root_.get();
   for (auto l : levels) {
     auto it = n->children.find(l);
-    if (it == n->children.end()) it = n->children.emplace(std::string(l), std::make_unique<Node>()).first;
+    if (it == n->children.end())
+      it = n->children.emplace(std::string(l), std::make_unique<Node>()).first;
     n = it->second.get();
   }
   auto upsert = [&](std::vector<SubEntry>& v) {
@@ -72,8 +73,10 @@ bool TopicTree::remove(std::string_view filter, std::string_view group, Subscrib
     for (auto it = n->groups.begin(); it != n->groups.end(); ++it) {
       if (it->name != group) continue;
       erase(it->members);
-      if (it->members.empty()) n->groups.erase(it);
-      else if (it->next >= it->members.size()) it->next = 0;
+      if (it->members.empty())
+        n->groups.erase(it);
+      else if (it->next >= it->members.size())
+        it->next = 0;
       break;
     }
   }
@@ -97,7 +100,8 @@ void TopicTree::match_level(Node& n, std::size_t i, bool dollar,
                             const std::function<void(SharedGroup&)>& on_group) {
   const bool wild_ok = !(i == 0 && dollar);
   if (wild_ok) {
-    if (auto it = n.children.find(std::string_view("#")); it != n.children.end()) emit(*it->second, on_sub, on_group);
+    if (auto it = n.children.find(std::string_view("#")); it != n.children.end())
+      emit(*it->second, on_sub, on_group);
   }
   if (i == levels_.size()) {
     emit(n, on_sub, on_group);

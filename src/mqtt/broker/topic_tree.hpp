@@ -46,7 +46,9 @@ class TopicTree {
   struct Node;
   struct Hash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
   };
   struct Node {
     std::unordered_map<std::string, std::unique_ptr<Node>, Hash, std::equal_to<>> children;
@@ -54,7 +56,8 @@ class TopicTree {
     std::vector<SharedGroup> groups;
     bool empty() const { return children.empty() && subs.empty() && groups.empty(); }
   };
-  void match_level(Node& n, std::size_t i, bool dollar, const std::function<void(const SubEntry&)>& on_sub,
+  void match_level(Node& n, std::size_t i, bool dollar,
+                   const std::function<void(const SubEntry&)>& on_sub,
                    const std::function<void(SharedGroup&)>& on_group);
   static void emit(Node& n, const std::function<void(const SubEntry&)>& on_sub,
                    const std::function<void(SharedGroup&)>& on_group);

@@ -9,8 +9,9 @@ namespace {
 
 std::vector<SubscriberId> match(TopicTree& t, std::string_view topic) {
   std::vector<SubscriberId> out;
-  t.match(topic, [&](const SubEntry& e) { out.push_back(e.who); },
-          [&](SharedGroup& g) { out.push_back(1000 + g.members[g.next++ % g.members.size()].who); });
+  t.match(
+      topic, [&](const SubEntry& e) { out.push_back(e.who); },
+      [&](SharedGroup& g) { out.push_back(1000 + g.members[g.next++ % g.members.size()].who); });
   std::sort(out.begin(), out.end());
   return out;
 }

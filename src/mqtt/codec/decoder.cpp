@@ -37,7 +37,8 @@ class Reader {
   bool need(std::size_t n, std::string_view what) {
     if (remaining() < n)
       return fail(ReasonCode::malformed_packet, std::string(what) + ": needs " + std::to_string(n) +
-                                                    " bytes, only " + std::to_string(remaining()) + " left");
+                                                    " bytes, only " + std::to_string(remaining()) +
+                                                    " left");
     return true;
   }
   bool u8(std::uint8_t& v, std::string_view what) {
@@ -66,14 +67,16 @@ class Reader {
       v |= std::uint32_t{b & 0x7Fu} << (7 * i);
       if ((b & 0x80) == 0) return true;
     }
-    return fail(ReasonCode::malformed_packet, std::string(what) + ": variable byte integer longer than 4 bytes");
+    return fail(ReasonCode::malformed_packet,
+                std::string(what) + ": variable byte integer longer than 4 bytes");
   }
   bool view(std::string_view& s, std::string_view what) {
     std::uint16_t len;
     if (!u16(len, what)) return false;
     if (remaining() < len)
-      return fail(ReasonCode::malformed_packet, std::string(what) + ": length " + std::to_string(len) +
-                                                    " exceeds the " + std::to_string(remaining()) + " bytes left");
+      return fail(ReasonCode::malformed_packet, std::string(what) + ": length " +
+                                                    std::to_string(len) + " exceeds the " +
+                                                    std::to_string(remaining()) + " bytes left");
     s = std::string_view(reinterpret_cast<const char*>(data_ + pos_), len);
     pos_ += len;
     return true;
@@ -84,7 +87,8 @@ class Reader {
     if (!view(v, what)) return false;
     if (utf8_ && !valid_mqtt_utf8(v)) {
       pos_ = at;
-      return fail(ReasonCode::malformed_packet, std::string(what) + ": not well-formed UTF-8 or contains U+0000");
+      return fail(ReasonCode::malformed_packet,
+                  std::string(what) + ": not well-formed UTF-8 or contains U+0000");
     }
     s.assign(v);
     return true;
@@ -117,35 +121,71 @@ class Reader {
   CodecError error_;
 };
 
-#define WEIR_TRY(expr) \
-  do {                 \
+#define WEIR_TRY(expr)                  \
+  do {                                  \
     if (!(expr)) return r.take_error(); \
   } while (0)
 
 const char* context_name(PropertyContext c) {
   switch (c) {
-    case PropertyContext::connect: return "CONNECT";
-    case PropertyContext::will: return "will properties";
-    case PropertyContext::connack: return "CONNACK";
-    case PropertyContext::publish: return "PUBLISH";
-    case PropertyContext::ack: return "PUBACK/PUBREC/PUBREL/PUBCOMP";
-    case PropertyContext::subscribe: return "SUBSCRIBE";
-    case PropertyContext::suback: return "SUBACK";
-    case PropertyContext::unsubscribe: return "UNSUBSCRIBE";
-    case PropertyContext::unsuback: return "UNSUBACK";
-    case PropertyContext::disconnect: return "DISCONNECT";
-    case PropertyContext::auth: return "AUTH";
+    case PropertyContext::connect:
+      return "CONNECT";
+    case PropertyContext::will:
+      return "will properties";
+    case PropertyContext::connack:
+      return "CONNACK";
+    case PropertyContext::publish:
+      return "PUBLISH";
+    case PropertyContext::ack:
+      return "PUBACK/PUBREC/PUBREL/PUBCOMP";
+    case PropertyContext::subscribe:
+      return "SUBSCRIBE";
+    case PropertyContext::suback:
+      return "SUBACK";
+    case PropertyContext::unsubscribe:
+      return "UNSUBSCRIBE";
+    case PropertyContext::unsuback:
+      return "UNSUBACK";
+    case PropertyContext::disconnect:
+      return "DISCONNECT";
+    case PropertyContext::auth:
+      return "AUTH";
   }
   return "?";
 }
 
 bool known_property(std::uint32_t id) {
   switch (id) {
-    case 0x01: case 0x02: case 0x03: case 0x08: case 0x09: case 0x0B: case 0x11: case 0x12:
-    case 0x13: case 0x15: case 0x16: case 0x17: case 0x18: case 0x19: case 0x1A: case 0x1C:
-    case 0x1F: case 0x21: case 0x22: case 0x23: case 0x24: case 0x25: case 0x26: case 0x27:
-    case 0x28: case 0x29: case 0x2A: return true;
-    default: return false;
+    case 0x01:
+    case 0x02:
+    case 0x03:
+    case 0x08:
+    case 0x09:
+    case 0x0B:
+    case 0x11:
+    case 0x12:
+    case 0x13:
+    case 0x15:
+    case 0x16:
+    case 0x17:
+    case 0x18:
+    case 0x19:
+    case 0x1A:
+    case 0x1C:
+    case 0x1F:
+    case 0x21:
+    case 0x22:
+    case 0x23:
+    case 0x24:
+    case 0x25:
+    case 0x26:
+    case 0x27:
+    case 0x28:
+    case 0x29:
+    case 0x2A:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -153,7 +193,8 @@ bool known_property(std::uint32_t id) {
 bool read_property_block(Reader& r, std::uint32_t len, PropertyContext ctx, Properties& p) {
   if (len > r.remaining())
     return r.fail(ReasonCode::malformed_packet, "property length " + std::to_string(len) +
-                                                     " exceeds the " + std::to_string(r.remaining()) + " bytes left");
+                                                    " exceeds the " +
+                                                    std::to_string(r.remaining()) + " bytes left");
   const std::size_t outer = r.limit();
   r.set_limit(r.pos() + len);
   std::bitset<64> seen;
@@ -162,19 +203,24 @@ bool read_property_block(Reader& r, std::uint32_t len, PropertyContext ctx, Prop
   auto flag = [&](std::optional<std::uint8_t>& v, PropertyId id) {
     std::uint8_t b;
     if (!r.u8(b, to_string(id))) return false;
-    if (b > 1) return protocol(std::string(to_string(id)) + " must be 0 or 1, got " + std::to_string(b));
+    if (b > 1)
+      return protocol(std::string(to_string(id)) + " must be 0 or 1, got " + std::to_string(b));
     v = b;
     return true;
   };
   while (ok && !r.at_end()) {
     std::uint32_t raw;
-    if (!r.varint(raw, "property identifier")) { ok = false; break; }
+    if (!r.varint(raw, "property identifier")) {
+      ok = false;
+      break;
+    }
     if (!known_property(raw)) {
-      ok = r.fail(ReasonCode::malformed_packet, "unknown property identifier 0x" + [&] {
-        char buf[16];
-        std::snprintf(buf, sizeof buf, "%02X", raw);
-        return std::string(buf);
-      }());
+      ok = r.fail(
+          ReasonCode::malformed_packet, "unknown property identifier 0x" + [&] {
+            char buf[16];
+            std::snprintf(buf, sizeof buf, "%02X", raw);
+            return std::string(buf);
+          }());
       break;
     }
     auto id = static_cast<PropertyId>(raw);
@@ -182,8 +228,9 @@ bool read_property_block(Reader& r, std::uint32_t len, PropertyContext ctx, Prop
       ok = protocol(std::string(to_string(id)) + " is not allowed in " + context_name(ctx));
       break;
     }
-    bool repeatable = id == PropertyId::user_property ||
-                      (id == PropertyId::subscription_identifier && ctx == PropertyContext::publish);
+    bool repeatable =
+        id == PropertyId::user_property ||
+        (id == PropertyId::subscription_identifier && ctx == PropertyContext::publish);
     if (!repeatable && seen.test(raw)) {
       ok = protocol(std::string(to_string(id)) + " appears more than once");
       break;
@@ -193,17 +240,24 @@ bool read_property_block(Reader& r, std::uint32_t len, PropertyContext ctx, Prop
     std::uint16_t s = 0;
     std::uint32_t w = 0;
     switch (id) {
-      case PropertyId::payload_format_indicator: ok = flag(p.payload_format_indicator, id); break;
+      case PropertyId::payload_format_indicator:
+        ok = flag(p.payload_format_indicator, id);
+        break;
       case PropertyId::message_expiry_interval:
         ok = r.u32(w, to_string(id));
         p.message_expiry_interval = w;
         break;
-      case PropertyId::content_type: ok = r.str(p.content_type.emplace(), to_string(id)); break;
+      case PropertyId::content_type:
+        ok = r.str(p.content_type.emplace(), to_string(id));
+        break;
       case PropertyId::response_topic:
         ok = r.str(p.response_topic.emplace(), to_string(id));
-        if (ok && !valid_topic_name(*p.response_topic)) ok = protocol("Response Topic is not a valid topic name");
+        if (ok && !valid_topic_name(*p.response_topic))
+          ok = protocol("Response Topic is not a valid topic name");
         break;
-      case PropertyId::correlation_data: ok = r.bin(p.correlation_data.emplace(), to_string(id)); break;
+      case PropertyId::correlation_data:
+        ok = r.bin(p.correlation_data.emplace(), to_string(id));
+        break;
       case PropertyId::subscription_identifier:
         ok = r.varint(w, to_string(id));
         if (ok && w == 0) ok = protocol("Subscription Identifier must not be 0");
@@ -220,17 +274,31 @@ bool read_property_block(Reader& r, std::uint32_t len, PropertyContext ctx, Prop
         ok = r.u16(s, to_string(id));
         p.server_keep_alive = s;
         break;
-      case PropertyId::authentication_method: ok = r.str(p.authentication_method.emplace(), to_string(id)); break;
-      case PropertyId::authentication_data: ok = r.bin(p.authentication_data.emplace(), to_string(id)); break;
-      case PropertyId::request_problem_information: ok = flag(p.request_problem_information, id); break;
+      case PropertyId::authentication_method:
+        ok = r.str(p.authentication_method.emplace(), to_string(id));
+        break;
+      case PropertyId::authentication_data:
+        ok = r.bin(p.authentication_data.emplace(), to_string(id));
+        break;
+      case PropertyId::request_problem_information:
+        ok = flag(p.request_problem_information, id);
+        break;
       case PropertyId::will_delay_interval:
         ok = r.u32(w, to_string(id));
         p.will_delay_interval = w;
         break;
-      case PropertyId::request_response_information: ok = flag(p.request_response_information, id); break;
-      case PropertyId::response_information: ok = r.str(p.response_information.emplace(), to_string(id)); break;
-      case PropertyId::server_reference: ok = r.str(p.server_reference.emplace(), to_string(id)); break;
-      case PropertyId::reason_string: ok = r.str(p.reason_string.emplace(), to_string(id)); break;
+      case PropertyId::request_response_information:
+        ok = flag(p.request_response_information, id);
+        break;
+      case PropertyId::response_information:
+        ok = r.str(p.response_information.emplace(), to_string(id));
+        break;
+      case PropertyId::server_reference:
+        ok = r.str(p.server_reference.emplace(), to_string(id));
+        break;
+      case PropertyId::reason_string:
+        ok = r.str(p.reason_string.emplace(), to_string(id));
+        break;
       case PropertyId::receive_maximum:
         ok = r.u16(s, to_string(id));
         if (ok && s == 0) ok = protocol("Receive Maximum must not be 0");
@@ -250,7 +318,9 @@ bool read_property_block(Reader& r, std::uint32_t len, PropertyContext ctx, Prop
         if (ok && b > 1) ok = protocol("Maximum QoS must be 0 or 1");
         p.maximum_qos = b;
         break;
-      case PropertyId::retain_available: ok = flag(p.retain_available, id); break;
+      case PropertyId::retain_available:
+        ok = flag(p.retain_available, id);
+        break;
       case PropertyId::user_property: {
         auto& up = p.user_properties.emplace_back();
         ok = r.str(up.first, "User Property name") && r.str(up.second, "User Property value");
@@ -261,9 +331,15 @@ bool read_property_block(Reader& r, std::uint32_t len, PropertyContext ctx, Prop
         if (ok && w == 0) ok = protocol("Maximum Packet Size must not be 0");
         p.maximum_packet_size = w;
         break;
-      case PropertyId::wildcard_subscription_available: ok = flag(p.wildcard_subscription_available, id); break;
-      case PropertyId::subscription_identifier_available: ok = flag(p.subscription_identifier_available, id); break;
-      case PropertyId::shared_subscription_available: ok = flag(p.shared_subscription_available, id); break;
+      case PropertyId::wildcard_subscription_available:
+        ok = flag(p.wildcard_subscription_available, id);
+        break;
+      case PropertyId::subscription_identifier_available:
+        ok = flag(p.subscription_identifier_available, id);
+        break;
+      case PropertyId::shared_subscription_available:
+        ok = flag(p.shared_subscription_available, id);
+        break;
     }
   }
   r.set_limit(outer);
@@ -280,8 +356,9 @@ bool read_properties(Reader& r, PropertyContext ctx, Properties& p) {
 
 bool check_flags(Reader& r, std::uint8_t header, std::uint8_t expected) {
   if ((header & 0x0F) != expected)
-    return r.fail(ReasonCode::malformed_packet, "reserved fixed-header flags must be " + std::to_string(expected) +
-                                                    ", got " + std::to_string(header & 0x0F));
+    return r.fail(ReasonCode::malformed_packet, "reserved fixed-header flags must be " +
+                                                    std::to_string(expected) + ", got " +
+                                                    std::to_string(header & 0x0F));
   return true;
 }
 
@@ -292,7 +369,8 @@ bool check_packet_id(Reader& r, std::uint16_t id) {
 
 bool expect_end(Reader& r) {
   if (!r.at_end())
-    return r.fail(ReasonCode::malformed_packet, std::to_string(r.remaining()) + " unexpected trailing bytes");
+    return r.fail(ReasonCode::malformed_packet,
+                  std::to_string(r.remaining()) + " unexpected trailing bytes");
   return true;
 }
 
@@ -305,7 +383,8 @@ CodecResult<Packet> decode_connect(Reader& r, std::uint8_t header) {
   WEIR_TRY(r.u8(level, "protocol level"));
   if (name == "MQIsdp" || (name == "MQTT" && level != 4 && level != 5)) {
     r.fail(ReasonCode::unsupported_protocol_version,
-           "protocol " + name + " level " + std::to_string(level) + " is not supported (only MQTT 3.1.1 and 5.0)");
+           "protocol " + name + " level " + std::to_string(level) +
+               " is not supported (only MQTT 3.1.1 and 5.0)");
     return r.take_error();
   }
   if (name != "MQTT") {
@@ -329,7 +408,8 @@ CodecResult<Packet> decode_connect(Reader& r, std::uint8_t header) {
     return r.take_error();
   }
   if (!has_will && (will_qos != 0 || will_retain)) {
-    r.fail(ReasonCode::malformed_packet, "connect flags: will QoS/retain set without the will flag");
+    r.fail(ReasonCode::malformed_packet,
+           "connect flags: will QoS/retain set without the will flag");
     return r.take_error();
   }
   if (!v5 && has_pass && !has_user) {
@@ -372,12 +452,24 @@ CodecResult<Packet> decode_connack(Reader& r, std::uint8_t header, bool v5) {
     WEIR_TRY(read_properties(r, PropertyContext::connack, c.properties));
   } else {
     switch (static_cast<ConnectReturnCode>(rc)) {
-      case ConnectReturnCode::accepted: c.reason = ReasonCode::success; break;
-      case ConnectReturnCode::unacceptable_protocol_version: c.reason = ReasonCode::unsupported_protocol_version; break;
-      case ConnectReturnCode::identifier_rejected: c.reason = ReasonCode::client_identifier_not_valid; break;
-      case ConnectReturnCode::server_unavailable: c.reason = ReasonCode::server_unavailable; break;
-      case ConnectReturnCode::bad_user_name_or_password: c.reason = ReasonCode::bad_user_name_or_password; break;
-      case ConnectReturnCode::not_authorized: c.reason = ReasonCode::not_authorized; break;
+      case ConnectReturnCode::accepted:
+        c.reason = ReasonCode::success;
+        break;
+      case ConnectReturnCode::unacceptable_protocol_version:
+        c.reason = ReasonCode::unsupported_protocol_version;
+        break;
+      case ConnectReturnCode::identifier_rejected:
+        c.reason = ReasonCode::client_identifier_not_valid;
+        break;
+      case ConnectReturnCode::server_unavailable:
+        c.reason = ReasonCode::server_unavailable;
+        break;
+      case ConnectReturnCode::bad_user_name_or_password:
+        c.reason = ReasonCode::bad_user_name_or_password;
+        break;
+      case ConnectReturnCode::not_authorized:
+        c.reason = ReasonCode::not_authorized;
+        break;
       default:
         r.fail(ReasonCode::malformed_packet, "unknown CONNACK return code " + std::to_string(rc));
         return r.take_error();
@@ -407,11 +499,13 @@ CodecResult<Packet> decode_publish(Reader& r, std::uint8_t header, bool v5) {
   }
   if (v5) WEIR_TRY(read_properties(r, PropertyContext::publish, p.properties));
   if (p.topic.empty() && !(v5 && p.properties.topic_alias)) {
-    r.fail(v5 ? ReasonCode::protocol_error : ReasonCode::malformed_packet, "empty topic name without a topic alias");
+    r.fail(v5 ? ReasonCode::protocol_error : ReasonCode::malformed_packet,
+           "empty topic name without a topic alias");
     return r.take_error();
   }
   auto rest = r.rest();
-  if (!rest.empty()) p.payload = std::make_shared<const std::vector<std::uint8_t>>(rest.begin(), rest.end());
+  if (!rest.empty())
+    p.payload = std::make_shared<const std::vector<std::uint8_t>>(rest.begin(), rest.end());
   return Packet{std::move(p)};
 }
 
@@ -445,7 +539,8 @@ CodecResult<Packet> decode_subscribe(Reader& r, std::uint8_t header, bool v5) {
     std::uint8_t o;
     WEIR_TRY(r.u8(o, "subscription options"));
     if (o & (v5 ? 0xC0 : 0xFC)) {
-      r.fail(ReasonCode::malformed_packet, "subscription options: reserved bits set for \"" + t.filter + "\"");
+      r.fail(ReasonCode::malformed_packet,
+             "subscription options: reserved bits set for \"" + t.filter + "\"");
       return r.take_error();
     }
     t.options = SubscribeOptions::from_byte(o);
@@ -454,7 +549,8 @@ CodecResult<Packet> decode_subscribe(Reader& r, std::uint8_t header, bool v5) {
       return r.take_error();
     }
     if (t.options.retain_handling == 3) {
-      r.fail(ReasonCode::protocol_error, "subscription options: retain handling 3 for \"" + t.filter + "\"");
+      r.fail(ReasonCode::protocol_error,
+             "subscription options: retain handling 3 for \"" + t.filter + "\"");
       return r.take_error();
     }
     s.topics.push_back(std::move(t));
@@ -514,7 +610,8 @@ CodecResult<Packet> decode_unsuback(Reader& r, std::uint8_t header, bool v5) {
 }
 
 template <class T>
-CodecResult<Packet> decode_reason_only(Reader& r, std::uint8_t header, bool v5, PropertyContext ctx) {
+CodecResult<Packet> decode_reason_only(Reader& r, std::uint8_t header, bool v5,
+                                       PropertyContext ctx) {
   WEIR_TRY(check_flags(r, header, 0));
   T d;
   if (v5) {
@@ -537,17 +634,25 @@ CodecResult<Packet> decode_packet(std::uint8_t header, std::span<const std::uint
   const bool v5 = opts.version == ProtocolVersion::v5;
   Reader r(body, to_string(type), opts.validate_utf8);
   switch (type) {
-    case PacketType::connect: return decode_connect(r, header);
-    case PacketType::connack: return decode_connack(r, header, v5);
-    case PacketType::publish: return decode_publish(r, header, v5);
+    case PacketType::connect:
+      return decode_connect(r, header);
+    case PacketType::connack:
+      return decode_connack(r, header, v5);
+    case PacketType::publish:
+      return decode_publish(r, header, v5);
     case PacketType::puback:
     case PacketType::pubrec:
     case PacketType::pubrel:
-    case PacketType::pubcomp: return decode_puback(r, header, v5);
-    case PacketType::subscribe: return decode_subscribe(r, header, v5);
-    case PacketType::suback: return decode_suback(r, header, v5);
-    case PacketType::unsubscribe: return decode_unsubscribe(r, header, v5);
-    case PacketType::unsuback: return decode_unsuback(r, header, v5);
+    case PacketType::pubcomp:
+      return decode_puback(r, header, v5);
+    case PacketType::subscribe:
+      return decode_subscribe(r, header, v5);
+    case PacketType::suback:
+      return decode_suback(r, header, v5);
+    case PacketType::unsubscribe:
+      return decode_unsubscribe(r, header, v5);
+    case PacketType::unsuback:
+      return decode_unsuback(r, header, v5);
     case PacketType::pingreq:
       WEIR_TRY(check_flags(r, header, 0));
       WEIR_TRY(expect_end(r));
@@ -556,7 +661,8 @@ CodecResult<Packet> decode_packet(std::uint8_t header, std::span<const std::uint
       WEIR_TRY(check_flags(r, header, 0));
       WEIR_TRY(expect_end(r));
       return Packet{PingResp{}};
-    case PacketType::disconnect: return decode_reason_only<Disconnect>(r, header, v5, PropertyContext::disconnect);
+    case PacketType::disconnect:
+      return decode_reason_only<Disconnect>(r, header, v5, PropertyContext::disconnect);
     case PacketType::auth:
       if (!v5) {
         r.fail(ReasonCode::malformed_packet, "AUTH is not an MQTT 3.1.1 packet");
@@ -576,7 +682,8 @@ CodecResult<Properties> decode_properties(std::span<const std::uint8_t> in, Prop
   return p;
 }
 
-CodecResult<Properties> decode_properties_raw(std::span<const std::uint8_t> in, PropertyContext ctx) {
+CodecResult<Properties> decode_properties_raw(std::span<const std::uint8_t> in,
+                                              PropertyContext ctx) {
   Reader r(in, "properties", true);
   Properties p;
   WEIR_TRY(read_property_block(r, static_cast<std::uint32_t>(in.size()), ctx, p));

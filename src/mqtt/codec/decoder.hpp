@@ -22,6 +22,7 @@ CodecResult<Packet> decode_packet(std::uint8_t header, std::span<const std::uint
 CodecResult<Properties> decode_properties(std::span<const std::uint8_t> in, PropertyContext ctx,
                                           std::size_t& consumed);
 // A property block without its length prefix (as stored by persistence).
-CodecResult<Properties> decode_properties_raw(std::span<const std::uint8_t> in, PropertyContext ctx);
+CodecResult<Properties> decode_properties_raw(std::span<const std::uint8_t> in,
+                                              PropertyContext ctx);
 
 }  // namespace weir::mqtt

@@ -75,19 +75,34 @@ struct Writer {
 template <class W>
 void property_content(W& w, const Properties& p, const PublishParts* parts = nullptr) {
   auto b = [&](PropertyId id, const std::optional<std::uint8_t>& v) {
-    if (v) { w.u8(static_cast<std::uint8_t>(id)); w.u8(*v); }
+    if (v) {
+      w.u8(static_cast<std::uint8_t>(id));
+      w.u8(*v);
+    }
   };
   auto h = [&](PropertyId id, const std::optional<std::uint16_t>& v) {
-    if (v) { w.u8(static_cast<std::uint8_t>(id)); w.u16(*v); }
+    if (v) {
+      w.u8(static_cast<std::uint8_t>(id));
+      w.u16(*v);
+    }
   };
   auto q = [&](PropertyId id, const std::optional<std::uint32_t>& v) {
-    if (v) { w.u8(static_cast<std::uint8_t>(id)); w.u32(*v); }
+    if (v) {
+      w.u8(static_cast<std::uint8_t>(id));
+      w.u32(*v);
+    }
   };
   auto s = [&](PropertyId id, const std::optional<std::string>& v) {
-    if (v) { w.u8(static_cast<std::uint8_t>(id)); w.str(*v); }
+    if (v) {
+      w.u8(static_cast<std::uint8_t>(id));
+      w.str(*v);
+    }
   };
   auto d = [&](PropertyId id, const std::optional<Binary>& v) {
-    if (v) { w.u8(static_cast<std::uint8_t>(id)); w.bin(*v); }
+    if (v) {
+      w.u8(static_cast<std::uint8_t>(id));
+      w.bin(*v);
+    }
   };
   b(PropertyId::payload_format_indicator, p.payload_format_indicator);
   q(PropertyId::message_expiry_interval,
@@ -232,7 +247,8 @@ std::size_t encode_connack(const Connack& p, ProtocolVersion v, std::vector<std:
   const bool v5 = v == ProtocolVersion::v5;
   return emit(0x20, out, [&](auto& w) {
     w.u8(p.session_present ? 1 : 0);
-    w.u8(v5 ? static_cast<std::uint8_t>(p.reason) : static_cast<std::uint8_t>(to_v311_connack(p.reason)));
+    w.u8(v5 ? static_cast<std::uint8_t>(p.reason)
+            : static_cast<std::uint8_t>(to_v311_connack(p.reason)));
     if (v5) properties(w, p.properties);
   });
 }
@@ -272,7 +288,8 @@ std::size_t encode_puback(const PubAck& p, ProtocolVersion v, std::vector<std::u
   });
 }
 
-std::size_t encode_subscribe(const Subscribe& p, ProtocolVersion v, std::vector<std::uint8_t>& out) {
+std::size_t encode_subscribe(const Subscribe& p, ProtocolVersion v,
+                             std::vector<std::uint8_t>& out) {
   const bool v5 = v == ProtocolVersion::v5;
   return emit(0x82, out, [&](auto& w) {
     w.u16(p.packet_id);
@@ -296,7 +313,8 @@ std::size_t encode_suback(const Suback& p, ProtocolVersion v, std::vector<std::u
   });
 }
 
-std::size_t encode_unsubscribe(const Unsubscribe& p, ProtocolVersion v, std::vector<std::uint8_t>& out) {
+std::size_t encode_unsubscribe(const Unsubscribe& p, ProtocolVersion v,
+                               std::vector<std::uint8_t>& out) {
   const bool v5 = v == ProtocolVersion::v5;
   return emit(0xA2, out, [&](auto& w) {
     w.u16(p.packet_id);
@@ -316,7 +334,8 @@ std::size_t encode_unsuback(const Unsuback& p, ProtocolVersion v, std::vector<st
   });
 }
 
-std::size_t encode_disconnect(const Disconnect& p, ProtocolVersion v, std::vector<std::uint8_t>& out) {
+std::size_t encode_disconnect(const Disconnect& p, ProtocolVersion v,
+                              std::vector<std::uint8_t>& out) {
   const bool v5 = v == ProtocolVersion::v5;
   const bool props = v5 && !p.properties.empty();
   return emit(0xE0, out, [&](auto& w) {

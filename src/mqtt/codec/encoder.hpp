@@ -20,9 +20,11 @@ std::size_t encode_publish(const Publish& p, ProtocolVersion v, std::vector<std:
 std::size_t encode_puback(const PubAck& p, ProtocolVersion v, std::vector<std::uint8_t>& out);
 std::size_t encode_subscribe(const Subscribe& p, ProtocolVersion v, std::vector<std::uint8_t>& out);
 std::size_t encode_suback(const Suback& p, ProtocolVersion v, std::vector<std::uint8_t>& out);
-std::size_t encode_unsubscribe(const Unsubscribe& p, ProtocolVersion v, std::vector<std::uint8_t>& out);
+std::size_t encode_unsubscribe(const Unsubscribe& p, ProtocolVersion v,
+                               std::vector<std::uint8_t>& out);
 std::size_t encode_unsuback(const Unsuback& p, ProtocolVersion v, std::vector<std::uint8_t>& out);
-std::size_t encode_disconnect(const Disconnect& p, ProtocolVersion v, std::vector<std::uint8_t>& out);
+std::size_t encode_disconnect(const Disconnect& p, ProtocolVersion v,
+                              std::vector<std::uint8_t>& out);
 std::size_t encode_auth(const Auth& p, std::vector<std::uint8_t>& out);
 
 // Size the PUBLISH would have on the wire (to respect a client's Maximum Packet Size).

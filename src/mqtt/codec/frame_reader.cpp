@@ -23,7 +23,8 @@ CodecResult<std::optional<Frame>> FrameReader::next() {
   std::size_t i = 1;
   for (;; ++i) {
     if (i > 4)
-      return CodecError{ReasonCode::malformed_packet, "fixed header: remaining length longer than 4 bytes"};
+      return CodecError{ReasonCode::malformed_packet,
+                        "fixed header: remaining length longer than 4 bytes"};
     if (i >= avail) return std::optional<Frame>{};
     rl |= std::uint32_t{p[i] & 0x7Fu} << (7 * (i - 1));
     if ((p[i] & 0x80) == 0) break;
@@ -32,8 +33,8 @@ CodecResult<std::optional<Frame>> FrameReader::next() {
   const std::size_t total = header_len + rl;
   if (total > max_)
     return CodecError{ReasonCode::packet_too_large,
-                      "packet of " + std::to_string(total) + " bytes exceeds the maximum packet size of " +
-                          std::to_string(max_)};
+                      "packet of " + std::to_string(total) +
+                          " bytes exceeds the maximum packet size of " + std::to_string(max_)};
   if (avail < total) {
     buf_.reserve(pos_ + total);
     return std::optional<Frame>{};

@@ -12,9 +12,9 @@
 namespace weir::mqtt {
 
 struct Frame {
-  std::uint8_t header = 0;               // type << 4 | flags
-  std::span<const std::uint8_t> body;    // valid until the next feed()/next()
-  std::size_t size = 0;                  // whole packet on the wire
+  std::uint8_t header = 0;             // type << 4 | flags
+  std::span<const std::uint8_t> body;  // valid until the next feed()/next()
+  std::size_t size = 0;                // whole packet on the wire
 };
 
 class FrameReader {

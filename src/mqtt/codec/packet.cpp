@@ -6,21 +6,36 @@ namespace weir::mqtt {
 
 const char* to_string(PacketType t) noexcept {
   switch (t) {
-    case PacketType::connect: return "CONNECT";
-    case PacketType::connack: return "CONNACK";
-    case PacketType::publish: return "PUBLISH";
-    case PacketType::puback: return "PUBACK";
-    case PacketType::pubrec: return "PUBREC";
-    case PacketType::pubrel: return "PUBREL";
-    case PacketType::pubcomp: return "PUBCOMP";
-    case PacketType::subscribe: return "SUBSCRIBE";
-    case PacketType::suback: return "SUBACK";
-    case PacketType::unsubscribe: return "UNSUBSCRIBE";
-    case PacketType::unsuback: return "UNSUBACK";
-    case PacketType::pingreq: return "PINGREQ";
-    case PacketType::pingresp: return "PINGRESP";
-    case PacketType::disconnect: return "DISCONNECT";
-    case PacketType::auth: return "AUTH";
+    case PacketType::connect:
+      return "CONNECT";
+    case PacketType::connack:
+      return "CONNACK";
+    case PacketType::publish:
+      return "PUBLISH";
+    case PacketType::puback:
+      return "PUBACK";
+    case PacketType::pubrec:
+      return "PUBREC";
+    case PacketType::pubrel:
+      return "PUBREL";
+    case PacketType::pubcomp:
+      return "PUBCOMP";
+    case PacketType::subscribe:
+      return "SUBSCRIBE";
+    case PacketType::suback:
+      return "SUBACK";
+    case PacketType::unsubscribe:
+      return "UNSUBSCRIBE";
+    case PacketType::unsuback:
+      return "UNSUBACK";
+    case PacketType::pingreq:
+      return "PINGREQ";
+    case PacketType::pingresp:
+      return "PINGRESP";
+    case PacketType::disconnect:
+      return "DISCONNECT";
+    case PacketType::auth:
+      return "AUTH";
   }
   return "RESERVED";
 }

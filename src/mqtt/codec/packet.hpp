@@ -2,7 +2,6 @@
 // MQTT control packets (3.1.1 and 5.0) as plain structs. One struct per packet kind; the four
 // publish acknowledgements share PubAck with a `type`. Properties are ignored for 3.1.1.
 #include <boost/system/result.hpp>
-
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -16,9 +15,21 @@
 namespace weir::mqtt {
 
 enum class PacketType : std::uint8_t {
-  connect = 1, connack = 2, publish = 3, puback = 4, pubrec = 5, pubrel = 6, pubcomp = 7,
-  subscribe = 8, suback = 9, unsubscribe = 10, unsuback = 11, pingreq = 12, pingresp = 13,
-  disconnect = 14, auth = 15,
+  connect = 1,
+  connack = 2,
+  publish = 3,
+  puback = 4,
+  pubrec = 5,
+  pubrel = 6,
+  pubcomp = 7,
+  subscribe = 8,
+  suback = 9,
+  unsubscribe = 10,
+  unsuback = 11,
+  pingreq = 12,
+  pingresp = 13,
+  disconnect = 14,
+  auth = 15,
 };
 const char* to_string(PacketType t) noexcept;
 
@@ -76,8 +87,8 @@ struct SubscribeOptions {
   bool retain_as_published = false;
   std::uint8_t retain_handling = 0;  // 0 send retained, 1 only if new, 2 never
   std::uint8_t to_byte() const noexcept {
-    return static_cast<std::uint8_t>(qos | (no_local ? 0x04 : 0) | (retain_as_published ? 0x08 : 0) |
-                                      (retain_handling << 4));
+    return static_cast<std::uint8_t>(qos | (no_local ? 0x04 : 0) |
+                                     (retain_as_published ? 0x08 : 0) | (retain_handling << 4));
   }
   static SubscribeOptions from_byte(std::uint8_t b) noexcept {
     return SubscribeOptions{static_cast<std::uint8_t>(b & 0x03), (b & 0x04) != 0, (b & 0x08) != 0,

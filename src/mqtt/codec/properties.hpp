@@ -42,8 +42,17 @@ enum class PropertyId : std::uint8_t {
 
 // Where a property block appears; decides which properties are allowed.
 enum class PropertyContext : std::uint8_t {
-  connect, will, connack, publish, ack /*PUBACK..PUBCOMP*/, subscribe, suback, unsubscribe,
-  unsuback, disconnect, auth
+  connect,
+  will,
+  connack,
+  publish,
+  ack /*PUBACK..PUBCOMP*/,
+  subscribe,
+  suback,
+  unsubscribe,
+  unsuback,
+  disconnect,
+  auth
 };
 
 using UserProperty = std::pair<std::string, std::string>;

@@ -65,7 +65,9 @@ enum class ConnectReturnCode : std::uint8_t {
 };
 
 const char* to_string(ReasonCode rc) noexcept;
-inline bool is_error(ReasonCode rc) noexcept { return static_cast<std::uint8_t>(rc) >= 0x80; }
+inline bool is_error(ReasonCode rc) noexcept {
+  return static_cast<std::uint8_t>(rc) >= 0x80;
+}
 // The 3.1.1 CONNACK code closest to a v5 CONNACK reason.
 ConnectReturnCode to_v311_connack(ReasonCode rc) noexcept;
 

@@ -42,12 +42,14 @@ bool valid_mqtt_utf8(std::string_view s) noexcept {
 
 namespace {
 
-std::optional<std::string> check_common(std::string_view s, const TopicLimits& limits, const char* what) {
+std::optional<std::string> check_common(std::string_view s, const TopicLimits& limits,
+                                        const char* what) {
   if (s.empty()) return std::string(what) + " is empty";
   if (s.size() > limits.max_length || s.size() > 65535)
     return std::string(what) + " is " + std::to_string(s.size()) + " bytes, over the limit of " +
            std::to_string(limits.max_length);
-  if (!valid_mqtt_utf8(s)) return std::string(what) + " is not well-formed UTF-8 or contains U+0000";
+  if (!valid_mqtt_utf8(s))
+    return std::string(what) + " is not well-formed UTF-8 or contains U+0000";
   std::size_t levels = 1;
   for (char c : s) levels += (c == '/');
   if (levels > limits.max_levels)
@@ -62,7 +64,8 @@ std::optional<std::string> check_topic_name(std::string_view topic, const TopicL
   if (auto e = check_common(topic, limits, "topic name")) return e;
   auto pos = topic.find_first_of("+#");
   if (pos != std::string_view::npos)
-    return "topic name contains wildcard '" + std::string(1, topic[pos]) + "' at offset " + std::to_string(pos);
+    return "topic name contains wildcard '" + std::string(1, topic[pos]) + "' at offset " +
+           std::to_string(pos);
   return std::nullopt;
 }
 
@@ -85,7 +88,9 @@ std::optional<std::string> check_plain_filter(std::string_view filter, const Top
 }
 }  // namespace
 
-bool is_shared_filter(std::string_view filter) noexcept { return filter.starts_with("$share/"); }
+bool is_shared_filter(std::string_view filter) noexcept {
+  return filter.starts_with("$share/");
+}
 
 CodecResult<SharedFilter> parse_shared_filter(std::string_view filter, const TopicLimits& limits) {
   if (!is_shared_filter(filter))
@@ -93,17 +98,20 @@ CodecResult<SharedFilter> parse_shared_filter(std::string_view filter, const Top
   std::string_view rest = filter.substr(7);
   auto slash = rest.find('/');
   if (slash == std::string_view::npos)
-    return CodecError{ReasonCode::topic_filter_invalid, "shared subscription: missing '/' after the group name"};
+    return CodecError{ReasonCode::topic_filter_invalid,
+                      "shared subscription: missing '/' after the group name"};
   std::string_view group = rest.substr(0, slash);
   if (group.empty())
     return CodecError{ReasonCode::topic_filter_invalid, "shared subscription: empty group name"};
   if (group.find_first_of("+#") != std::string_view::npos)
-    return CodecError{ReasonCode::topic_filter_invalid, "shared subscription: group name contains a wildcard"};
+    return CodecError{ReasonCode::topic_filter_invalid,
+                      "shared subscription: group name contains a wildcard"};
   std::string_view inner = rest.substr(slash + 1);
   if (auto e = check_plain_filter(inner, limits))
     return CodecError{ReasonCode::topic_filter_invalid, "shared subscription: " + *e};
   if (!valid_mqtt_utf8(group))
-    return CodecError{ReasonCode::topic_filter_invalid, "shared subscription: group name is not valid UTF-8"};
+    return CodecError{ReasonCode::topic_filter_invalid,
+                      "shared subscription: group name is not valid UTF-8"};
   return SharedFilter{group, inner};
 }
 
@@ -121,16 +129,19 @@ bool has_wildcards(std::string_view filter) noexcept {
 }
 
 bool topic_matches(std::string_view filter, std::string_view topic) noexcept {
-  if (!topic.empty() && topic[0] == '$' && !filter.empty() && (filter[0] == '+' || filter[0] == '#'))
+  if (!topic.empty() && topic[0] == '$' && !filter.empty() &&
+      (filter[0] == '+' || filter[0] == '#'))
     return false;
   std::size_t fi = 0, ti = 0;
   while (true) {
     auto fe = filter.find('/', fi);
-    std::string_view flevel = filter.substr(fi, fe == std::string_view::npos ? std::string_view::npos : fe - fi);
+    std::string_view flevel =
+        filter.substr(fi, fe == std::string_view::npos ? std::string_view::npos : fe - fi);
     if (flevel == "#") return true;  // matches the parent level too ("a/#" matches "a")
     if (ti > topic.size()) return false;
     auto te = topic.find('/', ti);
-    std::string_view tlevel = topic.substr(ti, te == std::string_view::npos ? std::string_view::npos : te - ti);
+    std::string_view tlevel =
+        topic.substr(ti, te == std::string_view::npos ? std::string_view::npos : te - ti);
     if (flevel != "+" && flevel != tlevel) return false;
     bool flast = fe == std::string_view::npos;
     bool tlast = te == std::string_view::npos;

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "mqtt/codec/topic.hpp"
+
+#include <gtest/gtest.h>
 
 namespace weir::mqtt {
 namespace {
@@ -14,8 +14,8 @@ TEST(Topic, Names) {
   EXPECT_FALSE(valid_topic_name("a/+"));
   EXPECT_FALSE(valid_topic_name("a/#"));
   EXPECT_FALSE(valid_topic_name(std::string_view("a\0b", 3)));
-  EXPECT_FALSE(valid_topic_name("\xed\xa0\x80"));  // surrogate
-  EXPECT_FALSE(valid_topic_name("\xc0\xaf"));      // overlong
+  EXPECT_FALSE(valid_topic_name("\xed\xa0\x80"));      // surrogate
+  EXPECT_FALSE(valid_topic_name("\xc0\xaf"));          // overlong
   EXPECT_FALSE(valid_topic_name("\xf4\x90\x80\x80"));  // > U+10FFFF
   EXPECT_FALSE(valid_topic_name("abcdef", TopicLimits{5, 10}));
   EXPECT_FALSE(valid_topic_name("a/b/c", TopicLimits{100, 2}));
@@ -23,8 +23,10 @@ TEST(Topic, Names) {
 }
 
 TEST(Topic, Filters) {
-  for (auto f : {"#", "+", "a/+/c", "a/#", "+/+", "/+", "$SYS/#", "a//b"}) EXPECT_TRUE(valid_topic_filter(f)) << f;
-  for (auto f : {"", "a#", "a/#/b", "a+/b", "a/b+", "##", "a/++"}) EXPECT_FALSE(valid_topic_filter(f)) << f;
+  for (auto f : {"#", "+", "a/+/c", "a/#", "+/+", "/+", "$SYS/#", "a//b"})
+    EXPECT_TRUE(valid_topic_filter(f)) << f;
+  for (auto f : {"", "a#", "a/#/b", "a+/b", "a/b+", "##", "a/++"})
+    EXPECT_FALSE(valid_topic_filter(f)) << f;
   auto e = check_topic_filter("a/#/b");
   ASSERT_TRUE(e);
   EXPECT_NE(e->find("offset 2"), std::string::npos) << *e;

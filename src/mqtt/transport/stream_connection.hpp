@@ -1,7 +1,8 @@
 #pragma once
 // One TLS or WebSocket client bound to the broker (internal header), chosen by the Stream type
-// (plain TCP clients live on the TcpPoller: tcp_poller.hpp). It is the broker's ConnectionSink: a bounded outgoing queue written with one
-// gathered async_write at a time, reads handed straight to Broker::on_bytes.
+// (plain TCP clients live on the TcpPoller: tcp_poller.hpp). It is the broker's ConnectionSink: a
+// bounded outgoing queue written with one gathered async_write at a time, reads handed straight to
+// Broker::on_bytes.
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -72,7 +73,7 @@ class StreamConnection final : public ConnectionSink,
   std::size_t in_flight_buffers_ = 0;
   std::vector<boost::asio::const_buffer> write_buffers_;  // reused across writes
   std::unique_ptr<std::uint8_t[]> read_buffer_;
-  std::unique_ptr<boost::asio::steady_timer> timer_;      // handshake / close flush; made lazily
+  std::unique_ptr<boost::asio::steady_timer> timer_;  // handshake / close flush; made lazily
   // WebSocket upgrade request, only during the handshake.
   std::unique_ptr<boost::beast::flat_buffer> http_buffer_;
   std::unique_ptr<boost::beast::http::request<boost::beast::http::string_body>> http_request_;

@@ -5,7 +5,7 @@
 // Scalar's modules (static imports of shared chunks would be evaluated first).
 import './zod-jitless'
 import '@scalar/api-reference/style.css'
-import '../shared/weir.css'
+import '../common/weir.css'
 
 const container = document.getElementById('weir-api-docs')!
 

@@ -6,7 +6,7 @@
 // which Weir's CSP does not grant. So this page builds the parsed document itself
 // (./asyncapi-document.ts) and renders it with the component's parser-less entry point.
 import '@asyncapi/react-component/styles/default.min.css'
-import '../shared/weir.css'
+import '../common/weir.css'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import AsyncApiComponent from '@asyncapi/react-component/lib/esm/without-parser'

@@ -46,23 +46,27 @@ Input mutate(const Input& seed, std::mt19937& rng) {
         break;
       case 2:  // insert bytes
         for (int i = 0, n = 1 + static_cast<int>(rng() % 8); i < n; ++i)
-          in.insert(in.begin() + static_cast<std::ptrdiff_t>(in.empty() ? 0 : rng() % (in.size() + 1)),
-                    static_cast<std::uint8_t>(rng()));
+          in.insert(
+              in.begin() + static_cast<std::ptrdiff_t>(in.empty() ? 0 : rng() % (in.size() + 1)),
+              static_cast<std::uint8_t>(rng()));
         break;
       case 3:  // truncate
         if (!in.empty()) in.resize(rng() % in.size());
         break;
       case 4:  // interesting values
         if (!in.empty()) {
-          static const std::uint8_t vals[] = {0x00, 0x01, 0x7F, 0x80, 0xFF, 0x2F, 0x23, 0x2B, 0x24, 0xC0};
+          static const std::uint8_t vals[] = {0x00, 0x01, 0x7F, 0x80, 0xFF,
+                                              0x2F, 0x23, 0x2B, 0x24, 0xC0};
           in[rng() % in.size()] = vals[rng() % sizeof vals];
         }
         break;
       case 5:  // duplicate a slice
         if (in.size() > 2) {
           std::size_t a = rng() % in.size(), len = 1 + rng() % (in.size() - a);
-          Input slice(in.begin() + static_cast<std::ptrdiff_t>(a), in.begin() + static_cast<std::ptrdiff_t>(a + len));
-          in.insert(in.begin() + static_cast<std::ptrdiff_t>(rng() % in.size()), slice.begin(), slice.end());
+          Input slice(in.begin() + static_cast<std::ptrdiff_t>(a),
+                      in.begin() + static_cast<std::ptrdiff_t>(a + len));
+          in.insert(in.begin() + static_cast<std::ptrdiff_t>(rng() % in.size()), slice.begin(),
+                    slice.end());
         }
         break;
     }
