@@ -57,6 +57,10 @@ struct DriverManager::Slot final : DriverContext {
   void set_status(DriverState s, std::string detail) override {
     owner->on_status(*this, s, std::move(detail));
   }
+  void rejected(std::string topic, std::string error, std::string payload) override {
+    owner->bus_.publish(model::DriverInputRejected{info.name, std::move(topic), std::move(error),
+                                                   std::move(payload), owner->clock_.now()});
+  }
   const Clock& clock() const override { return owner->clock_; }
   const datapoint::Registry& registry() const override { return *owner->registry_; }
   const model::Value* current(model::DatapointIndex i) const override {

@@ -22,12 +22,33 @@ security::MqttDevice demo_device_account(const std::string& id) {
 }
 
 Result<std::vector<GeneratedCredential>> add_demo_device_accounts(
-    security::SecurityConfig& config, const std::vector<std::string>& device_ids) {
+    security::SecurityConfig& config, const std::vector<std::string>& device_ids,
+    const std::set<std::string>& passwords_known) {
   std::vector<GeneratedCredential> out;
   for (const auto& id : device_ids) {
     if (!devices::valid_device_id(id))
       return bad_request("bad_device_id", "demo device id \"" + id + "\" is not one topic level");
-    if (security::find_mqtt_device(config, id)) continue;
+    if (auto* existing =
+            const_cast<security::MqttDevice*>(security::find_mqtt_device(config, id))) {
+      if (passwords_known.count(id)) continue;
+      const auto demo = demo_device_account(id);
+      if (existing->publish != demo.publish || existing->subscribe != demo.subscribe) {
+        spdlog::warn(
+            "demo device {}: its MQTT account was changed by hand; its password is not in "
+            "device-credentials.env, so the simulated device cannot use it",
+            id);
+        continue;
+      }
+      // A demo account whose password this data directory does not have (an earlier run with
+      // another data directory made it): a new password, so the demo's devices can connect.
+      GeneratedCredential c{id, security::generate_password()};
+      auto hash = security::hash_password(c.password);
+      if (!hash) return hash.error();
+      existing->password_hash = std::move(*hash);
+      spdlog::info("demo device {}: new password (the old one is not in this data directory)", id);
+      out.push_back(std::move(c));
+      continue;
+    }
     if (security::find_user(config, id)) {
       spdlog::warn("demo device {}: a Weir user has that name; no MQTT device account created", id);
       continue;
@@ -106,12 +127,26 @@ Status write_device_credentials(const fs::path& data_dir,
   return {};
 }
 
+std::set<std::string> devices_with_credentials(const fs::path& data_dir,
+                                               const std::vector<std::string>& device_ids) {
+  std::set<std::string> out;
+  std::ifstream in(data_dir / "device-credentials.env");
+  std::string line;
+  while (std::getline(in, line))
+    for (const auto& id : device_ids) {
+      const std::string key = credential_variable(id) + "=";
+      if (line.rfind(key, 0) == 0 && line.size() > key.size()) out.insert(id);
+    }
+  return out;
+}
+
 Result<std::vector<std::string>> ensure_demo_device_accounts(
-    api::SecurityGateway& security, const fs::path& data_dir,
+    security::SecurityGateway& security, const fs::path& data_dir,
     const std::vector<std::string>& device_ids) {
   std::vector<GeneratedCredential> created;
+  const auto known = devices_with_credentials(data_dir, device_ids);
   auto st = security.update_config([&](security::SecurityConfig& cfg) -> Status {
-    auto r = add_demo_device_accounts(cfg, device_ids);
+    auto r = add_demo_device_accounts(cfg, device_ids, known);
     if (!r) return r.error();
     created = std::move(*r);
     return {};
@@ -122,25 +157,6 @@ Result<std::vector<std::string>> ensure_demo_device_accounts(
   if (auto w = write_device_credentials(data_dir, created); !w) return w.error();
   for (const auto& c : created) names.push_back(c.device);
   return names;
-}
-
-std::vector<std::string> demo_device_ids(const config::SystemConfig& config) {
-  std::vector<std::string> out;
-  if (const auto* m = config.module("devices")) {
-    if (auto it = m->config.find("devices"); it != m->config.end() && it->value().is_array()) {
-      for (const auto& v : it->value().get_array())
-        if (v.is_string()) out.emplace_back(v.get_string());
-      return out;
-    }
-  }
-  for (const auto& d : config.drivers) {
-    if (d.driver_class != "MqttDeviceDriver") continue;
-    std::string id = d.name;
-    if (auto it = d.params.find("device"); it != d.params.end() && it->value().is_string())
-      id = std::string(it->value().get_string());
-    if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(std::move(id));
-  }
-  return out;
 }
 
 }  // namespace weir::demo

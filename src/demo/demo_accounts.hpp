@@ -5,16 +5,19 @@
 //   publish:   sensors/{id}, presence/{id}/status, devices/{id}/state
 //   subscribe: commands/{id}/play, sensors/+, presence/+/status
 // The clear passwords go to <data_dir>/device-credentials.env (mode 0600; ESP32_PASSWORD=...),
-// which scripts/run-demo.sh reads to start the simulated devices. Existing accounts are left
-// alone (their passwords are not known here); existing lines of the file are kept.
+// which scripts/run-demo.sh reads to start the simulated devices. An existing demo account whose
+// password is not in that file (made by a run with another data directory) gets a new one, so
+// `make run` can always start the devices; an account changed by hand is left alone; existing
+// lines of the file are kept.
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
-#include "api/security_gateway.hpp"
 #include "config/system_config.hpp"
 #include "core/error.hpp"
 #include "security/security_config.hpp"
+#include "security/security_gateway.hpp"
 
 namespace weir::demo {
 
@@ -26,9 +29,16 @@ struct GeneratedCredential {
 // The account a demo device gets (password_hash left empty).
 security::MqttDevice demo_device_account(const std::string& id);
 
-// Adds the missing accounts to `config` (hashing each password with Argon2id); returns them.
+// Adds the missing accounts to `config` (hashing each password with Argon2id), and gives a new
+// password to a demo account (unchanged ACLs) whose password is not in `passwords_known` (the
+// devices of this data directory's credentials file); returns the new credentials.
 Result<std::vector<GeneratedCredential>> add_demo_device_accounts(
-    security::SecurityConfig& config, const std::vector<std::string>& device_ids);
+    security::SecurityConfig& config, const std::vector<std::string>& device_ids,
+    const std::set<std::string>& passwords_known = {});
+
+// The devices whose password <data_dir>/device-credentials.env holds.
+std::set<std::string> devices_with_credentials(const std::filesystem::path& data_dir,
+                                               const std::vector<std::string>& device_ids);
 
 // "esp32" -> "ESP32_PASSWORD", "rasp-berry" -> "RASP_BERRY_PASSWORD".
 std::string credential_variable(const std::string& device);
@@ -40,11 +50,7 @@ Status write_device_credentials(const std::filesystem::path& data_dir,
 // The start-up step: the gateway applies the mutation and saves security_config.json, then the
 // credentials file is written. Returns the devices that got a new account.
 Result<std::vector<std::string>> ensure_demo_device_accounts(
-    api::SecurityGateway& security, const std::filesystem::path& data_dir,
+    security::SecurityGateway& security, const std::filesystem::path& data_dir,
     const std::vector<std::string>& device_ids);
-
-// The demo devices of a configuration: modules[] {"name": "devices", "config": {"devices": [...]}}
-// when present, else the params.device (or name) of every MqttDeviceDriver, in order.
-std::vector<std::string> demo_device_ids(const config::SystemConfig& config);
 
 }  // namespace weir::demo

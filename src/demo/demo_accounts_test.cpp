@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "demo/demo_test_support.hpp"
+#include "demo/device_monitor.hpp"
 #include "security/mqtt_access.hpp"
 
 namespace weir::demo {
@@ -38,10 +39,22 @@ TEST(DemoAccounts, CreatesConfinedAccountsWithRandomPasswords) {
   EXPECT_EQ(cfg.mqtt->devices[0].password_hash.rfind("$argon2id$", 0), 0u);
   EXPECT_TRUE(validate_security_config(cfg)) << validate_security_config(cfg).error().message;
 
-  // Idempotent: existing accounts are kept.
-  auto again = add_demo_device_accounts(cfg, {"esp32", "raspberry"});
+  // Idempotent: existing accounts whose passwords this data directory has are kept.
+  auto again = add_demo_device_accounts(cfg, {"esp32", "raspberry"}, {"esp32", "raspberry"});
   ASSERT_TRUE(again);
   EXPECT_TRUE(again->empty());
+
+  // An account whose password is not known here (another data directory made it) gets a new
+  // one, so the demo's devices can still connect; one changed by hand is left alone.
+  auto copy = cfg;
+  copy.mqtt->devices[1].publish.push_back("extra/topic");
+  const auto old_hash = copy.mqtt->devices[0].password_hash;
+  auto renewed = add_demo_device_accounts(copy, {"esp32", "raspberry"}, {});
+  ASSERT_TRUE(renewed);
+  ASSERT_EQ(renewed->size(), 1u);
+  EXPECT_EQ((*renewed)[0].device, "esp32");
+  EXPECT_NE(copy.mqtt->devices[0].password_hash, old_hash);
+  EXPECT_EQ(copy.mqtt->devices[1].password_hash, cfg.mqtt->devices[1].password_hash);
 
   // The password logs in, and the account is confined to its own topics and its peer's.
   auto access = security::MqttAccess(std::make_shared<const security::SecurityConfig>(cfg));
@@ -90,7 +103,11 @@ TEST(DemoAccounts, NamesAndIds) {
       {"name": "pi", "driver_class": "MqttDeviceDriver", "params": {"device": "raspberry"}, "datapoints": []},
       {"name": "t", "driver_class": "TankTestDriver", "datapoints": []}]})");
   ASSERT_TRUE(sc.ok()) << sc.errors_text();
-  EXPECT_EQ(demo_device_ids(*sc.config), (std::vector<std::string>{"esp32", "raspberry"}));
+  auto devices = demo_devices(*sc.config, std::nullopt);
+  ASSERT_EQ(devices.size(), 2u);
+  EXPECT_EQ(devices[1].id, "raspberry");
+  EXPECT_EQ(devices[1].driver, "pi");
+  EXPECT_EQ(demo_devices(*sc.config, std::vector<std::string>{"raspberry"}).size(), 1u);
 }
 
 }  // namespace

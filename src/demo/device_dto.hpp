@@ -50,9 +50,12 @@ struct DeviceActionResult {
   std::string payload;  // "true" / "false" / ""
   std::string topic;    // commands/{device}/play
   int qos = 1;
-  std::string message;  // the dashboard route's text: Sent 'play' command to esp32
+  std::string message;     // the dashboard route's text: Sent 'play' command to esp32
+  std::string command_id;  // the command on {driver}@PLAY_CMD: GET /api/commands/{command_id}
+  std::string status;      // its feedback so far: pending, ok, nok
 };
-BOOST_DESCRIBE_STRUCT(DeviceActionResult, (), (device, action, payload, topic, qos, message))
+BOOST_DESCRIBE_STRUCT(DeviceActionResult, (),
+                      (device, action, payload, topic, qos, message, command_id, status))
 
 struct ReadingLog {
   std::vector<ReadingRow> items;

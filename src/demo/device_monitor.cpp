@@ -1,37 +1,40 @@
 #include "demo/device_monitor.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
+#include <cctype>
 
 #include "core/json.hpp"
-#include "devices/payloads_json.hpp"
-#include "mqtt/codec/topic.hpp"
 
 namespace weir::demo {
 
 namespace {
 
-constexpr auto kAttributionTtl = std::chrono::seconds(30);  // an echo later than this is not ours
-constexpr std::size_t kMaxAttributions = 256;
-std::string_view text_of(const mqtt::InprocMessage& m) {
-  return {reinterpret_cast<const char*>(m.payload.data()), m.payload.size()};
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
-constexpr std::size_t kMaxStatePayload = 4096;
 
-// What the log keeps of a payload: its text, or (not UTF-8: it must not break the JSON that
-// shows it) its first bytes in hex.
-std::string printable(std::string_view payload) {
-  payload = payload.substr(0, 512);
-  if (mqtt::valid_mqtt_utf8(payload)) return std::string(payload);
-  static const char* hex = "0123456789abcdef";
-  std::string out = "hex:";
-  for (unsigned char c : payload.substr(0, 128)) {
-    out.push_back(hex[c >> 4]);
-    out.push_back(hex[c & 15]);
-  }
-  return out;
+double number(const model::Value* v) {
+  if (!v) return 0;
+  if (const auto* d = std::get_if<double>(v)) return *d;
+  if (const auto* i = std::get_if<std::int64_t>(v)) return static_cast<double>(*i);
+  return 0;
 }
+
+std::string text(const model::Value* v) {
+  return v ? model::to_display(*v) : std::string();
+}
+
+bool truth(const model::Value* v) {
+  if (!v) return false;
+  if (const auto* b = std::get_if<bool>(v)) return *b;
+  if (const auto* s = std::get_if<std::string>(v)) return *s == "TRUE" || *s == "true";
+  return number(v) != 0;
+}
+
+constexpr std::string_view kReadingTags[] = {"TEMPERATURE", "HUMIDITY", "THRESHOLD",
+                                             "OVER_THRESHOLD"};
+
 }  // namespace
 
 std::optional<PlayAction> parse_action(std::string_view s) {
@@ -62,18 +65,42 @@ const char* action_payload(PlayAction a) {
   }
   return "";
 }
-
-DeviceMonitor::DeviceMonitor(mqtt::PubSub& broker, DeviceLog* log, const Clock& clock,
-                             std::vector<std::string> configured, api::LiveFeedHub* hub)
-    : broker_(broker), log_(log), clock_(clock), hub_(hub) {
-  devices_.reserve(configured.size() + kMaxDiscovered);  // pointers into devices_ stay valid
-  for (auto& id : configured) {
-    if (!devices::valid_device_id(id) || find(id)) continue;
-    DeviceStatus d;
-    d.id = std::move(id);
-    d.configured = true;
-    devices_.push_back(std::move(d));
+const char* action_command(PlayAction a) {
+  switch (a) {
+    case PlayAction::play:
+      return "PLAY";
+    case PlayAction::stop:
+      return "STOP";
+    case PlayAction::resume:
+      return "RESUME";
   }
+  return "";
+}
+
+std::vector<DemoDevice> demo_devices(const config::SystemConfig& config,
+                                     const std::optional<std::vector<std::string>>& only) {
+  std::vector<DemoDevice> all;
+  for (const auto& d : config.drivers) {
+    if (d.driver_class != "MqttDeviceDriver") continue;
+    std::string id = d.name;
+    if (auto it = d.params.find("device"); it != d.params.end() && it->value().is_string())
+      id = std::string(it->value().get_string());
+    all.push_back({std::move(id), d.name});
+  }
+  if (!only) return all;
+  std::vector<DemoDevice> out;
+  for (const auto& id : *only)
+    for (const auto& d : all)
+      if (d.id == id) out.push_back(d);
+  return out;
+}
+
+DeviceMonitor::DeviceMonitor(const datapoint::DatapointService& values,
+                             command::CommandService& commands, bus::Bus& bus, DeviceLog* log,
+                             const Clock& clock, std::vector<DemoDevice> devices,
+                             api::LiveFeedHub* hub)
+    : values_(values), commands_(commands), log_(log), clock_(clock), hub_(hub) {
+  set_devices(std::move(devices));
   if (hub_) {
     feed_ = hub_->add_feed({"devices", "view",
                             [this](std::string& out) {
@@ -89,151 +116,157 @@ DeviceMonitor::DeviceMonitor(mqtt::PubSub& broker, DeviceLog* log, const Clock& 
                                 json::dump_to(out, json::to_json(to_dto(devices_[key])));
                             }});
   }
-  subs_.push_back(
-      broker_.subscribe("sensors/+", [this](const mqtt::InprocMessage& m) { on_sensors(m); }));
-  subs_.push_back(broker_.subscribe("presence/+/status",
-                                    [this](const mqtt::InprocMessage& m) { on_presence(m); }));
-  subs_.push_back(
-      broker_.subscribe("devices/+/state", [this](const mqtt::InprocMessage& m) { on_state(m); }));
-  subs_.push_back(broker_.subscribe("commands/+/play",
-                                    [this](const mqtt::InprocMessage& m) { on_command(m); }));
+  tags_ = bus.subscribe<model::TagUpdate>([this](const model::TagUpdate& u) { on_tag(u); });
+  feedback_ = bus.subscribe<model::CommandFeedback>(
+      [this](const model::CommandFeedback& f) { on_feedback(f); });
+  rejected_ = bus.subscribe<model::DriverInputRejected>(
+      [this](const model::DriverInputRejected& r) { on_rejected(r); });
 }
 
-DeviceMonitor::~DeviceMonitor() = default;
+void DeviceMonitor::set_devices(std::vector<DemoDevice> devices) {
+  std::vector<Seen> seen(devices.size());
+  for (std::size_t i = 0; i < devices.size(); ++i)
+    if (const auto* old = find(devices[i].id)) seen[i] = seen_[old - devices_.data()];
+  devices_ = std::move(devices);
+  seen_ = std::move(seen);
+}
 
-const DeviceStatus* DeviceMonitor::find(std::string_view id) const {
+const DemoDevice* DeviceMonitor::find(std::string_view id) const {
   for (const auto& d : devices_)
     if (d.id == id) return &d;
   return nullptr;
 }
 
-bool DeviceMonitor::configured(std::string_view id) const {
-  const auto* d = find(id);
-  return d && d->configured;
+std::optional<std::size_t> DeviceMonitor::device_of_driver(std::string_view driver) const {
+  for (std::size_t i = 0; i < devices_.size(); ++i)
+    if (devices_[i].driver == driver) return i;
+  return std::nullopt;
 }
 
-DeviceStatus* DeviceMonitor::slot(std::string_view id) {
-  for (auto& d : devices_)
-    if (d.id == id) return &d;
-  if (!devices::valid_device_id(id) || devices_.size() >= devices_.capacity()) return nullptr;
-  DeviceStatus d;
-  d.id = std::string(id);
-  devices_.push_back(std::move(d));
-  return &devices_.back();
+const datapoint::DatapointState* DeviceMonitor::state(const DemoDevice& d,
+                                                      std::string_view tag) const {
+  auto i = values_.registry().find(d.driver + "@" + std::string(tag));
+  return i ? &values_.state(*i) : nullptr;
 }
 
-void DeviceMonitor::changed(const DeviceStatus& d) {
-  if (hub_) hub_->mark(feed_, static_cast<std::uint64_t>(&d - devices_.data()));
+const model::Value* DeviceMonitor::value(const DemoDevice& d, std::string_view tag) const {
+  const auto* s = state(d, tag);
+  // Only what the device said: a type's default before its first message is not a reading.
+  return s && s->source_time != WallTime{} ? &s->value : nullptr;
 }
 
-void DeviceMonitor::reject(DeviceStatus* d, std::string_view device, std::string_view topic,
-                           std::string error, std::string_view payload) {
+DeviceDto DeviceMonitor::to_dto(const DemoDevice& d) const {
+  DeviceDto out;
+  out.id = d.id;
+  out.configured = true;
+  if (const auto* p = state(d, "PRESENCE"); p && p->source_time != WallTime{}) {
+    out.presence = lower(text(&p->value));
+    out.presence_time = to_iso8601(p->source_time);
+  }
+  if (const auto* t = state(d, "TEMPERATURE"); t && t->source_time != WallTime{}) {
+    DeviceReadingDto r;
+    r.temperature = number(&t->value);
+    r.humidity = number(value(d, "HUMIDITY"));
+    r.threshold = number(value(d, "THRESHOLD"));
+    r.over_threshold = truth(value(d, "OVER_THRESHOLD"));
+    r.unit = "C";
+    r.time = to_iso8601(t->server_time);
+    out.reading = std::move(r);
+  }
+  const auto* mode = value(d, "MODE");
+  const auto* buzzer = value(d, "BUZZER");
+  if (mode) out.mode = lower(text(mode));
+  if (buzzer) out.buzzer = lower(text(buzzer));
+  if (mode || buzzer) {
+    devices::BuzzerState s;
+    s.playing = buzzer && text(buzzer) == "PLAYING";
+    if (mode) s.mode = lower(text(mode));
+    s.step = static_cast<std::uint32_t>(number(value(d, "MELODY_STEP")));
+    s.since = text(value(d, "MELODY_SINCE"));
+    s.melody = text(value(d, "MELODY"));
+    out.state = std::move(s);
+    if (const auto* b = state(d, "BUZZER")) out.state_time = to_iso8601(b->source_time);
+  }
+  const auto& seen = seen_[static_cast<std::size_t>(&d - devices_.data())];
+  out.readings = seen.readings;
+  out.malformed = seen.malformed;
+  return out;
+}
+
+Result<model::CommandFeedback> DeviceMonitor::send(const DemoDevice& d, PlayAction action,
+                                                   const std::string& user) {
+  return commands_.send(d.driver + "@PLAY_CMD", std::string(action_command(action)), user);
+}
+
+void DeviceMonitor::on_tag(const model::TagUpdate& u) {
+  const auto& info = values_.registry().info(u.index);
+  auto i = device_of_driver(info.driver);
+  if (!i) return;
+  const DemoDevice& d = devices_[*i];
+  Seen& seen = seen_[*i];
+  if (hub_) hub_->mark(feed_, *i);
+  if (u.source_time == WallTime{}) return;  // a quality change, not something the device said
+  if (info.tag == "PRESENCE" && u.value) {
+    auto status = lower(model::to_display(*u.value));
+    if (status != seen.presence_logged && (status == "online" || status == "offline")) {
+      seen.presence_logged = status;
+      if (log_) log_->presence(d.id, status, u.source_time);
+    }
+  } else if (std::find(std::begin(kReadingTags), std::end(kReadingTags), info.tag) !=
+                 std::end(kReadingTags) &&
+             u.source_time > seen.reading_logged) {
+    // A new message (a quality drop re-publishes the old one); its other fields follow at once.
+    seen.reading_pending = true;
+  }
+}
+
+void DeviceMonitor::tick() {
+  for (std::size_t i = 0; i < devices_.size(); ++i) {
+    Seen& seen = seen_[i];
+    if (!seen.reading_pending) continue;
+    seen.reading_pending = false;
+    const auto* t = state(devices_[i], "TEMPERATURE");
+    if (!t || t->source_time == WallTime{}) continue;
+    seen.reading_logged = t->source_time;
+    ++seen.readings;
+    if (!log_) continue;
+    devices::SensorReading r;
+    r.temperature = number(&t->value);
+    r.humidity = number(value(devices_[i], "HUMIDITY"));
+    r.threshold = number(value(devices_[i], "THRESHOLD"));
+    r.over_threshold = truth(value(devices_[i], "OVER_THRESHOLD"));
+    r.unit = "C";
+    log_->reading(devices_[i].id, r, t->server_time);
+  }
+}
+
+void DeviceMonitor::on_feedback(const model::CommandFeedback& f) {
+  if (f.status != model::CommandStatus::pending || !log_) return;  // logged once, when sent
+  if (f.index >= values_.registry().size()) return;
+  const auto& info = values_.registry().info(f.index);
+  if (info.tag != "PLAY_CMD") return;
+  auto i = device_of_driver(info.driver);
+  if (!i) return;
+  const std::string cmd = model::to_display(f.value);
+  std::string action = lower(cmd);
+  const char* payload = cmd == "PLAY" ? "true" : cmd == "STOP" ? "false" : "";
+  log_->command(devices_[*i].id, std::move(action), payload, f.user, "weir", f.time);
+}
+
+void DeviceMonitor::on_rejected(const model::DriverInputRejected& r) {
+  auto i = device_of_driver(r.driver);
+  if (!i) return;
+  ++seen_[*i].malformed;
   ++malformed_total_;
-  if (d) {
-    ++d->malformed;
-    changed(*d);
-  }
-  if (malformed_logged_ < 20 || malformed_logged_ % 1000 == 0)
-    spdlog::warn("devices: malformed message on {}: {}", topic, error);
-  ++malformed_logged_;
-  if (log_)
-    log_->rejected(std::string(device), std::string(topic), std::move(error), printable(payload),
-                   clock_.now());
-}
-
-void DeviceMonitor::on_sensors(const mqtt::InprocMessage& m) {
-  ++messages_total_;
-  auto id = devices::match_topic(devices::topics::sensors, m.topic);
-  if (!id) return;
-  DeviceStatus* d = slot(*id);
-  auto parsed = devices::parse_reading(text_of(m));
-  if (!parsed.ok) return reject(d, *id, m.topic, parsed.error, text_of(m));
-  const WallTime now = clock_.now();
-  if (log_) log_->reading(std::string(*id), parsed.value, now);
-  if (!d) return;
-  d->reading = std::move(parsed.value);
-  d->reading_time = now;
-  ++d->readings;
-  changed(*d);
-}
-
-void DeviceMonitor::on_presence(const mqtt::InprocMessage& m) {
-  ++messages_total_;
-  auto id = devices::match_topic(devices::topics::presence, m.topic);
-  if (!id) return;
-  DeviceStatus* d = slot(*id);
-  auto p = devices::parse_presence(text_of(m));
-  if (!p.ok) return reject(d, *id, m.topic, p.reason, text_of(m));
-  const std::string status = devices::presence_name(p.value);
-  // A retained message replayed to us (at start-up) is logged only if it tells something new.
-  if (d && d->presence == status) return;
-  const WallTime now = clock_.now();
-  if (log_) log_->presence(std::string(*id), status, now);
-  if (!d) return;
-  d->presence = status;
-  d->presence_time = now;
-  changed(*d);
-}
-
-void DeviceMonitor::on_state(const mqtt::InprocMessage& m) {
-  ++messages_total_;
-  auto id = devices::match_topic(devices::topics::state, m.topic);
-  if (!id) return;
-  DeviceStatus* d = slot(*id);
-  if (m.payload.size() > kMaxStatePayload) return reject(d, *id, m.topic, "payload too large", {});
-  auto s = json::decode<devices::BuzzerState>(text_of(m));
-  if (!s) return reject(d, *id, m.topic, s.error().message, text_of(m));
-  if (!d) return;
-  d->state = std::move(*s);
-  d->state_time = clock_.now();
-  changed(*d);
-}
-
-void DeviceMonitor::on_command(const mqtt::InprocMessage& m) {
-  ++messages_total_;
-  auto id = devices::match_topic(devices::topics::play_command, m.topic);
-  if (!id) return;
-  const std::string_view payload = text_of(m);
-  auto o = devices::parse_override(payload);
-  std::string action = !o.ok                               ? "invalid"
-                       : o.value == devices::Override::on  ? "play"
-                       : o.value == devices::Override::off ? "stop"
-                                                           : "resume";
-  std::string user, source = "mqtt";
-  const auto now = clock_.mono();
-  std::erase_if(sent_, [&](const Attribution& a) { return now - a.at > kAttributionTtl; });
-  auto it = std::find_if(sent_.begin(), sent_.end(), [&](const Attribution& a) {
-    return a.device == *id && a.payload == payload;
-  });
-  if (it != sent_.end()) {
-    user = it->user;
-    source = it->source;
-    sent_.erase(it);
-  }
-  if (log_)
-    log_->command(std::string(*id), action, std::string(payload.substr(0, 512)), user, source,
-                  clock_.now());
-}
-
-std::string DeviceMonitor::send(const std::string& device, PlayAction action,
-                                const std::string& user, const std::string& source) {
-  const std::string topic = devices::topic_for(devices::topics::play_command, device);
-  const std::string payload = action_payload(action);
-  if (sent_.size() >= kMaxAttributions) sent_.pop_front();
-  sent_.push_back(Attribution{device, payload, user, source, clock_.mono()});
-  broker_.publish(topic, std::vector<std::uint8_t>(payload.begin(), payload.end()), 1, false);
-  return topic;
+  if (hub_) hub_->mark(feed_, *i);
+  if (log_) log_->rejected(devices_[*i].id, r.topic, r.error, r.payload, r.time);
 }
 
 api::MetricsWriter DeviceMonitor::metrics() const {
   return [this](std::string& out) {
-    api::metric(out, "weir_demo_device_messages_total", "counter",
-                "Demo device messages seen (sensors, presence, state, commands)",
-                static_cast<double>(messages_total_));
     api::metric(out, "weir_demo_malformed_messages_total", "counter",
                 "Demo device messages that could not be used",
                 static_cast<double>(malformed_total_));
-    // One HELP/TYPE header per metric, then a sample per device (label values escaped).
     auto label = [](const std::string& id) {
       std::string l = "device=\"";
       for (char c : id) {
@@ -242,13 +275,15 @@ api::MetricsWriter DeviceMonitor::metrics() const {
       }
       return l + "\"";
     };
-    for (std::size_t i = 0; i < devices_.size(); ++i)
+    for (std::size_t i = 0; i < devices_.size(); ++i) {
+      const auto dto = to_dto(devices_[i]);
       api::metric(out, "weir_demo_device_online", "gauge", i ? "" : "1 when the device says online",
-                  devices_[i].presence == "online" ? 1 : 0, label(devices_[i].id));
+                  dto.presence == "online" ? 1 : 0, label(devices_[i].id));
+    }
     for (std::size_t i = 0; i < devices_.size(); ++i)
       api::metric(out, "weir_demo_device_malformed_total", "counter",
-                  i ? "" : "Malformed messages per device",
-                  static_cast<double>(devices_[i].malformed), label(devices_[i].id));
+                  i ? "" : "Malformed messages per device", static_cast<double>(seen_[i].malformed),
+                  label(devices_[i].id));
     if (log_) {
       auto s = log_->stats();
       api::metric(out, "weir_demo_log_rows_written_total", "counter",
@@ -257,27 +292,6 @@ api::MetricsWriter DeviceMonitor::metrics() const {
                   "Rows the device log had to drop", static_cast<double>(s.dropped));
     }
   };
-}
-
-DeviceDto DeviceMonitor::to_dto(const DeviceStatus& d) {
-  DeviceDto o;
-  o.id = d.id;
-  o.configured = d.configured;
-  o.presence = d.presence;
-  if (d.presence_time != WallTime{}) o.presence_time = to_iso8601(d.presence_time);
-  if (d.reading)
-    o.reading = DeviceReadingDto{d.reading->temperature, d.reading->humidity,
-                                 d.reading->threshold,   d.reading->over_threshold,
-                                 d.reading->unit,        to_iso8601(d.reading_time)};
-  if (d.state) {
-    o.mode = d.state->mode;
-    o.buzzer = d.state->playing ? "playing" : "silent";
-    o.state = *d.state;
-    o.state_time = to_iso8601(d.state_time);
-  }
-  o.readings = d.readings;
-  o.malformed = d.malformed;
-  return o;
 }
 
 }  // namespace weir::demo

@@ -1,27 +1,25 @@
 #pragma once
-// DeviceMonitor: Weir's view of the demo devices (SPEC §9). It listens in-process on the broker
-// to sensors/+, presence/+/status, devices/+/state and commands/+/play, keeps each device's
-// latest reading, presence, mode and buzzer, writes the DeviceLog, and serves the live feed
-// "devices" (key: the device's position in devices()). It also sends play/stop/resume.
-//
-// Configured devices (the demo's) are always listed and are the only ones that can be
-// controlled; others seen on the topics are tracked too, up to kMaxDiscovered (the topics come
-// from the network). Malformed payloads are counted per device, logged (rate-limited) and stored
-// in the rejected_messages table; they never change what is known.
+// DeviceMonitor: the demo devices (SPEC §9) as the SCADA path sees them. Each device is an
+// MqttDeviceDriver whose datapoints ({driver}@TEMPERATURE, HUMIDITY, THRESHOLD, OVER_THRESHOLD,
+// PRESENCE, MODE, BUZZER, MELODY_STEP, MELODY_SINCE, PLAY_CMD) are the only source of truth: the
+// monitor reads them from the DatapointService, sends play/stop/resume as commands on
+// {driver}@PLAY_CMD through the CommandService (validated, pending → ok/nok/timeout, published),
+// and fills the seed's SQLite log from bus messages: device_presence from PRESENCE changes,
+// sensor_readings from each sensor message (its tags coalesced into one row on the next tick),
+// play_command_log from command feedback, rejected_messages from the driver's rejections.
+// It serves the live feed "devices" (key: the device's position).
 #include <cstdint>
-#include <deque>
-#include <map>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "api/live_feed.hpp"
 #include "api/system_routes.hpp"
+#include "bus/bus.hpp"
+#include "command/command_service.hpp"
+#include "datapoint/datapoint_service.hpp"
 #include "demo/device_dto.hpp"
 #include "demo/device_log.hpp"
-#include "devices/payloads.hpp"
-#include "mqtt/broker/pubsub.hpp"
 
 namespace weir::demo {
 
@@ -29,72 +27,65 @@ enum class PlayAction { play, stop, resume };
 std::optional<PlayAction> parse_action(std::string_view s);  // "play" / "stop" / "resume"
 const char* action_name(PlayAction a);
 const char* action_payload(PlayAction a);  // "true" / "false" / ""
+const char* action_command(PlayAction a);  // PLAY_CMD value: "PLAY" / "STOP" / "RESUME"
 
-struct DeviceStatus {
-  std::string id;
-  bool configured = false;
-  std::string presence = "unknown";  // unknown / online / offline
-  WallTime presence_time{};
-  std::optional<devices::SensorReading> reading;
-  WallTime reading_time{};
-  std::optional<devices::BuzzerState> state;
-  WallTime state_time{};
-  std::uint64_t readings = 0;
-  std::uint64_t malformed = 0;
+struct DemoDevice {
+  std::string id;      // in topics: sensors/{id}
+  std::string driver;  // the MqttDeviceDriver's name (datapoints {driver}@TAG)
 };
+
+// The demo devices of a configuration: every MqttDeviceDriver (its params.device, or its name),
+// limited to `only` when given (the devices module's settings).
+std::vector<DemoDevice> demo_devices(const config::SystemConfig& config,
+                                     const std::optional<std::vector<std::string>>& only);
 
 class DeviceMonitor {
  public:
-  static constexpr std::size_t kMaxDiscovered = 64;
+  // log and hub may be null. Everything passed must outlive the monitor.
+  DeviceMonitor(const datapoint::DatapointService& values, command::CommandService& commands,
+                bus::Bus& bus, DeviceLog* log, const Clock& clock, std::vector<DemoDevice> devices,
+                api::LiveFeedHub* hub = nullptr);
 
-  // log and hub may be null. The broker, log and hub must outlive the monitor.
-  DeviceMonitor(mqtt::PubSub& broker, DeviceLog* log, const Clock& clock,
-                std::vector<std::string> configured, api::LiveFeedHub* hub = nullptr);
-  ~DeviceMonitor();
+  const std::vector<DemoDevice>& devices() const { return devices_; }
+  const DemoDevice* find(std::string_view id) const;
+  bool configured(std::string_view id) const { return find(id) != nullptr; }
+  DeviceDto to_dto(const DemoDevice& d) const;
+  // A configuration reload: the device list may have changed (the datapoints are rebound).
+  void set_devices(std::vector<DemoDevice> devices);
 
-  const std::vector<DeviceStatus>& devices() const { return devices_; }
-  const DeviceStatus* find(std::string_view id) const;
-  bool configured(std::string_view id) const;
+  // play/stop/resume as a command on {driver}@PLAY_CMD, sent as `user`.
+  Result<model::CommandFeedback> send(const DemoDevice& d, PlayAction action,
+                                      const std::string& user);
 
-  // Publishes the action's payload to commands/{device}/play at QoS 1 through the broker, and
-  // logs it with who sent it. The device must be configured (checked by the caller).
-  std::string send(const std::string& device, PlayAction action, const std::string& user,
-                   const std::string& source);
-
+  void tick();  // writes the sensor readings gathered since the last tick
   std::uint64_t malformed_total() const { return malformed_total_; }
-  std::uint64_t messages_total() const { return messages_total_; }
   api::MetricsWriter metrics() const;
 
-  // One device as the feed and GET /api/devices/{device} show it.
-  static DeviceDto to_dto(const DeviceStatus& d);
-
  private:
-  DeviceStatus* slot(std::string_view id);  // finds or adds (bounded); null when full
-  void on_sensors(const mqtt::InprocMessage& m);
-  void on_presence(const mqtt::InprocMessage& m);
-  void on_state(const mqtt::InprocMessage& m);
-  void on_command(const mqtt::InprocMessage& m);
-  void reject(DeviceStatus* d, std::string_view device, std::string_view topic, std::string error,
-              std::string_view payload);
-  void changed(const DeviceStatus& d);
+  struct Seen {
+    std::uint64_t readings = 0;
+    std::uint64_t malformed = 0;
+    std::string presence_logged;  // the last PRESENCE written to device_presence
+    bool reading_pending = false;
+    WallTime reading_logged{};  // source time of the last sensor_readings row
+  };
+  const model::Value* value(const DemoDevice& d, std::string_view tag) const;
+  const datapoint::DatapointState* state(const DemoDevice& d, std::string_view tag) const;
+  std::optional<std::size_t> device_of_driver(std::string_view driver) const;
+  void on_tag(const model::TagUpdate& u);
+  void on_feedback(const model::CommandFeedback& f);
+  void on_rejected(const model::DriverInputRejected& r);
 
-  mqtt::PubSub& broker_;
+  const datapoint::DatapointService& values_;
+  command::CommandService& commands_;
   DeviceLog* log_;
   const Clock& clock_;
   api::LiveFeedHub* hub_;
   api::LiveFeedHub::FeedId feed_ = 0;
-  std::vector<DeviceStatus> devices_;
+  std::vector<DemoDevice> devices_;
+  std::vector<Seen> seen_;
   std::uint64_t malformed_total_ = 0;
-  std::uint64_t messages_total_ = 0;
-  std::uint64_t malformed_logged_ = 0;
-  // Who sent a command, until its echo on commands/{device}/play is logged. The echo comes at
-  // once from the embedded broker, later from an external one; unmatched entries expire.
-  struct Attribution {
-    std::string device, payload, user, source;
-    MonoTime at{};
-  };
-  std::deque<Attribution> sent_;
-  std::vector<mqtt::SubscriptionHandle> subs_;
+  bus::Subscription tags_, feedback_, rejected_;
 };
 
 }  // namespace weir::demo

@@ -102,7 +102,7 @@ void add_device_routes(api::Router& router, DeviceRoutesAccess a) {
               [a](const RequestContext&) {
                 DeviceList out;
                 for (const auto& d : a.monitor->devices())
-                  out.items.push_back(DeviceMonitor::to_dto(d));
+                  out.items.push_back(a.monitor->to_dto(d));
                 return api::dto_response(200, out);
               }});
   router.add({"GET",
@@ -123,7 +123,7 @@ void add_device_routes(api::Router& router, DeviceRoutesAccess a) {
                   return api::error_response(not_found(
                       "unknown_device", "no device \"" + std::string(ctx.param("device")) + "\"",
                       "device"));
-                return api::dto_response(200, DeviceMonitor::to_dto(*d));
+                return api::dto_response(200, a.monitor->to_dto(*d));
               }});
   router.add({"POST",
               "/api/devices/{device}/{action}",
@@ -131,8 +131,9 @@ void add_device_routes(api::Router& router, DeviceRoutesAccess a) {
               false,
               "devices",
               "Send play (override on), stop (override off) or resume (cross-linked mode) to a "
-              "device: publishes "
-              "\"true\" / \"false\" / \"\" to commands/{device}/play at QoS 1",
+              "device: a command on {driver}@PLAY_CMD (PLAY / STOP / RESUME), which its "
+              "MqttDeviceDriver publishes as \"true\" / \"false\" / \"\" to "
+              "commands/{device}/play at QoS 1; its feedback follows in /api/commands",
               {},
               schema_of<DeviceActionResult>(),
               "application/json",
@@ -142,7 +143,8 @@ void add_device_routes(api::Router& router, DeviceRoutesAccess a) {
               [a](const RequestContext& ctx) {
                 const std::string device(ctx.param("device"));
                 const std::string action_text(ctx.param("action"));
-                if (!a.monitor->configured(device)) {
+                const DemoDevice* d = a.monitor->find(device);
+                if (!d) {
                   audit(a, ctx, device, false, "unknown device");
                   return api::error_response(
                       not_found("unknown_device", "Unknown device \"" + device + "\"", "device"));
@@ -154,15 +156,24 @@ void add_device_routes(api::Router& router, DeviceRoutesAccess a) {
                       "unknown_action",
                       "Unknown action \"" + action_text + "\" (play, stop or resume)", "action"));
                 }
-                const std::string topic = a.monitor->send(device, *action, ctx.caller.user, "api");
+                auto fb = a.monitor->send(*d, *action, ctx.caller.user);
+                if (!fb) {
+                  audit(a, ctx, device, false, fb.error().message);
+                  return api::error_response(fb.error());
+                }
+                const std::string topic = "commands/" + device + "/play";
                 DeviceActionResult out{
                     device,
                     action_name(*action),
                     action_payload(*action),
                     topic,
                     1,
-                    std::string("Sent '") + action_name(*action) + "' command to " + device};
-                audit(a, ctx, device, true, out.action + ": \"" + out.payload + "\" to " + topic);
+                    std::string("Sent '") + action_name(*action) + "' command to " + device,
+                    fb->command_id,
+                    json::enum_name(fb->status)};
+                audit(a, ctx, device, true,
+                      out.action + ": \"" + out.payload + "\" to " + topic + " (" + fb->command_id +
+                          " " + out.status + ")");
                 return api::dto_response(200, out);
               }});
   add_log_route<ReadingLog>(router, a, "readings",
@@ -196,7 +207,8 @@ void add_dashboard_route(api::Router& router, DeviceRoutesAccess a) {
        [a](const RequestContext& ctx) {
          const std::string device(ctx.param("device"));
          const std::string action_text(ctx.param("action"));
-         if (!a.monitor->configured(device)) {
+         const DemoDevice* d = a.monitor->find(device);
+         if (!d) {
            audit(a, ctx, device, false, "unknown device");
            return HttpResponse::text(400, "Unknown device");
          }
@@ -205,10 +217,15 @@ void add_dashboard_route(api::Router& router, DeviceRoutesAccess a) {
            audit(a, ctx, device, false, "unknown action \"" + action_text.substr(0, 64) + "\"");
            return HttpResponse::text(400, "Unknown action");
          }
-         const std::string topic = a.monitor->send(device, *action, ctx.caller.user, "rest");
+         auto fb = a.monitor->send(*d, *action, ctx.caller.user);
+         if (!fb) {
+           audit(a, ctx, device, false, fb.error().message);
+           return HttpResponse::text(409, fb.error().message);
+         }
          audit(a, ctx, device, true,
-               std::string(action_name(*action)) + ": \"" + action_payload(*action) + "\" to " +
-                   topic);
+               std::string(action_name(*action)) + ": \"" + action_payload(*action) +
+                   "\" to commands/" + device + "/play (" + fb->command_id + " " +
+                   json::enum_name(fb->status) + ")");
          return HttpResponse::text(
              200, std::string("Sent '") + action_name(*action) + "' command to " + device);
        }});

@@ -3,39 +3,27 @@
 #include <boost/json/parse.hpp>
 
 #include "demo/demo_test_support.hpp"
-#include "mqtt/broker/broker.hpp"
 
 namespace weir::demo {
 namespace {
 
 using testing::request;
 
-struct Fixture {
-  testing::TempDir dir;
-  ManualClock clock;
-  bus::Bus bus;
-  mqtt::Broker broker{mqtt::BrokerOptions{}, clock, nullptr};
-  mqtt::InprocPubSub pubsub{broker};
-  std::unique_ptr<DeviceLog> log;
-  std::unique_ptr<DeviceMonitor> monitor;
-  api::Router router{std::make_shared<testing::FakeAccess>()};
+// The demo's routes over the real SCADA path (demo_test_support.hpp's DemoPlant).
+struct Fixture : testing::DemoPlant {
+  api::Router& router = t.router;
   std::vector<model::UserAction> actions;
   bus::Subscription sub;
-  std::vector<std::string> payloads;
-  mqtt::SubscriptionHandle spy;
   Fixture() {
-    log = std::move(
-        *DeviceLog::open(dir.path / "demo.db", {std::chrono::milliseconds(200), 1000, false}));
-    monitor = std::make_unique<DeviceMonitor>(pubsub, log.get(), clock,
-                                              std::vector<std::string>{"esp32", "raspberry"});
-    DeviceRoutesAccess a{monitor.get(), log.get(), &bus, &clock};
+    DeviceRoutesAccess a{monitor.get(), log.get(), &t.bus, &clock};
     add_device_routes(router, a);
+    add_dashboard_route(router, a);
     router.add({"POST",
                 "/api/other",
                 "",
                 false,
                 "x",
-                "another two-segment POST added before the dashboard route",
+                "another two-segment POST, added after the dashboard route",
                 {},
                 {},
                 "application/json",
@@ -43,15 +31,10 @@ struct Fixture {
                 {},
                 {},
                 [](const api::RequestContext&) { return HttpResponse::json(200, "{}"); }});
-    add_dashboard_route(router, a);
-    sub = bus.subscribe<model::UserAction>(
+    sub = t.bus.subscribe<model::UserAction>(
         [this](const model::UserAction& u) { actions.push_back(u); });
-    spy = broker.subscribe("commands/+/play", [this](const mqtt::InprocMessage& m) {
-      payloads.emplace_back(reinterpret_cast<const char*>(m.payload.data()), m.payload.size());
-    });
-  }
-  void pub(const std::string& topic, const std::string& payload) {
-    broker.publish(topic, std::vector<std::uint8_t>(payload.begin(), payload.end()), 1, false);
+    pub("presence/esp32/status", "online");
+    pub("presence/raspberry/status", "online");
   }
 };
 
@@ -87,18 +70,25 @@ TEST(DashboardRoute, TheSeedsAnswersUnchanged) {
   // Server-side auth like every route.
   EXPECT_EQ(f.router.handle(request("POST", "/play/esp32", "")).status, 401);
   EXPECT_EQ(f.router.handle(request("POST", "/play/esp32", "view")).status, 403);
-  // Routes added before it keep their paths.
+  // A more specific route wins whatever the order it was added in.
   EXPECT_EQ(f.router.handle(request("POST", "/api/other")).status, 200);
-  // Logged with who sent it.
+  // Sent as commands with feedback, and logged with who sent them.
+  const auto& commands = f.t.services.get<command::CommandService>();
+  auto latest = commands.all_latest();
+  ASSERT_EQ(latest.size(), 2u);
+  for (const auto& fb : latest) {
+    EXPECT_EQ(fb.status, model::CommandStatus::ok);
+    EXPECT_EQ(fb.user, "operator");
+  }
   auto c = f.log->commands({"esp32", {}, {}, 10});
   ASSERT_EQ(c->size(), 2u);
   EXPECT_EQ(c->back().user, "operator");
-  EXPECT_EQ(c->back().source, "rest");
+  EXPECT_EQ(c->back().source, "weir");
 }
 
 TEST(DeviceRoutes, JsonListActionAndLogs) {
   Fixture f;
-  f.pub("presence/esp32/status", "online");
+  f.pub("presence/raspberry/status", "offline");
   f.pub("sensors/esp32",
         R"({"temperature":29.4,"humidity":41,"threshold":28,"over_threshold":true,"unit":"C"})");
   f.clock.advance(std::chrono::seconds(10));
@@ -113,7 +103,7 @@ TEST(DeviceRoutes, JsonListActionAndLogs) {
   EXPECT_EQ(items[0].at("id"), "esp32");
   EXPECT_EQ(items[0].at("presence"), "online");
   EXPECT_EQ(items[0].at("reading").at("temperature").to_number<double>(), 27.0);
-  EXPECT_EQ(items[1].at("presence"), "unknown");
+  EXPECT_EQ(items[1].at("presence"), "offline");
 
   r = f.router.handle(request("GET", "/api/devices/esp32", "view"));
   EXPECT_EQ(r.status, 200);
@@ -125,6 +115,12 @@ TEST(DeviceRoutes, JsonListActionAndLogs) {
   EXPECT_EQ(res["payload"], "true");
   EXPECT_EQ(res["topic"], "commands/esp32/play");
   EXPECT_EQ(res["message"], "Sent 'play' command to esp32");
+  EXPECT_EQ(res["status"], "ok");
+  // The same command in the command module's own routes.
+  r = f.router.handle(
+      request("GET", "/api/commands/" + std::string(res["command_id"].as_string()), "view"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(boost::json::parse(r.body).at("datapoint"), "esp32@PLAY_CMD");
   EXPECT_EQ(f.router.handle(request("POST", "/api/devices/esp32/dance")).status, 400);
   EXPECT_EQ(f.router.handle(request("POST", "/api/devices/toaster/play")).status, 404);
   EXPECT_EQ(f.router.handle(request("POST", "/api/devices/esp32/play", "view")).status, 403);
@@ -151,7 +147,7 @@ TEST(DeviceRoutes, JsonListActionAndLogs) {
   r = f.router.handle(request("GET", "/api/devices/esp32/commands", "view"));
   auto cmds = boost::json::parse(r.body).at("items").as_array();
   ASSERT_EQ(cmds.size(), 1u);
-  EXPECT_EQ(cmds[0].at("source"), "api");
+  EXPECT_EQ(cmds[0].at("source"), "weir");
   EXPECT_EQ(cmds[0].at("user"), "operator");
 }
 

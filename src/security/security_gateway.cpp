@@ -1,4 +1,4 @@
-#include "api/security_gateway.hpp"
+#include "security/security_gateway.hpp"
 
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -13,9 +13,9 @@
 #include "security/session_secret.hpp"
 #include "security/session_token_transport.hpp"
 
-namespace weir::api {
+namespace weir::security {
 
-using namespace security;
+using namespace api;
 
 struct LoginBody {
   std::string username;
@@ -556,4 +556,4 @@ void SecurityGateway::add_routes(Router& router) {
               }});
 }
 
-}  // namespace weir::api
+}  // namespace weir::security

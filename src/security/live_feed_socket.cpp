@@ -1,6 +1,6 @@
-#include "app/live_socket.hpp"
+#include "security/live_feed_socket.hpp"
 
-namespace weir::app {
+namespace weir::security {
 
 namespace {
 
@@ -31,7 +31,7 @@ class SocketListener final : public net::WsListener {
 }  // namespace
 
 net::WsEndpoint live_feed_endpoint(api::LiveFeedHub& hub,
-                                   std::shared_ptr<api::SecurityGateway> security) {
+                                   std::shared_ptr<SecurityGateway> security) {
   net::WsEndpoint ep;
   ep.path = "/ws";
   ep.accept = [&hub, security](const HttpRequest& req, std::shared_ptr<net::WsConnection> conn)
@@ -50,4 +50,4 @@ net::WsEndpoint live_feed_endpoint(api::LiveFeedHub& hub,
   return ep;
 }
 
-}  // namespace weir::app
+}  // namespace weir::security

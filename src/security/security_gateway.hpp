@@ -16,7 +16,7 @@
 #include "security/mqtt_access.hpp"
 #include "security/session_manager.hpp"
 
-namespace weir::api {
+namespace weir::security {
 
 struct SecurityGatewayOptions {
   std::filesystem::path config_file;          // security_config.json (created on first run)
@@ -26,7 +26,7 @@ struct SecurityGatewayOptions {
   std::chrono::seconds session_lifetime{15 * 60};
 };
 
-class SecurityGateway final : public AccessControl,
+class SecurityGateway final : public api::AccessControl,
                               public std::enable_shared_from_this<SecurityGateway> {
  public:
   // Loads (or creates) the security configuration and the session secret. On a fresh install,
@@ -34,11 +34,11 @@ class SecurityGateway final : public AccessControl,
   static Result<std::shared_ptr<SecurityGateway>> open(SecurityGatewayOptions options,
                                                        bus::Bus& bus, const Clock& clock);
 
-  Result<Caller> authorize(const HttpRequest& req, std::string_view permission) override;
+  Result<api::Caller> authorize(const HttpRequest& req, std::string_view permission) override;
   // For WebSocket upgrades: the principal's permission names, or 401.
-  Result<Caller> authenticate(const HttpRequest& req) { return authorize(req, ""); }
+  Result<api::Caller> authenticate(const HttpRequest& req) { return authorize(req, ""); }
 
-  void add_routes(Router& router);
+  void add_routes(api::Router& router);
   std::shared_ptr<security::MqttAccess> mqtt_access() const { return mqtt_; }
   security::AuditLog& audit() { return *audit_; }
   void record(security::AuditAction action, const std::string& user, const std::string& address,
@@ -72,4 +72,4 @@ class SecurityGateway final : public AccessControl,
   std::unique_ptr<WorkerThread> verifier_;
 };
 
-}  // namespace weir::api
+}  // namespace weir::security
