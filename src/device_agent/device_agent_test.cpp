@@ -1,6 +1,5 @@
 #include <gtest/gtest.h>
 
-#include "device_agent/backoff.hpp"
 #include "device_agent/broker_url.hpp"
 
 namespace weir::device_agent {
@@ -45,18 +44,6 @@ TEST(BrokerUrl, RefusalsSayWhy) {
   EXPECT_NE(why("mqtt://:1883").find("no host"), std::string::npos);
   EXPECT_NE(why("mqtt://::1:1883").find("brackets"), std::string::npos);
   EXPECT_NE(why("mqtt://h/x").find("path"), std::string::npos);
-}
-
-TEST(Backoff, DoublesUpToTheCapAndResets) {
-  using std::chrono::milliseconds;
-  Backoff b(milliseconds(500), milliseconds(3000));
-  EXPECT_EQ(b.next(), milliseconds(500));
-  EXPECT_EQ(b.next(), milliseconds(1000));
-  EXPECT_EQ(b.next(), milliseconds(2000));
-  EXPECT_EQ(b.next(), milliseconds(3000));
-  EXPECT_EQ(b.next(), milliseconds(3000));
-  b.reset();
-  EXPECT_EQ(b.next(), milliseconds(500));
 }
 
 }  // namespace
