@@ -3,6 +3,7 @@
 #include <mosquitto.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/url/url.hpp>
 #include <cstdlib>
 #include <cstring>
 #include <system_error>
@@ -102,8 +103,11 @@ ExternalBroker::~ExternalBroker() {
 }
 
 std::string ExternalBroker::describe() const {
-  return std::string(opts_.tls ? "mqtts://" : "mqtt://") + opts_.host + ":" +
-         std::to_string(opts_.port) + " as " + opts_.client_id;
+  boost::urls::url u;
+  u.set_scheme(opts_.tls ? "mqtts" : "mqtt");
+  u.set_host_address(opts_.host);  // brackets an IPv6 address
+  u.set_port_number(static_cast<std::uint16_t>(opts_.port));
+  return std::string(u.buffer()) + " as " + opts_.client_id;
 }
 
 Status ExternalBroker::start(Post post) {

@@ -67,6 +67,16 @@ TEST(ExternalBroker, PasswordComesFromTheNamedEnvironmentVariable) {
   ::unsetenv(o.password_env.c_str());
 }
 
+TEST(ExternalBroker, DescribeBracketsAnIpv6Host) {
+  ExternalBrokerOptions o;
+  o.host = "::1";
+  o.port = 8883;
+  o.tls = true;
+  auto b = ExternalBroker::create(o);
+  ASSERT_TRUE(b) << b.error().message;
+  EXPECT_EQ((*b)->describe(), "mqtts://[::1]:8883 as weir");
+}
+
 // Nothing listens on the port: start() still succeeds (the network thread keeps retrying after
 // the back-off), and stop() ends a back-off wait at once instead of sleeping it out.
 TEST(ExternalBroker, StopCutsTheBackOffShort) {
