@@ -1,6 +1,7 @@
 #pragma once
-// --broker URLs: mqtt://host[:port] (also tcp://, or no scheme) and mqtts://host[:port] (also
-// ssl://). IPv6 hosts in brackets. Credentials do not belong in the URL (they would show in `ps`).
+// --broker URLs, parsed by Boost.URL: mqtt://host[:port] (also tcp://, or no scheme) and
+// mqtts://host[:port] (also ssl://). IPv6 hosts in brackets. Credentials do not belong in the URL
+// (they would show in `ps`): refused.
 #include <cstdint>
 #include <string>
 #include <string_view>

@@ -167,7 +167,7 @@ void DeviceAgent::lost(const std::string& why) {
   if (state_ == Link::disconnected) return;
   const bool was_connected = state_ == Link::connected;
   state_ = Link::disconnected;
-  const auto delay = backoff_.next();
+  const auto delay = backoff_.next_delay();
   next_attempt_ = mono_ms() + static_cast<TimeMs>(delay.count());
   log("mqtt", "{}: {}; retrying in {:.1f} s", was_connected ? "connection lost" : "cannot connect",
       why, static_cast<double>(delay.count()) / 1000.0);

@@ -13,8 +13,8 @@
 #include <optional>
 #include <string>
 
+#include "core/backoff.hpp"
 #include "core/error.hpp"
-#include "device_agent/backoff.hpp"
 #include "device_agent/broker_url.hpp"
 #include "device_agent/buzzer.hpp"
 #include "devices/crosslink.hpp"

@@ -1,6 +1,5 @@
 #include <gtest/gtest.h>
 
-#include "device_agent/backoff.hpp"
 #include "device_agent/broker_url.hpp"
 
 namespace weir::device_agent {
@@ -45,18 +44,34 @@ TEST(BrokerUrl, RefusalsSayWhy) {
   EXPECT_NE(why("mqtt://:1883").find("no host"), std::string::npos);
   EXPECT_NE(why("mqtt://::1:1883").find("brackets"), std::string::npos);
   EXPECT_NE(why("mqtt://h/x").find("path"), std::string::npos);
+  EXPECT_NE(why("mqtt://user@h").find("--username"), std::string::npos);
+  EXPECT_NE(why("mqtt://h?x=1").find("query"), std::string::npos);
+  EXPECT_NE(why("mqtt://h%00x").find("escapes"), std::string::npos);
+  EXPECT_NE(why("::1").find("brackets"), std::string::npos);
 }
 
-TEST(Backoff, DoublesUpToTheCapAndResets) {
-  using std::chrono::milliseconds;
-  Backoff b(milliseconds(500), milliseconds(3000));
-  EXPECT_EQ(b.next(), milliseconds(500));
-  EXPECT_EQ(b.next(), milliseconds(1000));
-  EXPECT_EQ(b.next(), milliseconds(2000));
-  EXPECT_EQ(b.next(), milliseconds(3000));
-  EXPECT_EQ(b.next(), milliseconds(3000));
-  b.reset();
-  EXPECT_EQ(b.next(), milliseconds(500));
+TEST(BrokerUrl, MoreAcceptedForms) {
+  auto u = parse_broker_url("broker.local:1884");  // no scheme, a port
+  ASSERT_TRUE(u) << u.error().message;
+  EXPECT_EQ(u->host, "broker.local");
+  EXPECT_EQ(u->port, 1884);
+  EXPECT_FALSE(u->tls);
+
+  u = parse_broker_url("[::1]");
+  ASSERT_TRUE(u) << u.error().message;
+  EXPECT_EQ(u->host, "::1");
+  EXPECT_EQ(u->port, 1883);
+
+  u = parse_broker_url("SSL://10.0.0.2:8884");  // schemes are case-insensitive
+  ASSERT_TRUE(u) << u.error().message;
+  EXPECT_TRUE(u->tls);
+  EXPECT_EQ(u->host, "10.0.0.2");
+  EXPECT_EQ(u->port, 8884);
+  EXPECT_EQ(u->to_string(), "mqtts://10.0.0.2:8884");
+
+  u = parse_broker_url("mqtt://localhost/");
+  ASSERT_TRUE(u) << u.error().message;
+  EXPECT_EQ(u->to_string(), "mqtt://localhost:1883");
 }
 
 }  // namespace
