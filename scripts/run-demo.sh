@@ -26,8 +26,8 @@ fi
 # Weir gives each demo device an MQTT account and writes its password to
 # data/device-credentials.env before it answers on HTTP (a new one whenever this data directory
 # lacks it), so the devices can always be started here.
-devices_note="not started (build/release/src/device_agent/weir-device is missing)"
-if [ -x "$build/src/device_agent/weir-device" ]; then
+devices_note="not started (build/release/src/demo/agent/weir-device is missing)"
+if [ -x "$build/src/demo/agent/weir-device" ]; then
   # shellcheck disable=SC1091
   . data/device-credentials.env
   : > data/devices.log
@@ -37,7 +37,7 @@ if [ -x "$build/src/device_agent/weir-device" ]; then
       echo "run-demo: no password for $1 in data/device-credentials.env; not starting it" >&2
       continue
     fi
-    WEIR_DEVICE_PASSWORD="$3" "$build/src/device_agent/weir-device" --id "$1" --peer "$2" \
+    WEIR_DEVICE_PASSWORD="$3" "$build/src/demo/agent/weir-device" --id "$1" --peer "$2" \
       --broker mqtt://127.0.0.1:1883 --username "$1" >>data/devices.log 2>&1 &
     pids+=($!)
   done
