@@ -48,7 +48,10 @@ boost::json::value SchemaRegistry::schema() {
   } else if constexpr (std::is_same_v<T, std::string>) {
     return object{{"type", "string"}};
   } else if constexpr (std::is_same_v<T, boost::json::value>) {
-    return object{};  // any JSON value
+    // Any JSON value. Spelled out rather than the empty schema {}, which Scalar's own document
+    // check rejects (a property without "type").
+    return object{
+        {"type", boost::json::array{"string", "number", "boolean", "object", "array", "null"}}};
   } else if constexpr (std::is_same_v<T, boost::json::object>) {
     return object{{"type", "object"}};
   } else if constexpr (std::is_enum_v<T>) {

@@ -32,7 +32,7 @@ Status ensure_accounts(module::ModuleHost& host, const std::vector<std::string>&
   if (!made->empty()) {
     std::string names;
     for (const auto& n : *made) names += (names.empty() ? "" : ", ") + n;
-    spdlog::info("demo devices: created MQTT accounts for {}; passwords in {}", names,
+    spdlog::info("demo devices: new MQTT passwords for {} in {}", names,
                  (fs::path(host.options.data_dir) / "device-credentials.env").string());
   }
   return {};
