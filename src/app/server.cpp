@@ -173,6 +173,8 @@ int run_server(const Options& o) {
   // Logins verify Argon2id on a worker thread; the io thread never waits for one.
   (*security)->verify_off_thread(
       [&ioc](std::function<void()> f) { boost::asio::post(ioc, std::move(f)); });
+  (*security)->audit().set_post(  // audit queries read on the log's thread and answer here
+      [&ioc](std::function<void()> f) { boost::asio::post(ioc, std::move(f)); });
   auto metrics = std::make_shared<std::vector<api::MetricsWriter>>();
   api::add_system_routes(router, {WEIR_VERSION, &clock, clock.mono(), current, metrics, &router});
   api::add_plant_routes(router, {current, reload, &bus, &clock});
