@@ -180,7 +180,9 @@ int run_server(const Options& o) {
   api::add_plant_routes(router, {current, reload, &bus, &clock});
 
   std::uint16_t server_port = 0;  // set once the HTTP server is bound
-  auto device_log = demo::DeviceLog::open(fs::path(o.data_dir) / "devices.db");
+  auto device_log = demo::DeviceLog::open(
+      fs::path(o.data_dir) / "devices.db",
+      {.post = [&ioc](std::function<void()> f) { boost::asio::post(ioc, std::move(f)); }});
   if (!device_log) {
     spdlog::error("{}", device_log.error().message);
     return 2;
