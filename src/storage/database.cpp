@@ -73,7 +73,7 @@ Status Database::exec_as(std::string_view sql, std::string_view what) {
 }
 
 Result<Statement> Database::prepare(std::string_view sql) {
-  auto it = cache_.find(std::string(sql));
+  auto it = cache_.find(sql);
   if (it == cache_.end()) it = cache_.emplace(std::string(sql), std::vector<sqlite3_stmt*>{}).first;
   auto& list = it->second;
   if (!list.empty()) {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -73,10 +74,15 @@ class Database {
 
   sqlite3* db_;
   std::filesystem::path path_;
+  // Looked up by string_view: no allocation per prepare() of a known statement.
+  struct SqlHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   // Prepared statements not in use, by SQL text. A Statement takes one out and puts it back when
   // it goes away; a second prepare() of the same text meanwhile prepares another one. (Elements of
   // an unordered_map keep their address when it grows: a Statement points at its list.)
-  std::unordered_map<std::string, std::vector<sqlite3_stmt*>> cache_;
+  std::unordered_map<std::string, std::vector<sqlite3_stmt*>, SqlHash, std::equal_to<>> cache_;
 };
 
 }  // namespace weir::storage
