@@ -6,8 +6,8 @@
 #include <benchmark/benchmark.h>
 
 #include "api/live_feed.hpp"
-#include "api/plant.hpp"
-#include "api/plant_feeds.hpp"
+#include "datapoint/datapoint_module.hpp"
+#include "module/test_host.hpp"
 
 namespace {
 
@@ -41,10 +41,16 @@ void BM_DatapointPath(benchmark::State& state) {
   const int kSubscribers = static_cast<int>(state.range(0));
   const std::size_t kFlushEvery = 25'000;  // 50 ms at 500,000 updates/s
   ManualClock clock;
-  bus::Bus bus;
-  auto plant = api::Plant::build(make_config(kPoints), bus, clock, {});
-  api::LiveFeedHub hub;
-  api::PlantFeeds feeds(hub, bus, [&]() -> api::Plant& { return *plant; });
+  module::TestHost t(clock);
+  weir_register_datapoint_module(t.registry);  // the datapoint module alone, as weir runs it
+  auto modules = t.create(make_config(kPoints));
+  if (!modules) {
+    state.SkipWithError(modules.error().message.c_str());
+    return;
+  }
+  auto& bus = t.bus;
+  auto& hub = t.hub;
+  const auto& values = t.services.get<datapoint::DatapointService>();
   std::vector<std::shared_ptr<CountingClient>> clients;
   for (int i = 0; i < kSubscribers; ++i) {
     auto c = std::make_shared<CountingClient>();
@@ -69,7 +75,7 @@ void BM_DatapointPath(benchmark::State& state) {
   }
   hub.flush();
   state.SetItemsProcessed(static_cast<int64_t>(n));
-  state.counters["accepted"] = static_cast<double>(plant->datapoints->accepted());
+  state.counters["accepted"] = static_cast<double>(values.accepted());
   state.counters["ws_bytes_per_client"] =
       static_cast<double>(clients.empty() ? 0 : clients[0]->bytes);
 }

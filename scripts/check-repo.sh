@@ -13,7 +13,7 @@ case "${1:-}" in
     mapfile -t cpp < <(files '*.cpp' '*.hpp' '*.h' '*.ino')
     if ! clang-format --dry-run --Werror "${cpp[@]}" 2>/tmp/weir-style.$$; then
       grep -E '^[^ ].*(warning|error):' /tmp/weir-style.$$ | head -40
-      echo "style: $(grep -c 'warning:' /tmp/weir-style.$$ || true) line(s) differ from .clang-format; run 'make fmt'"
+      echo "style: $(grep -cE '(warning|error):' /tmp/weir-style.$$ || true) place(s) differ from .clang-format; run 'make fmt'"
       rm -f /tmp/weir-style.$$; exit 1
     fi
     rm -f /tmp/weir-style.$$

@@ -55,11 +55,26 @@ HttpResponse Router::handle(const HttpRequest& req) const {
   std::vector<std::pair<std::string, std::string>> params;
   bool path_matched = false;
   const std::string& method = req.method == "HEAD" ? std::string("GET") : req.method;
+  // The most specific route wins (most literal segments; then the first added), so a module's
+  // "/api/things/{id}" is never shadowed by a broader pattern such as the demo's
+  // "/{action}/{device}", whatever order the modules were created in.
+  std::size_t best = routes_.size();
+  std::size_t best_literals = 0;
+  std::vector<std::pair<std::string, std::string>> best_params;
   for (std::size_t i = 0; i < routes_.size(); ++i) {
     if (!match(compiled_[i], req.path, params)) continue;
     path_matched = true;
-    const Route& r = routes_[i];
-    if (r.method != method) continue;
+    if (routes_[i].method != method) continue;
+    const std::size_t literals = compiled_[i].segments.size() - params.size();
+    if (best == routes_.size() || literals > best_literals) {
+      best = i;
+      best_literals = literals;
+      best_params = params;
+    }
+  }
+  if (best != routes_.size()) {
+    const Route& r = routes_[best];
+    params = std::move(best_params);
     Caller caller;
     caller.address = req.remote_address;
     if (!r.is_public) {

@@ -35,12 +35,7 @@ void add_system_routes(Router& router, SystemInfo info) {
                 h.version = info.version;
                 h.uptime_s =
                     std::chrono::duration<double>(info.clock->mono() - info.started).count();
-                auto& p = info.plant();
-                h.datapoints = p.registry->size();
-                for (const auto& d : p.drivers->list()) {
-                  ++h.drivers_total;
-                  if (d.state == model::DriverState::online) ++h.drivers_online;
-                }
+                if (info.health) info.health(h);
                 return dto_response(200, h);
               }});
 
@@ -60,31 +55,9 @@ void add_system_routes(Router& router, SystemInfo info) {
        [info](const RequestContext&) {
          std::string out;
          out.reserve(4096);
-         auto& p = info.plant();
          metric(out, "weir_uptime_seconds", "gauge", "Seconds since start",
                 std::chrono::duration<double>(info.clock->mono() - info.started).count());
-         metric(out, "weir_datapoints", "gauge", "Configured datapoints",
-                static_cast<double>(p.registry->size()));
-         metric(out, "weir_datapoint_updates_accepted_total", "counter", "Raw updates accepted",
-                static_cast<double>(p.datapoints->accepted()));
-         out +=
-             "# HELP weir_datapoint_updates_rejected_total Raw updates rejected, by reason\n"
-             "# TYPE weir_datapoint_updates_rejected_total counter\n";
-         for (auto r : {datapoint::Rejection::unknown_datapoint, datapoint::Rejection::config_error,
-                        datapoint::Rejection::wrong_type, datapoint::Rejection::out_of_range,
-                        datapoint::Rejection::not_in_enum, datapoint::Rejection::stale,
-                        datapoint::Rejection::too_long})
-           metric(out, "weir_datapoint_updates_rejected_total", "", "",
-                  static_cast<double>(p.datapoints->rejected(r)),
-                  fmt::format("reason=\"{}\"", datapoint::to_string(r)));
-         out +=
-             "# HELP weir_driver_online Driver connection state (1 online)\n# TYPE "
-             "weir_driver_online gauge\n";
-         for (const auto& d : p.drivers->list())
-           metric(out, "weir_driver_online", "", "", d.state == model::DriverState::online ? 1 : 0,
-                  fmt::format("driver=\"{}\"", d.name));
-         if (info.metrics)
-           for (const auto& w : *info.metrics) w(out);
+         if (info.metrics) info.metrics(out);
          return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", std::move(out), {}};
        }});
 

@@ -3,8 +3,9 @@
 #include <functional>
 #include <memory>
 
-#include "api/plant.hpp"
+#include "api/dto.hpp"
 #include "api/router.hpp"
+#include "core/clock.hpp"
 
 namespace weir::api {
 
@@ -15,9 +16,9 @@ struct SystemInfo {
   std::string version;
   const Clock* clock = nullptr;
   MonoTime started{};
-  std::function<Plant&()> plant;
-  std::shared_ptr<std::vector<MetricsWriter>> metrics;  // modules add their own writers
-  const Router* router = nullptr;                       // for the OpenAPI document
+  std::function<void(Health&)> health;  // the running modules fill in their part
+  MetricsWriter metrics;                // every module's metrics, and the HTTP edge's
+  const Router* router = nullptr;       // for the OpenAPI document
 };
 
 void add_system_routes(Router& router, SystemInfo info);

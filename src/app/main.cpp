@@ -50,5 +50,8 @@ int main(int argc, char** argv) {
                  "Validate a configuration directory, list every error, and exit");
   CLI11_PARSE(cli, argc, argv);
   if (!check.empty()) return weir::app::check_config(check);
+  // The first start's administrator password: from the environment only (never a flag: it would
+  // show in `ps`).
+  if (const char* p = std::getenv("WEIR_ADMIN_PASSWORD")) o.admin_password = p;
   return weir::app::run_server(o);
 }

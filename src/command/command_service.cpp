@@ -65,7 +65,10 @@ void CommandService::on_driver_feedback(const model::DriverFeedback& f) {
   if (it == pending_.end()) return;  // unknown, or already timed out: a late answer changes nothing
   pending_.erase(it);
   model::CommandFeedback fb = f.feedback;
-  if (auto prev = by_id_.find(fb.command_id); prev != by_id_.end()) fb.user = prev->second.user;
+  if (auto prev = by_id_.find(fb.command_id); prev != by_id_.end()) {
+    fb.user = prev->second.user;
+    fb.index = prev->second.index;  // ours: the driver's may predate a configuration reload
+  }
   fb.time = clock_.now();
   record(fb);
   bus_.publish(fb);
@@ -88,6 +91,37 @@ void CommandService::tick() {
     record(fb);
     bus_.publish(fb);
   }
+}
+
+void CommandService::rebind(std::shared_ptr<const datapoint::Registry> next) {
+  constexpr auto kGone = static_cast<model::DatapointIndex>(-1);
+  auto remap = [&](model::DatapointIndex i) -> model::DatapointIndex {
+    if (i >= registry_->size()) return kGone;
+    auto found = next->find(registry_->info(i).id);
+    return found && next->info(*found).is_command ? *found : kGone;
+  };
+  std::vector<model::CommandFeedback> ended;
+  for (auto& [id, fb] : by_id_) {
+    fb.index = remap(fb.index);
+    if (fb.index == kGone && pending_.erase(id)) {
+      fb.status = CommandStatus::nok;
+      fb.reason = model::CommandReason::unknown_datapoint;
+      fb.detail = "the datapoint was removed by a configuration reload";
+      fb.time = clock_.now();
+      ended.push_back(fb);
+    }
+  }
+  std::unordered_map<model::DatapointIndex, model::CommandFeedback> latest;
+  for (auto& [i, fb] : latest_) {
+    const auto j = remap(i);
+    if (j == kGone) continue;
+    fb.index = j;
+    latest.emplace(j, std::move(fb));
+  }
+  latest_ = std::move(latest);
+  registry_ = std::move(next);
+  // Only now: subscribers read the new registry.
+  for (auto& fb : ended) bus_.publish(fb);
 }
 
 const model::CommandFeedback* CommandService::latest(model::DatapointIndex i) const {

@@ -23,6 +23,13 @@ class CommandService {
                                       std::string user, std::string command_id = {});
   void tick();  // times out commands without an answer
 
+  // A configuration reload: the same commands against a new registry (indices are remapped by
+  // datapoint id). A pending command whose datapoint still exists stays pending and ends ok, nok
+  // or timeout as usual; one whose datapoint is gone ends nok unknown_datapoint at once.
+  void rebind(std::shared_ptr<const datapoint::Registry> next);
+  void set_timeout(std::chrono::milliseconds timeout) { timeout_ = timeout; }
+  std::size_t pending_count() const { return pending_.size(); }
+
   // Latest feedback per command datapoint, and lookup by command id (recent ones).
   const model::CommandFeedback* latest(model::DatapointIndex i) const;
   const model::CommandFeedback* by_id(const std::string& command_id) const;

@@ -29,6 +29,8 @@ class DriverContext {
   virtual void publish(model::RawTagUpdate update) = 0;        // a value from the device
   virtual void feedback(model::CommandFeedback feedback) = 0;  // result of a command
   virtual void set_status(model::DriverState state, std::string detail = {}) = 0;
+  // Input the driver could not use, once per message (published as model::DriverInputRejected).
+  virtual void rejected(std::string /*topic*/, std::string /*error*/, std::string /*payload*/) {}
   virtual const Clock& clock() const = 0;
   virtual const datapoint::Registry& registry() const = 0;
   // The value the datapoint model holds now (after manual writes or a configuration reload), or

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "communication/simulated_driver.hpp"
+#include "core/backoff.hpp"
 #include "core/json.hpp"
 
 namespace weir::communication {
@@ -48,7 +49,7 @@ struct DriverManager::Slot final : DriverContext {
   std::unique_ptr<Driver> driver;
   MonoTime next_tick{};
   std::optional<MonoTime> reconnect_at;
-  std::chrono::milliseconds backoff = kMinBackoff;
+  Backoff backoff{kMinBackoff, kMaxBackoff};
 
   void publish(model::RawTagUpdate u) override { owner->bus_.publish(u); }
   void feedback(model::CommandFeedback fb) override {
@@ -56,6 +57,10 @@ struct DriverManager::Slot final : DriverContext {
   }
   void set_status(DriverState s, std::string detail) override {
     owner->on_status(*this, s, std::move(detail));
+  }
+  void rejected(std::string topic, std::string error, std::string payload) override {
+    owner->bus_.publish(model::DriverInputRejected{info.name, std::move(topic), std::move(error),
+                                                   std::move(payload), owner->clock_.now()});
   }
   const Clock& clock() const override { return owner->clock_; }
   const datapoint::Registry& registry() const override { return *owner->registry_; }
@@ -133,13 +138,12 @@ void DriverManager::on_status(Slot& s, DriverState state, std::string detail) {
   s.info.since = clock_.now();
   if (state == DriverState::online) {
     s.reconnect_at.reset();  // it came back by itself: no pending reconnection
-    s.backoff = kMinBackoff;
+    s.backoff.reset();
     s.info.reconnect_attempts = 0;
     s.next_tick = clock_.mono();
   } else if (state == DriverState::offline && s.info.enabled && s.info.available) {
     // Lost or failed: try again later, doubling the wait up to kMaxBackoff.
-    s.reconnect_at = clock_.mono() + s.backoff;
-    s.backoff = std::min(s.backoff * 2, kMaxBackoff);
+    s.reconnect_at = clock_.mono() + s.backoff.next_delay();
     ++s.info.reconnect_attempts;
   }
   bus_.publish(model::DriverStatusChanged{s.info.name, state, s.info.detail, s.info.since});
@@ -169,7 +173,7 @@ Status DriverManager::control(const std::string& name, model::DriverAction actio
                                                   : model::DriverAction::disconnect;
   if (action == model::DriverAction::connect) {
     s.info.enabled = true;
-    s.backoff = kMinBackoff;
+    s.backoff.reset();
     if (s.info.state == DriverState::offline) connect_slot(s);
   } else {
     s.info.enabled = false;

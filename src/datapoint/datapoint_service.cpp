@@ -8,19 +8,7 @@ using model::QualityReason;
 DatapointService::DatapointService(std::shared_ptr<const Registry> registry, bus::Bus& bus,
                                    const Clock& clock)
     : registry_(std::move(registry)), bus_(bus), clock_(clock) {
-  states_.resize(registry_->size());
-  const WallTime now = clock_.now();
-  for (std::size_t i = 0; i < states_.size(); ++i) {
-    const auto& info = registry_->info(static_cast<DatapointIndex>(i));
-    auto& s = states_[i];
-    s.server_time = now;
-    if (info.type) {
-      s.value = info.type->default_value;
-    } else {
-      s.quality = Quality::bad;
-      s.reason = QualityReason::config_error;
-    }
-  }
+  states_ = initial_states(*registry_);
   driver_status_ = bus_.subscribe<model::DriverStatusChanged>(
       [this](const model::DriverStatusChanged& s) { on_driver_status(s); });
   // Drivers publish raw updates on the bus; rejections are counted and traced in apply().
@@ -85,14 +73,34 @@ void DatapointService::on_driver_status(const model::DriverStatusChanged& st) {
   }
 }
 
-void DatapointService::carry_over_from(const DatapointService& old) {
-  for (std::size_t i = 0; i < states_.size(); ++i) {
-    const auto& info = registry_->info(static_cast<DatapointIndex>(i));
-    auto prev = old.registry().find(info.id);
-    if (!prev) continue;
-    if (old.registry().info(*prev).type_name != info.type_name || !info.type) continue;
-    states_[i] = old.state(*prev);
+std::vector<DatapointState> DatapointService::initial_states(const Registry& registry) const {
+  std::vector<DatapointState> states(registry.size());
+  const WallTime now = clock_.now();
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    const auto& info = registry.info(static_cast<DatapointIndex>(i));
+    auto& s = states[i];
+    s.server_time = now;
+    if (info.type) {
+      s.value = info.type->default_value;
+    } else {
+      s.quality = Quality::bad;
+      s.reason = QualityReason::config_error;
+    }
   }
+  return states;
+}
+
+void DatapointService::rebind(std::shared_ptr<const Registry> next) {
+  auto states = initial_states(*next);
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    const auto& info = next->info(static_cast<DatapointIndex>(i));
+    auto prev = registry_->find(info.id);
+    if (!prev) continue;
+    if (registry_->info(*prev).type_name != info.type_name || !info.type) continue;
+    states[i] = states_[*prev];
+  }
+  states_ = std::move(states);
+  registry_ = std::move(next);
 }
 
 }  // namespace weir::datapoint

@@ -39,14 +39,16 @@ class DatapointService {
   const Registry& registry() const { return *registry_; }
   std::shared_ptr<const Registry> registry_ptr() const { return registry_; }
 
-  // Keeps the values of datapoints that exist in both (same id and type) — used on config reload.
-  void carry_over_from(const DatapointService& old);
+  // A configuration reload: the new registry's datapoints, keeping the state of every datapoint
+  // that exists in both (same id and type); the others start as at start-up.
+  void rebind(std::shared_ptr<const Registry> next);
 
   std::uint64_t accepted() const { return accepted_; }
   std::uint64_t rejected(Rejection r) const { return rejected_[static_cast<std::size_t>(r)]; }
   const std::deque<RejectedUpdate>& recent_rejections() const { return recent_; }
 
  private:
+  std::vector<DatapointState> initial_states(const Registry& registry) const;
   void on_driver_status(const model::DriverStatusChanged& s);
   Rejection reject(Rejection r, DatapointIndex i, std::string detail, std::string* why);
 

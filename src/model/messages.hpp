@@ -111,6 +111,17 @@ struct AlarmUpdate {
   std::string user;
 };
 
+// Input from a device that a driver could not use (bad JSON, a missing field, a value of the
+// wrong kind): one per message, with the message's first problem. Payload: printable text of at
+// most 512 bytes, or its first bytes in hex ("hex:fffe...") when it is not UTF-8.
+struct DriverInputRejected {
+  std::string driver;
+  std::string topic;  // where it came from (an MQTT topic, a register, ...)
+  std::string error;
+  std::string payload;
+  WallTime time{};
+};
+
 // A user or module action worth auditing and tracing (driver control, manual write, ...).
 struct UserAction {
   std::string user;

@@ -15,6 +15,20 @@ using model::DriverState;
 
 namespace {
 
+// What a rejection keeps of a payload: its text (at most 512 bytes), or, when it is not UTF-8
+// (it must not break the JSON that shows it), its first bytes in hex.
+std::string printable_payload(std::string_view payload) {
+  payload = payload.substr(0, 512);
+  if (mqtt::valid_mqtt_utf8(payload)) return std::string(payload);
+  static const char* hex = "0123456789abcdef";
+  std::string out = "hex:";
+  for (unsigned char c : payload.substr(0, 128)) {
+    out.push_back(hex[c >> 4]);
+    out.push_back(hex[c & 15]);
+  }
+  return out;
+}
+
 std::string substitute(std::string s, std::string_view device) {
   for (auto at = s.find("{device}"); at != std::string::npos;
        at = s.find("{device}", at + device.size()))
@@ -73,6 +87,8 @@ std::optional<TopicMapping> demo_topic_mapping(std::string_view tag, std::string
   if (tag == "BUZZER")
     return TopicMapping{"BUZZER", state, "playing", {{"true", "PLAYING"}, {"false", "SILENT"}}};
   if (tag == "MELODY_STEP") return TopicMapping{"MELODY_STEP", state, "step", {}};
+  if (tag == "MELODY_SINCE") return TopicMapping{"MELODY_SINCE", state, "since", {}};
+  if (tag == "MELODY") return TopicMapping{"MELODY", state, "melody", {}};
   return std::nullopt;
 }
 
@@ -169,7 +185,7 @@ Result<MqttDeviceConfig> parse_mqtt_device_config(const config::DriverConfig& dc
       c.commands.push_back(std::move(m));
     }
   }
-  bool defaults = true;
+  bool defaults = false;  // only a demo configuration asks for them
   if (auto it = p.find("demo_defaults"); it != p.end() && it->value().is_bool())
     defaults = it->value().get_bool();
   if (defaults) {
@@ -259,25 +275,29 @@ void MqttDeviceDriver::connect() {
         std::optional<Result<boost::json::value>> doc;
         const std::string_view text(reinterpret_cast<const char*>(m.payload.data()),
                                     m.payload.size());
+        std::string problem;  // the message's first one: counted and reported once
         for (const auto& b : bound_) {
           if (b.glob.filter != f || !b.glob.matches(m.topic)) continue;
           if (b.mapping.field.empty()) {
-            publish_value(b, boost::json::string(text));
+            if (auto why = publish_value(b, boost::json::string(text)); problem.empty())
+              problem = std::move(why);
             continue;
           }
           if (!doc) doc = parse_json_payload(text);
           if (!*doc) {
-            malformed(m.topic, (*doc).error().message);
-            break;  // one count per malformed message
+            problem = (*doc).error().message;
+            break;
           }
           const auto* v = find_field(**doc, b.mapping.field);
           if (!v) {
-            malformed(m.topic, "no field \"" + b.mapping.field + "\" for " + b.mapping.tag);
+            if (problem.empty())
+              problem = "no field \"" + b.mapping.field + "\" for " + b.mapping.tag;
             continue;
           }
           if (v->is_null()) continue;  // the device does not know (e.g. no reading yet)
-          publish_value(b, *v);
+          if (auto why = publish_value(b, *v); problem.empty()) problem = std::move(why);
         }
+        if (!problem.empty()) malformed(m.topic, problem, text);
       });
       if (!h.active()) spdlog::error("MqttDeviceDriver {}: cannot subscribe to \"{}\"", name_, f);
       subs_.push_back(std::move(h));
@@ -312,18 +332,15 @@ bool MqttDeviceDriver::on_presence(std::string_view payload) {
     ctx_.set_status(DriverState::offline, "device offline (" + cfg_.presence_topic + ")");
   } else {
     malformed(cfg_.presence_topic,
-              "unknown presence \"" + std::string(payload.substr(0, 64)) + "\"");
+              "unknown presence \"" + std::string(payload.substr(0, 64)) + "\"", payload);
     return false;
   }
   return true;
 }
 
-void MqttDeviceDriver::publish_value(const Bound& b, const boost::json::value& raw) {
+std::string MqttDeviceDriver::publish_value(const Bound& b, const boost::json::value& raw) {
   auto v = convert_value(raw, b.type, b.mapping.map);
-  if (!v) {
-    malformed(b.mapping.topic, b.mapping.tag + ": " + v.error().message);
-    return;
-  }
+  if (!v) return b.mapping.tag + ": " + v.error().message;
   model::RawTagUpdate u;
   u.index = b.index;
   u.value = std::move(*v);
@@ -333,10 +350,13 @@ void MqttDeviceDriver::publish_value(const Bound& b, const boost::json::value& r
   u.origin = "mqtt";
   ++stats_->values;
   ctx_.publish(std::move(u));
+  return {};
 }
 
-void MqttDeviceDriver::malformed(std::string_view topic, const std::string& why) {
+void MqttDeviceDriver::malformed(std::string_view topic, const std::string& why,
+                                 std::string_view payload) {
   ++stats_->malformed;
+  ctx_.rejected(std::string(topic), why, printable_payload(payload));
   // Logged, but a device spamming garbage must not flood the log: the first 20, then every 1000th.
   if (malformed_logged_ < 20 || malformed_logged_ % 1000 == 0)
     spdlog::warn("MqttDeviceDriver {}: malformed message on {}: {}", name_, topic, why);

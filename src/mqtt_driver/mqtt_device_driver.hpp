@@ -19,10 +19,10 @@
 //    "datapoints": [{"name": "TEMPERATURE", "type": "DEVICE_TEMPERATURE"}, ...],
 //    "command_datapoints": [{"name": "PLAY_CMD", "type": "PLAY_CMD"}]}
 //
-// With demo_defaults (the default), a datapoint or command datapoint named like one of the demo
-// device's tags (TEMPERATURE, HUMIDITY, THRESHOLD, OVER_THRESHOLD, PRESENCE, MODE, BUZZER,
-// MELODY_STEP, PLAY_CMD) and not mapped explicitly gets the mapping above, so a config needs only
-// its datapoints.
+// With demo_defaults (off unless the configuration asks, as the demo's does), a datapoint or
+// command datapoint named like one of the demo device's tags (TEMPERATURE, HUMIDITY, THRESHOLD,
+// OVER_THRESHOLD, PRESENCE, MODE, BUZZER, MELODY_STEP, MELODY_SINCE, MELODY, PLAY_CMD) and not
+// mapped explicitly gets the mapping above, so a config needs only its datapoints.
 //
 // Connection: the driver subscribes through the embedded broker's in-process API (no socket).
 // With a presence topic, it is online when the device says online (a retained message counts)
@@ -100,8 +100,9 @@ class MqttDeviceDriver final : public communication::Driver {
   struct Bound;
   void on_message(const mqtt::InprocMessage& m);
   bool on_presence(std::string_view payload);  // false: malformed
-  void publish_value(const Bound& b, const boost::json::value& raw);
-  void malformed(std::string_view topic, const std::string& why);
+  // "" when published, else why the value could not be used.
+  std::string publish_value(const Bound& b, const boost::json::value& raw);
+  void malformed(std::string_view topic, const std::string& why, std::string_view payload);
 
   std::string name_;
   communication::DriverContext& ctx_;

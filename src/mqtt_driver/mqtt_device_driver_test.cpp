@@ -23,7 +23,7 @@ const char* kDemoConfig = R"({
     "PLAY_CMD": {"type": "enum", "values": ["PLAY", "STOP", "RESUME"], "default": "RESUME"}
   },
   "drivers": [{
-    "name": "esp32", "driver_class": "MqttDeviceDriver", "params": {"device": "esp32"},
+    "name": "esp32", "driver_class": "MqttDeviceDriver", "params": {"device": "esp32", "demo_defaults": true},
     "datapoints": [
       {"name": "TEMPERATURE", "type": "DEVICE_TEMPERATURE"}, {"name": "HUMIDITY", "type": "HUMIDITY"},
       {"name": "THRESHOLD", "type": "DEVICE_TEMPERATURE"}, {"name": "OVER_THRESHOLD", "type": "BOOL"},

@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "mqtt_driver/topic_glob.hpp"
-
 namespace weir::mqtt_driver {
 namespace {
 
@@ -56,19 +54,6 @@ TEST(PayloadValue, JsonParsingIsBoundedAndPathAware) {
   EXPECT_EQ(find_field(*doc, "peer.presence")->get_string(), "online");
   EXPECT_EQ(find_field(*doc, "peer.none"), nullptr);
   EXPECT_EQ(find_field(*doc, "step.x"), nullptr);
-}
-
-TEST(TopicGlob, PlusInsideALevelIsAGlob) {
-  auto g = make_topic_glob("stat/xmas/POWER+");
-  EXPECT_EQ(g.filter, "stat/xmas/+");
-  EXPECT_TRUE(g.matches("stat/xmas/POWER1"));
-  EXPECT_TRUE(g.matches("stat/xmas/POWER"));
-  EXPECT_FALSE(g.matches("stat/xmas/RESULT"));
-  EXPECT_FALSE(g.matches("stat/other/POWER1"));
-  auto plain = make_topic_glob("sensors/+");
-  EXPECT_EQ(plain.filter, "sensors/+");
-  EXPECT_TRUE(plain.matches("sensors/esp32"));
-  EXPECT_FALSE(plain.matches("sensors/esp32/x"));
 }
 
 }  // namespace

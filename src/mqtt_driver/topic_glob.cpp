@@ -19,13 +19,13 @@ std::vector<std::string_view> levels(std::string_view s) {
   return out;
 }
 
-bool is_glob_level(std::string_view l) {
+bool is_glob_level(std::string_view l) noexcept {
   return l.size() > 1 &&
          (l.find('+') != std::string_view::npos || l.find('*') != std::string_view::npos);
 }
 
 // '+' and '*' inside a level match any run of characters (no '/': levels are split first).
-bool glob_level(std::string_view pat, std::string_view s) {
+bool glob_level(std::string_view pat, std::string_view s) noexcept {
   if (pat.empty()) return s.empty();
   if (pat.front() == '+' || pat.front() == '*') {
     for (std::size_t k = 0; k <= s.size(); ++k)
@@ -33,6 +33,11 @@ bool glob_level(std::string_view pat, std::string_view s) {
     return false;
   }
   return !s.empty() && s.front() == pat.front() && glob_level(pat.substr(1), s.substr(1));
+}
+
+bool level_matches(std::string_view pattern_level, std::string_view topic_level) noexcept {
+  return is_glob_level(pattern_level) ? glob_level(pattern_level, topic_level)
+                                      : pattern_level == topic_level;
 }
 }  // namespace
 
@@ -54,15 +59,10 @@ TopicGlob make_topic_glob(std::string pattern) {
 }
 
 bool TopicGlob::matches(std::string_view topic) const {
-  if (pattern == filter) return mqtt::topic_matches(filter, topic);
+  // The filter carries MQTT's rules (the '$' one too, even for a glob in the first level); the
+  // pattern, walked the same way, adds what each glob level asks of its characters.
   if (!mqtt::topic_matches(filter, topic)) return false;
-  auto p = levels(pattern);
-  auto t = levels(topic);
-  for (std::size_t i = 0; i < p.size() && i < t.size(); ++i) {
-    if (p[i] == "#") return true;
-    if (is_glob_level(p[i]) && !glob_level(p[i], t[i])) return false;
-  }
-  return true;
+  return pattern == filter || mqtt::topic_matches(pattern, topic, level_matches);
 }
 
 }  // namespace weir::mqtt_driver

@@ -1,37 +1,11 @@
 #include "security/mqtt_topic_pattern.hpp"
 
-#include <vector>
+#include "mqtt/codec/topic.hpp"
 
 namespace weir::security {
 namespace {
 
 constexpr std::size_t kMaxTopicLength = 65535;
-
-std::vector<std::string_view> split_levels(std::string_view s) {
-  std::vector<std::string_view> levels;
-  std::size_t start = 0;
-  for (;;) {
-    auto slash = s.find('/', start);
-    if (slash == std::string_view::npos) {
-      levels.push_back(s.substr(start));
-      return levels;
-    }
-    levels.push_back(s.substr(start, slash - start));
-    start = slash + 1;
-  }
-}
-
-bool wildcards_well_placed(std::string_view filter) {
-  auto levels = split_levels(filter);
-  for (std::size_t i = 0; i < levels.size(); ++i) {
-    auto l = levels[i];
-    if (l.find_first_of("+#") == std::string_view::npos) continue;
-    if (l == "+") continue;
-    if (l == "#" && i + 1 == levels.size()) continue;
-    return false;
-  }
-  return true;
-}
 
 bool safe_substitution_value(std::string_view v) {
   return !v.empty() && v.find_first_of(std::string_view("/+#\0", 4)) == std::string_view::npos;
@@ -45,7 +19,7 @@ Status validate_topic_pattern(std::string_view pattern) {
     return bad_request("invalid_topic_pattern", "pattern too long");
   if (pattern.find('\0') != std::string_view::npos)
     return bad_request("invalid_topic_pattern", "NUL character in pattern");
-  if (!wildcards_well_placed(pattern))
+  if (mqtt::check_wildcards(pattern))
     return bad_request("invalid_topic_pattern",
                        "'+' and '#' must fill a whole level, and '#' must be the last level");
   for (std::size_t i = pattern.find('%'); i != std::string_view::npos;
@@ -64,7 +38,7 @@ bool is_valid_topic_name(std::string_view topic) {
 
 bool is_valid_topic_filter(std::string_view filter) {
   return !filter.empty() && filter.size() <= kMaxTopicLength &&
-         filter.find('\0') == std::string_view::npos && wildcards_well_placed(filter);
+         filter.find('\0') == std::string_view::npos && !mqtt::check_wildcards(filter);
 }
 
 std::optional<std::string> substitute_topic_pattern(std::string_view pattern,
@@ -87,33 +61,11 @@ std::optional<std::string> substitute_topic_pattern(std::string_view pattern,
 }
 
 bool topic_matches(std::string_view pattern, std::string_view topic) {
-  if (!is_valid_topic_name(topic)) return false;
-  auto p = split_levels(pattern);
-  auto t = split_levels(topic);
-  for (std::size_t i = 0; i < p.size(); ++i) {
-    bool wildcard = p[i] == "+" || p[i] == "#";
-    if (i == 0 && wildcard && topic.front() == '$') return false;
-    if (p[i] == "#") return true;  // also matches the parent level ("a/#" matches "a")
-    if (i >= t.size()) return false;
-    if (p[i] != "+" && p[i] != t[i]) return false;
-  }
-  return p.size() == t.size();
+  return is_valid_topic_name(topic) && mqtt::topic_matches(pattern, topic);
 }
 
 bool filter_covered_by(std::string_view pattern, std::string_view filter) {
-  if (!is_valid_topic_filter(filter)) return false;
-  auto p = split_levels(pattern);
-  auto f = split_levels(filter);
-  for (std::size_t i = 0; i < p.size(); ++i) {
-    bool wildcard = p[i] == "+" || p[i] == "#";
-    if (i == 0 && wildcard && filter.front() == '$') return false;
-    if (p[i] == "#") return true;
-    if (i >= f.size()) return false;
-    if (f[i] == "#") return false;   // the filter reaches further than the pattern allows
-    if (p[i] == "+") continue;       // covers a literal level or '+'
-    if (p[i] != f[i]) return false;  // a literal covers only the same literal
-  }
-  return p.size() == f.size();
+  return is_valid_topic_filter(filter) && mqtt::filter_covers(pattern, filter);
 }
 
 std::string_view strip_shared_subscription(std::string_view filter) {

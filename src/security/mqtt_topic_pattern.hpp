@@ -1,7 +1,8 @@
 #pragma once
 // MQTT topic ACL patterns: a topic filter ('+' one level, '#' the rest, both only as whole levels,
-// '#' last) in which "%u" stands for the client's username and "%c" for its client id. Matching
-// follows MQTT: a wildcard in the first level does not match topics starting with '$'.
+// '#' last) in which "%u" stands for the client's username and "%c" for its client id. The
+// placeholders are this file's; matching is the MQTT codec's (mqtt/codec/topic.hpp), '$' rule
+// included, so an ACL means what a subscription with the same filter would receive.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,7 +24,7 @@ std::optional<std::string> substitute_topic_pattern(std::string_view pattern,
                                                     std::string_view username,
                                                     std::string_view client_id);
 
-// Does the (substituted) pattern match this topic name?
+// Does the (substituted) pattern match this topic name? False for an invalid topic name.
 bool topic_matches(std::string_view pattern, std::string_view topic);
 
 // Is every topic the subscription filter can match also matched by the pattern?

@@ -22,17 +22,20 @@ DEMO_TYPES = {
     "BUZZER": {"type": "enum", "values": ["PLAYING", "SILENT"], "default": "SILENT"},
     "PLAY_CMD": {"type": "enum", "values": ["PLAY", "STOP", "RESUME"], "default": "RESUME"},
     "ON_OFF": {"default": "OFF", "type": "enum", "values": ["ON", "OFF", "TOGGLE"]},
+    "MELODY_STEP": {"type": "int", "min": 0, "max": 1000, "default": 0},
+    "DEVICE_TEXT": {"type": "string", "default": ""},
 }
 
 
 def device_driver(device):
     return {
-        "name": device, "driver_class": "MqttDeviceDriver", "params": {"device": device},
+        "name": device, "driver_class": "MqttDeviceDriver", "params": {"device": device, "demo_defaults": True},
         "datapoints": [
             {"name": "TEMPERATURE", "type": "DEVICE_TEMPERATURE"}, {"name": "HUMIDITY", "type": "HUMIDITY"},
             {"name": "THRESHOLD", "type": "DEVICE_TEMPERATURE"}, {"name": "OVER_THRESHOLD", "type": "BOOL"},
             {"name": "PRESENCE", "type": "PRESENCE"}, {"name": "MODE", "type": "DEVICE_MODE"},
-            {"name": "BUZZER", "type": "BUZZER"}],
+            {"name": "BUZZER", "type": "BUZZER"}, {"name": "MELODY", "type": "DEVICE_TEXT"},
+            {"name": "MELODY_STEP", "type": "MELODY_STEP"}, {"name": "MELODY_SINCE", "type": "DEVICE_TEXT"}],
         "command_datapoints": [{"name": "PLAY_CMD", "type": "PLAY_CMD"}],
     }
 

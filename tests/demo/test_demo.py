@@ -136,11 +136,17 @@ def test_play_stop_resume_change_the_buzzer_and_mode_and_are_logged(server, http
     status, body, _ = http.get("/api/devices/esp32/commands")
     assert status == 200
     got = [(c["action"], c["payload"], c["user"], c["source"]) for c in body["items"][:3]]
-    assert got == [("resume", "", "admin", "rest"), ("play", "true", "admin", "rest"), ("stop", "false", "admin", "rest")]
+    assert got == [("resume", "", "admin", "weir"), ("play", "true", "admin", "weir"), ("stop", "false", "admin", "weir")]
 
-    # The JSON endpoint does the same.
+    # They went through the command module: esp32@PLAY_CMD's feedback, pending → ok.
+    status, body, _ = http.get("/api/commands")
+    play_cmd = {c["datapoint"]: c for c in body["items"]}["esp32@PLAY_CMD"]
+    assert play_cmd["status"] == "ok" and play_cmd["value"] == "RESUME" and play_cmd["user"] == "admin", play_cmd
+
+    # The JSON endpoint does the same, and names its command.
     status, body, _ = http.post("/api/devices/esp32/stop")
     assert status == 200 and body["payload"] == "false" and body["topic"] == "commands/esp32/play"
+    assert http.get(f"/api/commands/{body['command_id']}")[1]["status"] == "ok"
     wait_until(lambda: device(http, "esp32").get("mode") == "override_off", 5, message="override_off via JSON")
 
     # And a command datapoint through the command module (driver feedback ok).
@@ -152,8 +158,8 @@ def test_play_stop_resume_change_the_buzzer_and_mode_and_are_logged(server, http
 
     # Every control action is audited with its user.
     status, audit, _ = http.get("/api/audit?action=device_control")
-    if status == 200:
-        assert any(a["user"] == "admin" and a["target"] == "esp32" for a in audit["items"]), audit
+    assert status == 200, audit
+    assert any(a["user"] == "admin" and a["target"] == "esp32" for a in audit["items"]), audit
 
 
 def test_bad_device_or_action_gets_the_seeds_answers(server, http):
@@ -192,7 +198,8 @@ def test_sigkill_publishes_the_will_the_log_shows_it_and_the_peer_restarts(serve
     before = device(http, "raspberry")["state"]["since"]
     devices("esp32", "raspberry", script=HOT, keepalive=5).start()
     wait_until(lambda: device(http, "esp32")["presence"] == "online", 10, message="esp32 online again")
-    st = wait_until(lambda: (lambda s: s if s["peer"]["presence"] == "online" and s["since"] > before else None)(
+    # Its state comes from its datapoints (MELODY_SINCE: when the melody last (re)started).
+    st = wait_until(lambda: (lambda s: s if s["since"] > before else None)(
         device(http, "raspberry")["state"]), 10, message="raspberry restarted its melody")
     assert st["mode"] == "override_on" and st["playing"]
     status, log, _ = http.get("/api/devices/esp32/presence")

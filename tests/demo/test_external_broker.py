@@ -205,7 +205,7 @@ def test_demo_runs_through_the_external_broker_and_weir_listens_for_no_mqtt(mosq
     status, log, _ = http.get("/api/devices/esp32/commands")
     assert status == 200
     c = log["items"][0]
-    assert (c["action"], c["payload"], c["user"], c["source"]) == ("play", "true", "admin", "rest"), log
+    assert (c["action"], c["payload"], c["user"], c["source"]) == ("play", "true", "admin", "weir"), log
     assert w.proc.poll() is None, "weir crashed" + diag()
 
 

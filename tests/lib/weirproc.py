@@ -13,7 +13,7 @@ import urllib.request
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("WEIR_BUILD_DIR", os.path.join(ROOT, "build", "dev"))
 WEIR_BIN = os.environ.get("WEIR_BIN", os.path.join(BUILD, "src", "app", "weir"))
-DEVICE_BIN = os.environ.get("WEIR_DEVICE_BIN", os.path.join(BUILD, "src", "device_agent", "weir-device"))
+DEVICE_BIN = os.environ.get("WEIR_DEVICE_BIN", os.path.join(BUILD, "src", "demo", "agent", "weir-device"))
 FIXTURES = os.path.join(ROOT, "tests", "fixtures", "openscada-lite")
 ADMIN_PASSWORD = "Correct-Horse-42-battery"
 

@@ -520,6 +520,18 @@ BrokerStats Broker::stats() const {
   return s;
 }
 
+void Broker::update_options(const BrokerOptions& o) {
+  BrokerImpl& b = *impl_;
+  BrokerOptions next = o;
+  next.persistence = b.opts.persistence;
+  next.persistence_path = b.opts.persistence_path;
+  next.acl = b.opts.acl;
+  b.opts = std::move(next);
+  b.limits.max_length = b.opts.max_topic_length;
+  b.limits.max_levels = b.opts.max_topic_levels;
+  if (!b.frames_busy) b.frames = FrameReader(b.opts.max_packet_size);
+}
+
 const BrokerOptions& Broker::options() const {
   return impl_->opts;
 }

@@ -94,6 +94,10 @@ class Broker {
 
   BrokerStats stats() const;
   const BrokerOptions& options() const;
+  // A configuration reload: new limits and capabilities apply from the next packet or connection
+  // on (sessions, queues and connections are kept). Persistence and the ACL fixed at
+  // construction stay as they were.
+  void update_options(const BrokerOptions& opts);
   bool connected(std::string_view client_id) const;
   std::size_t connection_count() const;
 

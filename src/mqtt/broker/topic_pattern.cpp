@@ -1,75 +1,53 @@
 #include "mqtt/broker/topic_pattern.hpp"
 
-#include "mqtt/broker/topic_tree.hpp"
+#include "mqtt/codec/topic.hpp"
 
 namespace weir::mqtt {
 
-TopicPattern::TopicPattern(std::string pattern) : pattern_(std::move(pattern)) {
-  std::vector<std::string_view> v;
-  split_levels(pattern_, v);
-  for (auto l : v) levels_.emplace_back(l);
+namespace {
+bool is_placeholder(std::string_view p, std::size_t i) {
+  return p[i] == '%' && i + 1 < p.size() && (p[i + 1] == 'c' || p[i + 1] == 'u');
 }
 
-namespace {
 bool safe_value(std::string_view v) {
   return !v.empty() && v.find_first_of("/+#") == std::string_view::npos;
 }
 }  // namespace
 
-bool TopicPattern::level_equals(std::string_view p, std::string_view level,
-                                std::string_view client_id, std::string_view username) const {
-  if (p.find('%') == std::string_view::npos) return p == level;
-  // Substitute %c / %u within the level.
-  std::string expanded;
-  for (std::size_t i = 0; i < p.size(); ++i) {
-    if (p[i] == '%' && i + 1 < p.size() && (p[i + 1] == 'c' || p[i + 1] == 'u')) {
-      std::string_view v = p[i + 1] == 'c' ? client_id : username;
-      if (!safe_value(v)) return false;
-      expanded += v;
-      ++i;
-    } else {
-      expanded += p[i];
+TopicPattern::TopicPattern(std::string pattern) : pattern_(std::move(pattern)) {
+  for (std::size_t i = 0; i < pattern_.size(); ++i)
+    if (is_placeholder(pattern_, i)) has_placeholders_ = true;
+}
+
+std::optional<std::string> TopicPattern::substituted(std::string_view client_id,
+                                                     std::string_view username) const {
+  std::string out;
+  out.reserve(pattern_.size());
+  for (std::size_t i = 0; i < pattern_.size(); ++i) {
+    if (!is_placeholder(pattern_, i)) {
+      out += pattern_[i];
+      continue;
     }
+    std::string_view v = pattern_[i + 1] == 'c' ? client_id : username;
+    if (!safe_value(v)) return std::nullopt;
+    out += v;
+    ++i;
   }
-  return expanded == level;
+  return out;
 }
 
 bool TopicPattern::matches_topic(std::string_view topic, std::string_view client_id,
                                  std::string_view username) const {
-  std::vector<std::string_view> t;
-  split_levels(topic, t);
-  const bool dollar = !topic.empty() && topic[0] == '$';
-  for (std::size_t i = 0; i < levels_.size(); ++i) {
-    const auto& p = levels_[i];
-    if (p == "#") return !(i == 0 && dollar);
-    if (i >= t.size()) return false;
-    if (p == "+") {
-      if (i == 0 && dollar) return false;
-      continue;
-    }
-    if (!level_equals(p, t[i], client_id, username)) return false;
-  }
-  return t.size() == levels_.size();
+  if (!has_placeholders_) return topic_matches(pattern_, topic);
+  auto p = substituted(client_id, username);
+  return p && topic_matches(*p, topic);
 }
 
 bool TopicPattern::covers_filter(std::string_view filter, std::string_view client_id,
                                  std::string_view username) const {
-  std::vector<std::string_view> f;
-  split_levels(filter, f);
-  const bool dollar = !filter.empty() && filter[0] == '$';
-  for (std::size_t i = 0; i < levels_.size(); ++i) {
-    const auto& p = levels_[i];
-    if (p == "#") return !(i == 0 && dollar);
-    if (i >= f.size()) return false;
-    if (f[i] == "#") return false;  // filter reaches further than the pattern
-    if (p == "+") {
-      if (i == 0 && dollar) return false;
-      continue;
-    }
-    if (f[i] == "+") return false;
-    if (!level_equals(p, f[i], client_id, username)) return false;
-  }
-  return f.size() == levels_.size();
+  if (!has_placeholders_) return filter_covers(pattern_, filter);
+  auto p = substituted(client_id, username);
+  return p && filter_covers(*p, filter);
 }
 
 RuleAuthorizer::RuleAuthorizer(std::vector<AclRule> rules) : rules_(std::move(rules)) {

@@ -1,7 +1,9 @@
 #pragma once
 // ACL topic patterns: an MQTT filter whose levels may contain %c (client id) and %u (username),
-// e.g. "devices/%c/#". For the security module and for the in-broker RuleAuthorizer.
+// e.g. "devices/%c/#". For the in-broker RuleAuthorizer. The placeholders are substituted here;
+// the matching is the codec's (topic_matches / filter_covers), '$' rule included.
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,8 +18,9 @@ class TopicPattern {
   explicit TopicPattern(std::string pattern);
   const std::string& pattern() const { return pattern_; }
 
-  // The pattern (after substitution) matches a topic name. A client id or username that contains
-  // '/', '+' or '#' never matches a %c/%u level (no ACL escapes through crafted ids).
+  // The pattern (after substitution) matches a topic name. A client id or username that is empty
+  // or contains '/', '+' or '#' matches nothing through a %c/%u pattern (no ACL escapes through
+  // crafted ids).
   bool matches_topic(std::string_view topic, std::string_view client_id,
                      std::string_view username) const;
   // Every topic the filter could match is matched by the pattern ("a/#" covers "a/+/b").
@@ -25,10 +28,11 @@ class TopicPattern {
                      std::string_view username) const;
 
  private:
-  bool level_equals(std::string_view pattern_level, std::string_view level,
-                    std::string_view client_id, std::string_view username) const;
+  // The pattern with %c / %u replaced; nullopt when a value it needs is unsafe (see above).
+  std::optional<std::string> substituted(std::string_view client_id,
+                                         std::string_view username) const;
   std::string pattern_;
-  std::vector<std::string> levels_;
+  bool has_placeholders_ = false;
 };
 
 // An Authorizer from BrokerOptions::acl: first rule whose user and pattern match decides;

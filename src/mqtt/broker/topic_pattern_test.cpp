@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "mqtt/codec/topic_match_cases.hpp"
+
 namespace weir::mqtt {
 namespace {
 
@@ -28,6 +30,22 @@ TEST(TopicPattern, CoversFilter) {
   TopicPattern lit("a/b");
   EXPECT_FALSE(lit.covers_filter("a/+", "", ""));
   EXPECT_FALSE(TopicPattern("#").matches_topic("$SYS/x", "", ""));
+}
+
+// Without placeholders a pattern means what the same MQTT filter means; with them, what the
+// substituted filter means.
+TEST(TopicPattern, AgreesWithTheCodec) {
+  for (const auto& c : test::kMatchCases)
+    EXPECT_EQ(TopicPattern(std::string(c.filter)).matches_topic(c.topic, "c", "u"), c.matches)
+        << c.filter << " ~ " << c.topic;
+  for (const auto& c : test::kCoverCases)
+    EXPECT_EQ(TopicPattern(std::string(c.outer)).covers_filter(c.inner, "c", "u"), c.covers)
+        << c.outer << " covers " << c.inner;
+  TopicPattern p("%u/%c/#");
+  EXPECT_TRUE(p.matches_topic("bob/c1", "c1", "bob"));
+  EXPECT_TRUE(p.covers_filter("bob/c1/+", "c1", "bob"));
+  EXPECT_FALSE(p.covers_filter("bob/+/x", "c1", "bob"));
+  EXPECT_FALSE(TopicPattern("dev-%c").matches_topic("dev-", "", "u"));
 }
 
 TEST(RuleAuthorizer, FirstMatchDecides) {

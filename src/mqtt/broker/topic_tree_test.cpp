@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "mqtt/codec/topic_match_cases.hpp"
+
 namespace weir::mqtt {
 namespace {
 
@@ -14,6 +16,15 @@ std::vector<SubscriberId> match(TopicTree& t, std::string_view topic) {
       [&](SharedGroup& g) { out.push_back(1000 + g.members[g.next++ % g.members.size()].who); });
   std::sort(out.begin(), out.end());
   return out;
+}
+
+// The index finds what the codec's topic_matches() would.
+TEST(TopicTree, AgreesWithTheCodec) {
+  for (const auto& c : test::kMatchCases) {
+    TopicTree t;
+    t.add(c.filter, "", {1});
+    EXPECT_EQ(match(t, c.topic).size(), c.matches ? 1u : 0u) << c.filter << " ~ " << c.topic;
+  }
 }
 
 TEST(TopicTree, Wildcards) {

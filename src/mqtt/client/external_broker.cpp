@@ -3,8 +3,10 @@
 #include <mosquitto.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/url/url.hpp>
 #include <cstdlib>
 #include <cstring>
+#include <system_error>
 #include <vector>
 
 #include "core/json.hpp"
@@ -83,7 +85,9 @@ Result<std::shared_ptr<ExternalBroker>> ExternalBroker::create(ExternalBrokerOpt
                                            nullptr, nullptr);
     if (rc != MOSQ_ERR_SUCCESS) return fail("TLS (ca_file " + b->opts_.ca_file + ")", rc);
   }
-  mosquitto_reconnect_delay_set(b->mosq_, 1, 30, true);
+  // The network thread is ours (network_loop), not mosquitto_loop_start's: publish and subscribe
+  // from the io thread must only queue, and the loop wakes up to send.
+  mosquitto_threaded_set(b->mosq_, true);
   mosquitto_connect_callback_set(b->mosq_,
                                  [](mosquitto*, void* u, int rc) { self(u)->on_connect(rc); });
   mosquitto_disconnect_callback_set(
@@ -99,42 +103,70 @@ ExternalBroker::~ExternalBroker() {
 }
 
 std::string ExternalBroker::describe() const {
-  return std::string(opts_.tls ? "mqtts://" : "mqtt://") + opts_.host + ":" +
-         std::to_string(opts_.port) + " as " + opts_.client_id;
+  boost::urls::url u;
+  u.set_scheme(opts_.tls ? "mqtts" : "mqtt");
+  u.set_host_address(opts_.host);  // brackets an IPv6 address
+  u.set_port_number(static_cast<std::uint16_t>(opts_.port));
+  return std::string(u.buffer()) + " as " + opts_.client_id;
 }
 
 Status ExternalBroker::start(Post post) {
+  if (network_.joinable())
+    return Error::make(ErrorKind::conflict, "already_started", "external MQTT broker: started");
   post_ = std::move(post);
   // A broker that is not up yet is not an error: the network thread keeps trying.
   const int rc = mosquitto_connect_async(mosq_, opts_.host.c_str(), opts_.port, opts_.keepalive);
   if (rc != MOSQ_ERR_SUCCESS)
     spdlog::warn("external MQTT broker {}: {}; retrying in the background", describe(),
                  rc == MOSQ_ERR_ERRNO ? std::strerror(errno) : mosquitto_strerror(rc));
-  const int lrc = mosquitto_loop_start(mosq_);
-  if (lrc != MOSQ_ERR_SUCCESS)
-    return Error::make(ErrorKind::internal, "mosquitto",
-                       std::string("external MQTT broker: cannot start the network thread: ") +
-                           mosquitto_strerror(lrc));
   running_ = true;
+  try {
+    network_ = std::thread([this] { network_loop(); });
+  } catch (const std::system_error& e) {
+    running_ = false;
+    return Error::make(
+        ErrorKind::internal, "mosquitto",
+        std::string("external MQTT broker: cannot start the network thread: ") + e.what());
+  }
   spdlog::info("MQTT: external broker {} (the embedded broker is off)", describe());
   return {};
 }
 
 void ExternalBroker::stop() {
-  if (!running_) return;
-  running_ = false;
-  mosquitto_disconnect(mosq_);
-  mosquitto_loop_stop(mosq_, /*force=*/false);
+  {
+    // Under the lock, so that a network thread about to wait cannot miss the notification.
+    std::lock_guard lock(wake_mu_);
+    if (!running_) return;
+    running_ = false;
+  }
+  wake_.notify_all();
+  mosquitto_disconnect(mosq_);  // wakes mosquitto_loop, which sends DISCONNECT and returns
+  if (network_.joinable()) network_.join();
 }
 
 // ---- network thread -----------------------------------------------------------------------------
+
+void ExternalBroker::network_loop() {
+  while (running_) {
+    // Returns at once while there is no connection; the 1 s bounds how late a stop is seen.
+    if (mosquitto_loop(mosq_, 1000, 1) == MOSQ_ERR_SUCCESS) continue;
+    const auto delay = backoff_.next_delay();
+    {
+      std::unique_lock lock(wake_mu_);
+      if (wake_.wait_for(lock, delay, [this] { return !running_; })) break;
+    }
+    // A failed attempt shows up as the next mosquitto_loop's error: back to waiting, longer.
+    mosquitto_reconnect(mosq_);
+  }
+}
 
 void ExternalBroker::on_connect(int rc) {
   if (rc != 0) {
     spdlog::warn("external MQTT broker {}: connection refused: {}", describe(),
                  mosquitto_connack_string(rc));
-    return;  // the network thread retries after the back-off
+    return;  // network_loop retries after the back-off
   }
+  backoff_.reset();
   std::vector<std::string> filters;
   {
     std::lock_guard lock(mu_);

@@ -4,18 +4,21 @@
 // One client connection (libmosquitto, its network loop on its own thread) carries every
 // module's publish/subscribe; messages and state changes are handed to the io_context thread
 // through `post`, so modules see the same single-threaded PubSub as with the embedded broker.
-// It reconnects with exponential back-off (1 s .. 30 s) and subscribes again after each
-// reconnection.
+// It reconnects with Weir's exponential back-off (core/backoff.hpp, 1 s .. 30 s) and subscribes
+// again after each reconnection.
 #include <atomic>
 #include <boost/describe.hpp>
 #include <boost/json/value.hpp>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
+#include "core/backoff.hpp"
 #include "core/error.hpp"
 #include "mqtt/broker/pubsub.hpp"
 
@@ -74,6 +77,7 @@ class ExternalBroker final : public PubSub,
  private:
   explicit ExternalBroker(ExternalBrokerOptions opts) : opts_(std::move(opts)) {}
   // Network thread:
+  void network_loop();
   void on_connect(int rc);
   void on_disconnect(int rc);
   void on_message(const mosquitto_message& m);
@@ -90,6 +94,10 @@ class ExternalBroker final : public PubSub,
   mosquitto* mosq_ = nullptr;
   Post post_;
   std::atomic<bool> running_{false};
+  std::thread network_;
+  Backoff backoff_{std::chrono::seconds(1), std::chrono::seconds(30)};  // network thread only
+  std::mutex wake_mu_;  // with wake_: stop() cuts a back-off wait short
+  std::condition_variable wake_;
   std::map<std::uint64_t, LocalSub> subs_;  // io thread only
   std::uint64_t next_id_ = 1;
   mutable std::mutex mu_;               // guards filters_ and stats_ (both threads)

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 
 namespace weir::mqtt {
 namespace {
@@ -63,6 +65,34 @@ TEST(ExternalBroker, PasswordComesFromTheNamedEnvironmentVariable) {
   EXPECT_EQ((*ok)->describe(), "mqtt://127.0.0.1:1883 as weir");
   EXPECT_FALSE((*ok)->stats().connected);
   ::unsetenv(o.password_env.c_str());
+}
+
+TEST(ExternalBroker, DescribeBracketsAnIpv6Host) {
+  ExternalBrokerOptions o;
+  o.host = "::1";
+  o.port = 8883;
+  o.tls = true;
+  auto b = ExternalBroker::create(o);
+  ASSERT_TRUE(b) << b.error().message;
+  EXPECT_EQ((*b)->describe(), "mqtts://[::1]:8883 as weir");
+}
+
+// Nothing listens on the port: start() still succeeds (the network thread keeps retrying after
+// the back-off), and stop() ends a back-off wait at once instead of sleeping it out.
+TEST(ExternalBroker, StopCutsTheBackOffShort) {
+  ExternalBrokerOptions o;
+  o.host = "127.0.0.1";
+  o.port = 1;
+  auto b = ExternalBroker::create(o);
+  ASSERT_TRUE(b) << b.error().message;
+  ASSERT_TRUE((*b)->start([](std::function<void()> f) { f(); }));
+  // 1 s into the 2 s wait that follows the second failed attempt (the first waited 1 s).
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  const auto t0 = std::chrono::steady_clock::now();
+  (*b)->stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(1000));
+  EXPECT_FALSE((*b)->stats().connected);
+  (*b)->stop();  // idempotent
 }
 
 TEST(ExternalBroker, InvalidFilterGivesAnInactiveHandle) {

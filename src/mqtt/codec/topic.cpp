@@ -69,9 +69,7 @@ std::optional<std::string> check_topic_name(std::string_view topic, const TopicL
   return std::nullopt;
 }
 
-namespace {
-std::optional<std::string> check_plain_filter(std::string_view filter, const TopicLimits& limits) {
-  if (auto e = check_common(filter, limits, "topic filter")) return e;
+std::optional<std::string> check_wildcards(std::string_view filter) {
   for (std::size_t i = 0; i < filter.size(); ++i) {
     char c = filter[i];
     if (c == '+' || c == '#') {
@@ -85,6 +83,12 @@ std::optional<std::string> check_plain_filter(std::string_view filter, const Top
     }
   }
   return std::nullopt;
+}
+
+namespace {
+std::optional<std::string> check_plain_filter(std::string_view filter, const TopicLimits& limits) {
+  if (auto e = check_common(filter, limits, "topic filter")) return e;
+  return check_wildcards(filter);
 }
 }  // namespace
 
@@ -128,32 +132,69 @@ bool has_wildcards(std::string_view filter) noexcept {
   return filter.find_first_of("+#") != std::string_view::npos;
 }
 
-bool topic_matches(std::string_view filter, std::string_view topic) noexcept {
-  if (!topic.empty() && topic[0] == '$' && !filter.empty() &&
-      (filter[0] == '+' || filter[0] == '#'))
-    return false;
-  std::size_t fi = 0, ti = 0;
+namespace {
+
+constexpr auto npos = std::string_view::npos;
+
+// The level of `s` starting at `from`, and where the next one starts (npos after the last).
+struct Level {
+  std::string_view text;
+  std::size_t next;
+};
+Level level_at(std::string_view s, std::size_t from) noexcept {
+  const auto slash = s.find('/', from);
+  if (slash == npos) return {s.substr(from), npos};
+  return {s.substr(from, slash - from), slash + 1};
+}
+
+bool starts_with_wildcard(std::string_view filter) noexcept {
+  return filter.starts_with('+') || filter.starts_with('#');
+}
+
+bool equal_levels(std::string_view filter_level, std::string_view topic_level) noexcept {
+  return filter_level == topic_level;
+}
+
+// The one walk behind topic_matches and filter_covers: `filter` against `subject` level by level,
+// with MQTT's '$' rule and '#' (the rest, and the parent level: "a/#" matches "a"); whether any
+// other pair of levels agrees is level_ok's to say. Both must end together.
+template <class LevelOk>
+bool walk(std::string_view filter, std::string_view subject, LevelOk level_ok) noexcept {
+  // MQTT-4.7.2-1: '$' topics are for the server; a leading wildcard does not reach them.
+  if (subject.starts_with('$') && starts_with_wildcard(filter)) return false;
+  std::size_t fi = 0, si = 0;
   while (true) {
-    auto fe = filter.find('/', fi);
-    std::string_view flevel =
-        filter.substr(fi, fe == std::string_view::npos ? std::string_view::npos : fe - fi);
-    if (flevel == "#") return true;  // matches the parent level too ("a/#" matches "a")
-    if (ti > topic.size()) return false;
-    auto te = topic.find('/', ti);
-    std::string_view tlevel =
-        topic.substr(ti, te == std::string_view::npos ? std::string_view::npos : te - ti);
-    if (flevel != "+" && flevel != tlevel) return false;
-    bool flast = fe == std::string_view::npos;
-    bool tlast = te == std::string_view::npos;
-    if (flast && tlast) return true;
-    if (flast) return false;
-    if (tlast) {
-      // topic ended; only a trailing "/#" can still match
-      return filter.substr(fe + 1) == "#";
+    const auto f = level_at(filter, fi);
+    if (f.text == "#") return true;
+    const auto s = level_at(subject, si);
+    if (!level_ok(f.text, s.text)) return false;
+    if (f.next == npos || s.next == npos) {
+      // Both ended: a match. Only the subject ended: only a trailing "/#" can still match.
+      return f.next == s.next || (s.next == npos && filter.substr(f.next) == "#");
     }
-    fi = fe + 1;
-    ti = te + 1;
+    fi = f.next;
+    si = s.next;
   }
+}
+
+}  // namespace
+
+bool topic_matches(std::string_view filter, std::string_view topic) noexcept {
+  return topic_matches(filter, topic, equal_levels);
+}
+
+bool topic_matches(std::string_view filter, std::string_view topic,
+                   LevelMatcher level_matches) noexcept {
+  return walk(filter, topic, [level_matches](std::string_view f, std::string_view t) noexcept {
+    return f == "+" || level_matches(f, t);
+  });
+}
+
+bool filter_covers(std::string_view outer, std::string_view inner) noexcept {
+  return walk(outer, inner, [](std::string_view o, std::string_view i) noexcept {
+    // A '#' reaches further than anything but a '#' (walk's); a literal covers only itself.
+    return i != "#" && (o == "+" || o == i);
+  });
 }
 
 }  // namespace weir::mqtt

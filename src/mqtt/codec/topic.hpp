@@ -39,9 +39,28 @@ bool is_shared_filter(std::string_view filter) noexcept;
 CodecResult<SharedFilter> parse_shared_filter(std::string_view filter,
                                               const TopicLimits& limits = {});
 
+// The wildcard rules of check_topic_filter alone ('+' and '#' fill a whole level, '#' only as
+// the last one): nullopt when they hold, else why not. For filters that are not sent as such
+// (ACL patterns with %u / %c placeholders), whose other limits are their owner's.
+std::optional<std::string> check_wildcards(std::string_view filter);
+
 // Whether a (valid) filter matches a (valid) topic name, '$' rule included: a filter starting
-// with '+' or '#' does not match a topic starting with '$'.
+// with '+' or '#' does not match a topic starting with '$'. Empty levels are levels ("+/+"
+// matches "/b"); "a/#" matches "a" too. This is Weir's one implementation of these rules.
 bool topic_matches(std::string_view filter, std::string_view topic) noexcept;
+
+// The same walk for patterns that mean more inside a level than MQTT does (the MQTT driver's
+// "stat/x/POWER+"): a level other than "+" and "#" matches a topic level when
+// level_matches(filter_level, topic_level) says so, instead of when they are equal.
+using LevelMatcher = bool (*)(std::string_view filter_level, std::string_view topic_level) noexcept;
+bool topic_matches(std::string_view filter, std::string_view topic,
+                   LevelMatcher level_matches) noexcept;
+
+// Whether every topic `inner` can match is matched by `outer` (both valid filters, '$' rule
+// included): may an ACL pattern `outer` allow a subscription to `inner`? Level by level: a literal
+// covers only itself, '+' covers a literal or '+', '#' covers whatever follows ("a/#" covers
+// "a/+/b" and "a"); "a/+" does not cover "a/#".
+bool filter_covers(std::string_view outer, std::string_view inner) noexcept;
 
 bool has_wildcards(std::string_view filter) noexcept;
 

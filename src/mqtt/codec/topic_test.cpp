@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "mqtt/codec/topic_match_cases.hpp"
+
 namespace weir::mqtt {
 namespace {
 
@@ -61,6 +63,44 @@ TEST(Topic, Matching) {
   EXPECT_FALSE(topic_matches("+/x", "$SYS/x"));
   EXPECT_TRUE(topic_matches("$SYS/#", "$SYS/x"));
   EXPECT_TRUE(topic_matches("a/+/#", "a/b"));
+  for (const auto& c : test::kMatchCases)
+    EXPECT_EQ(topic_matches(c.filter, c.topic), c.matches) << c.filter << " ~ " << c.topic;
+}
+
+TEST(Topic, WildcardsAlone) {
+  EXPECT_FALSE(check_wildcards("devices/%c/#"));  // placeholders are not the codec's business
+  EXPECT_FALSE(check_wildcards("a//+"));
+  auto e = check_wildcards("a/b+");
+  ASSERT_TRUE(e);
+  EXPECT_NE(e->find("whole level"), std::string::npos) << *e;
+  EXPECT_TRUE(check_wildcards("a/#/b"));
+  EXPECT_TRUE(check_wildcards("##"));
+}
+
+bool same_length(std::string_view f, std::string_view t) noexcept {
+  return f.size() == t.size();
+}
+
+TEST(Topic, MatchingWithALevelMatcher) {
+  EXPECT_TRUE(topic_matches("ab/cd", "xy/zw", same_length));
+  EXPECT_FALSE(topic_matches("ab/cd", "xy/z", same_length));
+  EXPECT_TRUE(topic_matches("ab/+/#", "xy/anything/else", same_length));
+  EXPECT_FALSE(topic_matches("+/ab", "$S/xy", same_length));  // the '$' rule stays
+  EXPECT_FALSE(topic_matches("ab", "xy/zw", same_length));
+}
+
+TEST(Topic, FilterCoverage) {
+  for (const auto& c : test::kCoverCases)
+    EXPECT_EQ(filter_covers(c.outer, c.inner), c.covers) << c.outer << " covers " << c.inner;
+  // Whatever a covered filter matches, the covering one matches too.
+  for (const auto& c : test::kCoverCases) {
+    if (!c.covers) continue;
+    for (const auto& m : test::kMatchCases) {
+      if (topic_matches(c.inner, m.topic)) {
+        EXPECT_TRUE(topic_matches(c.outer, m.topic)) << c.outer << " ~ " << m.topic;
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -1,0 +1,222 @@
+#include "mqtt/module/mqtt_broker_module.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "api/system_routes.hpp"
+#include "mqtt/broker/broker.hpp"
+#include "mqtt/broker/pubsub.hpp"
+#include "mqtt/broker/sqlite_persistence.hpp"
+#include "mqtt/transport/http_websocket_bridge.hpp"
+#include "mqtt/transport/mqtt_listeners.hpp"
+#include "security/mqtt_auth_policy.hpp"
+
+namespace weir::mqtt {
+
+namespace {
+
+// The members of BrokerOptions, validated as broker_options_from_json does.
+Status validate(const BrokerOptions& o) {
+  auto r = broker_options_from_json(json::to_json(o));
+  if (!r) return r.error();
+  return {};
+}
+
+class MqttBrokerModule final : public module::ModuleWith<MqttBrokerSettings> {
+ public:
+  MqttBrokerModule(module::ModuleHost& host, const MqttBrokerSettings& s)
+      : host_(host), settings_(s) {}
+  ~MqttBrokerModule() override {
+    host_.services.withdraw<PubSub>();
+    host_.services.withdraw<BrokerEndpoints>();
+  }
+
+  static Result<std::unique_ptr<MqttBrokerModule>> create(module::ModuleHost& host,
+                                                          const config::SystemConfig&,
+                                                          const MqttBrokerSettings& s) {
+    auto m = std::make_unique<MqttBrokerModule>(host, s);
+    if (auto st = m->build(); !st) return st.error();
+    return m;
+  }
+
+  static void check(const module::ModuleRegistry&, const config::SystemConfig&,
+                    const MqttBrokerSettings& s, const std::string& path,
+                    std::vector<config::ConfigIssue>& issues) {
+    if (s.external) {
+      if (auto e = external_broker_options_from_json(json::to_json(*s.external)); !e)
+        issues.push_back(module::issue_from_error(e.error(), path + ".external"));
+      return;
+    }
+    if (auto st = validate(s); !st) {
+      auto issue = module::issue_from_error(st.error(), path);
+      if (!st.error().field.empty()) issue.path = path + "." + st.error().field;
+      issues.push_back(std::move(issue));
+    }
+  }
+
+  Status start() override {
+    if (external_) return external_->start(host_.post);
+    auth_->attach(host_.post);
+    if (auto st = running_.start(*host_.io, *broker_, listeners_); !st) return st;
+    endpoints_.tcp_port = running_.tcp_port();
+    endpoints_.tls_port = running_.tls_port();
+    spdlog::info("MQTT broker: {}", listeners_text());
+    return {};
+  }
+
+  void stop() override {
+    if (external_) return external_->stop();
+    auth_->detach();
+    broker_->shutdown();
+    running_.stop();
+  }
+
+  Status apply(const config::SystemConfig&, const MqttBrokerSettings& s) override {
+    const bool was_external = settings_.external.has_value();
+    if (was_external != s.external.has_value() ||
+        (s.external && json::to_json(*s.external) != json::to_json(*settings_.external)))
+      spdlog::warn("mqtt_broker: switching to or between external brokers takes effect at restart");
+    else if (!s.external) {
+      broker_->update_options(s);
+      auth_->set_anonymous_trusted(s.allow_anonymous);
+      if (json::to_json(s.listeners.value_or(MqttListenerOptions{})) !=
+          json::to_json(settings_.listeners.value_or(MqttListenerOptions{})))
+        spdlog::warn("mqtt_broker: listener changes take effect at restart");
+      spdlog::info(
+          "mqtt_broker: limits reloaded (max_packet_size {}, max_inflight {}, "
+          "max_queued_messages {}, max_connections {})",
+          s.max_packet_size, s.max_inflight, s.max_queued_messages, s.max_connections);
+    }
+    settings_ = s;
+    return {};
+  }
+
+  void metrics(std::string& out) const override {
+    if (external_) {
+      auto s = external_->stats();
+      api::metric(out, "weir_mqtt_external_connected", "gauge",
+                  "Connected to the external MQTT broker", s.connected ? 1.0 : 0.0);
+      api::metric(out, "weir_mqtt_external_connects_total", "counter",
+                  "Connections made to the external broker", static_cast<double>(s.connects));
+      api::metric(out, "weir_mqtt_messages_received_total", "counter", "MQTT PUBLISH received",
+                  static_cast<double>(s.messages_received));
+      api::metric(out, "weir_mqtt_messages_sent_total", "counter", "MQTT PUBLISH sent",
+                  static_cast<double>(s.messages_published));
+      api::metric(out, "weir_mqtt_messages_dropped_total", "counter",
+                  "MQTT messages dropped (publish refused)",
+                  static_cast<double>(s.publish_failures));
+      return;
+    }
+    metrics_writer_(out);
+  }
+
+ private:
+  Status build();
+  std::string listeners_text() const;
+
+  module::ModuleHost& host_;
+  MqttBrokerSettings settings_;
+  // Embedded broker:
+  std::unique_ptr<Broker> broker_;
+  std::unique_ptr<InprocPubSub> inproc_;
+  MqttListenerOptions listeners_;
+  MqttListeners running_;
+  std::shared_ptr<security::MqttAuthPolicy> auth_;
+  api::MetricsWriter metrics_writer_;
+  // Or an external one:
+  std::shared_ptr<ExternalBroker> external_;
+  BrokerEndpoints endpoints_;
+};
+
+Status MqttBrokerModule::build() {
+  const auto& o = host_.options;
+  if (settings_.external) {
+    auto client = ExternalBroker::create(*settings_.external);
+    if (!client)
+      return Error::make(ErrorKind::bad_request, "bad_config",
+                         "external." + client.error().message);
+    external_ = std::move(*client);
+    endpoints_.embedded = false;
+    host_.services.provide<PubSub>(*external_);
+    host_.services.provide<BrokerEndpoints>(endpoints_);
+    return {};
+  }
+  listeners_ = settings_.listeners.value_or(MqttListenerOptions{});
+  // Command-line ports win over the file (0 on the command line switches a listener off).
+  listeners_.bind_address = o.bind;
+  listeners_.tcp_port = o.mqtt_port == 0 ? -1 : o.mqtt_port;
+  listeners_.ws_port = o.mqtt_ws_port == 0 ? -1 : o.mqtt_ws_port;
+  if (o.mqtt_tls_port != 0) listeners_.tls_port = o.mqtt_tls_port;
+  if (!o.tls_cert.empty()) {
+    listeners_.tls_cert_file = o.tls_cert;
+    listeners_.tls_key_file = o.tls_key;
+  }
+  BrokerOptions opts = settings_;
+  std::unique_ptr<Persistence> persistence;
+  if (opts.persistence) {
+    std::filesystem::path db_path =
+        opts.persistence_path.empty() ? "mqtt_broker.db" : opts.persistence_path;
+    if (db_path.is_relative()) db_path = std::filesystem::path(o.data_dir) / db_path;
+    auto p = std::make_unique<SqlitePersistence>(db_path.string());
+    if (!p->ok())
+      return Error::make(ErrorKind::internal, "persistence",
+                         "MQTT persistence: cannot open " + db_path.string());
+    persistence = std::move(p);
+  }
+  broker_ = std::make_unique<Broker>(opts, host_.clock, std::move(persistence));
+  inproc_ = std::make_unique<InprocPubSub>(*broker_);
+  auth_ = std::make_shared<security::MqttAuthPolicy>(
+      host_.services.get<std::shared_ptr<security::SecurityGateway>>(), opts.allow_anonymous);
+  broker_->set_authenticator(auth_);
+  broker_->set_authorizer(auth_);
+  // MQTT authenticates in its own CONNECT packet; the upgrade itself needs no session.
+  host_.websockets.push_back(mqtt_websocket_endpoint(*broker_, "/mqtt", !o.tls_cert.empty()));
+  Broker* b = broker_.get();
+  metrics_writer_ = [b](std::string& out) {
+    auto s = b->stats();
+    api::metric(out, "weir_mqtt_clients_connected", "gauge", "MQTT clients connected",
+                static_cast<double>(s.clients_connected));
+    api::metric(out, "weir_mqtt_messages_received_total", "counter", "MQTT PUBLISH received",
+                static_cast<double>(s.messages_received));
+    api::metric(out, "weir_mqtt_messages_sent_total", "counter", "MQTT PUBLISH sent",
+                static_cast<double>(s.messages_sent));
+    api::metric(out, "weir_mqtt_messages_dropped_total", "counter",
+                "MQTT messages dropped (limits)", static_cast<double>(s.messages_dropped));
+    api::metric(out, "weir_mqtt_bytes_received_total", "counter", "MQTT bytes received",
+                static_cast<double>(s.bytes_received));
+    api::metric(out, "weir_mqtt_bytes_sent_total", "counter", "MQTT bytes sent",
+                static_cast<double>(s.bytes_sent));
+    api::metric(out, "weir_mqtt_retained_messages", "gauge", "Retained messages",
+                static_cast<double>(s.retained_count));
+    api::metric(out, "weir_mqtt_subscriptions", "gauge", "Subscriptions",
+                static_cast<double>(s.subscriptions_count));
+  };
+  host_.services.provide<PubSub>(*inproc_);
+  host_.services.provide<BrokerEndpoints>(endpoints_);
+  return {};
+}
+
+std::string MqttBrokerModule::listeners_text() const {
+  std::string s;
+  auto add = [&](const char* name, std::uint16_t port) {
+    if (!port) return;
+    if (!s.empty()) s += ", ";
+    s += std::string(name) + " " + listeners_.bind_address + ":" + std::to_string(port);
+  };
+  add("mqtt", running_.tcp_port());
+  add("mqtts", running_.tls_port());
+  add("ws", running_.ws_port());
+  return s.empty() ? "no listeners" : s;
+}
+
+}  // namespace
+
+}  // namespace weir::mqtt
+
+void weir_register_mqtt_broker_module(weir::module::ModuleRegistry& registry) {
+  registry.add(weir::module::module_type<weir::mqtt::MqttBrokerModule>(
+      "mqtt_broker",
+      "The MQTT broker: embedded (limits, listeners, persistence) or an external one", {"security"},
+      true));
+}

@@ -1,0 +1,60 @@
+#pragma once
+// The MQTT security policy: Weir's users and device credentials (security_config.json) as the
+// embedded broker's Authenticator and Authorizer. A CONNECT with a password costs one Argon2id
+// verification (tens of ms, 64 MiB): it runs on a worker thread, never on the io thread, so a
+// reconnect storm of devices does not stall every other client; at most
+// kMaxPendingVerifications wait, beyond that the CONNECT is answered "server busy" and the
+// client retries.
+#include <functional>
+#include <memory>
+#include <unordered_map>
+
+#include "core/worker_thread.hpp"
+#include "mqtt/broker/broker.hpp"
+#include "security/security_gateway.hpp"
+
+namespace weir::security {
+
+class MqttAuthPolicy final : public mqtt::Authenticator,
+                             public mqtt::Authorizer,
+                             public std::enable_shared_from_this<MqttAuthPolicy> {
+ public:
+  static constexpr std::size_t kMaxPendingVerifications = 256;
+  using Post = std::function<void(std::function<void()>)>;
+
+  MqttAuthPolicy(std::shared_ptr<SecurityGateway> security, bool anonymous_is_trusted)
+      : security_(std::move(security)), anonymous_trusted_(anonymous_is_trusted) {}
+
+  // Where answers from the worker are delivered (the broker's thread). Until then, and without
+  // a password, verification runs inline.
+  void attach(Post post);
+  void detach();
+  // allow_anonymous of the broker's settings (a reload may change it).
+  void set_anonymous_trusted(bool trusted) { anonymous_trusted_ = trusted; }
+
+  mqtt::AuthResult authenticate(const std::string& client_id,
+                                const std::optional<std::string>& username,
+                                const std::optional<std::string>& password,
+                                const mqtt::ConnectionInfo& info) override;
+  void authenticate_async(const std::string& client_id, const std::optional<std::string>& username,
+                          const std::optional<std::string>& password,
+                          const mqtt::ConnectionInfo& info, Done done) override;
+  bool can_publish(const mqtt::Identity& who, std::string_view topic) override;
+  bool can_subscribe(const mqtt::Identity& who, std::string_view filter) override;
+
+ private:
+  Result<MqttIdentity> check(const std::string& client_id,
+                             const std::optional<std::string>& username,
+                             const std::optional<std::string>& password) const;
+  // On the broker thread: audit a refusal, remember the identity for the ACL.
+  mqtt::AuthResult finish(const std::string& client_id, const std::optional<std::string>& username,
+                          const mqtt::ConnectionInfo& info, Result<MqttIdentity> r);
+
+  std::shared_ptr<SecurityGateway> security_;
+  bool anonymous_trusted_;
+  Post post_;
+  std::unique_ptr<WorkerThread> verifier_;
+  std::unordered_map<std::string, MqttIdentity> identities_;  // by client id (bounded by sessions)
+};
+
+}  // namespace weir::security

@@ -1,0 +1,563 @@
+#include "security/security_gateway.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <iostream>
+
+#include "config/system_config.hpp"
+#include "model/messages.hpp"
+#include "security/account_password.hpp"
+#include "security/admin_bootstrap.hpp"
+#include "security/login.hpp"
+#include "security/session_secret.hpp"
+#include "security/session_token_transport.hpp"
+
+namespace weir::security {
+
+using namespace api;
+
+struct LoginBody {
+  std::string username;
+  std::string password;
+  std::optional<std::string> app;
+};
+BOOST_DESCRIBE_STRUCT(LoginBody, (), (username, password, app))
+
+struct SessionInfo {
+  std::string user;
+  std::vector<std::string> groups;
+  std::vector<std::string> permissions;
+  std::vector<std::string> apps;
+  std::optional<std::string> app;
+  std::optional<std::string> token;  // on login only: for scripts (Authorization: Bearer)
+  std::optional<std::string> expires_at;
+  bool password_change_required = false;
+};
+BOOST_DESCRIBE_STRUCT(SessionInfo, (),
+                      (user, groups, permissions, apps, app, token, expires_at,
+                       password_change_required))
+
+struct AuditList {
+  std::vector<AuditRecord> items;
+};
+BOOST_DESCRIBE_STRUCT(AuditList, (), (items))
+
+struct PasswordBody {
+  std::string password;
+};
+BOOST_DESCRIBE_STRUCT(PasswordBody, (), (password))
+
+struct ValidationResult {
+  bool valid = false;
+  std::optional<std::string> error;
+  std::optional<std::string> field;
+};
+BOOST_DESCRIBE_STRUCT(ValidationResult, (), (valid, error, field))
+
+struct PermissionList {
+  std::vector<PermissionDescription> items;
+};
+BOOST_DESCRIBE_STRUCT(PermissionList, (), (items))
+
+namespace {
+
+SessionInfo session_info(const Principal& p) {
+  SessionInfo s;
+  s.user = p.username;
+  s.groups = p.groups;
+  for (const auto& info : permission_catalogue())
+    if (p.can(info.permission)) s.permissions.emplace_back(to_string(info.permission));
+  for (App a : p.allowed_apps()) s.apps.emplace_back(to_string(a));
+  if (p.app) s.app = std::string(to_string(*p.app));
+  return s;
+}
+
+// Password hashes never leave the server: the editor sees "" and sends "" to keep a hash.
+SecurityConfig redacted(const SecurityConfig& c) {
+  SecurityConfig out = c;
+  for (auto& u : out.users) u.password_hash.clear();
+  if (out.mqtt)
+    for (auto& d : out.mqtt->devices) d.password_hash.clear();
+  return out;
+}
+
+std::optional<AuditAction> audit_action_of(std::string_view a) {
+  if (a == "command") return AuditAction::command;
+  if (a == "write_datapoint") return AuditAction::write_datapoint;
+  if (a == "driver_control") return AuditAction::driver_control;
+  if (a == "config_reload" || a == "config_save") return AuditAction::config_save;
+  if (a == "device_control") return AuditAction::device_control;
+  if (a == "ack") return AuditAction::ack;
+  if (a == "alert_feedback") return AuditAction::alert_feedback;
+  return std::nullopt;
+}
+
+}  // namespace
+
+SecurityGateway::SecurityGateway(SecurityGatewayOptions options, const Clock& clock)
+    : options_(std::move(options)), clock_(clock) {}
+
+Result<std::shared_ptr<SecurityGateway>> SecurityGateway::open(SecurityGatewayOptions options,
+                                                               bus::Bus& bus, const Clock& clock) {
+  std::shared_ptr<SecurityGateway> g(new SecurityGateway(std::move(options), clock));
+  SecurityConfig cfg;
+  std::error_code ec;
+  if (std::filesystem::exists(g->options_.config_file, ec)) {
+    auto loaded = load_security_config_file(g->options_.config_file);
+    if (!loaded) return loaded.error();
+    cfg = std::move(*loaded);
+  }
+  auto boot = ensure_admin(cfg, g->options_.admin_password);
+  if (!boot) return boot.error();
+  if (boot->created) {
+    if (auto st = g->save_config(cfg); !st) return st.error();
+    if (boot->generated_password) {
+      // Printed once, to the terminal only; never logged or stored in clear.
+      std::cout
+          << "\n==> Weir created the administrator account.\n    user:     admin\n    password: "
+          << *boot->generated_password
+          << "\n    (shown once: keep it; change it in the security editor)\n\n"
+          << std::flush;
+    } else {
+      spdlog::info("administrator 'admin' created with the password from WEIR_ADMIN_PASSWORD");
+    }
+  }
+  g->config_ = std::make_shared<const SecurityConfig>(std::move(cfg));
+  auto secret = load_or_create_session_secret(g->options_.data_dir);
+  if (!secret) return secret.error();
+  if (secret->warning) spdlog::warn("{}", *secret->warning);
+  security::SessionOptions session_options;
+  session_options.lifetime = g->options_.session_lifetime;
+  g->sessions_ = std::make_unique<SessionManager>(secret->key, clock, session_options);
+  g->throttle_ = std::make_unique<LoginThrottle>(clock);
+  auto audit = AuditLog::open(g->options_.data_dir / "audit.db");
+  if (!audit) return audit.error();
+  g->audit_ = std::move(*audit);
+  g->mqtt_ = std::make_shared<MqttAccess>(g->config_);
+  std::weak_ptr<SecurityGateway> weak = g;
+  g->user_actions_ = bus.subscribe<model::UserAction>([weak](const model::UserAction& a) {
+    auto self = weak.lock();
+    if (!self) return;
+    if (auto action = audit_action_of(a.action))
+      self->record(*action, a.user, a.address, a.target,
+                   a.ok ? AuditResult::success : AuditResult::failure, a.detail);
+  });
+  return g;
+}
+
+void SecurityGateway::record(AuditAction action, const std::string& user,
+                             const std::string& address, const std::string& target,
+                             AuditResult result, std::string detail) {
+  audit_->record(
+      AuditEntry{clock_.now(), user, address, action, target, result, std::move(detail)});
+}
+
+Status SecurityGateway::update_config(
+    const std::function<Status(security::SecurityConfig&)>& mutate) {
+  SecurityConfig next = *config_;
+  if (auto st = mutate(next); !st) return st;
+  if (serialize_security_config(next) == serialize_security_config(*config_)) return {};
+  return save_config(next);
+}
+
+Status SecurityGateway::save_config(const SecurityConfig& next) {
+  if (auto st = validate_security_config(next); !st) return st;
+  std::error_code ec;
+  std::filesystem::create_directories(options_.config_file.parent_path(), ec);
+  auto st =
+      config::write_file_atomically(options_.config_file.string(), serialize_security_config(next));
+  if (!st) return st;
+  ::chmod(options_.config_file.c_str(), 0600);
+  config_ = std::make_shared<const SecurityConfig>(next);
+  if (mqtt_) mqtt_->set_config(config_);
+  return {};
+}
+
+Result<Caller> SecurityGateway::authorize(const HttpRequest& req, std::string_view permission) {
+  auto token = extract_session_token(req.header("authorization"), req.header("cookie"));
+  if (!token)
+    return Error::make(ErrorKind::unauthorized, "unauthorized",
+                       "a session is required: log in at /api/auth/login");
+  auto v = sessions_->verify(*config_, *token);
+  if (!v) return v.error();
+  Caller c;
+  c.user = v->principal.username;
+  c.address = req.remote_address;
+  for (const auto& info : permission_catalogue())
+    if (v->principal.can(info.permission)) c.permissions.emplace_back(to_string(info.permission));
+  if (!permission.empty()) {
+    auto p = parse_permission(permission);
+    if (!p || !v->principal.can(*p)) {
+      record(AuditAction::access_denied, c.user, c.address, req.method + " " + req.path,
+             AuditResult::denied, "needs " + std::string(permission));
+      return Error::make(ErrorKind::forbidden, "permission_required",
+                         "this needs the permission \"" + std::string(permission) + "\"");
+    }
+  }
+  // Sliding renewal for browsers: a fresh cookie when less than half the lifetime remains.
+  const bool from_cookie = !bearer_token(req.header("authorization"));
+  if (from_cookie)
+    if (auto fresh = sessions_->renew_if_due(*config_, v->claims))
+      c.response_headers.emplace_back(
+          "Set-Cookie", session_cookie(fresh->token, fresh->max_age(), req.secure || options_.tls));
+  return c;
+}
+
+void SecurityGateway::verify_off_thread(Post post) {
+  post_ = std::move(post);
+  if (!verifier_) verifier_ = std::make_unique<WorkerThread>("login-verify", 64);
+}
+
+void SecurityGateway::stop_verifier() {
+  if (verifier_) verifier_->stop();
+}
+
+HttpResponse SecurityGateway::login_response(const std::string& username, App app,
+                                             const std::string& addr, bool secure,
+                                             LoginOutcome out) {
+  if (!out.ok()) {
+    record(AuditAction::login_failed, username, addr, std::string(to_string(app)),
+           AuditResult::failure,
+           out.status == LoginStatus::throttled
+               ? "throttled"
+               : (out.status == LoginStatus::app_not_allowed ? "app not allowed"
+                                                             : "invalid credentials"));
+    if (out.lockout_started)
+      record(AuditAction::lockout, username, addr, username, AuditResult::denied,
+             "locked for " + std::to_string(out.retry_after.count()) + " s");
+    auto resp = error_response(out.error());
+    if (out.retry_after.count() > 0)
+      resp.headers.emplace_back("Retry-After", std::to_string(out.retry_after.count()));
+    return resp;
+  }
+  if (out.upgraded_hash) {
+    SecurityConfig next = *config_;
+    if (auto* u = find_user(next, username)) u->password_hash = *out.upgraded_hash;
+    if (auto st = save_config(next); !st)
+      spdlog::error("cannot store the upgraded password hash: {}", st.error().message);
+    else
+      spdlog::info("user {}: legacy SHA-256 password hash replaced by Argon2id", username);
+  }
+  auto issued = sessions_->issue(*config_, username, app);
+  if (!issued) return error_response(issued.error());
+  record(AuditAction::login, username, addr, std::string(to_string(app)), AuditResult::success,
+         out.upgraded_hash ? "legacy hash upgraded" : "");
+  SessionInfo info = session_info(*out.principal);
+  info.app = std::string(to_string(app));
+  info.token = issued->token;
+  info.expires_at = to_iso8601(issued->claims.expires_at);
+  info.password_change_required = out.password_change_required;
+  auto resp = dto_response(200, info);
+  resp.headers.emplace_back(
+      "Set-Cookie", session_cookie(issued->token, issued->max_age(), secure || options_.tls));
+  return resp;
+}
+
+void SecurityGateway::add_routes(Router& router) {
+  router.add(
+      {"POST",
+       "/api/auth/login",
+       "",
+       true,
+       "auth",
+       "Log in with username, password and app; sets the weir_session cookie and returns the token "
+       "for scripts",
+       schema_of<LoginBody>(),
+       schema_of<SessionInfo>(),
+       "application/json",
+       200,
+       {},
+       {400, 401, 403, 429},
+       [this](const RequestContext& ctx) {
+         auto body = parse_body<LoginBody>(ctx.request);
+         if (!body) return error_response(body.error());
+         if (body->username.size() > 128 || body->password.size() > 1024)
+           return error_response(bad_request("too_long", "username or password too long"));
+         App app = App::scada;
+         if (body->app) {
+           auto a = parse_app(*body->app);
+           if (!a)
+             return error_response(
+                 bad_request("unknown_app", "unknown app \"" + *body->app + "\"", "app"));
+           app = *a;
+         }
+         const std::string addr = ctx.request.remote_address;
+         const bool secure = ctx.request.secure;
+         if (!verifier_)
+           return login_response(
+               body->username, app, addr, secure,
+               attempt_login(*config_, *throttle_, {body->username, body->password, app, addr}));
+         std::optional<std::string> stored;
+         if (auto refused = begin_login(*config_, *throttle_,
+                                        {body->username, body->password, app, addr}, stored))
+           return login_response(body->username, app, addr, secure, std::move(*refused));
+         // Argon2id on the worker; the answer comes back to the io thread through post_.
+         return HttpResponse::later([weak = weak_from_this(), username = body->username,
+                                     password = body->password, app, addr, secure,
+                                     stored = std::move(stored)](HttpResponse::Reply reply) {
+           auto self = weak.lock();
+           if (!self)
+             return reply(error_response(
+                 Error::make(ErrorKind::unavailable, "shutting_down", "shutting down")));
+           auto job = [weak, post = self->post_, username, password, app, addr, secure, stored,
+                       reply]() {
+             auto v = verify_login(password, stored);  // the slow part; touches nothing shared
+             post([weak, username, password, app, addr, secure, stored, reply,
+                   v = std::move(v)]() mutable {
+               auto gw = weak.lock();
+               if (!gw) return;
+               auto out = finish_login(*gw->config_, *gw->throttle_,
+                                       {username, password, app, addr}, stored, std::move(v));
+               reply(gw->login_response(username, app, addr, secure, std::move(out)));
+             });
+           };
+           if (!self->verifier_->try_post(std::move(job))) {
+             auto busy = error_response(Error::make(ErrorKind::unavailable, "busy",
+                                                    "too many logins being verified; try again"));
+             busy.headers.emplace_back("Retry-After", "1");
+             reply(std::move(busy));
+           }
+         });
+       }});
+
+  router.add({"POST",
+              "/api/auth/logout",
+              "",
+              true,
+              "auth",
+              "End this session (the token is revoked) and clear the cookie",
+              {},
+              {},
+              "application/json",
+              200,
+              {},
+              {},
+              [this](const RequestContext& ctx) {
+                auto token = extract_session_token(ctx.request.header("authorization"),
+                                                   ctx.request.header("cookie"));
+                if (token)
+                  if (auto v = sessions_->verify(*config_, *token)) {
+                    sessions_->revoke(v->claims);
+                    record(AuditAction::logout, v->claims.subject, ctx.request.remote_address, "",
+                           AuditResult::success, "");
+                  }
+                auto resp = HttpResponse::json(200, R"({"logged_out":true})");
+                resp.headers.emplace_back(
+                    "Set-Cookie", expired_session_cookie(ctx.request.secure || options_.tls));
+                return resp;
+              }});
+
+  router.add({"GET",
+              "/api/auth/me",
+              "",
+              false,
+              "auth",
+              "Who this session belongs to, with its permissions and apps",
+              {},
+              schema_of<SessionInfo>(),
+              "application/json",
+              200,
+              {},
+              {},
+              [this](const RequestContext& ctx) {
+                auto p = principal_for(*config_, ctx.caller.user);
+                if (!p) return error_response(p.error());
+                return dto_response(200, session_info(*p));
+              }});
+
+  router.add({"GET",
+              "/api/audit",
+              "view_audit",
+              false,
+              "audit",
+              "Audit records, newest first",
+              {},
+              schema_of<AuditList>(),
+              "application/json",
+              200,
+              {{"user", "only this user"},
+               {"action", "only this action (login, command, driver_control, ...)"},
+               {"from", "ISO 8601 start (inclusive)"},
+               {"to", "ISO 8601 end (exclusive)"},
+               {"limit", "1..1000, default 100"},
+               {"before_id", "paging: records older than this id"}},
+              {400},
+              [this](const RequestContext& ctx) {
+                AuditQuery q;
+                const auto& r = ctx.request;
+                if (auto u = r.query_param("user"); !u.empty()) q.user = std::string(u);
+                if (auto a = r.query_param("action"); !a.empty()) {
+                  AuditAction act;
+                  if (!json::enum_from_name(a, act))
+                    return error_response(bad_request(
+                        "unknown_action", "unknown action \"" + std::string(a) + "\"", "action"));
+                  q.action = act;
+                }
+                for (auto [name, slot] : {std::pair{"from", &q.from}, std::pair{"to", &q.to}}) {
+                  auto v = r.query_param(name);
+                  if (v.empty()) continue;
+                  WallTime t;
+                  if (!parse_iso8601(std::string(v), t))
+                    return error_response(
+                        bad_request("bad_time", std::string(name) + ": expected ISO 8601", name));
+                  *slot = t;
+                }
+                try {
+                  if (auto l = r.query_param("limit"); !l.empty())
+                    q.limit = std::stoul(std::string(l));
+                  if (auto b = r.query_param("before_id"); !b.empty())
+                    q.before_id = std::stoll(std::string(b));
+                } catch (const std::exception&) {
+                  return error_response(
+                      bad_request("bad_number", "limit and before_id are integers"));
+                }
+                // Read on the audit log's thread; the rows come back through its Post.
+                return HttpResponse::later([this, q](HttpResponse::Reply reply) {
+                  audit_->query(q, [reply](AuditLog::Records rows) {
+                    if (!rows) return reply(error_response(rows.error()));
+                    reply(dto_response(200, AuditList{std::move(*rows)}));
+                  });
+                });
+              }});
+
+  router.add({"GET",
+              "/api/security/permissions",
+              "",
+              false,
+              "security",
+              "Every permission with what it allows and the Python platform names it replaces",
+              {},
+              schema_of<PermissionList>(),
+              "application/json",
+              200,
+              {},
+              {},
+              [](const RequestContext&) {
+                return dto_response(200, PermissionList{describe_permissions()});
+              }});
+
+  router.add({"GET",
+              "/api/security/config",
+              "edit_security",
+              false,
+              "security",
+              "The security configuration (password hashes are never returned)",
+              {},
+              schema_of<SecurityConfig>(),
+              "application/json",
+              200,
+              {},
+              {},
+              [this](const RequestContext&) { return dto_response(200, redacted(*config_)); }});
+
+  router.add({"POST",
+              "/api/security/config/validate",
+              "edit_security",
+              false,
+              "security",
+              "Validate a security configuration without saving it",
+              schema_of<SecurityConfig>(),
+              schema_of<ValidationResult>(),
+              "application/json",
+              200,
+              {},
+              {400},
+              [](const RequestContext& ctx) {
+                auto parsed = parse_security_config(ctx.request.body, "request body");
+                ValidationResult v;
+                if (!parsed) {
+                  v.error = parsed.error().message;
+                  if (!parsed.error().field.empty()) v.field = parsed.error().field;
+                } else if (auto st = validate_security_config(*parsed); !st) {
+                  v.error = st.error().message;
+                } else {
+                  v.valid = true;
+                }
+                return dto_response(200, v);
+              }});
+
+  router.add(
+      {"PUT",
+       "/api/security/config",
+       "edit_security",
+       false,
+       "security",
+       "Save the security configuration (atomically, keeping previous versions) and apply it at "
+       "once. An empty "
+       "password_hash keeps the user's current password; users whose password or groups change "
+       "lose their sessions.",
+       schema_of<SecurityConfig>(),
+       schema_of<SecurityConfig>(),
+       "application/json",
+       200,
+       {},
+       {400, 422},
+       [this](const RequestContext& ctx) {
+         auto parsed = parse_security_config(ctx.request.body, "request body");
+         if (!parsed) return error_response(parsed.error());
+         SecurityConfig next = std::move(*parsed);
+         for (auto& u : next.users) {
+           const User* old = find_user(*config_, u.username);
+           if (u.password_hash.empty()) {
+             if (!old)
+               return error_response(unprocessable(
+                   "password_required",
+                   "new user \"" + u.username +
+                       "\" needs a password: set it with POST /api/security/users/{name}/password "
+                       "after saving, or give a password_hash",
+                   "users"));
+             u.password_hash = old->password_hash;
+           }
+           if (old && (old->password_hash != u.password_hash || old->groups != u.groups ||
+                       old->allowed_apps != u.allowed_apps))
+             sessions_->revoke_user(u.username);
+         }
+         if (next.mqtt)
+           for (auto& d : next.mqtt->devices)
+             if (d.password_hash.empty())
+               if (const auto* old = find_mqtt_device(*config_, d.username))
+                 d.password_hash = old->password_hash;
+         auto st = save_config(next);
+         record(AuditAction::security_save, ctx.caller.user, ctx.request.remote_address,
+                "security_config.json", st ? AuditResult::success : AuditResult::failure,
+                st ? "" : st.error().message);
+         if (!st)
+           return error_response(Error::make(ErrorKind::unprocessable, st.error().code,
+                                             st.error().message, st.error().field));
+         return dto_response(200, redacted(*config_));
+       }});
+
+  router.add({"POST",
+              "/api/security/users/{name}/password",
+              "edit_security",
+              false,
+              "security",
+              "Set a user's password (password rules apply; the user's sessions end)",
+              schema_of<PasswordBody>(),
+              {},
+              "application/json",
+              200,
+              {},
+              {400, 404, 422},
+              [this](const RequestContext& ctx) {
+                auto body = parse_body<PasswordBody>(ctx.request);
+                if (!body) return error_response(body.error());
+                const std::string name(ctx.param("name"));
+                SecurityConfig next = *config_;
+                if (!find_user(next, name))
+                  return error_response(not_found("unknown_user", "unknown user \"" + name + "\""));
+                auto st = set_user_password(next, name, body->password);
+                if (!st)
+                  return error_response(Error::make(ErrorKind::unprocessable, st.error().code,
+                                                    st.error().message, "password"));
+                st = save_config(next);
+                if (!st) return error_response(st.error());
+                sessions_->revoke_user(name);
+                record(AuditAction::password_change, ctx.caller.user, ctx.request.remote_address,
+                       name, AuditResult::success, "");
+                return HttpResponse::json(200, R"({"changed":true})");
+              }});
+}
+
+}  // namespace weir::security

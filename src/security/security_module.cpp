@@ -1,0 +1,60 @@
+// The security module as a plug-in (registered as "security"; always runs): the SecurityGateway
+// (sessions, logins, permissions, audit, the security configuration API) as the Router's access
+// control, and the /ws live-feed WebSocket, authorised by session. It provides the gateway to
+// the other modules (std::shared_ptr<SecurityGateway> in module::Services): the mqtt_broker
+// module builds its MQTT policy (security/mqtt_auth_policy.hpp) on it, the demo provisions its
+// device accounts through it.
+#include "security/security_module.hpp"
+
+#include <filesystem>
+
+#include "security/live_feed_socket.hpp"
+#include "security/security_gateway.hpp"
+
+namespace weir::security {
+
+namespace {
+
+class SecurityModule final : public module::ModuleWith<module::NoSettings> {
+ public:
+  SecurityModule(module::ModuleHost& host, std::shared_ptr<SecurityGateway> gateway)
+      : host_(host), gateway_(std::move(gateway)) {
+    host_.router.set_access(gateway_);
+    gateway_->add_routes(host_.router);
+    // Logins verify Argon2id on a worker thread; the io thread never waits for one.
+    if (host_.post) gateway_->verify_off_thread(host_.post);
+    gateway_->audit().set_post(host_.post);  // audit queries read off the io thread, answer on it
+    host_.websockets.push_back(live_feed_endpoint(host_.hub, gateway_));
+    host_.services.provide<std::shared_ptr<SecurityGateway>>(gateway_);
+  }
+  ~SecurityModule() override { host_.services.withdraw<std::shared_ptr<SecurityGateway>>(); }
+
+  static Result<std::unique_ptr<SecurityModule>> create(module::ModuleHost& host,
+                                                        const config::SystemConfig&,
+                                                        const Settings&) {
+    const auto& o = host.options;
+    namespace fs = std::filesystem;
+    auto gateway = SecurityGateway::open(
+        {fs::path(o.config_dir) / "security_config.json", fs::path(o.data_dir), o.admin_password,
+         !o.tls_cert.empty(), std::chrono::seconds(o.session_lifetime_s)},
+        host.bus, host.clock);
+    if (!gateway) return gateway.error();
+    return std::make_unique<SecurityModule>(host, std::move(*gateway));
+  }
+
+  void stop() override { gateway_->stop_verifier(); }
+  Status apply(const config::SystemConfig&, const Settings&) override { return {}; }
+
+ private:
+  module::ModuleHost& host_;
+  std::shared_ptr<SecurityGateway> gateway_;
+};
+
+}  // namespace
+
+}  // namespace weir::security
+
+void weir_register_security_module(weir::module::ModuleRegistry& registry) {
+  registry.add(weir::module::module_type<weir::security::SecurityModule>(
+      "security", "Users, sessions, permissions, audit log, MQTT credentials and ACLs", {}, true));
+}
