@@ -1,37 +1,28 @@
 #include "security/audit_log.hpp"
 
-#include <sqlite3.h>
-
 #include <algorithm>
 
 #include "core/json.hpp"
+#include "storage/statement.hpp"
 
 namespace weir::security {
 namespace {
+
+using storage::Database;
 
 constexpr std::size_t kMaxField = 1024;
 constexpr std::size_t kMaxDetail = 4096;
 constexpr std::size_t kMaxLimit = 1000;
 
-Error db_error(sqlite3* db, const std::string& what) {
-  return Error::make(ErrorKind::internal, "audit_db",
-                     "audit log: " + what + ": " + sqlite3_errmsg(db));
+// Errors keep the code and prefix the audit log always had.
+Error audit_error(Error e) {
+  e.code = "audit_db";
+  e.message = "audit log: " + e.message;
+  return e;
 }
 
-void truncate(std::string& s, std::size_t n) {
-  if (s.size() <= n) return;
-  s.resize(n);
-  // Do not leave half a UTF-8 sequence at the end.
-  while (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0x80) s.pop_back();
-  if (!s.empty() && (static_cast<unsigned char>(s.back()) & 0x80)) s.pop_back();
-}
-
-struct Stmt {
-  sqlite3_stmt* s = nullptr;
-  ~Stmt() { sqlite3_finalize(s); }
-};
-
-const char* kSchema = R"sql(
+// Version 1 is the table as it was before migrations (IF NOT EXISTS: older files adopt it).
+constexpr storage::Migration kSchema[] = {{1, R"sql(
 CREATE TABLE IF NOT EXISTS audit_log (
   id       INTEGER PRIMARY KEY,
   time_ms  INTEGER NOT NULL,
@@ -45,151 +36,20 @@ CREATE TABLE IF NOT EXISTS audit_log (
 CREATE INDEX IF NOT EXISTS audit_log_time ON audit_log(time_ms);
 CREATE INDEX IF NOT EXISTS audit_log_user ON audit_log(username, time_ms);
 CREATE INDEX IF NOT EXISTS audit_log_action ON audit_log(action, time_ms);
-)sql";
+)sql"}};
 
-std::string text_column(sqlite3_stmt* s, int i) {
-  auto p = sqlite3_column_text(s, i);
-  return p ? std::string(reinterpret_cast<const char*>(p),
-                         static_cast<std::size_t>(sqlite3_column_bytes(s, i)))
-           : std::string();
+Status insert(Database& db, const AuditEntry& e) {
+  auto s = db.prepare(
+      "INSERT INTO audit_log(time_ms, username, address, action, target, result, detail) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  if (!s) return s.error();
+  return s
+      ->bind_all(to_unix_ms(e.time), e.user, e.address, json::enum_name(e.action), e.target,
+                 json::enum_name(e.result), e.detail)
+      .run();
 }
 
-}  // namespace
-
-Result<std::unique_ptr<AuditLog>> AuditLog::open(const std::filesystem::path& db_path,
-                                                 AuditLogOptions options) {
-  sqlite3* db = nullptr;
-  int rc =
-      sqlite3_open_v2(db_path.c_str(), &db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  if (rc != SQLITE_OK) {
-    auto e = Error::make(ErrorKind::internal, "audit_db",
-                         "audit log: cannot open " + db_path.string() + ": " +
-                             (db ? sqlite3_errmsg(db) : "out of memory"));
-    sqlite3_close(db);
-    return e;
-  }
-  sqlite3_busy_timeout(db, 5000);
-  char* msg = nullptr;
-  std::string setup = std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;") + kSchema;
-  if (sqlite3_exec(db, setup.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
-    auto e = Error::make(
-        ErrorKind::internal, "audit_db",
-        "audit log: cannot create the table in " + db_path.string() + ": " + (msg ? msg : "?"));
-    sqlite3_free(msg);
-    sqlite3_close(db);
-    return e;
-  }
-  return std::unique_ptr<AuditLog>(new AuditLog(db, options));
-}
-
-AuditLog::AuditLog(sqlite3* db, AuditLogOptions options) : options_(options), db_(db) {
-  if (options_.background_thread) writer_ = std::thread([this] { run(); });
-}
-
-AuditLog::~AuditLog() {
-  {
-    std::lock_guard lock(queue_mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (writer_.joinable()) writer_.join();
-  (void)flush();
-  std::lock_guard lock(db_mu_);
-  sqlite3_close(db_);
-}
-
-void AuditLog::run() {
-  std::unique_lock lock(queue_mu_);
-  while (!stopping_) {
-    wake_.wait_for(lock, options_.flush_interval, [&] { return stopping_; });
-    if (pending_.empty()) continue;
-    lock.unlock();
-    (void)flush();
-    lock.lock();
-  }
-}
-
-void AuditLog::record(AuditEntry entry) {
-  truncate(entry.user, kMaxField);
-  truncate(entry.address, kMaxField);
-  truncate(entry.target, kMaxField);
-  truncate(entry.detail, kMaxDetail);
-  bool full;
-  {
-    std::lock_guard lock(queue_mu_);
-    pending_.push_back(std::move(entry));
-    full = pending_.size() >= options_.max_pending;
-  }
-  if (full) (void)flush();
-}
-
-Status AuditLog::flush() {
-  // db_mu_ is held from taking the batch to committing it, so batches land in order and a query
-  // that flushed first sees everything recorded before it. Lock order: db_mu_, then queue_mu_.
-  std::lock_guard db_lock(db_mu_);
-  std::vector<AuditEntry> batch;
-  {
-    std::lock_guard lock(queue_mu_);
-    batch.swap(pending_);
-  }
-  if (batch.empty()) return {};
-  Status st = write_batch(batch);
-  if (!st) {
-    // Keep the entries for the next attempt, within bounds: past twice max_pending the oldest go.
-    std::lock_guard lock(queue_mu_);
-    pending_.insert(pending_.begin(), std::make_move_iterator(batch.begin()),
-                    std::make_move_iterator(batch.end()));
-    std::size_t cap = options_.max_pending * 2;
-    if (pending_.size() > cap) {
-      auto excess = pending_.size() - cap;
-      pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(excess));
-      dropped_ += excess;
-    }
-  }
-  return st;
-}
-
-Status AuditLog::write_batch(std::vector<AuditEntry>& batch) {
-  if (sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK)
-    return db_error(db_, "begin");
-  Stmt ins;
-  if (sqlite3_prepare_v2(
-          db_,
-          "INSERT INTO audit_log(time_ms, username, address, action, target, result, detail) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?)",
-          -1, &ins.s, nullptr) != SQLITE_OK) {
-    auto e = db_error(db_, "prepare insert");
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    return e;
-  }
-  for (const auto& e : batch) {
-    sqlite3_reset(ins.s);
-    sqlite3_bind_int64(ins.s, 1, to_unix_ms(e.time));
-    sqlite3_bind_text(ins.s, 2, e.user.data(), static_cast<int>(e.user.size()), SQLITE_STATIC);
-    sqlite3_bind_text(ins.s, 3, e.address.data(), static_cast<int>(e.address.size()),
-                      SQLITE_STATIC);
-    sqlite3_bind_text(ins.s, 4, json::enum_name(e.action), -1, SQLITE_STATIC);
-    sqlite3_bind_text(ins.s, 5, e.target.data(), static_cast<int>(e.target.size()), SQLITE_STATIC);
-    sqlite3_bind_text(ins.s, 6, json::enum_name(e.result), -1, SQLITE_STATIC);
-    sqlite3_bind_text(ins.s, 7, e.detail.data(), static_cast<int>(e.detail.size()), SQLITE_STATIC);
-    if (sqlite3_step(ins.s) != SQLITE_DONE) {
-      auto err = db_error(db_, "insert");
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-      return err;
-    }
-  }
-  if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-    auto err = db_error(db_, "commit");
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    return err;
-  }
-  return {};
-}
-
-Result<std::vector<AuditRecord>> AuditLog::query(const AuditQuery& q) {
-  auto st = flush();
-  if (!st) return st.error();
+AuditLog::Records select_records(Database& db, const AuditQuery& q) {
   std::string sql =
       "SELECT id, time_ms, username, address, action, target, result, detail FROM audit_log WHERE "
       "1";
@@ -199,57 +59,105 @@ Result<std::vector<AuditRecord>> AuditLog::query(const AuditQuery& q) {
   if (q.action) sql += " AND action = :action";
   if (q.before_id) sql += " AND id < :before";
   sql += " ORDER BY id DESC LIMIT :limit";
-
-  std::lock_guard lock(db_mu_);
-  Stmt s;
-  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &s.s, nullptr) != SQLITE_OK)
-    return db_error(db_, "prepare query");
-  auto idx = [&](const char* name) { return sqlite3_bind_parameter_index(s.s, name); };
-  if (q.from) sqlite3_bind_int64(s.s, idx(":from"), to_unix_ms(*q.from));
-  if (q.to) sqlite3_bind_int64(s.s, idx(":to"), to_unix_ms(*q.to));
-  if (q.user)
-    sqlite3_bind_text(s.s, idx(":user"), q.user->data(), static_cast<int>(q.user->size()),
-                      SQLITE_STATIC);
-  if (q.action)
-    sqlite3_bind_text(s.s, idx(":action"), json::enum_name(*q.action), -1, SQLITE_STATIC);
-  if (q.before_id) sqlite3_bind_int64(s.s, idx(":before"), *q.before_id);
-  sqlite3_bind_int64(s.s, idx(":limit"),
-                     static_cast<sqlite3_int64>(std::clamp<std::size_t>(q.limit, 1, kMaxLimit)));
-
-  std::vector<AuditRecord> out;
-  int rc;
-  while ((rc = sqlite3_step(s.s)) == SQLITE_ROW) {
+  auto s = db.prepare(sql);
+  if (!s) return s.error();
+  if (q.from) s->bind(":from", to_unix_ms(*q.from));
+  if (q.to) s->bind(":to", to_unix_ms(*q.to));
+  if (q.user) s->bind(":user", *q.user);
+  if (q.action) s->bind(":action", json::enum_name(*q.action));
+  if (q.before_id) s->bind(":before", *q.before_id);
+  s->bind(":limit", std::clamp<std::size_t>(q.limit, 1, kMaxLimit));
+  return s->collect([](const storage::Statement& row) {
     AuditRecord r;
-    r.id = sqlite3_column_int64(s.s, 0);
-    r.time = to_iso8601(from_unix_ms(sqlite3_column_int64(s.s, 1)));
-    r.user = text_column(s.s, 2);
-    r.address = text_column(s.s, 3);
-    json::enum_from_name(text_column(s.s, 4), r.action);
-    r.target = text_column(s.s, 5);
-    json::enum_from_name(text_column(s.s, 6), r.result);
-    r.detail = text_column(s.s, 7);
-    out.push_back(std::move(r));
-  }
-  if (rc != SQLITE_DONE) return db_error(db_, "query");
-  return out;
+    r.id = row.int64(0);
+    r.time = to_iso8601(from_unix_ms(row.int64(1)));
+    r.user = row.text(2);
+    r.address = row.text(3);
+    json::enum_from_name(row.text(4), r.action);
+    r.target = row.text(5);
+    json::enum_from_name(row.text(6), r.result);
+    r.detail = row.text(7);
+    return r;
+  });
+}
+
+}  // namespace
+
+Result<std::unique_ptr<AuditLog>> AuditLog::open(const std::filesystem::path& db_path,
+                                                 AuditLogOptions options) {
+  auto store =
+      storage::LogStore::open(db_path, kSchema,
+                              {"audit-log",
+                               options.flush_interval,
+                               options.max_pending,
+                               options.background_thread,
+                               {{"audit_log", "time_ms", options.max_age, options.max_rows}},
+                               options.retention_interval,
+                               options.clock,
+                               std::move(options.post)});
+  if (!store) return audit_error(store.error());
+  return std::unique_ptr<AuditLog>(new AuditLog(std::move(*store)));
+}
+
+AuditLog::AuditLog(storage::LogStore store)
+    : writer_(std::move(store.writer)), retention_(std::move(store.retention)) {}
+
+AuditLog::~AuditLog() = default;  // the writer writes what is pending
+
+void AuditLog::record(AuditEntry entry) {
+  storage::clip_utf8(entry.user, kMaxField);
+  storage::clip_utf8(entry.address, kMaxField);
+  storage::clip_utf8(entry.target, kMaxField);
+  storage::clip_utf8(entry.detail, kMaxDetail);
+  writer_->push([e = std::move(entry)](Database& db) { return insert(db, e); });
+}
+
+void AuditLog::set_post(storage::Post post) {
+  writer_->set_post(std::move(post));
+}
+
+void AuditLog::query(const AuditQuery& q, std::function<void(Records)> done) {
+  writer_->read<std::vector<AuditRecord>>([q](Database& db) { return select_records(db, q); },
+                                          [done = std::move(done)](Records r) {
+                                            if (!r) r = audit_error(r.error());
+                                            done(std::move(r));
+                                          });
+}
+
+Status AuditLog::flush() {
+  auto st = writer_->flush();
+  if (!st) return audit_error(st.error());
+  return st;
+}
+
+AuditLog::Records AuditLog::query(const AuditQuery& q) {
+  auto r = writer_->read_now<std::vector<AuditRecord>>(
+      [&q](Database& db) { return select_records(db, q); });
+  if (!r) return audit_error(r.error());
+  return r;
 }
 
 Result<std::size_t> AuditLog::prune_before(WallTime before) {
-  auto st = flush();
-  if (!st) return st.error();
-  std::lock_guard lock(db_mu_);
-  Stmt s;
-  if (sqlite3_prepare_v2(db_, "DELETE FROM audit_log WHERE time_ms < ?", -1, &s.s, nullptr) !=
-      SQLITE_OK)
-    return db_error(db_, "prepare delete");
-  sqlite3_bind_int64(s.s, 1, to_unix_ms(before));
-  if (sqlite3_step(s.s) != SQLITE_DONE) return db_error(db_, "delete");
-  return static_cast<std::size_t>(sqlite3_changes(db_));
+  auto r = writer_->read_now<std::size_t>([before](Database& db) -> Result<std::size_t> {
+    auto s = db.prepare("DELETE FROM audit_log WHERE time_ms < ?");
+    if (!s) return s.error();
+    if (auto st = s->bind(1, to_unix_ms(before)).run(); !st) return st.error();
+    return static_cast<std::size_t>(db.changes());
+  });
+  if (!r) return audit_error(r.error());
+  return r;
 }
 
 std::size_t AuditLog::dropped() const {
-  std::lock_guard lock(queue_mu_);
-  return dropped_;
+  return writer_->stats().dropped;
+}
+
+storage::WriterStats AuditLog::stats() const {
+  return writer_->stats();
+}
+
+std::uint64_t AuditLog::expired() const {
+  return retention_ ? retention_->deleted() : 0;
 }
 
 }  // namespace weir::security

@@ -1,24 +1,23 @@
 #pragma once
 // The audit trail: who did what, from where, to what, with which result. Every control action
 // and every security event goes through AuditLog::record(); rows land in the SQLite table
-// `audit_log` in batched transactions written by the log's own thread, so the network thread
-// never waits on the disk. Queries (view_audit) read by time range, user and action.
+// `audit_log` through a storage::Writer (its own thread, one transaction per flush), so the network
+// thread never waits on the disk. Queries (view_audit) read by time range, user and action on that
+// thread too and answer through the injected Post. Old rows go by retention (400 days and
+// 1,000,000 rows unless the options say otherwise).
 #include <boost/describe.hpp>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
-
-struct sqlite3;
+#include "storage/log_store.hpp"
 
 namespace weir::security {
 
@@ -83,12 +82,20 @@ struct AuditQuery {
 
 struct AuditLogOptions {
   std::chrono::milliseconds flush_interval{200};
-  std::size_t max_pending = 10'000;  // past this, record() writes on the caller's thread
+  std::size_t max_pending = 10'000;  // past this, record() drops the entry (counted in dropped())
   bool background_thread = true;     // false: only flush()/query()/destruction write
+  // Retention, applied hourly on the log's thread: older rows go, and the oldest past max_rows.
+  std::chrono::milliseconds max_age = std::chrono::days(400);            // 0: no age limit
+  std::uint64_t max_rows = 1'000'000;                                    // 0: no row limit
+  std::chrono::milliseconds retention_interval = std::chrono::hours(1);  // 0: never on its own
+  const Clock* clock = nullptr;  // retention's "now"; null: the system clock
+  storage::Post post;            // where query answers go (the io thread); empty: the log's thread
 };
 
 class AuditLog {
  public:
+  using Records = Result<std::vector<AuditRecord>>;
+
   // Opens (creating if needed) the database and the table.
   static Result<std::unique_ptr<AuditLog>> open(const std::filesystem::path& db_path,
                                                 AuditLogOptions options = {});
@@ -96,32 +103,27 @@ class AuditLog {
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
 
-  // Queues one entry (strings are truncated to bounded lengths). Cheap; thread-safe.
+  // Queues one entry (strings are truncated to bounded lengths). Cheap; thread-safe; never blocks.
   void record(AuditEntry entry);
-  // Writes everything queued in one transaction.
-  Status flush();
-  // Newest first. Flushes first, so a query sees every entry recorded before it.
-  Result<std::vector<AuditRecord>> query(const AuditQuery& q);
-  // Retention: deletes rows older than `before`; returns how many.
-  Result<std::size_t> prune_before(WallTime before);
+  // Where query answers go from now on (the server passes a post to its io_context).
+  void set_post(storage::Post post);
+  // Newest first, answered through the Post; sees every entry recorded before it.
+  void query(const AuditQuery& q, std::function<void(Records)> done);
 
-  std::size_t dropped() const;  // entries lost because the disk kept failing
+  // Blocking forms, for tests and tools (never on the io thread).
+  Status flush();  // writes everything queued, in one transaction
+  Records query(const AuditQuery& q);
+  Result<std::size_t> prune_before(WallTime before);  // deletes rows older than `before`
+
+  std::size_t dropped() const;  // entries lost: queue full, or the disk kept failing
+  storage::WriterStats stats() const;
+  std::uint64_t expired() const;  // rows deleted by retention
 
  private:
-  AuditLog(sqlite3* db, AuditLogOptions options);
-  void run();
-  Status write_batch(std::vector<AuditEntry>& batch);  // requires db_mu_
+  explicit AuditLog(storage::LogStore store);
 
-  AuditLogOptions options_;
-  std::mutex db_mu_;
-  sqlite3* db_;  // guarded by db_mu_
-
-  mutable std::mutex queue_mu_;
-  std::condition_variable wake_;
-  std::vector<AuditEntry> pending_;  // guarded by queue_mu_
-  bool stopping_ = false;            // guarded by queue_mu_
-  std::size_t dropped_ = 0;          // guarded by queue_mu_
-  std::thread writer_;
+  std::unique_ptr<storage::Writer> writer_;
+  std::shared_ptr<storage::Retention> retention_;
 };
 
 }  // namespace weir::security

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <future>
+#include <mutex>
 #include <thread>
 
 #include "core/json.hpp"
@@ -137,7 +139,7 @@ TEST_F(AuditLogTest, LongFieldsAreTruncatedAndPruneWorks) {
 TEST_F(AuditLogTest, ConcurrentRecordersLoseNothing) {
   auto log = AuditLog::open(
       dir / "audit.db",
-      AuditLogOptions{.flush_interval = std::chrono::milliseconds(1), .max_pending = 50});
+      AuditLogOptions{.flush_interval = std::chrono::milliseconds(1), .max_pending = 1000});
   ASSERT_TRUE(log);
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t)
@@ -150,6 +152,68 @@ TEST_F(AuditLogTest, ConcurrentRecordersLoseNothing) {
   ASSERT_TRUE(rows);
   EXPECT_EQ(rows->size(), 800u);
   EXPECT_EQ((*log)->dropped(), 0u);
+}
+
+TEST_F(AuditLogTest, AFullQueueDropsAndCountsInsteadOfBlocking) {
+  auto log = AuditLog::open(dir / "audit.db",
+                            AuditLogOptions{.max_pending = 10, .background_thread = false});
+  ASSERT_TRUE(log);
+  for (int i = 0; i < 25; ++i) (*log)->record(entry(i, "u", AuditAction::command));
+  EXPECT_EQ((*log)->dropped(), 15u);
+  EXPECT_EQ((*log)->stats().pending, 10u);
+  EXPECT_EQ((*log)->query(AuditQuery{.limit = 100})->size(), 10u);
+  EXPECT_EQ((*log)->stats().written, 10u);
+}
+
+TEST_F(AuditLogTest, QueriesAnswerThroughPost) {
+  std::mutex mu;
+  std::vector<std::function<void()>> posted;
+  auto log = AuditLog::open(dir / "audit.db", AuditLogOptions{.background_thread = false});
+  ASSERT_TRUE(log);
+  (*log)->set_post([&](std::function<void()> f) {
+    std::lock_guard lock(mu);
+    posted.push_back(std::move(f));
+  });
+  (*log)->record(entry(0, "olga", AuditAction::login));
+  (*log)->record(entry(1, "erik", AuditAction::login));
+  std::promise<AuditLog::Records> answer;
+  (*log)->query(AuditQuery{.user = "erik"}, [&](AuditLog::Records r) { answer.set_value(r); });
+  // Nothing is answered until the io thread runs what was posted.
+  auto f = answer.get_future();
+  for (int i = 0; i < 10'000; ++i) {
+    std::lock_guard lock(mu);
+    if (!posted.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(f.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
+  {
+    std::lock_guard lock(mu);
+    ASSERT_EQ(posted.size(), 1u);
+    posted[0]();
+  }
+  auto rows = f.get();
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].user, "erik");
+}
+
+TEST_F(AuditLogTest, RetentionDropsOldAndSurplusRows) {
+  ManualClock clock(t0 + std::chrono::minutes(100));
+  auto log = AuditLog::open(dir / "audit.db",
+                            AuditLogOptions{.max_age = std::chrono::minutes(60),
+                                            .max_rows = 30,
+                                            .retention_interval = std::chrono::milliseconds(1),
+                                            .clock = &clock});
+  ASSERT_TRUE(log);
+  // Minutes 0..99: 40 are older than an hour; of the 60 left, the newest 30 stay.
+  for (int i = 0; i < 100; ++i) (*log)->record(entry(i, "u", AuditAction::command));
+  ASSERT_TRUE((*log)->flush());
+  for (int i = 0; i < 10'000 && (*log)->expired() < 70; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ((*log)->expired(), 70u);
+  auto rows = (*log)->query(AuditQuery{.limit = 1000});
+  ASSERT_EQ(rows->size(), 30u);
+  EXPECT_EQ(rows->back().time, to_iso8601(t0 + std::chrono::minutes(70)));
 }
 
 TEST_F(AuditLogTest, OpenFailureIsAnError) {

@@ -412,9 +412,13 @@ void SecurityGateway::add_routes(Router& router) {
                   return error_response(
                       bad_request("bad_number", "limit and before_id are integers"));
                 }
-                auto rows = audit_->query(q);
-                if (!rows) return error_response(rows.error());
-                return dto_response(200, AuditList{std::move(*rows)});
+                // Read on the audit log's thread; the rows come back through its Post.
+                return HttpResponse::later([this, q](HttpResponse::Reply reply) {
+                  audit_->query(q, [reply](AuditLog::Records rows) {
+                    if (!rows) return reply(error_response(rows.error()));
+                    reply(dto_response(200, AuditList{std::move(*rows)}));
+                  });
+                });
               }});
 
   router.add({"GET",

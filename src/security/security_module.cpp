@@ -23,6 +23,7 @@ class SecurityModule final : public module::ModuleWith<module::NoSettings> {
     gateway_->add_routes(host_.router);
     // Logins verify Argon2id on a worker thread; the io thread never waits for one.
     if (host_.post) gateway_->verify_off_thread(host_.post);
+    gateway_->audit().set_post(host_.post);  // audit queries read off the io thread, answer on it
     host_.websockets.push_back(live_feed_endpoint(host_.hub, gateway_));
     host_.services.provide<std::shared_ptr<SecurityGateway>>(gateway_);
   }

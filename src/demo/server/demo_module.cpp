@@ -72,7 +72,8 @@ class DemoModule final : public module::ModuleWith<DemoSettings> {
                                                     const config::SystemConfig& cfg,
                                                     const DemoSettings& s) {
     if (auto st = ensure_accounts(host, device_ids(cfg, s)); !st) return st.error();
-    auto log = DeviceLog::open(fs::path(host.options.data_dir) / "devices.db");
+    // Reads of the log answer on the io thread (host.post).
+    auto log = DeviceLog::open(fs::path(host.options.data_dir) / "devices.db", {.post = host.post});
     if (!log) return log.error();
     return std::make_unique<DemoModule>(host, std::move(*log), demo_devices(cfg, s.devices));
   }

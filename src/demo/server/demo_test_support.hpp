@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <future>
 #include <string>
 
 #include "api/router.hpp"
@@ -57,6 +58,16 @@ inline HttpRequest request(std::string method, std::string path, std::string per
   r.remote_address = "127.0.0.1";
   if (!permissions.empty()) r.headers.emplace_back("x-test-permissions", permissions);
   return r;
+}
+
+// The answer of a route, waited for when it comes later (HttpResponse::later: a read on the
+// device log's thread answers there when the log has no Post).
+inline HttpResponse settle(HttpResponse r) {
+  if (!r.deferred) return r;
+  std::promise<HttpResponse> answer;
+  auto out = answer.get_future();
+  r.deferred([&answer](HttpResponse a) { answer.set_value(std::move(a)); });
+  return out.get();
 }
 
 }  // namespace weir::demo::testing

@@ -1,7 +1,9 @@
 #pragma once
 // The demo's SQLite log (SPEC §9): presence changes, sensor readings, play commands, and the
-// messages that could not be used. Rows are queued (bounded) by the io thread and written by the
-// log's own thread in one transaction per flush interval, so the network never waits on the disk.
+// messages that could not be used. Rows are queued (bounded) by the io thread and written by a
+// storage::Writer (the log's own thread, one transaction per flush interval); queries run on that
+// thread too and answer through the injected Post, so the network never waits on the disk.
+// Retention keeps 30 days and 1,000,000 rows per table unless the options say otherwise.
 // WAL mode; integer keys; every row has `time` (ISO 8601 UTC text, as shown) and `time_ms`
 // (Unix milliseconds, indexed, for ranges).
 //
@@ -11,22 +13,18 @@
 //   rejected_messages(id, device, topic, error, payload, time, time_ms)
 #include <boost/describe.hpp>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
-#include <variant>
 #include <vector>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "storage/log_store.hpp"
 #include "weir_demo/payloads.hpp"
-
-struct sqlite3;
 
 namespace weir::demo {
 
@@ -83,17 +81,22 @@ struct DeviceLogOptions {
   std::chrono::milliseconds flush_interval{200};
   std::size_t max_pending = 20'000;  // past this, new rows are dropped (and counted)
   bool background_thread = true;     // false: only flush()/queries/destruction write (tests)
+  // Retention per table, applied hourly on the log's thread.
+  std::chrono::milliseconds max_age = std::chrono::days(30);             // 0: no age limit
+  std::uint64_t max_rows = 1'000'000;                                    // 0: no row limit
+  std::chrono::milliseconds retention_interval = std::chrono::hours(1);  // 0: never on its own
+  const Clock* clock = nullptr;  // retention's "now"; null: the system clock
+  storage::Post post;            // where query answers go (the io thread); empty: the log's thread
 };
 
-struct DeviceLogStats {
-  std::uint64_t written = 0;
-  std::uint64_t dropped = 0;  // queue full or the disk kept failing
-  std::uint64_t pending = 0;
-  std::uint64_t write_errors = 0;
-};
+// written, dropped (queue full or the disk kept failing), pending, write_errors.
+using DeviceLogStats = storage::WriterStats;
 
 class DeviceLog {
  public:
+  template <class Row>
+  using Done = std::function<void(Result<std::vector<Row>>)>;
+
   static Result<std::unique_ptr<DeviceLog>> open(const std::filesystem::path& db_path,
                                                  DeviceLogOptions options = {});
   ~DeviceLog();  // writes what is pending
@@ -108,54 +111,33 @@ class DeviceLog {
   void rejected(std::string device, std::string topic, std::string error, std::string payload,
                 WallTime t);
 
-  Status flush();  // writes everything queued, in one transaction
+  // Newest first, answered through the Post; each sees every row queued before it.
+  void presence_log(const LogQuery& q, Done<PresenceRow> done);
+  void readings(const LogQuery& q, Done<ReadingRow> done);
+  void commands(const LogQuery& q, Done<CommandRow> done);
+  void rejected_messages(const LogQuery& q, Done<RejectedRow> done);
+  void set_post(storage::Post post);  // where answers go from now on
 
-  // Newest first; each flushes first so it sees every row queued before it.
+  // Blocking forms, for tests and tools (never on the io thread).
+  Status flush();  // writes everything queued, in one transaction
   Result<std::vector<PresenceRow>> presence_log(const LogQuery& q);
   Result<std::vector<ReadingRow>> readings(const LogQuery& q);
   Result<std::vector<CommandRow>> commands(const LogQuery& q);
   Result<std::vector<RejectedRow>> rejected_messages(const LogQuery& q);
 
   DeviceLogStats stats() const;
+  std::uint64_t expired() const;  // rows deleted by retention
 
  private:
-  struct Presence {
-    std::string device, status;
-    WallTime t;
-  };
-  struct Reading {
-    std::string device;
-    devices::SensorReading r;
-    WallTime t;
-  };
-  struct Command {
-    std::string device, action, payload, user, source;
-    WallTime t;
-  };
-  struct Rejected {
-    std::string device, topic, error, payload;
-    WallTime t;
-  };
-  using Row = std::variant<Presence, Reading, Command, Rejected>;
+  explicit DeviceLog(storage::LogStore store);
+  void push(storage::Writer::Row row);
+  template <class Row>
+  void query(const LogQuery& q, Done<Row> done);
+  template <class Row>
+  Result<std::vector<Row>> query_now(const LogQuery& q);
 
-  DeviceLog(sqlite3* db, DeviceLogOptions options);
-  void enqueue(Row row);
-  void run();
-  Status write_batch(const std::vector<Row>& batch);  // requires db_mu_
-  template <class Out, class Fill>
-  Result<std::vector<Out>> query(const char* table, const char* columns, const LogQuery& q,
-                                 Fill fill);
-
-  DeviceLogOptions options_;
-  std::mutex db_mu_;
-  sqlite3* db_;  // guarded by db_mu_
-
-  mutable std::mutex queue_mu_;
-  std::condition_variable wake_;
-  std::vector<Row> pending_;  // guarded by queue_mu_
-  bool stopping_ = false;     // guarded by queue_mu_
-  DeviceLogStats stats_;      // guarded by queue_mu_
-  std::thread writer_;
+  std::unique_ptr<storage::Writer> writer_;
+  std::shared_ptr<storage::Retention> retention_;
 };
 
 }  // namespace weir::demo

@@ -4,6 +4,9 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <future>
+#include <mutex>
+#include <thread>
 
 namespace weir::demo {
 namespace {
@@ -120,6 +123,66 @@ TEST(DeviceLog, BackgroundThreadWritesOnItsOwn) {
   auto q = (*log)->presence_log({});  // flushes first, whatever the thread did
   ASSERT_TRUE(q);
   EXPECT_EQ(q->size(), 1u);
+}
+
+TEST(DeviceLog, QueriesAnswerThroughPost) {
+  TempDir d;
+  std::mutex mu;
+  std::vector<std::function<void()>> posted;
+  DeviceLogOptions o{std::chrono::milliseconds(200), 1000, false};
+  o.post = [&](std::function<void()> f) {
+    std::lock_guard lock(mu);
+    posted.push_back(std::move(f));
+  };
+  auto log = DeviceLog::open(d.path / "demo.db", o);
+  ASSERT_TRUE(log);
+  (*log)->reading("esp32", {21, 40, 28, false, "C"}, t0);
+  std::promise<Result<std::vector<ReadingRow>>> answer;
+  (*log)->readings({"esp32", {}, {}, 10},
+                   [&](Result<std::vector<ReadingRow>> r) { answer.set_value(std::move(r)); });
+  auto f = answer.get_future();
+  for (int i = 0; i < 10'000; ++i) {
+    {
+      std::lock_guard lock(mu);
+      if (!posted.empty()) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(f.wait_for(std::chrono::seconds(0)), std::future_status::timeout);  // not yet run
+  {
+    std::lock_guard lock(mu);
+    ASSERT_EQ(posted.size(), 1u);
+    posted[0]();  // as the io thread would
+  }
+  auto rows = f.get();
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ(rows->front().temperature, 21);
+}
+
+TEST(DeviceLog, RetentionKeepsThirtyDaysPerTable) {
+  TempDir d;
+  ManualClock clock(t0);
+  DeviceLogOptions o;
+  o.retention_interval = std::chrono::milliseconds(1);
+  o.clock = &clock;
+  auto log = DeviceLog::open(d.path / "demo.db", o);
+  ASSERT_TRUE(log);
+  for (int days : {45, 31, 29, 1}) {
+    const auto t = t0 - std::chrono::days(days);
+    (*log)->presence("esp32", "online", t);
+    (*log)->reading("esp32", {20, 40, 28, false, "C"}, t);
+    (*log)->command("esp32", "play", "true", "admin", "rest", t);
+    (*log)->rejected("esp32", "sensors/esp32", "bad", "{", t);
+  }
+  ASSERT_TRUE((*log)->flush());
+  for (int i = 0; i < 10'000 && (*log)->expired() < 8; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ((*log)->expired(), 8u);  // 45 and 31 days old, in each of the four tables
+  EXPECT_EQ((*log)->presence_log({})->size(), 2u);
+  EXPECT_EQ((*log)->readings({})->size(), 2u);
+  EXPECT_EQ((*log)->commands({})->size(), 2u);
+  EXPECT_EQ((*log)->rejected_messages({})->size(), 2u);
 }
 
 }  // namespace

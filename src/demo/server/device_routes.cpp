@@ -76,11 +76,15 @@ void add_log_route(api::Router& router, const DeviceRoutesAccess& a, const char*
                                                          "the device log is not open"));
                 auto q = log_query(ctx);
                 if (!q) return api::error_response(q.error());
-                auto r = rows(*a.log, *q);
-                if (!r) return api::error_response(r.error());
-                Dto out;
-                out.items = std::move(*r);
-                return api::dto_response(200, out);
+                // Read on the log's thread; the rows come back through its Post.
+                return HttpResponse::later([log = a.log, rows, q = *q](HttpResponse::Reply reply) {
+                  rows(*log, q, [reply](auto r) {
+                    if (!r) return reply(api::error_response(r.error()));
+                    Dto out;
+                    out.items = std::move(*r);
+                    reply(api::dto_response(200, out));
+                  });
+                });
               }});
 }
 
@@ -176,18 +180,18 @@ void add_device_routes(api::Router& router, DeviceRoutesAccess a) {
                           " " + out.status + ")");
                 return api::dto_response(200, out);
               }});
-  add_log_route<ReadingLog>(router, a, "readings",
-                            "Logged sensor readings of a device (sensor_readings)",
-                            [](DeviceLog& l, const LogQuery& q) { return l.readings(q); });
-  add_log_route<PresenceLog>(router, a, "presence",
-                             "Logged presence changes of a device (device_presence)",
-                             [](DeviceLog& l, const LogQuery& q) { return l.presence_log(q); });
-  add_log_route<CommandLog>(router, a, "commands",
-                            "Logged play commands to a device (play_command_log)",
-                            [](DeviceLog& l, const LogQuery& q) { return l.commands(q); });
+  add_log_route<ReadingLog>(
+      router, a, "readings", "Logged sensor readings of a device (sensor_readings)",
+      [](DeviceLog& l, const LogQuery& q, auto done) { l.readings(q, std::move(done)); });
+  add_log_route<PresenceLog>(
+      router, a, "presence", "Logged presence changes of a device (device_presence)",
+      [](DeviceLog& l, const LogQuery& q, auto done) { l.presence_log(q, std::move(done)); });
+  add_log_route<CommandLog>(
+      router, a, "commands", "Logged play commands to a device (play_command_log)",
+      [](DeviceLog& l, const LogQuery& q, auto done) { l.commands(q, std::move(done)); });
   add_log_route<RejectedLog>(
       router, a, "rejected", "Messages of a device that could not be used (rejected_messages)",
-      [](DeviceLog& l, const LogQuery& q) { return l.rejected_messages(q); });
+      [](DeviceLog& l, const LogQuery& q, auto done) { l.rejected_messages(q, std::move(done)); });
 }
 
 void add_dashboard_route(api::Router& router, DeviceRoutesAccess a) {

@@ -125,13 +125,14 @@ TEST(DeviceRoutes, JsonListActionAndLogs) {
   EXPECT_EQ(f.router.handle(request("POST", "/api/devices/toaster/play")).status, 404);
   EXPECT_EQ(f.router.handle(request("POST", "/api/devices/esp32/play", "view")).status, 403);
 
-  r = f.router.handle(request("GET", "/api/devices/esp32/readings?limit=1", "view"));
+  r = testing::settle(
+      f.router.handle(request("GET", "/api/devices/esp32/readings?limit=1", "view")));
   ASSERT_EQ(r.status, 200) << r.body;
   auto rows = boost::json::parse(r.body).at("items").as_array();
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].at("temperature").to_number<double>(), 27.0);
-  r = f.router.handle(
-      request("GET", "/api/devices/esp32/readings?to=2023-11-14T22:13:25Z", "view"));
+  r = testing::settle(f.router.handle(
+      request("GET", "/api/devices/esp32/readings?to=2023-11-14T22:13:25Z", "view")));
   ASSERT_EQ(r.status, 200) << r.body;
   rows = boost::json::parse(r.body).at("items").as_array();
   ASSERT_EQ(rows.size(), 1u);
@@ -142,9 +143,9 @@ TEST(DeviceRoutes, JsonListActionAndLogs) {
       f.router.handle(request("GET", "/api/devices/esp32/readings?from=yesterday", "view")).status,
       400);
 
-  r = f.router.handle(request("GET", "/api/devices/esp32/presence", "view"));
+  r = testing::settle(f.router.handle(request("GET", "/api/devices/esp32/presence", "view")));
   EXPECT_EQ(boost::json::parse(r.body).at("items").as_array().size(), 1u);
-  r = f.router.handle(request("GET", "/api/devices/esp32/commands", "view"));
+  r = testing::settle(f.router.handle(request("GET", "/api/devices/esp32/commands", "view")));
   auto cmds = boost::json::parse(r.body).at("items").as_array();
   ASSERT_EQ(cmds.size(), 1u);
   EXPECT_EQ(cmds[0].at("source"), "weir");

@@ -4,14 +4,14 @@
 // It runs on the broker thread: with WAL + synchronous=NORMAL a commit does not fsync, so a
 // tick's transaction costs about what it writes (sessions that changed, retained topics that
 // changed). A crash loses at most the last tick of changes; a power cut may lose the WAL tail.
+// The connection, statements, transaction and schema versions are storage's (src/storage).
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "mqtt/broker/persistence.hpp"
-
-struct sqlite3;
+#include "storage/database.hpp"
 
 namespace weir::mqtt {
 
@@ -35,11 +35,9 @@ class SqlitePersistence final : public Persistence {
   std::size_t pending() const { return sessions_.size() + retained_.size(); }
 
  private:
-  Status exec(const char* sql);
-  Error db_error(const std::string& what) const;
+  Status write_pending();
 
-  std::string path_;
-  sqlite3* db_ = nullptr;
+  std::unique_ptr<storage::Database> db_;
   std::string open_error_;
   std::map<std::string, std::optional<StoredSession>> sessions_;  // nullopt = erase
   std::map<std::string, std::optional<StoredMessage>> retained_;
