@@ -133,8 +133,9 @@ TEST(Server, ModuleRegisteredByATestIsServedEverywhere) {
             std::string::npos);  // the module's route is behind the session check
   EXPECT_NE(run("curl -s " + auth + base + "/api/probe").find("\"greeting\":\"hello\""),
             std::string::npos);
-  EXPECT_NE(run("curl -s " + auth + base + "/metrics").find("weir_probe_ticks_total"),
-            std::string::npos);
+  const std::string metrics = run("curl -s " + auth + base + "/metrics");
+  EXPECT_NE(metrics.find("weir_probe_ticks_total"), std::string::npos);
+  EXPECT_NE(metrics.find("weir_audit_rows_written_total"), std::string::npos);  // a built-in
   const std::string schema = run("curl -s " + auth + base + "/api/config/schema");
   EXPECT_NE(schema.find("\"const\":\"probe\""), std::string::npos);
   EXPECT_NE(schema.find("\"greeting\":{\"type\":\"string\",\"default\":\"hello\"}"),

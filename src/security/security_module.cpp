@@ -8,6 +8,7 @@
 
 #include <filesystem>
 
+#include "api/system_routes.hpp"
 #include "security/live_feed_socket.hpp"
 #include "security/security_gateway.hpp"
 
@@ -44,6 +45,18 @@ class SecurityModule final : public module::ModuleWith<module::NoSettings> {
 
   void stop() override { gateway_->stop_verifier(); }
   Status apply(const config::SystemConfig&, const Settings&) override { return {}; }
+  void metrics(std::string& out) const override {
+    const auto s = gateway_->audit().stats();
+    api::metric(out, "weir_audit_rows_written_total", "counter", "Rows written to the audit log",
+                static_cast<double>(s.written));
+    api::metric(out, "weir_audit_rows_dropped_total", "counter",
+                "Audit rows lost (queue full or the disk kept failing)",
+                static_cast<double>(s.dropped));
+    api::metric(out, "weir_audit_rows_pending", "gauge", "Audit rows waiting to be written",
+                static_cast<double>(s.pending));
+    api::metric(out, "weir_audit_write_errors_total", "counter", "Audit log flushes that failed",
+                static_cast<double>(s.write_errors));
+  }
 
  private:
   module::ModuleHost& host_;
