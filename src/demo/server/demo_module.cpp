@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "command/command_service.hpp"
@@ -76,6 +77,20 @@ class DemoModule final : public module::ModuleWith<DemoSettings> {
     auto log = DeviceLog::open(fs::path(host.options.data_dir) / "devices.db", {.post = host.post});
     if (!log) return log.error();
     return std::make_unique<DemoModule>(host, std::move(*log), demo_devices(cfg, s.devices));
+  }
+
+  // A listed device must be one of the configuration's MqttDeviceDrivers.
+  static void check(const module::ModuleRegistry&, const config::SystemConfig& cfg,
+                    const DemoSettings& s, const std::string& path,
+                    std::vector<config::ConfigIssue>& issues) {
+    if (!s.devices) return;
+    const auto all = demo_devices(cfg, std::nullopt);
+    for (std::size_t i = 0; i < s.devices->size(); ++i) {
+      const auto& id = (*s.devices)[i];
+      if (std::none_of(all.begin(), all.end(), [&](const DemoDevice& d) { return d.id == id; }))
+        issues.push_back({"system_config.json", path + ".devices[" + std::to_string(i) + "]",
+                          "no MqttDeviceDriver has device \"" + id + "\"", true});
+    }
   }
 
   // The datapoint and command modules reloaded first: the device list follows the drivers.

@@ -129,6 +129,14 @@ void DeviceMonitor::set_devices(std::vector<DemoDevice> devices) {
     if (const auto* old = find(devices[i].id)) seen[i] = seen_[old - devices_.data()];
   devices_ = std::move(devices);
   seen_ = std::move(seen);
+  // Every datapoint update of the plant passes on_tag: which device (if any) a datapoint belongs
+  // to is looked up once here, not by name per update. Called again after a reload (the demo
+  // module reloads after the datapoint module), so the indices are the new registry's.
+  const auto& reg = values_.registry();
+  device_of_index_.assign(reg.size(), kNoDevice);
+  for (std::size_t i = 0; i < reg.size(); ++i)
+    if (auto d = device_of_driver(reg.info(static_cast<model::DatapointIndex>(i)).driver))
+      device_of_index_[i] = static_cast<std::uint32_t>(*d);
 }
 
 const DemoDevice* DeviceMonitor::find(std::string_view id) const {
@@ -199,12 +207,12 @@ Result<model::CommandFeedback> DeviceMonitor::send(const DemoDevice& d, PlayActi
 }
 
 void DeviceMonitor::on_tag(const model::TagUpdate& u) {
+  if (u.index >= device_of_index_.size() || device_of_index_[u.index] == kNoDevice) return;
+  const std::size_t i = device_of_index_[u.index];
   const auto& info = values_.registry().info(u.index);
-  auto i = device_of_driver(info.driver);
-  if (!i) return;
-  const DemoDevice& d = devices_[*i];
-  Seen& seen = seen_[*i];
-  if (hub_) hub_->mark(feed_, *i);
+  const DemoDevice& d = devices_[i];
+  Seen& seen = seen_[i];
+  if (hub_) hub_->mark(feed_, i);
   if (u.source_time == WallTime{}) return;  // a quality change, not something the device said
   if (info.tag == "PRESENCE" && u.value) {
     auto status = lower(model::to_display(*u.value));

@@ -84,6 +84,8 @@ class DeviceMonitor {
   api::LiveFeedHub::FeedId feed_ = 0;
   std::vector<DemoDevice> devices_;
   std::vector<Seen> seen_;
+  static constexpr std::uint32_t kNoDevice = UINT32_MAX;
+  std::vector<std::uint32_t> device_of_index_;  // datapoint index -> position in devices_
   std::uint64_t malformed_total_ = 0;
   bus::Subscription tags_, feedback_, rejected_;
 };

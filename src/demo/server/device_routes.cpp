@@ -155,7 +155,8 @@ void add_device_routes(api::Router& router, DeviceRoutesAccess a) {
                 }
                 auto action = parse_action(action_text);
                 if (!action) {
-                  audit(a, ctx, device, false, "unknown action \"" + action_text + "\"");
+                  audit(a, ctx, device, false,
+                        "unknown action \"" + action_text.substr(0, 64) + "\"");
                   return api::error_response(bad_request(
                       "unknown_action",
                       "Unknown action \"" + action_text + "\" (play, stop or resume)", "action"));
