@@ -171,7 +171,28 @@ Status SecurityGateway::save_config(const SecurityConfig& next) {
   ::chmod(options_.config_file.c_str(), 0600);
   config_ = std::make_shared<const SecurityConfig>(next);
   if (mqtt_) mqtt_->set_config(config_);
+  notify(Revocation{Revocation::Scope::configuration, {}, {}});
   return {};
+}
+
+void SecurityGateway::revoke_user(const std::string& username) {
+  sessions_->revoke_user(username);
+  notify(Revocation{Revocation::Scope::user, username, {}});
+}
+
+std::size_t SecurityGateway::add_revocation_listener(RevocationListener listener) {
+  revocation_listeners_.emplace_back(next_listener_id_, std::move(listener));
+  return next_listener_id_++;
+}
+
+void SecurityGateway::remove_revocation_listener(std::size_t id) {
+  std::erase_if(revocation_listeners_, [id](const auto& l) { return l.first == id; });
+}
+
+void SecurityGateway::notify(const Revocation& r) {
+  // A listener may remove itself (or another) while we iterate: walk a copy.
+  auto listeners = revocation_listeners_;
+  for (const auto& [id, fn] : listeners) fn(r);
 }
 
 Result<Caller> SecurityGateway::authorize(const HttpRequest& req, std::string_view permission) {
@@ -321,32 +342,34 @@ void SecurityGateway::add_routes(Router& router) {
          });
        }});
 
-  router.add({"POST",
-              "/api/auth/logout",
-              "",
-              true,
-              "auth",
-              "End this session (the token is revoked) and clear the cookie",
-              {},
-              {},
-              "application/json",
-              200,
-              {},
-              {},
-              [this](const RequestContext& ctx) {
-                auto token = extract_session_token(ctx.request.header("authorization"),
-                                                   ctx.request.header("cookie"));
-                if (token)
-                  if (auto v = sessions_->verify(*config_, *token)) {
-                    sessions_->revoke(v->claims);
-                    record(AuditAction::logout, v->claims.subject, ctx.request.remote_address, "",
-                           AuditResult::success, "");
-                  }
-                auto resp = HttpResponse::json(200, R"({"logged_out":true})");
-                resp.headers.emplace_back(
-                    "Set-Cookie", expired_session_cookie(ctx.request.secure || options_.tls));
-                return resp;
-              }});
+  router.add(
+      {"POST",
+       "/api/auth/logout",
+       "",
+       true,
+       "auth",
+       "End this session (the token is revoked) and clear the cookie",
+       {},
+       {},
+       "application/json",
+       200,
+       {},
+       {},
+       [this](const RequestContext& ctx) {
+         auto token = extract_session_token(ctx.request.header("authorization"),
+                                            ctx.request.header("cookie"));
+         if (token)
+           if (auto v = sessions_->verify(*config_, *token)) {
+             sessions_->revoke(v->claims);
+             notify(Revocation{Revocation::Scope::session, v->claims.subject, v->claims.jti});
+             record(AuditAction::logout, v->claims.subject, ctx.request.remote_address, "",
+                    AuditResult::success, "");
+           }
+         auto resp = HttpResponse::json(200, R"({"logged_out":true})");
+         resp.headers.emplace_back("Set-Cookie",
+                                   expired_session_cookie(ctx.request.secure || options_.tls));
+         return resp;
+       }});
 
   router.add({"GET",
               "/api/auth/me",
@@ -511,7 +534,7 @@ void SecurityGateway::add_routes(Router& router) {
            }
            if (old && (old->password_hash != u.password_hash || old->groups != u.groups ||
                        old->allowed_apps != u.allowed_apps))
-             sessions_->revoke_user(u.username);
+             revoke_user(u.username);
          }
          if (next.mqtt)
            for (auto& d : next.mqtt->devices)
@@ -553,7 +576,7 @@ void SecurityGateway::add_routes(Router& router) {
                                                     st.error().message, "password"));
                 st = save_config(next);
                 if (!st) return error_response(st.error());
-                sessions_->revoke_user(name);
+                revoke_user(name);
                 record(AuditAction::password_change, ctx.caller.user, ctx.request.remote_address,
                        name, AuditResult::success, "");
                 return HttpResponse::json(200, R"({"changed":true})");

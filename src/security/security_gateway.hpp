@@ -6,6 +6,9 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "api/router.hpp"
 #include "bus/bus.hpp"
@@ -17,6 +20,19 @@
 #include "security/session_manager.hpp"
 
 namespace weir::security {
+
+// What ended or changed, for everything that holds a connection open on a past decision (the
+// /ws feeds, MQTT connections): each re-checks itself against it.
+struct Revocation {
+  enum class Scope {
+    session,        // one login ended (logout): sockets opened with that session
+    user,           // the user's password, groups or apps changed, or the user was removed
+    configuration,  // security_config.json saved: re-evaluate every open socket
+  };
+  Scope scope = Scope::configuration;
+  std::string username;    // session, user
+  std::string session_id;  // session: the token's jti
+};
 
 struct SecurityGatewayOptions {
   std::filesystem::path config_file;          // security_config.json (created on first run)
@@ -52,6 +68,12 @@ class SecurityGateway final : public api::AccessControl,
   // tests) logins verify inline. stop_verifier() drops waiting logins (shutdown).
   using Post = std::function<void(std::function<void()>)>;
   void verify_off_thread(Post post);
+
+  // Listeners run on the io thread, after the change is in effect (the new configuration is
+  // current, revoked tokens no longer verify). The id removes the listener.
+  using RevocationListener = std::function<void(const Revocation&)>;
+  std::size_t add_revocation_listener(RevocationListener listener);
+  void remove_revocation_listener(std::size_t id);
   void stop_verifier();
 
  private:
@@ -59,6 +81,8 @@ class SecurityGateway final : public api::AccessControl,
                               const std::string& address, bool secure, security::LoginOutcome out);
   SecurityGateway(SecurityGatewayOptions options, const Clock& clock);
   Status save_config(const security::SecurityConfig& next);
+  void revoke_user(const std::string& username);
+  void notify(const Revocation& r);
 
   SecurityGatewayOptions options_;
   const Clock& clock_;
@@ -70,6 +94,8 @@ class SecurityGateway final : public api::AccessControl,
   bus::Subscription user_actions_;
   Post post_;
   std::unique_ptr<WorkerThread> verifier_;
+  std::vector<std::pair<std::size_t, RevocationListener>> revocation_listeners_;
+  std::size_t next_listener_id_ = 1;
 };
 
 }  // namespace weir::security
