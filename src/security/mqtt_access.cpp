@@ -23,6 +23,15 @@ void add_patterns(std::vector<std::string>& out, const std::vector<std::string>&
       if (std::find(out.begin(), out.end(), *s) == out.end()) out.push_back(std::move(*s));
 }
 
+template <class Acl>
+void add_acl(MqttIdentity& id, const Acl& acl) {
+  static const std::vector<std::string> none;
+  add_patterns(id.publish, acl.publish, id.username, id.client_id);
+  add_patterns(id.subscribe, acl.subscribe, id.username, id.client_id);
+  add_patterns(id.deny_publish, acl.deny_publish.value_or(none), id.username, id.client_id);
+  add_patterns(id.deny_subscribe, acl.deny_subscribe.value_or(none), id.username, id.client_id);
+}
+
 }  // namespace
 
 MqttAccess::MqttAccess(std::shared_ptr<const SecurityConfig> config) : config_(std::move(config)) {}
@@ -49,16 +58,12 @@ std::optional<MqttIdentity> MqttAccess::identity_for(const SecurityConfig& confi
   switch (kind) {
     case MqttClientKind::anonymous:
       if (!mqtt.allow_anonymous.value_or(false)) return std::nullopt;
-      if (mqtt.anonymous) {
-        add_patterns(id.publish, mqtt.anonymous->publish, username, client_id);
-        add_patterns(id.subscribe, mqtt.anonymous->subscribe, username, client_id);
-      }
+      if (mqtt.anonymous) add_acl(id, *mqtt.anonymous);
       return id;
     case MqttClientKind::device: {
       const auto* dev = find_mqtt_device(config, username);
       if (!dev) return std::nullopt;
-      add_patterns(id.publish, dev->publish, username, client_id);
-      add_patterns(id.subscribe, dev->subscribe, username, client_id);
+      add_acl(id, *dev);
       return id;
     }
     case MqttClientKind::user: {
@@ -70,8 +75,7 @@ std::optional<MqttIdentity> MqttAccess::identity_for(const SecurityConfig& confi
                        (rule.group && std::find(user->groups.begin(), user->groups.end(),
                                                 *rule.group) != user->groups.end());
         if (!applies) continue;
-        add_patterns(id.publish, rule.publish, username, client_id);
-        add_patterns(id.subscribe, rule.subscribe, username, client_id);
+        add_acl(id, rule);
       }
       return id;
     }
@@ -123,15 +127,22 @@ std::optional<MqttIdentity> MqttAccess::refresh(const MqttIdentity& identity) co
 
 bool MqttAccess::can_publish(const MqttIdentity& identity, std::string_view topic) {
   if (!is_valid_topic_name(topic)) return false;
-  return std::any_of(identity.publish.begin(), identity.publish.end(),
-                     [&](const std::string& p) { return topic_matches(p, topic); });
+  auto matches = [&](const std::string& p) { return topic_matches(p, topic); };
+  return std::any_of(identity.publish.begin(), identity.publish.end(), matches) &&
+         std::none_of(identity.deny_publish.begin(), identity.deny_publish.end(), matches);
 }
 
 bool MqttAccess::can_subscribe(const MqttIdentity& identity, std::string_view filter) {
   auto f = strip_shared_subscription(filter);
   if (!is_valid_topic_filter(f)) return false;
-  return std::any_of(identity.subscribe.begin(), identity.subscribe.end(),
-                     [&](const std::string& p) { return filter_covered_by(p, f); });
+  auto covers = [&](const std::string& p) { return filter_covered_by(p, f); };
+  return std::any_of(identity.subscribe.begin(), identity.subscribe.end(), covers) &&
+         std::none_of(identity.deny_subscribe.begin(), identity.deny_subscribe.end(), covers);
+}
+
+bool MqttAccess::can_receive(const MqttIdentity& identity, std::string_view topic) {
+  return std::none_of(identity.deny_subscribe.begin(), identity.deny_subscribe.end(),
+                      [&](const std::string& p) { return topic_matches(p, topic); });
 }
 
 }  // namespace weir::security

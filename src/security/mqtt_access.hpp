@@ -6,7 +6,9 @@
 // - a device from mqtt.devices[] with its password: its own publish / subscribe patterns;
 // - a Weir user whose groups grant mqtt_connect: the patterns of every mqtt.acl[] rule naming
 //   the user or one of its groups (none: connected but confined to nothing);
-// - no username, when mqtt.allow_anonymous is true: the mqtt.anonymous patterns.
+// - no username, when mqtt.allow_anonymous is true: the mqtt.anonymous patterns. This is the
+//   only switch for anonymous MQTT (the broker module has none).
+// Each list may have deny_publish / deny_subscribe patterns that win over what it grants.
 // Patterns use +/# and %u / %c (see mqtt_topic_pattern.hpp); they are substituted once, at
 // connect, into the identity. authenticate() verifies an Argon2id hash: run it off the network
 // thread.
@@ -28,8 +30,10 @@ struct MqttIdentity {
   MqttClientKind kind = MqttClientKind::anonymous;
   std::string username;
   std::string client_id;
-  std::vector<std::string> publish;    // substituted patterns
-  std::vector<std::string> subscribe;  // substituted patterns
+  std::vector<std::string> publish;         // substituted patterns
+  std::vector<std::string> subscribe;       // substituted patterns
+  std::vector<std::string> deny_publish;    // substituted patterns, win over publish
+  std::vector<std::string> deny_subscribe;  // substituted patterns, win over subscribe
   // Set once when the password verified against a legacy hash: store it in the config.
   std::optional<std::string> upgraded_hash;
 };
@@ -53,8 +57,11 @@ class MqttAccess {
   std::optional<MqttIdentity> refresh(const MqttIdentity& identity) const;
 
   static bool can_publish(const MqttIdentity& identity, std::string_view topic);
-  // Shared subscriptions ("$share/<group>/<filter>") are checked on their <filter>.
+  // Shared subscriptions ("$share/<group>/<filter>") are checked on their <filter>. A filter
+  // wholly inside a deny_subscribe pattern is refused; a wider one is allowed, and
+  // can_receive() keeps the denied topics out of it.
   static bool can_subscribe(const MqttIdentity& identity, std::string_view filter);
+  static bool can_receive(const MqttIdentity& identity, std::string_view topic);
 
  private:
   std::shared_ptr<const SecurityConfig> current() const;

@@ -1,6 +1,29 @@
 #include "security/mqtt_auth_policy.hpp"
 
 namespace weir::security {
+namespace {
+
+// An MqttIdentity's topics as the broker's per-connection grant.
+class MqttGrant final : public mqtt::Grant {
+ public:
+  explicit MqttGrant(MqttIdentity id) : id_(std::move(id)) {}
+  bool can_publish(std::string_view topic) const override {
+    return MqttAccess::can_publish(id_, topic);
+  }
+  bool can_subscribe(std::string_view filter) const override {
+    return MqttAccess::can_subscribe(id_, filter);
+  }
+  bool filters_delivery() const override { return !id_.deny_subscribe.empty(); }
+  bool can_receive(std::string_view topic) const override {
+    return MqttAccess::can_receive(id_, topic);
+  }
+  const MqttIdentity& identity() const { return id_; }
+
+ private:
+  MqttIdentity id_;
+};
+
+}  // namespace
 
 void MqttAuthPolicy::attach(Post post) {
   post_ = std::move(post);
@@ -44,16 +67,31 @@ void MqttAuthPolicy::authenticate_async(const std::string& client_id,
 
 bool MqttAuthPolicy::can_publish(const mqtt::Identity& who, std::string_view topic) {
   if (who.trusted) return true;
-  auto it = identities_.find(who.client_id);
-  if (it == identities_.end()) return who.anonymous && anonymous_trusted_;
-  return MqttAccess::can_publish(it->second, topic);
+  return who.grant && who.grant->can_publish(topic);
 }
 
 bool MqttAuthPolicy::can_subscribe(const mqtt::Identity& who, std::string_view filter) {
   if (who.trusted) return true;
-  auto it = identities_.find(who.client_id);
-  if (it == identities_.end()) return who.anonymous && anonymous_trusted_;
-  return MqttAccess::can_subscribe(it->second, filter);
+  return who.grant && who.grant->can_subscribe(filter);
+}
+
+std::shared_ptr<const mqtt::Grant> MqttAuthPolicy::regrant(const mqtt::Identity& who,
+                                                           const Revocation& change) const {
+  const auto* current = dynamic_cast<const MqttGrant*>(who.grant.get());
+  if (!current) return nullptr;  // not admitted by this policy: nothing to keep it on
+  switch (change.scope) {
+    case Revocation::Scope::session:  // an HTTP login ended: MQTT connections do not use it
+      return who.grant;
+    case Revocation::Scope::user:  // the account changed: it must log in again
+      if (!who.anonymous && who.username == change.username) return nullptr;
+      return who.grant;
+    case Revocation::Scope::configuration: {
+      auto next = security_->mqtt_access()->refresh(current->identity());
+      if (!next) return nullptr;
+      return std::make_shared<MqttGrant>(std::move(*next));
+    }
+  }
+  return who.grant;
 }
 
 Result<MqttIdentity> MqttAuthPolicy::check(const std::string& client_id,
@@ -80,7 +118,7 @@ mqtt::AuthResult MqttAuthPolicy::finish(const std::string& client_id,
   id.client_id = client_id;
   id.username = r->username;
   id.anonymous = r->kind == MqttClientKind::anonymous;
-  identities_[client_id] = std::move(*r);
+  id.grant = std::make_shared<MqttGrant>(std::move(*r));
   return mqtt::AuthResult::accept(std::move(id));
 }
 

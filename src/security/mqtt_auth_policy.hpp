@@ -5,9 +5,14 @@
 // reconnect storm of devices does not stall every other client; at most
 // kMaxPendingVerifications wait, beyond that the CONNECT is answered "server busy" and the
 // client retries.
+//
+// The rights a CONNECT earns are an mqtt::Grant held by that connection (nothing here is keyed
+// by client id): a will is published with its own connection's rights, and a client id reused by
+// another account cannot borrow them. Anonymous clients are decided by security_config.json
+// (mqtt.allow_anonymous, mqtt.anonymous) like everyone else. When the security configuration
+// changes, regrant() gives each open connection its new rights, or none (disconnect).
 #include <functional>
 #include <memory>
-#include <unordered_map>
 
 #include "core/worker_thread.hpp"
 #include "mqtt/broker/broker.hpp"
@@ -22,15 +27,18 @@ class MqttAuthPolicy final : public mqtt::Authenticator,
   static constexpr std::size_t kMaxPendingVerifications = 256;
   using Post = std::function<void(std::function<void()>)>;
 
-  MqttAuthPolicy(std::shared_ptr<SecurityGateway> security, bool anonymous_is_trusted)
-      : security_(std::move(security)), anonymous_trusted_(anonymous_is_trusted) {}
+  explicit MqttAuthPolicy(std::shared_ptr<SecurityGateway> security)
+      : security_(std::move(security)) {}
 
   // Where answers from the worker are delivered (the broker's thread). Until then, and without
   // a password, verification runs inline.
   void attach(Post post);
   void detach();
-  // allow_anonymous of the broker's settings (a reload may change it).
-  void set_anonymous_trusted(bool trusted) { anonymous_trusted_ = trusted; }
+  // The rights of a connected client after `change`, or null when it must go: a changed user
+  // (password, groups, removal) loses its connections; after a configuration save everyone's
+  // rights are computed again from the new file.
+  std::shared_ptr<const mqtt::Grant> regrant(const mqtt::Identity& who,
+                                             const Revocation& change) const;
 
   mqtt::AuthResult authenticate(const std::string& client_id,
                                 const std::optional<std::string>& username,
@@ -51,10 +59,8 @@ class MqttAuthPolicy final : public mqtt::Authenticator,
                           const mqtt::ConnectionInfo& info, Result<MqttIdentity> r);
 
   std::shared_ptr<SecurityGateway> security_;
-  bool anonymous_trusted_;
   Post post_;
   std::unique_ptr<WorkerThread> verifier_;
-  std::unordered_map<std::string, MqttIdentity> identities_;  // by client id (bounded by sessions)
 };
 
 }  // namespace weir::security

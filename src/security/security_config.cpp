@@ -135,11 +135,16 @@ Status check_patterns(const std::vector<std::string>& patterns, const std::strin
   return {};
 }
 
-Status check_acl(const std::vector<std::string>& pub, const std::vector<std::string>& sub,
-                 const std::string& path) {
-  auto st = check_patterns(pub, json::join_path(path, "publish"));
-  if (!st) return st;
-  return check_patterns(sub, json::join_path(path, "subscribe"));
+template <class Acl>
+Status check_acl(const Acl& acl, const std::string& path) {
+  static const std::vector<std::string> none;
+  auto st = check_patterns(acl.publish, json::join_path(path, "publish"));
+  if (st) st = check_patterns(acl.subscribe, json::join_path(path, "subscribe"));
+  if (st)
+    st = check_patterns(acl.deny_publish.value_or(none), json::join_path(path, "deny_publish"));
+  if (st)
+    st = check_patterns(acl.deny_subscribe.value_or(none), json::join_path(path, "deny_subscribe"));
+  return st;
 }
 
 // ---- pretty printing -------------------------------------------------------------------------
@@ -228,7 +233,7 @@ Status validate_security_config(const SecurityConfig& config) {
   if (!config.mqtt) return {};
   const auto& mqtt = *config.mqtt;
   if (mqtt.anonymous) {
-    auto st = check_acl(mqtt.anonymous->publish, mqtt.anonymous->subscribe, "mqtt.anonymous");
+    auto st = check_acl(*mqtt.anonymous, "mqtt.anonymous");
     if (!st) return st;
   }
   std::set<std::string> device_names;
@@ -245,7 +250,7 @@ Status validate_security_config(const SecurityConfig& config) {
                      "device " + in_quotes(dev.username) + " has the name of a user");
     st = check_hash(dev.password_hash, json::join_path(dpath, "password_hash"));
     if (!st) return st;
-    st = check_acl(dev.publish, dev.subscribe, dpath);
+    st = check_acl(dev, dpath);
     if (!st) return st;
   }
   for (std::size_t r = 0; r < mqtt.acl.size(); ++r) {
@@ -260,7 +265,7 @@ Status validate_security_config(const SecurityConfig& config) {
     if (rule.group && !group_names.count(*rule.group))
       return invalid("unknown_group", json::join_path(rpath, "group"),
                      "unknown group " + in_quotes(*rule.group));
-    auto st = check_acl(rule.publish, rule.subscribe, rpath);
+    auto st = check_acl(rule, rpath);
     if (!st) return st;
   }
   return {};

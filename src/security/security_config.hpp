@@ -30,12 +30,17 @@ struct User {
 };
 BOOST_DESCRIBE_STRUCT(User, (), (username, password_hash, groups, allowed_apps))
 
-// A topic ACL: patterns with MQTT wildcards (+, #) and %u (username) / %c (client id).
+// A topic ACL: patterns with MQTT wildcards (+, #) and %u (username) / %c (client id). The deny
+// lists refuse topics inside what publish / subscribe grant, and win over them: with subscribe
+// ["#"] and deny_subscribe ["secret/#"], subscribing to secret/x is refused and a subscription
+// to # never delivers a message on secret/....
 struct MqttTopicAcl {
   std::vector<std::string> publish;
   std::vector<std::string> subscribe;
+  std::optional<std::vector<std::string>> deny_publish;
+  std::optional<std::vector<std::string>> deny_subscribe;
 };
-BOOST_DESCRIBE_STRUCT(MqttTopicAcl, (), (publish, subscribe))
+BOOST_DESCRIBE_STRUCT(MqttTopicAcl, (), (publish, subscribe, deny_publish, deny_subscribe))
 
 // A device that logs in to the broker with its own credentials (not a Weir user).
 struct MqttDevice {
@@ -43,8 +48,11 @@ struct MqttDevice {
   std::string password_hash;
   std::vector<std::string> publish;
   std::vector<std::string> subscribe;
+  std::optional<std::vector<std::string>> deny_publish;
+  std::optional<std::vector<std::string>> deny_subscribe;
 };
-BOOST_DESCRIBE_STRUCT(MqttDevice, (), (username, password_hash, publish, subscribe))
+BOOST_DESCRIBE_STRUCT(MqttDevice, (),
+                      (username, password_hash, publish, subscribe, deny_publish, deny_subscribe))
 
 // Topics for Weir users (who also need the mqtt_connect permission): exactly one of user / group.
 struct MqttAclRule {
@@ -52,8 +60,11 @@ struct MqttAclRule {
   std::optional<std::string> group;
   std::vector<std::string> publish;
   std::vector<std::string> subscribe;
+  std::optional<std::vector<std::string>> deny_publish;
+  std::optional<std::vector<std::string>> deny_subscribe;
 };
-BOOST_DESCRIBE_STRUCT(MqttAclRule, (), (user, group, publish, subscribe))
+BOOST_DESCRIBE_STRUCT(MqttAclRule, (),
+                      (user, group, publish, subscribe, deny_publish, deny_subscribe))
 
 struct MqttSecurity {
   std::optional<bool> allow_anonymous;    // default false

@@ -63,13 +63,17 @@ class MosquittoBroker(MosquittoProcess):
 
 
 class WeirBroker:
-    """The real `weir` binary with its embedded broker enabled for anonymous clients."""
+    """The real `weir` binary, its embedded broker open to anonymous clients on every topic."""
 
     kind = "weir"
     host = "127.0.0.1"
 
-    def __init__(self, persistent=False, tls=None, **options):
-        config = {"allow_anonymous": True}
+    # Anonymous clients may use every topic: security_config.json decides it, as in production.
+    SECURITY_CONFIG = {"groups": [], "users": [], "mqtt": {"allow_anonymous": True,
+                                "anonymous": {"publish": ["#"], "subscribe": ["#", "$SYS/#"]}}}
+
+    def __init__(self, persistent=False, tls=None, security_config=None, **options):
+        config = {}
         self.tls_port = None
         if tls:
             self.tls_port = weirproc.free_port()
@@ -82,6 +86,7 @@ class WeirBroker:
                          "modules": [{"name": "mqtt_broker", "config": config}]}
         # The harness default admin password contains "admin", which weir refuses.
         self.server = weirproc.WeirServer(system_config=system_config,
+                                          security_config=security_config or self.SECURITY_CONFIG,
                                           env={"WEIR_ADMIN_PASSWORD": "Wire-tests-Pw-4821"})
         self.port = self.server.mqtt_port
         self.ws_port = self.server.mqtt_ws_port

@@ -46,9 +46,11 @@ struct BrokerStats {
   std::uint64_t clients_total = 0;  // sessions, connected or not
   std::uint64_t clients_maximum = 0;
   std::uint64_t connections_refused = 0;
-  std::uint64_t messages_received = 0;  // PUBLISH in (sockets + in-process)
-  std::uint64_t messages_sent = 0;      // PUBLISH out (sockets + in-process)
-  std::uint64_t messages_dropped = 0;   // queue full, slow consumer, too large for client
+  std::uint64_t client_id_refusals = 0;   // CONNECTs refused: the client id is another account's
+  std::uint64_t revoked_connections = 0;  // disconnected by reauthorize()
+  std::uint64_t messages_received = 0;    // PUBLISH in (sockets + in-process)
+  std::uint64_t messages_sent = 0;        // PUBLISH out (sockets + in-process)
+  std::uint64_t messages_dropped = 0;     // queue full, slow consumer, too large for client
   std::uint64_t bytes_received = 0;
   std::uint64_t bytes_sent = 0;
   std::uint64_t retained_count = 0;
@@ -90,6 +92,14 @@ class Broker {
 
   void set_authenticator(std::shared_ptr<Authenticator> a);
   void set_authorizer(std::shared_ptr<Authorizer> a);
+  // Re-decides the rights of every connected client an Authenticator admitted (the security
+  // configuration changed, or an account's password or groups did): `decide` gets the
+  // connection's Identity and returns its new grant, or null to disconnect it (v5: DISCONNECT
+  // 0x87 not authorized; no will is published). Subscriptions the new grant no longer allows
+  // are removed, and queued messages it may not read are dropped. Wills waiting for their delay
+  // are re-decided the same way. Returns how many connections were disconnected.
+  using Regrant = std::function<std::shared_ptr<const Grant>(const Identity&)>;
+  std::size_t reauthorize(const Regrant& decide);
   void on_client_event(std::function<void(const ClientEvent&)> listener);
 
   BrokerStats stats() const;

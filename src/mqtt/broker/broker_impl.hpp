@@ -115,6 +115,13 @@ struct Session {
   std::uint32_t expiry_interval = 0;        // seconds; 0xFFFFFFFF = never
   std::uint16_t next_packet_id = 1;
   ProtocolVersion version = ProtocolVersion::v311;
+  // The account that owns the session: only a connection of the same username (empty:
+  // anonymous) may resume it, take its client id over or clean it. nullopt: unknown (restored
+  // from a file written before owners were kept); the next connection starts it afresh.
+  std::optional<std::string> owner;
+  // The last connection's grant when it filters what the client may read (Grant::
+  // filters_delivery): checked before each message is queued or sent.
+  std::shared_ptr<const Grant> read_filter;
 
   Subscription* find_subscription(std::string_view key);
   // Adds or replaces (by key); true if new.
@@ -248,6 +255,9 @@ struct BrokerImpl final : SubscriptionOwner {
   void publish_will(const Will& w, const Identity& who);
   std::string assign_client_id();
   // The connection's Identity for the Authorizer; an anonymous client's is made on first use.
+  // Drops queued and not yet sent messages the session's read_filter refuses.
+  void drop_unreadable(Session& s);
+  std::size_t reauthorize(const Broker::Regrant& decide);
   const Identity& identity_of(Connection& c);
   bool trusted(const Connection& c) const { return c.identity && c.identity->trusted; }
 

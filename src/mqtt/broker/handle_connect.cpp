@@ -111,16 +111,14 @@ void BrokerImpl::handle_connect(Connection& c, Connect&& p) {
       return refuse(ReasonCode::retain_not_supported, "will retain not available");
   }
 
-  // Authentication. An anonymous client gets no Identity until an Authorizer asks for one.
-  const bool anonymous = !p.username && opts.allow_anonymous;
-  if (!anonymous && !authenticator) {
-    if (!opts.allow_anonymous)
-      return refuse(ReasonCode::not_authorized, "anonymous access is not allowed");
-    // else credentials given but nobody to check them: treated as anonymous
-  }
+  // Authentication. An installed Authenticator decides every CONNECT, anonymous ones too.
+  // Without one, allow_anonymous lets everyone in (credentials, if any, are not checked) and
+  // the client gets no Identity until an Authorizer asks for one.
+  if (!authenticator && !opts.allow_anonymous)
+    return refuse(ReasonCode::not_authorized, "anonymous access is not allowed");
   pending->connect = std::move(p);
   pending->client_id = std::move(client_id);
-  if (anonymous || !authenticator) return complete_connect(c, *pending, nullptr);
+  if (!authenticator) return complete_connect(c, *pending, nullptr);
 
   // The answer may come at once or later (a password hash verified on another thread): until
   // then the connection waits in `authenticating` and what it sends is kept, not handled.
@@ -140,10 +138,11 @@ void BrokerImpl::on_authenticated(ConnectionId id, PendingConnect& pending, Auth
     return;  // gone meanwhile
   Connection& c = it->second;
   if (!r.accepted) {
-    const ReasonCode rc = r.refusal == AuthRefusal::bad_credentials
-                              ? ReasonCode::bad_user_name_or_password
-                          : r.refusal == AuthRefusal::server_busy ? ReasonCode::server_busy
-                                                                  : ReasonCode::not_authorized;
+    const ReasonCode rc =
+        r.refusal == AuthRefusal::bad_credentials ? ReasonCode::bad_user_name_or_password
+        : r.refusal == AuthRefusal::server_busy   ? ReasonCode::server_busy
+        : r.refusal == AuthRefusal::rate_limited  ? ReasonCode::connection_rate_exceeded
+                                                  : ReasonCode::not_authorized;
     refuse_connect(c, pending.client_id, rc,
                    r.message.empty() ? "authentication refused" : r.message);
   } else {
@@ -167,6 +166,22 @@ void BrokerImpl::complete_connect(Connection& c, PendingConnect& pending,
   Properties& ack_props = pending.ack_props;
   const bool v5 = p.version == ProtocolVersion::v5;
   c.identity = std::move(identity);
+  const std::string owner = c.identity ? c.identity->username : std::string();
+
+  // The will is authorised now, as a PUBLISH of this connection would be: a client must not
+  // leave behind a message it could not send itself.
+  if (p.will && authorizer && !trusted(c) &&
+      !authorizer->can_publish(identity_of(c), p.will->topic))
+    return refuse_connect(c, client_id, ReasonCode::not_authorized,
+                          "not authorised to publish the will to " + p.will->topic);
+
+  // A session belongs to the account that made it: another account may neither resume it, nor
+  // clean it, nor take its client id over from a connected client.
+  if (Session* prev = find_session(client_id); prev && prev->owner && *prev->owner != owner) {
+    ++st.client_id_refusals;
+    return refuse_connect(c, client_id, ReasonCode::client_identifier_not_valid,
+                          "client id in use by another account");
+  }
 
   // Takeover: the existing connection with this client id is closed first.
   if (Session* prev = find_session(client_id); prev && prev->conn) {
@@ -188,7 +203,15 @@ void BrokerImpl::complete_connect(Connection& c, PendingConnect& pending,
   Session* s = nullptr;
   bool present = false;
   if (Session* prev = find_session(client_id)) {
-    if (p.clean_start) {
+    if (!prev->owner) {
+      spdlog::info(
+          "mqtt: session {} of an unknown account (stored by an older version) starts "
+          "afresh",
+          client_id);
+      if (prev->away && prev->away->will)
+        publish_will(prev->away->will->will, prev->away->will->identity);
+      destroy_session(*prev);
+    } else if (p.clean_start) {
       if (prev->away && prev->away->will)
         publish_will(prev->away->will->will, prev->away->will->identity);
       destroy_session(*prev);
@@ -199,6 +222,11 @@ void BrokerImpl::complete_connect(Connection& c, PendingConnect& pending,
   }
   if (!s) s = &create_session(client_id);
   s->version = p.version;
+  s->owner = owner;
+  s->read_filter = c.identity && c.identity->grant && c.identity->grant->filters_delivery()
+                       ? c.identity->grant
+                       : nullptr;
+  if (present && s->read_filter) drop_unreadable(*s);
   s->expiry_interval = expiry;
   s->away.reset();  // back: no expiry, and a delayed will is cancelled
   s->conn = &c;

@@ -5,6 +5,7 @@
 // messages) whenever it changed since the last flush.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,7 @@ struct StoredSubscription {
 
 struct StoredSession {
   std::string client_id;
+  std::optional<std::string> owner;  // username ("" anonymous); nullopt: unknown (older files)
   std::uint8_t protocol_version = 4;
   std::uint32_t expiry_interval = 0;      // seconds
   std::int64_t disconnected_unix_ms = 0;  // 0 = was connected when stored

@@ -25,6 +25,10 @@ CREATE TABLE IF NOT EXISTS mqtt_session_messages(
 CREATE TABLE IF NOT EXISTS mqtt_retained(
   topic TEXT PRIMARY KEY, payload BLOB NOT NULL, qos INTEGER NOT NULL, properties BLOB NOT NULL,
   expiry_unix_ms INTEGER NOT NULL);
+)sql"},
+                                          // The account owning a session (NULL: unknown).
+                                          {2, R"sql(
+ALTER TABLE mqtt_sessions ADD COLUMN owner TEXT;
 )sql"}};
 
 Error not_open(const std::string& why) {
@@ -88,14 +92,15 @@ Result<StoredState> SqlitePersistence::load() {
   };
   Status st =
       each_row(*db_,
-               "SELECT client_id, protocol_version, expiry_interval, disconnected_unix_ms FROM "
-               "mqtt_sessions",
+               "SELECT client_id, protocol_version, expiry_interval, disconnected_unix_ms, owner "
+               "FROM mqtt_sessions",
                [&](const Statement& s) {
                  StoredSession ss;
                  ss.client_id = s.text(0);
                  ss.protocol_version = static_cast<std::uint8_t>(s.int64(1));
                  ss.expiry_interval = static_cast<std::uint32_t>(s.int64(2));
                  ss.disconnected_unix_ms = s.int64(3);
+                 if (!s.is_null(4)) ss.owner = s.text(4);
                  index[ss.client_id] = out.sessions.size();
                  out.sessions.push_back(std::move(ss));
                });
@@ -165,10 +170,18 @@ Status SqlitePersistence::write_pending() {
                             "DELETE FROM mqtt_session_messages WHERE client_id=?1"})
       if (auto st = run(del, id); !st) return st;
     if (!s) continue;
-    if (auto st = run("INSERT INTO mqtt_sessions VALUES(?1,?2,?3,?4)", id, s->protocol_version,
-                      s->expiry_interval, s->disconnected_unix_ms);
-        !st)
-      return st;
+    {
+      auto ins = db.prepare(
+          "INSERT INTO mqtt_sessions(client_id, protocol_version, expiry_interval, "
+          "disconnected_unix_ms, owner) VALUES(?1,?2,?3,?4,?5)");
+      if (!ins) return ins.error();
+      ins->bind_all(id, s->protocol_version, s->expiry_interval, s->disconnected_unix_ms);
+      if (s->owner)
+        ins->bind(5, *s->owner);
+      else
+        ins->bind(5, nullptr);
+      if (auto st = ins->run(); !st) return st;
+    }
     for (const auto& sub : s->subscriptions)
       if (auto st = run("INSERT INTO mqtt_subscriptions VALUES(?1,?2,?3,?4)", id, sub.filter,
                         sub.options, sub.subscription_id);

@@ -48,6 +48,21 @@ class MqttBrokerModule final : public module::ModuleWith<MqttBrokerSettings> {
         issues.push_back(module::issue_from_error(e.error(), path + ".external"));
       return;
     }
+    // One switch for anonymous MQTT, with its own topics: the security configuration's.
+    if (s.allow_anonymous)
+      issues.push_back(config::ConfigIssue{
+          {},
+          path + ".allow_anonymous",
+          "anonymous MQTT is set in security_config.json (mqtt.allow_anonymous, and the topics "
+          "anonymous clients may use in mqtt.anonymous)",
+          true});
+    if (!s.acl.empty())
+      issues.push_back(config::ConfigIssue{
+          {},
+          path + ".acl",
+          "MQTT topic rights are set in security_config.json (mqtt.devices, mqtt.acl, "
+          "mqtt.anonymous)",
+          true});
     if (auto st = validate(s); !st) {
       auto issue = module::issue_from_error(st.error(), path);
       if (!st.error().field.empty()) issue.path = path + "." + st.error().field;
@@ -58,6 +73,13 @@ class MqttBrokerModule final : public module::ModuleWith<MqttBrokerSettings> {
   Status start() override {
     if (external_) return external_->start(host_.post);
     auth_->attach(host_.post);
+    // Open connections follow the security configuration: a saved file, or a changed account,
+    // re-decides their rights at once.
+    revocations_ = gateway_->add_revocation_listener([this](const security::Revocation& r) {
+      const auto n =
+          broker_->reauthorize([&](const Identity& who) { return auth_->regrant(who, r); });
+      if (n) spdlog::info("mqtt_broker: {} connections closed by a security change", n);
+    });
     if (auto st = running_.start(*host_.io, *broker_, listeners_); !st) return st;
     endpoints_.tcp_port = running_.tcp_port();
     endpoints_.tls_port = running_.tls_port();
@@ -68,6 +90,8 @@ class MqttBrokerModule final : public module::ModuleWith<MqttBrokerSettings> {
   void stop() override {
     if (external_) return external_->stop();
     auth_->detach();
+    if (revocations_) gateway_->remove_revocation_listener(revocations_);
+    revocations_ = 0;
     broker_->shutdown();
     running_.stop();
   }
@@ -79,7 +103,6 @@ class MqttBrokerModule final : public module::ModuleWith<MqttBrokerSettings> {
       spdlog::warn("mqtt_broker: switching to or between external brokers takes effect at restart");
     else if (!s.external) {
       broker_->update_options(s);
-      auth_->set_anonymous_trusted(s.allow_anonymous);
       if (json::to_json(s.listeners.value_or(MqttListenerOptions{})) !=
           json::to_json(settings_.listeners.value_or(MqttListenerOptions{})))
         spdlog::warn("mqtt_broker: listener changes take effect at restart");
@@ -123,6 +146,8 @@ class MqttBrokerModule final : public module::ModuleWith<MqttBrokerSettings> {
   MqttListenerOptions listeners_;
   MqttListeners running_;
   std::shared_ptr<security::MqttAuthPolicy> auth_;
+  std::shared_ptr<security::SecurityGateway> gateway_;
+  std::size_t revocations_ = 0;  // the gateway's listener id, while started
   api::MetricsWriter metrics_writer_;
   // Or an external one:
   std::shared_ptr<ExternalBroker> external_;
@@ -166,8 +191,8 @@ Status MqttBrokerModule::build() {
   }
   broker_ = std::make_unique<Broker>(opts, host_.clock, std::move(persistence));
   inproc_ = std::make_unique<InprocPubSub>(*broker_);
-  auth_ = std::make_shared<security::MqttAuthPolicy>(
-      host_.services.get<std::shared_ptr<security::SecurityGateway>>(), opts.allow_anonymous);
+  gateway_ = host_.services.get<std::shared_ptr<security::SecurityGateway>>();
+  auth_ = std::make_shared<security::MqttAuthPolicy>(gateway_);
   broker_->set_authenticator(auth_);
   broker_->set_authorizer(auth_);
   // MQTT authenticates in its own CONNECT packet; the upgrade itself needs no session.
@@ -191,6 +216,12 @@ Status MqttBrokerModule::build() {
                 static_cast<double>(s.retained_count));
     api::metric(out, "weir_mqtt_subscriptions", "gauge", "Subscriptions",
                 static_cast<double>(s.subscriptions_count));
+    api::metric(out, "weir_mqtt_client_id_refusals_total", "counter",
+                "CONNECTs refused because the client id's session belongs to another account",
+                static_cast<double>(s.client_id_refusals));
+    api::metric(out, "weir_mqtt_revoked_connections_total", "counter",
+                "MQTT connections closed because a security change took their rights",
+                static_cast<double>(s.revoked_connections));
   };
   host_.services.provide<PubSub>(*inproc_);
   host_.services.provide<BrokerEndpoints>(endpoints_);
