@@ -63,6 +63,9 @@ bool safe_zone_name(std::string_view name) {
 
 Result<std::string> read_zone_file(const std::filesystem::path& path) {
   std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))  // not a FIFO, a device or a directory
+    return unprocessable("unknown_time_zone",
+                         fmt::format("zone file {}: not a regular file", path.string()));
   const auto size = std::filesystem::file_size(path, ec);
   if (ec)
     return unprocessable("unknown_time_zone",

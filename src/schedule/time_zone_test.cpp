@@ -193,6 +193,8 @@ TEST(TimeZone, MachineZoneFromTzOrLocaltime) {
   const auto posix = TimeZone::machine("CET-1CEST,M3.5.0,M10.5.0/3").value();
   EXPECT_EQ(posix.resolve(local(2026y / October / 25, 2, 30)).first,
             utc(2026y / October / 25, 0, 30));
+  EXPECT_EQ(TimeZone::machine("/dev/null").error().message,
+            "zone file /dev/null: not a regular file");
   auto bad = TimeZone::machine("Mars/Olympus");
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, "unknown_time_zone");
@@ -245,6 +247,21 @@ TEST(Tzif, VersionsTwoToFourReadThe64BitBlockAndTheFooter) {
     ASSERT_TRUE(parsed) << name << ": " << parsed.error().message;
     EXPECT_GE(parsed->version, 2) << name;
   }
+}
+
+// A slim file (no transitions, only the footer's rule) gives the same answers as a fat one.
+TEST(Tzif, AFooterOnlyFileFollowsItsRule) {
+  TzifBuilder b;
+  b.version = '3';
+  b.types = {{3600, false, "CET"}};
+  b.footer = "CET-1CEST,M3.5.0,M10.5.0/3";
+  const auto slim = TimeZone::from_tzif(b.bytes(), "slim").value();
+  const auto fat = zone("Europe/Madrid");
+  for (auto t = utc(2026y / January / 1, 0); t < utc(2027y / January / 1, 0); t += hours{7})
+    EXPECT_EQ(slim.offset_at(t), fat.offset_at(t));
+  EXPECT_EQ(slim.resolve(local(2026y / March / 29, 2, 30)).first, utc(2026y / March / 29, 1));
+  EXPECT_EQ(slim.resolve(local(2026y / October / 25, 2, 30)).kind, Kind::overlap);
+  EXPECT_EQ(slim.next_transition_after(utc(2026y / March / 29, 1)), utc(2026y / October / 25, 1));
 }
 
 TEST(Tzif, BadInputIsRefusedWithWhereAndWhy) {
