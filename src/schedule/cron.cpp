@@ -327,7 +327,19 @@ std::optional<LocalMinutes> Cron::search(LocalMinutes from, int direction) const
     const year_month_day here{year{y}, month{static_cast<unsigned>(mo)},
                               day{static_cast<unsigned>(d)}};
     if (!day_matches(here)) {
-      step_day();
+      // Every weekday allowed and no Vixie "either": the day-of-month alone decides, so jump to
+      // the next day listed (29 FEB is then one step a year).
+      if ((days_star_ || weekdays_star_) && weekdays_.all()) {
+        const int nd = next_set(days_, d + direction, direction);
+        if (nd < 1 || nd > static_cast<int>(days_in(y, static_cast<unsigned>(mo)))) {
+          step_month();
+        } else {
+          d = nd;
+          reset_hour();
+        }
+      } else {
+        step_day();
+      }
       continue;
     }
     if (const int nh = next_set(hours_, h, direction); nh != h) {
