@@ -143,7 +143,9 @@ void BrokerImpl::on_authenticated(ConnectionId id, PendingConnect& pending, Auth
     const ReasonCode rc = r.refusal == AuthRefusal::bad_credentials
                               ? ReasonCode::bad_user_name_or_password
                           : r.refusal == AuthRefusal::server_busy ? ReasonCode::server_busy
-                                                                  : ReasonCode::not_authorized;
+                          : r.refusal == AuthRefusal::rate_limited
+                              ? ReasonCode::connection_rate_exceeded
+                              : ReasonCode::not_authorized;
     refuse_connect(c, pending.client_id, rc,
                    r.message.empty() ? "authentication refused" : r.message);
   } else {
