@@ -55,8 +55,8 @@ void LiveFeedHub::recheck(ClientId id) {
     --feeds_[f].subscribers;
     ++stats_.revoked_feeds;
     send_error(c, "forbidden",
-               "feed \"" + feeds_[f].def.name + "\" needs permission " +
-                   feeds_[f].def.permission + ": unsubscribed");
+               "feed \"" + feeds_[f].def.name + "\" needs permission " + feeds_[f].def.permission +
+                   ": unsubscribed");
   }
 }
 

@@ -93,9 +93,9 @@ HttpResponse Router::handle(const HttpRequest& req) const {
     // A JSON body only as application/json: a form or text/plain POST is what a page of another
     // origin can send with the user's cookie without a CORS preflight.
     if (r.request && !req.body.empty() && !is_json_content_type(req.header("content-type"))) {
-      auto resp = error_response(Error::make(
-          ErrorKind::bad_request, "unsupported_media_type",
-          "the request body must be sent with Content-Type: application/json"));
+      auto resp = error_response(
+          Error::make(ErrorKind::bad_request, "unsupported_media_type",
+                      "the request body must be sent with Content-Type: application/json"));
       resp.status = 415;
       return resp;
     }

@@ -27,7 +27,7 @@ struct ProcessOptions {
   // WEIR_ALLOWED_ORIGINS: origins (scheme://host[:port]) a browser may open a WebSocket from,
   // besides the server's own (same Host); every upgrade (/ws, /mqtt, the MQTT WebSocket port)
   std::vector<std::string> allowed_origins;
-  int audit_max_age_days = 90;      // WEIR_AUDIT_MAX_AGE_DAYS: audit.db rows older go (0: keep)
+  int audit_max_age_days = 90;        // WEIR_AUDIT_MAX_AGE_DAYS: audit.db rows older go (0: keep)
   std::uint64_t audit_max_mib = 256;  // WEIR_AUDIT_MAX_MIB: audit.db kept below this (0: no limit)
   std::optional<std::string> admin_password;  // WEIR_ADMIN_PASSWORD (first start only)
 };

@@ -20,9 +20,9 @@
 
 #include "net/error_body.hpp"
 #include "net/message_conversion.hpp"
+#include "net/origin_check.hpp"
 #include "net/request_target.hpp"
 #include "net/streams.hpp"
-#include "net/origin_check.hpp"
 #include "net/ws_session.hpp"
 
 namespace weir::net {

@@ -41,8 +41,7 @@ bool origin_allowed(std::string_view origin, std::string_view host,
   } else {
     return false;
   }
-  if (authority.empty() || authority.find_first_of("/?#@ ") != std::string_view::npos)
-    return false;
+  if (authority.empty() || authority.find_first_of("/?#@ ") != std::string_view::npos) return false;
   return !host.empty() && iequal(without_default_port(authority, default_port),
                                  without_default_port(host, default_port));
 }

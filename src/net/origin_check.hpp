@@ -3,9 +3,9 @@
 // session cookie with an upgrade from any page, and tells which page in Origin). Allowed: no
 // Origin (non-browser clients), the server's own origin (Origin's host[:port] equals Host), and
 // the configured list (WEIR_ALLOWED_ORIGINS, exact "scheme://host[:port]", case-insensitive).
+#include <string>
 #include <string_view>
 #include <vector>
-#include <string>
 
 namespace weir::net {
 

@@ -93,8 +93,8 @@ std::int64_t pragma_int(Database& db, const char* sql) {
 Result<std::uint64_t> trim_audit_to_size(Database& db, std::uint64_t max_bytes,
                                          std::size_t batch_rows) {
   const auto page = pragma_int(db, "PRAGMA page_size");
-  const auto used = (pragma_int(db, "PRAGMA page_count") - pragma_int(db, "PRAGMA freelist_count")) *
-                    page;
+  const auto used =
+      (pragma_int(db, "PRAGMA page_count") - pragma_int(db, "PRAGMA freelist_count")) * page;
   if (max_bytes == 0 || used <= 0 || static_cast<std::uint64_t>(used) <= max_bytes) return 0;
   const auto rows = pragma_int(db, "SELECT count(*) FROM audit_log");
   if (rows <= 0) return 0;
@@ -125,12 +125,12 @@ Result<std::unique_ptr<AuditLog>> AuditLog::open(const std::filesystem::path& db
   if (!store) return audit_error(store.error());
   std::unique_ptr<AuditLog> log(new AuditLog(std::move(*store)));
   if (options.max_bytes > 0 && options.retention_interval.count() > 0)
-    log->writer_->every(std::min<std::chrono::milliseconds>(std::chrono::minutes(1),
-                                                            options.retention_interval),
-                        options.retention_interval, [max = options.max_bytes](Database& db) {
-                          auto n = trim_audit_to_size(db, max, 5'000);
-                          return n && *n > 0;  // more to do: again soon
-                        });
+    log->writer_->every(
+        std::min<std::chrono::milliseconds>(std::chrono::minutes(1), options.retention_interval),
+        options.retention_interval, [max = options.max_bytes](Database& db) {
+          auto n = trim_audit_to_size(db, max, 5'000);
+          return n && *n > 0;  // more to do: again soon
+        });
   return log;
 }
 

@@ -85,8 +85,8 @@ struct AuditLogOptions {
   std::size_t max_pending = 10'000;  // past this, record() drops the entry (counted in dropped())
   bool background_thread = true;     // false: only flush()/query()/destruction write
   // Retention, applied hourly on the log's thread: older rows go, and the oldest past max_rows.
-  std::chrono::milliseconds max_age = std::chrono::days(400);            // 0: no age limit
-  std::uint64_t max_rows = 1'000'000;                                    // 0: no row limit
+  std::chrono::milliseconds max_age = std::chrono::days(400);  // 0: no age limit
+  std::uint64_t max_rows = 1'000'000;                          // 0: no row limit
   // The file is kept below this: past it the oldest rows go, at the same hourly pass (freed pages
   // are reused, so the file stops growing). 0: no size limit.
   std::uint64_t max_bytes = 0;

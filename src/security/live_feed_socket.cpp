@@ -97,7 +97,8 @@ net::WsEndpoint live_feed_endpoint(api::LiveFeedHub& hub,
   security->add_revocation_listener([open](const Revocation& r) { open->on_revocation(r); });
   net::WsEndpoint ep;
   ep.path = "/ws";
-  ep.accept = [&hub, security, open](const HttpRequest& req, std::shared_ptr<net::WsConnection> conn)
+  ep.accept = [&hub, security, open](const HttpRequest& req,
+                                     std::shared_ptr<net::WsConnection> conn)
       -> std::variant<HttpResponse, std::shared_ptr<net::WsListener>> {
     auto caller = security->authenticate(req);
     if (!caller) return api::error_response(caller.error());

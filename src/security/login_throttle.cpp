@@ -103,8 +103,7 @@ void LoginThrottle::unreserve_locked(std::string_view username, std::string_view
   if (in_flight_ > 0) --in_flight_;
 }
 
-FailureOutcome LoginThrottle::settle_failure(std::string_view username,
-                                             std::string_view address) {
+FailureOutcome LoginThrottle::settle_failure(std::string_view username, std::string_view address) {
   {
     std::lock_guard lock(mu_);
     unreserve_locked(username, address);

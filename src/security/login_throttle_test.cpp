@@ -101,8 +101,10 @@ TEST(LoginThrottle, VerificationsInFlightCountAgainstTheKey) {
   int reserved = 0;
   for (int i = 0; i < 60; ++i) {
     auto st = t.reserve("admin", "10.0.0.1");
-    if (!st.locked()) ++reserved;
-    else EXPECT_EQ(st.retry_after, 1s);  // those in flight settle first
+    if (!st.locked())
+      ++reserved;
+    else
+      EXPECT_EQ(st.retry_after, 1s);  // those in flight settle first
   }
   EXPECT_EQ(reserved, 5);
   EXPECT_EQ(t.in_flight(), 5u);
@@ -118,7 +120,7 @@ TEST(LoginThrottle, ARightPasswordIsRefusedWhenTheKeyLockedMeanwhile) {
   LoginThrottle t(clock);
   for (int i = 0; i < 4; ++i) t.record_failure("olga", "");
   ASSERT_FALSE(t.reserve("olga", "").locked());  // the right password, verifying
-  t.record_failure("olga", "");                   // meanwhile another attempt fails
+  t.record_failure("olga", "");                  // meanwhile another attempt fails
   EXPECT_TRUE(t.settle_success("olga", "").locked());
   // Released attempts (never verified) count nothing.
   clock.advance(1h);

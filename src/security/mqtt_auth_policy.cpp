@@ -31,7 +31,7 @@ mqtt::AuthResult MqttAuthPolicy::authenticate(const std::string& client_id,
 }
 
 std::optional<mqtt::AuthResult> MqttAuthPolicy::reserve(const std::string& username,
-                                                         const mqtt::ConnectionInfo& info) {
+                                                        const mqtt::ConnectionInfo& info) {
   auto st = security_->throttle().reserve(username, host_of(info.remote_address));
   if (!st.locked()) return std::nullopt;
   security_->record(AuditAction::mqtt_auth_failed, username, info.remote_address, "",
@@ -105,10 +105,9 @@ mqtt::AuthResult MqttAuthPolicy::finish(const std::string& client_id,
     if (!r) {
       auto failure = throttle.settle_failure(*username, addr);
       if (failure.lockout_started)
-        security_->record(AuditAction::lockout, *username, info.remote_address, *username,
-                          AuditResult::denied,
-                          "locked for " + std::to_string(failure.state.retry_after.count()) +
-                              " s (MQTT)");
+        security_->record(
+            AuditAction::lockout, *username, info.remote_address, *username, AuditResult::denied,
+            "locked for " + std::to_string(failure.state.retry_after.count()) + " s (MQTT)");
     } else if (auto st = throttle.settle_success(*username, addr); st.locked()) {
       r = Error::make(ErrorKind::too_many, "throttled", "throttled");
     }

@@ -32,8 +32,8 @@ struct User {
   // rules; cleared when the user sets a new password. Omitted in the file when unset.
   std::optional<bool> password_change_required;
 };
-BOOST_DESCRIBE_STRUCT(User, (), (username, password_hash, groups, allowed_apps,
-                                 password_change_required))
+BOOST_DESCRIBE_STRUCT(User, (),
+                      (username, password_hash, groups, allowed_apps, password_change_required))
 
 // A topic ACL: patterns with MQTT wildcards (+, #) and %u (username) / %c (client id).
 struct MqttTopicAcl {

@@ -17,7 +17,6 @@ namespace weir::security {
 
 using namespace api;
 
-
 struct SessionInfo {
   std::string user;
   std::vector<std::string> groups;
@@ -41,8 +40,6 @@ struct PasswordBody {
   std::string password;
 };
 BOOST_DESCRIBE_STRUCT(PasswordBody, (), (password))
-
-
 
 struct ValidationResult {
   bool valid = false;
@@ -72,7 +69,8 @@ SessionInfo session_info(const Principal& p) {
 // What a session that must change its password may still do.
 bool allowed_before_password_change(const HttpRequest& req) {
   return (req.method == "GET" && req.path == "/api/auth/me") ||
-         (req.method == "POST" && (req.path == "/api/auth/logout" || req.path == "/api/auth/password"));
+         (req.method == "POST" &&
+          (req.path == "/api/auth/logout" || req.path == "/api/auth/password"));
 }
 
 constexpr std::size_t kMaxPasswordBytes = 1024;
@@ -316,8 +314,8 @@ HttpResponse SecurityGateway::off_thread(std::function<T()> slow,
     };
     if (!self->verifier_->try_post(std::move(job))) {
       dropped(*self);
-      auto busy = error_response(
-          Error::make(ErrorKind::unavailable, "busy", "too many passwords being verified; try again"));
+      auto busy = error_response(Error::make(ErrorKind::unavailable, "busy",
+                                             "too many passwords being verified; try again"));
       busy.headers.emplace_back("Retry-After", "1");
       reply(std::move(busy));
     }
@@ -388,12 +386,11 @@ HttpResponse SecurityGateway::change_own_password(const RequestContext& ctx) {
   if (!session) return error_response(session.error());
   const App app = session->claims.app;
   if (auto st = check_password_rules(user, body->new_password); !st)
-    return error_response(Error::make(ErrorKind::unprocessable, st.error().code,
-                                      st.error().message, "new_password"));
+    return error_response(
+        Error::make(ErrorKind::unprocessable, st.error().code, st.error().message, "new_password"));
   if (body->new_password == body->current_password)
-    return error_response(unprocessable("same_password",
-                                        "the new password must differ from the current one",
-                                        "new_password"));
+    return error_response(unprocessable(
+        "same_password", "the new password must differ from the current one", "new_password"));
   const auto* u = find_user(*config_, user);
   if (!u) return error_response(no_session());
   const std::string stored = u->password_hash;
@@ -431,9 +428,10 @@ HttpResponse SecurityGateway::change_own_password(const RequestContext& ctx) {
                                             "the current password is wrong", "current_password"));
         }
         if (auto st = gw.throttle_->settle_success(user, addr); st.locked()) {
-          auto resp = error_response(Error::make(
-              ErrorKind::too_many, "too_many_attempts",
-              "too many failed attempts; retry in " + std::to_string(st.retry_after.count()) + " s"));
+          auto resp =
+              error_response(Error::make(ErrorKind::too_many, "too_many_attempts",
+                                         "too many failed attempts; retry in " +
+                                             std::to_string(st.retry_after.count()) + " s"));
           resp.headers.emplace_back("Retry-After", std::to_string(st.retry_after.count()));
           return resp;
         }
@@ -493,7 +491,7 @@ void SecurityGateway::add_routes(Router& router) {
          return off_thread<PasswordVerification>(
              [password, stored] { return verify_login(password, stored); },
              [username, password, app, addr, secure, stored](SecurityGateway& gw,
-                                                            PasswordVerification v) {
+                                                             PasswordVerification v) {
                auto out = finish_login(*gw.config_, *gw.throttle_, {username, password, app, addr},
                                        stored, std::move(v));
                return gw.login_response(username, app, addr, secure, std::move(out));

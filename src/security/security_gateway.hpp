@@ -42,7 +42,7 @@ struct SecurityGatewayOptions {
   bool tls = false;                           // cookies get Secure
   std::chrono::seconds session_lifetime{15 * 60};
   std::chrono::seconds session_absolute_lifetime{12 * 60 * 60};  // renewals never pass it
-  AuditLogOptions audit;                                        // retention of audit.db
+  AuditLogOptions audit;                                         // retention of audit.db
 };
 
 class SecurityGateway final : public api::AccessControl,

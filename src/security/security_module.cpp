@@ -62,9 +62,10 @@ class SecurityModule final : public module::ModuleWith<module::NoSettings> {
                 static_cast<double>(s.pending));
     api::metric(out, "weir_audit_write_errors_total", "counter", "Audit log flushes that failed",
                 static_cast<double>(s.write_errors));
-    api::metric(out, "weir_audit_rows_left_out_total", "counter",
-                "Repeated refusals not written to the audit log (flood cap; counted in the next row)",
-                static_cast<double>(gateway_->audit_left_out()));
+    api::metric(
+        out, "weir_audit_rows_left_out_total", "counter",
+        "Repeated refusals not written to the audit log (flood cap; counted in the next row)",
+        static_cast<double>(gateway_->audit_left_out()));
     api::metric(out, "weir_audit_rows_expired_total", "counter",
                 "Audit rows deleted by retention (age and row limits)",
                 static_cast<double>(gateway_->audit().expired()));

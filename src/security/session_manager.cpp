@@ -127,8 +127,8 @@ Result<IssuedSession> SessionManager::issue_at(const SecurityConfig& config,
   s.claims.stamp = stamp_for(*user);
   s.claims.issued_at = now;
   s.claims.authenticated_at = std::chrono::time_point_cast<seconds>(authenticated_at);
-  s.claims.expires_at =
-      std::min<WallTime>(now + options_.lifetime, s.claims.authenticated_at + options_.absolute_lifetime);
+  s.claims.expires_at = std::min<WallTime>(now + options_.lifetime,
+                                           s.claims.authenticated_at + options_.absolute_lifetime);
   if (s.claims.expires_at <= now) return unauthorized("session_expired", "session expired");
   {
     std::lock_guard lock(mu_);

@@ -30,7 +30,7 @@
 namespace weir::security {
 
 struct SessionOptions {
-  std::chrono::seconds lifetime{15 * 60};            // sliding: renewed while in use
+  std::chrono::seconds lifetime{15 * 60};                // sliding: renewed while in use
   std::chrono::seconds absolute_lifetime{12 * 60 * 60};  // from the login, whatever the renewals
   std::chrono::seconds clock_skew{60};  // an iat this far in the future is still accepted
 };

@@ -163,7 +163,8 @@ TEST_F(SessionTest, SlidingRenewal) {
 }
 
 TEST_F(SessionTest, RenewalsNeverPassTheAbsoluteLifetime) {
-  SessionManager m(std::string(32, 'k'), clock, SessionOptions{.lifetime = 15min, .absolute_lifetime = 1h});
+  SessionManager m(std::string(32, 'k'), clock,
+                   SessionOptions{.lifetime = 15min, .absolute_lifetime = 1h});
   auto s = m.issue(config, "olga", App::scada);
   ASSERT_TRUE(s);
   auto current = *s;

@@ -27,7 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           {"S", model::ValueType::string, {}, {}, {}, {}, {}},
       };
       (void)mqtt_driver::convert_value(*field, nullptr);
-      for (const auto& t : types) (void)mqtt_driver::convert_value(*field, &t, {{"true", "ONLINE"}});
+      for (const auto& t : types)
+        (void)mqtt_driver::convert_value(*field, &t, {{"true", "ONLINE"}});
     }
   }
   auto reading = devices::parse_reading(payload);

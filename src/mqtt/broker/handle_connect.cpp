@@ -140,12 +140,11 @@ void BrokerImpl::on_authenticated(ConnectionId id, PendingConnect& pending, Auth
     return;  // gone meanwhile
   Connection& c = it->second;
   if (!r.accepted) {
-    const ReasonCode rc = r.refusal == AuthRefusal::bad_credentials
-                              ? ReasonCode::bad_user_name_or_password
-                          : r.refusal == AuthRefusal::server_busy ? ReasonCode::server_busy
-                          : r.refusal == AuthRefusal::rate_limited
-                              ? ReasonCode::connection_rate_exceeded
-                              : ReasonCode::not_authorized;
+    const ReasonCode rc =
+        r.refusal == AuthRefusal::bad_credentials ? ReasonCode::bad_user_name_or_password
+        : r.refusal == AuthRefusal::server_busy   ? ReasonCode::server_busy
+        : r.refusal == AuthRefusal::rate_limited  ? ReasonCode::connection_rate_exceeded
+                                                  : ReasonCode::not_authorized;
     refuse_connect(c, pending.client_id, rc,
                    r.message.empty() ? "authentication refused" : r.message);
   } else {
