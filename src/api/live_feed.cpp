@@ -1,5 +1,7 @@
 #include "api/live_feed.hpp"
 
+#include <algorithm>
+
 #include "core/json.hpp"
 
 namespace weir::api {
@@ -32,6 +34,30 @@ void LiveFeedHub::disconnect(ClientId id) {
     if (it->second.subscribed[f]) --feeds_[f].subscribers;
   clients_.erase(it);
   stats_.clients = clients_.size();
+}
+
+void LiveFeedHub::revoke(ClientId id, std::uint16_t code, std::string reason) {
+  auto it = clients_.find(id);
+  if (it == clients_.end()) return;
+  auto conn = it->second.conn;
+  disconnect(id);
+  ++stats_.revoked_clients;
+  conn->close(code, std::move(reason));
+}
+
+void LiveFeedHub::recheck(ClientId id) {
+  auto it = clients_.find(id);
+  if (it == clients_.end()) return;
+  Client& c = it->second;
+  for (std::size_t f = 0; f < feeds_.size(); ++f) {
+    if (!c.subscribed[f] || c.can(feeds_[f].def.permission)) continue;
+    c.subscribed[f] = false;
+    --feeds_[f].subscribers;
+    ++stats_.revoked_feeds;
+    send_error(c, "forbidden",
+               "feed \"" + feeds_[f].def.name + "\" needs permission " + feeds_[f].def.permission +
+                   ": unsubscribed");
+  }
 }
 
 void LiveFeedHub::send_error(Client& c, std::string_view code, std::string_view message) {
@@ -85,6 +111,10 @@ void LiveFeedHub::on_message(ClientId id, std::string_view text) {
   for (const auto& fv : feeds->value().get_array()) {
     if (!fv.is_string()) {
       send_error(c, "bad_request", "feeds: expected strings");
+      continue;
+    }
+    if (std::find(done.begin(), done.end(), fv) != done.end()) {
+      ++stats_.duplicate_feed_names;  // one snapshot per feed, however often it is named
       continue;
     }
     auto f = find_feed(std::string_view(fv.get_string()));

@@ -49,6 +49,9 @@ struct LiveFeedStats {
   std::uint64_t items_sent = 0;
   std::uint64_t marks = 0;
   std::uint64_t dropped_slow_clients = 0;
+  std::uint64_t duplicate_feed_names = 0;  // repeated in one (un)subscribe: answered once
+  std::uint64_t revoked_clients = 0;       // closed because their session or rights ended
+  std::uint64_t revoked_feeds = 0;         // subscriptions dropped after a permission was lost
 };
 
 class LiveFeedHub {
@@ -75,6 +78,12 @@ class LiveFeedHub {
                    std::function<bool(std::string_view permission)> can);
   void on_message(ClientId id, std::string_view text);
   void disconnect(ClientId id);
+  // The client's session or rights ended: it leaves the hub at once (no further batch) and its
+  // connection is closed with `code` and `reason`.
+  void revoke(ClientId id, std::uint16_t code, std::string reason);
+  // The client's permissions changed (its `can` answers differently now): every feed it may no
+  // longer read is unsubscribed, and the client told so with a "forbidden" error for each.
+  void recheck(ClientId id);
   void flush();           // call every flush interval (50 ms)
   void resnapshot_all();  // the configuration changed: everyone gets fresh snapshots
   const LiveFeedStats& stats() const { return stats_; }

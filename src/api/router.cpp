@@ -1,5 +1,7 @@
 #include "api/router.hpp"
 
+#include <cctype>
+
 namespace weir::api {
 
 namespace {
@@ -14,6 +16,19 @@ std::vector<std::string> split(std::string_view path) {
     i = j;
   }
   return out;
+}
+
+// "application/json", optionally with parameters ("; charset=utf-8"), any case.
+bool is_json_content_type(std::string_view v) {
+  auto semi = v.find(';');
+  auto type = v.substr(0, semi);
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  while (!type.empty() && type.front() == ' ') type.remove_prefix(1);
+  constexpr std::string_view json = "application/json";
+  if (type.size() != json.size()) return false;
+  for (std::size_t i = 0; i < json.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(type[i])) != json[i]) return false;
+  return true;
 }
 }  // namespace
 
@@ -75,6 +90,15 @@ HttpResponse Router::handle(const HttpRequest& req) const {
   if (best != routes_.size()) {
     const Route& r = routes_[best];
     params = std::move(best_params);
+    // A JSON body only as application/json: a form or text/plain POST is what a page of another
+    // origin can send with the user's cookie without a CORS preflight.
+    if (r.request && !req.body.empty() && !is_json_content_type(req.header("content-type"))) {
+      auto resp = error_response(
+          Error::make(ErrorKind::bad_request, "unsupported_media_type",
+                      "the request body must be sent with Content-Type: application/json"));
+      resp.status = 415;
+      return resp;
+    }
     Caller caller;
     caller.address = req.remote_address;
     if (!r.is_public) {

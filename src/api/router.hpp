@@ -20,7 +20,8 @@ struct Caller {
   std::string address;  // remote address
   std::vector<std::string> permissions;
   std::vector<std::pair<std::string, std::string>>
-      response_headers;  // e.g. a renewed session cookie
+      response_headers;    // e.g. a renewed session cookie
+  std::string session_id;  // the session's id (JWT jti), "" without a session
   bool can(std::string_view p) const {
     for (const auto& x : permissions)
       if (x == p) return true;

@@ -31,6 +31,7 @@ HttpRequest req(std::string method, std::string path, std::string token = {},
   r.method = std::move(method);
   r.path = r.target = std::move(path);
   if (!token.empty()) r.headers.emplace_back("authorization", "Bearer " + token);
+  if (!body.empty()) r.headers.emplace_back("content-type", "application/json");
   r.body = std::move(body);
   return r;
 }
@@ -90,6 +91,15 @@ TEST(Router, DispatchesWithParams) {
   auto resp = r.handle(req("GET", "/api/things/WaterTank@TANK", "viewer"));
   EXPECT_EQ(resp.status, 200);
   EXPECT_EQ(resp.body, R"({"id":"WaterTank@TANK"})");
+}
+
+TEST(Router, JsonBodiesOnlyAsApplicationJson) {
+  auto r = make();
+  auto plain = req("POST", "/api/things", "admin", R"({"n":1})");
+  plain.headers.back().second = "text/plain";
+  EXPECT_EQ(r.handle(plain).status, 415);
+  plain.headers.back().second = "Application/JSON; charset=utf-8";
+  EXPECT_EQ(r.handle(plain).status, 201);
 }
 
 TEST(Router, EnforcesSessionAndPermission) {

@@ -45,6 +45,25 @@ int main(int argc, char** argv) {
       ->envname("WEIR_SESSION_LIFETIME")
       ->check(CLI::Range(10, 86400))
       ->capture_default_str();
+  cli.add_option("--session-max-lifetime", o.session_max_lifetime_s,
+                 "Seconds from the login after which a session ends, however it was renewed")
+      ->envname("WEIR_SESSION_MAX_LIFETIME")
+      ->check(CLI::Range(10, 30 * 86400))
+      ->capture_default_str();
+  cli.add_option("--allowed-origin", o.allowed_origins,
+                 "An origin (scheme://host[:port]) allowed to open WebSockets besides the "
+                 "server's own (repeat the flag; the variable takes a comma-separated list)")
+      ->envname("WEIR_ALLOWED_ORIGINS")
+      ->delimiter(',');
+  cli.add_option("--audit-max-age-days", o.audit_max_age_days,
+                 "Days the audit log keeps a record (0: no age limit)")
+      ->envname("WEIR_AUDIT_MAX_AGE_DAYS")
+      ->check(CLI::Range(0, 36500))
+      ->capture_default_str();
+  cli.add_option("--audit-max-mib", o.audit_max_mib,
+                 "Size the audit log is kept below, in MiB; the oldest records go (0: no limit)")
+      ->envname("WEIR_AUDIT_MAX_MIB")
+      ->capture_default_str();
   std::string check;
   cli.add_option("--check-config", check,
                  "Validate a configuration directory, list every error, and exit");

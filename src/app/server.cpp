@@ -194,6 +194,7 @@ Status Server::open() {
   http.port = s.options.http_port;
   http.static_root = default_web_root(s.options);
   http.static_mounts = {{"/api/docs/", "api-docs"}, {"/mqtt/docs/", "mqtt-docs"}};
+  http.allowed_origins = s.options.allowed_origins;
   if (!s.options.tls_cert.empty())
     http.tls = net::TlsOptions{s.options.tls_cert, s.options.tls_key};
   s.http = std::make_unique<net::HttpServer>(
@@ -273,6 +274,15 @@ void Server::add_app_routes() {
     api::metric(out, "weir_livefeed_dropped_slow_clients_total", "counter",
                 "Live-feed clients dropped for overflow",
                 static_cast<double>(s.hub.stats().dropped_slow_clients));
+    api::metric(out, "weir_livefeed_duplicate_feed_names_total", "counter",
+                "Feed names repeated in one (un)subscribe, answered once",
+                static_cast<double>(s.hub.stats().duplicate_feed_names));
+    api::metric(out, "weir_livefeed_revoked_clients_total", "counter",
+                "Live-feed sockets closed because their session or user was revoked",
+                static_cast<double>(s.hub.stats().revoked_clients));
+    api::metric(out, "weir_livefeed_revoked_feeds_total", "counter",
+                "Live-feed subscriptions dropped after a permission was lost",
+                static_cast<double>(s.hub.stats().revoked_feeds));
   };
   api::add_system_routes(s.router, info);
 

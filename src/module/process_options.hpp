@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace weir {
 
@@ -21,6 +22,13 @@ struct ProcessOptions {
   std::string web_root;  // WEIR_WEB_ROOT: built web apps (default: web/dist beside config)
   std::string log_level = "info";  // WEIR_LOG_LEVEL
   int session_lifetime_s = 900;    // WEIR_SESSION_LIFETIME: seconds a login session lasts
+  // WEIR_SESSION_MAX_LIFETIME: seconds from the login after which no renewal keeps a session
+  int session_max_lifetime_s = 12 * 3600;
+  // WEIR_ALLOWED_ORIGINS: origins (scheme://host[:port]) a browser may open a WebSocket from,
+  // besides the server's own (same Host); every upgrade (/ws, /mqtt, the MQTT WebSocket port)
+  std::vector<std::string> allowed_origins;
+  int audit_max_age_days = 90;        // WEIR_AUDIT_MAX_AGE_DAYS: audit.db rows older go (0: keep)
+  std::uint64_t audit_max_mib = 256;  // WEIR_AUDIT_MAX_MIB: audit.db kept below this (0: no limit)
   std::optional<std::string> admin_password;  // WEIR_ADMIN_PASSWORD (first start only)
 };
 

@@ -53,6 +53,8 @@ struct HttpServerOptions {
   std::size_t ws_max_message_bytes = 64 << 10;  // larger incoming message -> close 1009
   std::size_t ws_max_queue_bytes = 4 << 20;     // per-connection send queue bound
   std::chrono::seconds ws_close_timeout{5};     // close(): flush + close handshake, then drop
+  // Origins besides the server's own that may upgrade (origin_check.hpp); others get 403.
+  std::vector<std::string> allowed_origins;
 };
 
 // Counters since start(); read them on the io thread (or after run() returned).

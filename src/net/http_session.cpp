@@ -20,6 +20,7 @@
 
 #include "net/error_body.hpp"
 #include "net/message_conversion.hpp"
+#include "net/origin_check.hpp"
 #include "net/request_target.hpp"
 #include "net/streams.hpp"
 #include "net/ws_session.hpp"
@@ -293,6 +294,14 @@ class HttpSession final : public Stoppable,
   void upgrade(const WsEndpoint& ep, const HttpRequest& request, RequestMessage req,
                ResponseContext ctx) {
     ctx.keep_alive = false;  // a refused upgrade ends the connection
+    if (!origin_allowed(req[http::field::origin], req[http::field::host],
+                        state_->options.allowed_origins)) {
+      spdlog::warn("WebSocket upgrade to {} from {} refused: Origin {} not allowed", ep.path,
+                   remote_, std::string_view(req[http::field::origin]).substr(0, 200));
+      return send(error_response(403, "origin_not_allowed",
+                                 "this page's origin may not open a WebSocket here"),
+                  ctx);
+    }
     if (!ep.subprotocol.empty() &&
         !offers_subprotocol(req[http::field::sec_websocket_protocol], ep.subprotocol)) {
       return send(

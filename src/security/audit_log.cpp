@@ -81,7 +81,34 @@ AuditLog::Records select_records(Database& db, const AuditQuery& q) {
   });
 }
 
+std::int64_t pragma_int(Database& db, const char* sql) {
+  auto s = db.prepare(sql);
+  if (!s) return 0;
+  auto more = s->step();
+  return more && *more ? s->int64(0) : 0;
+}
+
 }  // namespace
+
+Result<std::uint64_t> trim_audit_to_size(Database& db, std::uint64_t max_bytes,
+                                         std::size_t batch_rows) {
+  const auto page = pragma_int(db, "PRAGMA page_size");
+  const auto used =
+      (pragma_int(db, "PRAGMA page_count") - pragma_int(db, "PRAGMA freelist_count")) * page;
+  if (max_bytes == 0 || used <= 0 || static_cast<std::uint64_t>(used) <= max_bytes) return 0;
+  const auto rows = pragma_int(db, "SELECT count(*) FROM audit_log");
+  if (rows <= 0) return 0;
+  // Rows are about the same size: keep the newest 90 % of what fits, at most one batch a step.
+  const double per_row = static_cast<double>(used) / static_cast<double>(rows);
+  const auto keep = static_cast<std::int64_t>(0.9 * static_cast<double>(max_bytes) / per_row);
+  const auto excess = std::min<std::int64_t>(rows - keep, static_cast<std::int64_t>(batch_rows));
+  if (excess <= 0) return 0;
+  auto s = db.prepare(
+      "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log ORDER BY id LIMIT ?)");
+  if (!s) return s.error();
+  if (auto st = s->bind(1, excess).run(); !st) return st.error();
+  return static_cast<std::uint64_t>(db.changes());
+}
 
 Result<std::unique_ptr<AuditLog>> AuditLog::open(const std::filesystem::path& db_path,
                                                  AuditLogOptions options) {
@@ -96,7 +123,15 @@ Result<std::unique_ptr<AuditLog>> AuditLog::open(const std::filesystem::path& db
                                options.clock,
                                std::move(options.post)});
   if (!store) return audit_error(store.error());
-  return std::unique_ptr<AuditLog>(new AuditLog(std::move(*store)));
+  std::unique_ptr<AuditLog> log(new AuditLog(std::move(*store)));
+  if (options.max_bytes > 0 && options.retention_interval.count() > 0)
+    log->writer_->every(
+        std::min<std::chrono::milliseconds>(std::chrono::minutes(1), options.retention_interval),
+        options.retention_interval, [max = options.max_bytes](Database& db) {
+          auto n = trim_audit_to_size(db, max, 5'000);
+          return n && *n > 0;  // more to do: again soon
+        });
+  return log;
 }
 
 AuditLog::AuditLog(storage::LogStore store)

@@ -85,12 +85,21 @@ struct AuditLogOptions {
   std::size_t max_pending = 10'000;  // past this, record() drops the entry (counted in dropped())
   bool background_thread = true;     // false: only flush()/query()/destruction write
   // Retention, applied hourly on the log's thread: older rows go, and the oldest past max_rows.
-  std::chrono::milliseconds max_age = std::chrono::days(400);            // 0: no age limit
-  std::uint64_t max_rows = 1'000'000;                                    // 0: no row limit
+  std::chrono::milliseconds max_age = std::chrono::days(400);  // 0: no age limit
+  std::uint64_t max_rows = 1'000'000;                          // 0: no row limit
+  // The file is kept below this: past it the oldest rows go, at the same hourly pass (freed pages
+  // are reused, so the file stops growing). 0: no size limit.
+  std::uint64_t max_bytes = 0;
   std::chrono::milliseconds retention_interval = std::chrono::hours(1);  // 0: never on its own
   const Clock* clock = nullptr;  // retention's "now"; null: the system clock
   storage::Post post;            // where query answers go (the io thread); empty: the log's thread
 };
+
+// One step of the size limit (on the log's thread): when the rows take more than max_bytes,
+// deletes the oldest (at most batch_rows) so that about 90 % of max_bytes remain. Returns the rows
+// deleted; call again while it deletes.
+Result<std::uint64_t> trim_audit_to_size(storage::Database& db, std::uint64_t max_bytes,
+                                         std::size_t batch_rows);
 
 class AuditLog {
  public:

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/json.hpp"
+#include "storage/database.hpp"
 
 namespace weir::security {
 namespace {
@@ -214,6 +215,34 @@ TEST_F(AuditLogTest, RetentionDropsOldAndSurplusRows) {
   auto rows = (*log)->query(AuditQuery{.limit = 1000});
   ASSERT_EQ(rows->size(), 30u);
   EXPECT_EQ(rows->back().time, to_iso8601(t0 + std::chrono::minutes(70)));
+}
+
+TEST_F(AuditLogTest, SizeLimitDropsTheOldestRows) {
+  auto log = AuditLog::open(dir / "audit.db",
+                            AuditLogOptions{.retention_interval = std::chrono::milliseconds(0)});
+  ASSERT_TRUE(log);
+  for (int i = 0; i < 2000; ++i) {
+    auto e = entry(i, "u", AuditAction::login_failed);
+    e.detail = std::string(1000, 'x');
+    (*log)->record(std::move(e));
+  }
+  ASSERT_TRUE((*log)->flush());
+  auto db = storage::Database::open(dir / "audit.db");
+  ASSERT_TRUE(db);
+  std::uint64_t deleted = 0;
+  for (int step = 0; step < 100; ++step) {
+    auto n = trim_audit_to_size(**db, 512 * 1024, 300);
+    ASSERT_TRUE(n) << n.error().message;
+    if (*n == 0) break;
+    deleted += *n;
+  }
+  EXPECT_GT(deleted, 1000u);
+  auto rows = (*log)->query(AuditQuery{.limit = 1000});
+  ASSERT_TRUE(rows);
+  ASSERT_FALSE(rows->empty());
+  EXPECT_EQ(rows->front().time, to_iso8601(t0 + std::chrono::minutes(1999)));  // newest kept
+  EXPECT_LE(rows->size() * 1000, 512u * 1024);
+  EXPECT_EQ(*trim_audit_to_size(**db, 0, 300), 0u);  // 0: no limit
 }
 
 TEST_F(AuditLogTest, OpenFailureIsAnError) {

@@ -23,7 +23,7 @@ Error LoginOutcome::error() const {
 std::optional<LoginOutcome> begin_login(const SecurityConfig& config, LoginThrottle& throttle,
                                         const LoginRequest& request,
                                         std::optional<std::string>& stored_hash) {
-  auto state = throttle.check(request.username, request.address);
+  auto state = throttle.reserve(request.username, request.address);
   if (state.locked()) {
     LoginOutcome out;
     out.status = LoginStatus::throttled;
@@ -49,14 +49,18 @@ LoginOutcome finish_login(const SecurityConfig& config, LoginThrottle& throttle,
   const auto* user = find_user(config, request.username);
   if (v.ok && (!user || !verified_hash || user->password_hash != *verified_hash)) v.ok = false;
   if (!v.ok) {
-    auto failure = throttle.record_failure(request.username, request.address);
+    auto failure = throttle.settle_failure(request.username, request.address);
     out.status = LoginStatus::invalid_credentials;
     out.lockout_started = failure.lockout_started;
     out.retry_after = failure.state.retry_after;
     return out;
   }
 
-  throttle.record_success(request.username, request.address);
+  if (auto st = throttle.settle_success(request.username, request.address); st.locked()) {
+    out.status = LoginStatus::throttled;
+    out.retry_after = st.retry_after;
+    return out;
+  }
   auto principal = principal_for(config, request.username);
   if (!principal) {
     out.status = LoginStatus::invalid_credentials;

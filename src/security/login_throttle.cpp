@@ -29,7 +29,11 @@ std::chrono::seconds LoginThrottle::remaining(const Entry* e, MonoTime now) cons
 
 ThrottleState LoginThrottle::check(std::string_view username, std::string_view address) const {
   std::lock_guard lock(mu_);
-  auto now = clock_.mono();
+  return check_locked(username, address, clock_.mono());
+}
+
+ThrottleState LoginThrottle::check_locked(std::string_view username, std::string_view address,
+                                          MonoTime now) const {
   auto find = [&](const std::string& k) -> const Entry* {
     auto it = entries_.find(k);
     return it == entries_.end() ? nullptr : &it->second;
@@ -64,6 +68,75 @@ bool LoginThrottle::fail_key(const std::string& key, int max_failures, MonoTime 
   return true;
 }
 
+ThrottleState LoginThrottle::reserve(std::string_view username, std::string_view address) {
+  std::lock_guard lock(mu_);
+  auto now = clock_.mono();
+  auto st = check_locked(username, address, now);
+  if (st.locked()) return st;
+  // Full: the failures still in the window plus the attempts in flight reach the limit.
+  auto full = [&](const std::string& key, int max_failures) {
+    auto it = entries_.find(key);
+    if (it == entries_.end()) return false;
+    const Entry& e = it->second;
+    auto recent = std::count_if(e.failures.begin(), e.failures.end(),
+                                [&](MonoTime t) { return now - t < policy_.window; });
+    return recent + e.pending >= max_failures;
+  };
+  if (full(user_key(username), policy_.user_max_failures))
+    return ThrottleState{seconds{1}, ThrottleKey::user};
+  if (!address.empty() && full(address_key(address), policy_.address_max_failures))
+    return ThrottleState{seconds{1}, ThrottleKey::address};
+  if (entries_.size() >= policy_.max_tracked) prune_locked(now);
+  ++entries_[user_key(username)].pending;
+  if (!address.empty()) ++entries_[address_key(address)].pending;
+  ++in_flight_;
+  return {};
+}
+
+void LoginThrottle::unreserve_locked(std::string_view username, std::string_view address) {
+  auto drop = [&](const std::string& key) {
+    auto it = entries_.find(key);
+    if (it != entries_.end() && it->second.pending > 0) --it->second.pending;
+  };
+  drop(user_key(username));
+  if (!address.empty()) drop(address_key(address));
+  if (in_flight_ > 0) --in_flight_;
+}
+
+FailureOutcome LoginThrottle::settle_failure(std::string_view username, std::string_view address) {
+  {
+    std::lock_guard lock(mu_);
+    unreserve_locked(username, address);
+  }
+  return record_failure(username, address);
+}
+
+ThrottleState LoginThrottle::settle_success(std::string_view username, std::string_view address) {
+  std::lock_guard lock(mu_);
+  unreserve_locked(username, address);
+  auto now = clock_.mono();
+  auto st = check_locked(username, address, now);
+  if (st.locked()) return st;
+  auto it = entries_.find(user_key(username));
+  if (it != entries_.end()) {
+    if (it->second.pending == 0)
+      entries_.erase(it);
+    else
+      it->second.failures.clear();  // others still in flight keep the entry
+  }
+  return st;
+}
+
+void LoginThrottle::release(std::string_view username, std::string_view address) {
+  std::lock_guard lock(mu_);
+  unreserve_locked(username, address);
+}
+
+std::size_t LoginThrottle::in_flight() const {
+  std::lock_guard lock(mu_);
+  return in_flight_;
+}
+
 FailureOutcome LoginThrottle::record_failure(std::string_view username, std::string_view address) {
   FailureOutcome out;
   {
@@ -94,7 +167,7 @@ void LoginThrottle::prune_locked(MonoTime now) {
   // First what no longer matters: unlocked keys whose failures have left the window.
   std::erase_if(entries_, [&](const auto& kv) {
     const auto& e = kv.second;
-    return e.locked_until <= now &&
+    return e.locked_until <= now && e.pending == 0 &&
            (now - e.last_failure >= policy_.window || e.failures.empty()) &&
            (e.lockouts == 0 || now - e.last_failure > policy_.forget_after);
   });
@@ -102,7 +175,7 @@ void LoginThrottle::prune_locked(MonoTime now) {
   while (entries_.size() >= policy_.max_tracked) {
     auto victim = entries_.end();
     for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-      if (it->second.locked_until > now) continue;
+      if (it->second.locked_until > now || it->second.pending > 0) continue;
       if (victim == entries_.end() || it->second.last_failure < victim->second.last_failure)
         victim = it;
     }

@@ -94,5 +94,43 @@ TEST(LoginThrottle, MemoryIsBounded) {
   EXPECT_LE(t.tracked(), 101u);
 }
 
+TEST(LoginThrottle, VerificationsInFlightCountAgainstTheKey) {
+  ManualClock clock;
+  LoginThrottle t(clock);
+  // 60 concurrent attempts: only as many as the limit may start verifying.
+  int reserved = 0;
+  for (int i = 0; i < 60; ++i) {
+    auto st = t.reserve("admin", "10.0.0.1");
+    if (!st.locked())
+      ++reserved;
+    else
+      EXPECT_EQ(st.retry_after, 1s);  // those in flight settle first
+  }
+  EXPECT_EQ(reserved, 5);
+  EXPECT_EQ(t.in_flight(), 5u);
+  FailureOutcome last;
+  for (int i = 0; i < 5; ++i) last = t.settle_failure("admin", "10.0.0.1");
+  EXPECT_TRUE(last.lockout_started);
+  EXPECT_EQ(t.in_flight(), 0u);
+  EXPECT_EQ(t.reserve("admin", "10.0.0.2").retry_after, 300s);  // locked: the right one too
+}
+
+TEST(LoginThrottle, ARightPasswordIsRefusedWhenTheKeyLockedMeanwhile) {
+  ManualClock clock;
+  LoginThrottle t(clock);
+  for (int i = 0; i < 4; ++i) t.record_failure("olga", "");
+  ASSERT_FALSE(t.reserve("olga", "").locked());  // the right password, verifying
+  t.record_failure("olga", "");                  // meanwhile another attempt fails
+  EXPECT_TRUE(t.settle_success("olga", "").locked());
+  // Released attempts (never verified) count nothing.
+  clock.advance(1h);
+  ASSERT_FALSE(t.reserve("erik", "").locked());
+  t.release("erik", "");
+  EXPECT_EQ(t.in_flight(), 0u);
+  EXPECT_FALSE(t.check("erik", "").locked());
+  ASSERT_FALSE(t.reserve("erik", "").locked());
+  EXPECT_FALSE(t.settle_success("erik", "").locked());
+}
+
 }  // namespace
 }  // namespace weir::security

@@ -54,7 +54,13 @@ class MqttAuthPolicy final : public mqtt::Authenticator,
   Result<MqttIdentity> check(const std::string& client_id,
                              const std::optional<std::string>& username,
                              const std::optional<std::string>& password) const;
-  // On the broker thread: audit a refusal, remember the identity for the ACL.
+  // A password check: refused at once while the throttle locks the username or address;
+  // otherwise reserved in it until finish() settles it.
+  std::optional<mqtt::AuthResult> reserve(const std::string& username,
+                                          const mqtt::ConnectionInfo& info);
+  // On the broker thread: settle the throttle, store an upgraded hash, audit a refusal (with its
+  // true reason; the client sees "bad username or password" for any refused password check),
+  // remember the identity for the ACL.
   mqtt::AuthResult finish(const std::string& client_id, const std::optional<std::string>& username,
                           const mqtt::ConnectionInfo& info, Result<MqttIdentity> r);
 

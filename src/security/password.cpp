@@ -155,6 +155,9 @@ PasswordVerification verify_password(std::string_view password, std::string_view
       break;
     }
     case HashKind::legacy_sha256: {
+      // As slow as an Argon2id check, so a legacy account is no cheaper to guess at (the
+      // throttle counts attempts, this bounds their rate per worker).
+      spend_verification_time(password);
       auto computed = legacy_sha256_hex(password);
       auto stored = lower(stored_hash);
       v.ok = CRYPTO_memcmp(computed.data(), stored.data(), kLegacyHexLength) == 0;

@@ -27,8 +27,13 @@ struct User {
   std::string password_hash;  // "$argon2id$…", a legacy 64-hex SHA-256, or "" (login disabled)
   std::vector<std::string> groups;
   std::vector<std::string> allowed_apps;  // "scada", "config_editor", "security_editor"
+  // true: the user's sessions may only change the password (POST /api/auth/password), log out
+  // and read /api/auth/me. Set when a legacy hash is upgraded or a login's password breaks the
+  // rules; cleared when the user sets a new password. Omitted in the file when unset.
+  std::optional<bool> password_change_required;
 };
-BOOST_DESCRIBE_STRUCT(User, (), (username, password_hash, groups, allowed_apps))
+BOOST_DESCRIBE_STRUCT(User, (),
+                      (username, password_hash, groups, allowed_apps, password_change_required))
 
 // A topic ACL: patterns with MQTT wildcards (+, #) and %u (username) / %c (client id). The deny
 // lists refuse topics inside what publish / subscribe grant, and win over them: with subscribe

@@ -17,13 +17,6 @@ namespace weir::security {
 
 using namespace api;
 
-struct LoginBody {
-  std::string username;
-  std::string password;
-  std::optional<std::string> app;
-};
-BOOST_DESCRIBE_STRUCT(LoginBody, (), (username, password, app))
-
 struct SessionInfo {
   std::string user;
   std::vector<std::string> groups;
@@ -71,6 +64,20 @@ SessionInfo session_info(const Principal& p) {
   for (App a : p.allowed_apps()) s.apps.emplace_back(to_string(a));
   if (p.app) s.app = std::string(to_string(*p.app));
   return s;
+}
+
+// What a session that must change its password may still do.
+bool allowed_before_password_change(const HttpRequest& req) {
+  return (req.method == "GET" && req.path == "/api/auth/me") ||
+         (req.method == "POST" &&
+          (req.path == "/api/auth/logout" || req.path == "/api/auth/password"));
+}
+
+constexpr std::size_t kMaxPasswordBytes = 1024;
+
+Error no_session() {
+  return Error::make(ErrorKind::unauthorized, "unauthorized",
+                     "a session is required: log in at /api/auth/login");
 }
 
 // Password hashes never leave the server: the editor sees "" and sends "" to keep a hash.
@@ -129,9 +136,10 @@ Result<std::shared_ptr<SecurityGateway>> SecurityGateway::open(SecurityGatewayOp
   if (secret->warning) spdlog::warn("{}", *secret->warning);
   security::SessionOptions session_options;
   session_options.lifetime = g->options_.session_lifetime;
+  session_options.absolute_lifetime = g->options_.session_absolute_lifetime;
   g->sessions_ = std::make_unique<SessionManager>(secret->key, clock, session_options);
   g->throttle_ = std::make_unique<LoginThrottle>(clock);
-  auto audit = AuditLog::open(g->options_.data_dir / "audit.db");
+  auto audit = AuditLog::open(g->options_.data_dir / "audit.db", g->options_.audit);
   if (!audit) return audit.error();
   g->audit_ = std::move(*audit);
   g->mqtt_ = std::make_shared<MqttAccess>(g->config_);
@@ -149,6 +157,16 @@ Result<std::shared_ptr<SecurityGateway>> SecurityGateway::open(SecurityGatewayOp
 void SecurityGateway::record(AuditAction action, const std::string& user,
                              const std::string& address, const std::string& target,
                              AuditResult result, std::string detail) {
+  if (action == AuditAction::login_failed || action == AuditAction::mqtt_auth_failed ||
+      action == AuditAction::access_denied) {
+    // A flood of refusals (anonymous CONNECTs, password guessing) writes a bounded number of
+    // rows. Keyed by action and user, whatever the address: a flood may come from many.
+    const std::string name(json::enum_name(action));
+    auto d = flood_guard_.admit(name + '\x1f' + user, name, clock_.mono());
+    if (!d.write) return;
+    if (d.left_out_before > 0)
+      detail += " (+" + std::to_string(d.left_out_before) + " similar not recorded)";
+  }
   audit_->record(
       AuditEntry{clock_.now(), user, address, action, target, result, std::move(detail)});
 }
@@ -159,6 +177,44 @@ Status SecurityGateway::update_config(
   if (auto st = mutate(next); !st) return st;
   if (serialize_security_config(next) == serialize_security_config(*config_)) return {};
   return save_config(next);
+}
+
+void SecurityGateway::store_upgraded_hash(const std::string& username, const std::string& hash) {
+  auto st = update_config([&](SecurityConfig& c) -> Status {
+    if (auto* u = find_user(c, username)) {
+      if (classify_hash(u->password_hash) == HashKind::legacy_sha256)
+        u->password_change_required = true;
+      u->password_hash = hash;
+      return {};
+    }
+    if (c.mqtt)
+      for (auto& d : c.mqtt->devices)
+        if (d.username == username) {
+          d.password_hash = hash;
+          return {};
+        }
+    return not_found("unknown_user", "no account \"" + username + "\"");
+  });
+  if (!st)
+    spdlog::error("cannot store the upgraded password hash of {}: {}", username,
+                  st.error().message);
+  else
+    spdlog::info("account {}: password hash upgraded to today's Argon2id", username);
+}
+
+bool SecurityGateway::password_change_required(std::string_view username) const {
+  const auto* u = find_user(*config_, username);
+  return u && u->password_change_required.value_or(false);
+}
+
+std::optional<std::vector<std::string>> SecurityGateway::current_permissions(
+    std::string_view username) const {
+  auto p = principal_for(*config_, username);
+  if (!p || password_change_required(username)) return std::nullopt;
+  std::vector<std::string> out;
+  for (const auto& info : permission_catalogue())
+    if (p->can(info.permission)) out.emplace_back(to_string(info.permission));
+  return out;
 }
 
 Status SecurityGateway::save_config(const SecurityConfig& next) {
@@ -197,14 +253,18 @@ void SecurityGateway::notify(const Revocation& r) {
 
 Result<Caller> SecurityGateway::authorize(const HttpRequest& req, std::string_view permission) {
   auto token = extract_session_token(req.header("authorization"), req.header("cookie"));
-  if (!token)
-    return Error::make(ErrorKind::unauthorized, "unauthorized",
-                       "a session is required: log in at /api/auth/login");
+  if (!token) return no_session();
   auto v = sessions_->verify(*config_, *token);
   if (!v) return v.error();
   Caller c;
   c.user = v->principal.username;
   c.address = req.remote_address;
+  c.session_id = v->claims.jti;
+  if (password_change_required(c.user) && !allowed_before_password_change(req))
+    return Error::make(ErrorKind::forbidden, "password_change_required",
+                       "the password of \"" + c.user +
+                           "\" must be changed first: POST /api/auth/password with "
+                           "current_password and new_password");
   for (const auto& info : permission_catalogue())
     if (v->principal.can(info.permission)) c.permissions.emplace_back(to_string(info.permission));
   if (!permission.empty()) {
@@ -234,6 +294,34 @@ void SecurityGateway::stop_verifier() {
   if (verifier_) verifier_->stop();
 }
 
+template <class T>
+HttpResponse SecurityGateway::off_thread(std::function<T()> slow,
+                                         std::function<HttpResponse(SecurityGateway&, T)> done,
+                                         std::function<void(SecurityGateway&)> dropped) {
+  if (!verifier_) return done(*this, slow());
+  return HttpResponse::later([weak = weak_from_this(), slow = std::move(slow),
+                              done = std::move(done),
+                              dropped = std::move(dropped)](HttpResponse::Reply reply) {
+    auto self = weak.lock();
+    if (!self)
+      return reply(
+          error_response(Error::make(ErrorKind::unavailable, "shutting_down", "shutting down")));
+    auto job = [weak, post = self->post_, slow, done, reply]() {
+      auto result = std::make_shared<T>(slow());  // the slow part; touches nothing shared
+      post([weak, done, reply, result]() {
+        if (auto gw = weak.lock()) reply(done(*gw, std::move(*result)));
+      });
+    };
+    if (!self->verifier_->try_post(std::move(job))) {
+      dropped(*self);
+      auto busy = error_response(Error::make(ErrorKind::unavailable, "busy",
+                                             "too many passwords being verified; try again"));
+      busy.headers.emplace_back("Retry-After", "1");
+      reply(std::move(busy));
+    }
+  });
+}
+
 HttpResponse SecurityGateway::login_response(const std::string& username, App app,
                                              const std::string& addr, bool secure,
                                              LoginOutcome out) {
@@ -252,27 +340,116 @@ HttpResponse SecurityGateway::login_response(const std::string& username, App ap
       resp.headers.emplace_back("Retry-After", std::to_string(out.retry_after.count()));
     return resp;
   }
-  if (out.upgraded_hash) {
-    SecurityConfig next = *config_;
-    if (auto* u = find_user(next, username)) u->password_hash = *out.upgraded_hash;
-    if (auto st = save_config(next); !st)
-      spdlog::error("cannot store the upgraded password hash: {}", st.error().message);
-    else
-      spdlog::info("user {}: legacy SHA-256 password hash replaced by Argon2id", username);
+  if (out.upgraded_hash) store_upgraded_hash(username, *out.upgraded_hash);
+  if (out.password_change_required && !password_change_required(username)) {
+    // The password breaks today's rules: the session may only change it.
+    auto st = update_config([&](SecurityConfig& c) -> Status {
+      if (auto* u = find_user(c, username)) u->password_change_required = true;
+      return {};
+    });
+    if (!st) return error_response(st.error());
   }
-  auto issued = sessions_->issue(*config_, username, app);
-  if (!issued) return error_response(issued.error());
   record(AuditAction::login, username, addr, std::string(to_string(app)), AuditResult::success,
          out.upgraded_hash ? "legacy hash upgraded" : "");
-  SessionInfo info = session_info(*out.principal);
+  return session_response(username, app, secure);
+}
+
+HttpResponse SecurityGateway::session_response(const std::string& username, App app, bool secure) {
+  auto issued = sessions_->issue(*config_, username, app);
+  if (!issued) return error_response(issued.error());
+  auto principal = principal_for(*config_, username);
+  if (!principal) return error_response(principal.error());
+  SessionInfo info = session_info(*principal);
   info.app = std::string(to_string(app));
   info.token = issued->token;
   info.expires_at = to_iso8601(issued->claims.expires_at);
-  info.password_change_required = out.password_change_required;
+  info.password_change_required = password_change_required(username);
   auto resp = dto_response(200, info);
   resp.headers.emplace_back(
       "Set-Cookie", session_cookie(issued->token, issued->max_age(), secure || options_.tls));
   return resp;
+}
+
+HttpResponse SecurityGateway::change_own_password(const RequestContext& ctx) {
+  auto body = parse_body<OwnPasswordBody>(ctx.request);
+  if (!body) return error_response(body.error());
+  if (body->current_password.size() > kMaxPasswordBytes ||
+      body->new_password.size() > kMaxPasswordBytes)
+    return error_response(bad_request("too_long", "password too long"));
+  const std::string user = ctx.caller.user;
+  const std::string addr = ctx.request.remote_address;
+  const bool secure = ctx.request.secure;
+  auto token =
+      extract_session_token(ctx.request.header("authorization"), ctx.request.header("cookie"));
+  if (!token) return error_response(no_session());
+  auto session = sessions_->verify(*config_, *token);
+  if (!session) return error_response(session.error());
+  const App app = session->claims.app;
+  if (auto st = check_password_rules(user, body->new_password); !st)
+    return error_response(
+        Error::make(ErrorKind::unprocessable, st.error().code, st.error().message, "new_password"));
+  if (body->new_password == body->current_password)
+    return error_response(unprocessable(
+        "same_password", "the new password must differ from the current one", "new_password"));
+  const auto* u = find_user(*config_, user);
+  if (!u) return error_response(no_session());
+  const std::string stored = u->password_hash;
+  // The current password is a password check like a login: same throttle, same worker.
+  if (auto st = throttle_->reserve(user, addr); st.locked()) {
+    LoginOutcome refused;
+    refused.status = LoginStatus::throttled;
+    refused.retry_after = st.retry_after;
+    auto resp = error_response(refused.error());
+    resp.headers.emplace_back("Retry-After", std::to_string(st.retry_after.count()));
+    return resp;
+  }
+  struct Verified {
+    bool ok = false;
+    Result<std::string> hash = std::string();
+  };
+  return off_thread<Verified>(
+      [current = body->current_password, next = body->new_password, stored]() {
+        Verified v;
+        v.ok = verify_password(current, stored).ok;
+        if (v.ok) v.hash = hash_password(next);
+        return v;
+      },
+      [user, addr, secure, app, stored](SecurityGateway& gw, Verified v) {
+        const auto* now_user = find_user(*gw.config_, user);
+        const bool ok = v.ok && now_user && now_user->password_hash == stored;
+        if (!ok) {
+          auto failure = gw.throttle_->settle_failure(user, addr);
+          gw.record(AuditAction::password_change, user, addr, user, AuditResult::failure,
+                    "wrong current password");
+          if (failure.lockout_started)
+            gw.record(AuditAction::lockout, user, addr, user, AuditResult::denied,
+                      "locked for " + std::to_string(failure.state.retry_after.count()) + " s");
+          return error_response(Error::make(ErrorKind::unauthorized, "invalid_credentials",
+                                            "the current password is wrong", "current_password"));
+        }
+        if (auto st = gw.throttle_->settle_success(user, addr); st.locked()) {
+          auto resp =
+              error_response(Error::make(ErrorKind::too_many, "too_many_attempts",
+                                         "too many failed attempts; retry in " +
+                                             std::to_string(st.retry_after.count()) + " s"));
+          resp.headers.emplace_back("Retry-After", std::to_string(st.retry_after.count()));
+          return resp;
+        }
+        if (!v.hash) return error_response(v.hash.error());
+        auto st = gw.update_config([&](SecurityConfig& c) -> Status {
+          auto* u = find_user(c, user);
+          if (!u) return not_found("unknown_user", "unknown user");
+          u->password_hash = *v.hash;
+          u->password_change_required.reset();
+          return {};
+        });
+        if (!st) return error_response(st.error());
+        gw.revoke_user(user);  // every other session (and open /ws) of the user ends
+        gw.record(AuditAction::password_change, user, addr, user, AuditResult::success,
+                  "own password");
+        return gw.session_response(user, app, secure);
+      },
+      [user, addr](SecurityGateway& gw) { gw.throttle_->release(user, addr); });
 }
 
 void SecurityGateway::add_routes(Router& router) {
@@ -305,41 +482,21 @@ void SecurityGateway::add_routes(Router& router) {
          }
          const std::string addr = ctx.request.remote_address;
          const bool secure = ctx.request.secure;
-         if (!verifier_)
-           return login_response(
-               body->username, app, addr, secure,
-               attempt_login(*config_, *throttle_, {body->username, body->password, app, addr}));
+         const std::string username = body->username, password = body->password;
          std::optional<std::string> stored;
-         if (auto refused = begin_login(*config_, *throttle_,
-                                        {body->username, body->password, app, addr}, stored))
-           return login_response(body->username, app, addr, secure, std::move(*refused));
-         // Argon2id on the worker; the answer comes back to the io thread through post_.
-         return HttpResponse::later([weak = weak_from_this(), username = body->username,
-                                     password = body->password, app, addr, secure,
-                                     stored = std::move(stored)](HttpResponse::Reply reply) {
-           auto self = weak.lock();
-           if (!self)
-             return reply(error_response(
-                 Error::make(ErrorKind::unavailable, "shutting_down", "shutting down")));
-           auto job = [weak, post = self->post_, username, password, app, addr, secure, stored,
-                       reply]() {
-             auto v = verify_login(password, stored);  // the slow part; touches nothing shared
-             post([weak, username, password, app, addr, secure, stored, reply,
-                   v = std::move(v)]() mutable {
-               auto gw = weak.lock();
-               if (!gw) return;
-               auto out = finish_login(*gw->config_, *gw->throttle_,
-                                       {username, password, app, addr}, stored, std::move(v));
-               reply(gw->login_response(username, app, addr, secure, std::move(out)));
-             });
-           };
-           if (!self->verifier_->try_post(std::move(job))) {
-             auto busy = error_response(Error::make(ErrorKind::unavailable, "busy",
-                                                    "too many logins being verified; try again"));
-             busy.headers.emplace_back("Retry-After", "1");
-             reply(std::move(busy));
-           }
-         });
+         if (auto refused =
+                 begin_login(*config_, *throttle_, {username, password, app, addr}, stored))
+           return login_response(username, app, addr, secure, std::move(*refused));
+         // Argon2id on the worker; the answer comes back to the io thread.
+         return off_thread<PasswordVerification>(
+             [password, stored] { return verify_login(password, stored); },
+             [username, password, app, addr, secure, stored](SecurityGateway& gw,
+                                                             PasswordVerification v) {
+               auto out = finish_login(*gw.config_, *gw.throttle_, {username, password, app, addr},
+                                       stored, std::move(v));
+               return gw.login_response(username, app, addr, secure, std::move(out));
+             },
+             [username, addr](SecurityGateway& gw) { gw.throttle_->release(username, addr); });
        }});
 
   router.add(
@@ -388,6 +545,22 @@ void SecurityGateway::add_routes(Router& router) {
                 if (!p) return error_response(p.error());
                 return dto_response(200, session_info(*p));
               }});
+
+  router.add({"POST",
+              "/api/auth/password",
+              "",
+              false,
+              "auth",
+              "Change this session's own password (current_password, new_password; password rules "
+              "apply). The user's other sessions end; the answer carries a new session. A session "
+              "whose password must change can do nothing else (but /api/auth/me and logout).",
+              schema_of<OwnPasswordBody>(),
+              schema_of<SessionInfo>(),
+              "application/json",
+              200,
+              {},
+              {400, 422, 429},
+              [this](const RequestContext& ctx) { return change_own_password(ctx); }});
 
   router.add({"GET",
               "/api/audit",
@@ -520,6 +693,9 @@ void SecurityGateway::add_routes(Router& router) {
          auto parsed = parse_security_config(ctx.request.body, "request body");
          if (!parsed) return error_response(parsed.error());
          SecurityConfig next = std::move(*parsed);
+         std::vector<std::string> revoked;  // after the save: listeners see the new config
+         for (const auto& old : config_->users)
+           if (!find_user(next, old.username)) revoked.push_back(old.username);
          for (auto& u : next.users) {
            const User* old = find_user(*config_, u.username);
            if (u.password_hash.empty()) {
@@ -532,9 +708,14 @@ void SecurityGateway::add_routes(Router& router) {
                    "users"));
              u.password_hash = old->password_hash;
            }
+           // The editor may not know the flag: an unset one keeps the user's current state.
+           if (old && !u.password_change_required && old->password_hash == u.password_hash)
+             u.password_change_required = old->password_change_required;
            if (old && (old->password_hash != u.password_hash || old->groups != u.groups ||
-                       old->allowed_apps != u.allowed_apps))
-             revoke_user(u.username);
+                       old->allowed_apps != u.allowed_apps ||
+                       (u.password_change_required.value_or(false) &&
+                        !old->password_change_required.value_or(false))))
+             revoked.push_back(u.username);
          }
          if (next.mqtt)
            for (auto& d : next.mqtt->devices)
@@ -542,6 +723,8 @@ void SecurityGateway::add_routes(Router& router) {
                if (const auto* old = find_mqtt_device(*config_, d.username))
                  d.password_hash = old->password_hash;
          auto st = save_config(next);
+         if (st)
+           for (const auto& name : revoked) revoke_user(name);
          record(AuditAction::security_save, ctx.caller.user, ctx.request.remote_address,
                 "security_config.json", st ? AuditResult::success : AuditResult::failure,
                 st ? "" : st.error().message);

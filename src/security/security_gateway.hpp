@@ -13,6 +13,7 @@
 #include "api/router.hpp"
 #include "bus/bus.hpp"
 #include "core/worker_thread.hpp"
+#include "security/audit_flood_guard.hpp"
 #include "security/audit_log.hpp"
 #include "security/login.hpp"
 #include "security/login_throttle.hpp"
@@ -40,6 +41,8 @@ struct SecurityGatewayOptions {
   std::optional<std::string> admin_password;  // WEIR_ADMIN_PASSWORD
   bool tls = false;                           // cookies get Secure
   std::chrono::seconds session_lifetime{15 * 60};
+  std::chrono::seconds session_absolute_lifetime{12 * 60 * 60};  // renewals never pass it
+  AuditLogOptions audit;                                         // retention of audit.db
 };
 
 class SecurityGateway final : public api::AccessControl,
@@ -55,8 +58,20 @@ class SecurityGateway final : public api::AccessControl,
   Result<api::Caller> authenticate(const HttpRequest& req) { return authorize(req, ""); }
 
   void add_routes(api::Router& router);
+  // The one throttle of every password check (HTTP login, password change, MQTT CONNECT).
+  security::LoginThrottle& throttle() { return *throttle_; }
+  // A password verified against a legacy (or weaker Argon2id) hash: store its replacement, for a
+  // user or an MQTT device. A user whose legacy hash is replaced must change the password
+  // (User::password_change_required).
+  void store_upgraded_hash(const std::string& username, const std::string& hash);
+  // The user's sessions may do nothing but change the password (and log out, read /me).
+  bool password_change_required(std::string_view username) const;
+  // The permission names the user has now; nullopt when the user is gone or may use nothing but
+  // the password change (for open sockets re-checking themselves).
+  std::optional<std::vector<std::string>> current_permissions(std::string_view username) const;
   std::shared_ptr<security::MqttAccess> mqtt_access() const { return mqtt_; }
   security::AuditLog& audit() { return *audit_; }
+  std::uint64_t audit_left_out() const { return flood_guard_.left_out_total(); }
   void record(security::AuditAction action, const std::string& user, const std::string& address,
               const std::string& target, security::AuditResult result, std::string detail);
   // Start-up provisioning (e.g. the demo's device accounts): applies `mutate` to a copy of the
@@ -79,6 +94,16 @@ class SecurityGateway final : public api::AccessControl,
  private:
   HttpResponse login_response(const std::string& username, security::App app,
                               const std::string& address, bool secure, security::LoginOutcome out);
+  // A new session for a user who just proved the password: cookie + SessionInfo with the token.
+  HttpResponse session_response(const std::string& username, security::App app, bool secure);
+  // Runs `slow` (Argon2id) on the verification worker, inline without one, and answers with
+  // done(result) back on the io thread; when the worker's queue is full, `dropped` runs and the
+  // answer is 503 busy.
+  template <class T>
+  HttpResponse off_thread(std::function<T()> slow,
+                          std::function<HttpResponse(SecurityGateway&, T)> done,
+                          std::function<void(SecurityGateway&)> dropped);
+  HttpResponse change_own_password(const api::RequestContext& ctx);
   SecurityGateway(SecurityGatewayOptions options, const Clock& clock);
   Status save_config(const security::SecurityConfig& next);
   void revoke_user(const std::string& username);
@@ -90,6 +115,7 @@ class SecurityGateway final : public api::AccessControl,
   std::unique_ptr<security::SessionManager> sessions_;
   std::unique_ptr<security::LoginThrottle> throttle_;
   std::unique_ptr<security::AuditLog> audit_;
+  security::AuditFloodGuard flood_guard_;  // io thread only
   std::shared_ptr<security::MqttAccess> mqtt_;
   bus::Subscription user_actions_;
   Post post_;

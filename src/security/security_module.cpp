@@ -35,10 +35,16 @@ class SecurityModule final : public module::ModuleWith<module::NoSettings> {
                                                         const Settings&) {
     const auto& o = host.options;
     namespace fs = std::filesystem;
-    auto gateway = SecurityGateway::open(
-        {fs::path(o.config_dir) / "security_config.json", fs::path(o.data_dir), o.admin_password,
-         !o.tls_cert.empty(), std::chrono::seconds(o.session_lifetime_s)},
-        host.bus, host.clock);
+    SecurityGatewayOptions options;
+    options.config_file = fs::path(o.config_dir) / "security_config.json";
+    options.data_dir = fs::path(o.data_dir);
+    options.admin_password = o.admin_password;
+    options.tls = !o.tls_cert.empty();
+    options.session_lifetime = std::chrono::seconds(o.session_lifetime_s);
+    options.session_absolute_lifetime = std::chrono::seconds(o.session_max_lifetime_s);
+    options.audit.max_age = std::chrono::days(o.audit_max_age_days);
+    options.audit.max_bytes = o.audit_max_mib * 1024 * 1024;
+    auto gateway = SecurityGateway::open(std::move(options), host.bus, host.clock);
     if (!gateway) return gateway.error();
     return std::make_unique<SecurityModule>(host, std::move(*gateway));
   }
@@ -56,6 +62,19 @@ class SecurityModule final : public module::ModuleWith<module::NoSettings> {
                 static_cast<double>(s.pending));
     api::metric(out, "weir_audit_write_errors_total", "counter", "Audit log flushes that failed",
                 static_cast<double>(s.write_errors));
+    api::metric(
+        out, "weir_audit_rows_left_out_total", "counter",
+        "Repeated refusals not written to the audit log (flood cap; counted in the next row)",
+        static_cast<double>(gateway_->audit_left_out()));
+    api::metric(out, "weir_audit_rows_expired_total", "counter",
+                "Audit rows deleted by retention (age and row limits)",
+                static_cast<double>(gateway_->audit().expired()));
+    api::metric(out, "weir_login_throttle_keys", "gauge",
+                "Usernames and addresses tracked by the login throttle (at most 10,000)",
+                static_cast<double>(gateway_->throttle().tracked()));
+    api::metric(out, "weir_login_verifications_in_flight", "gauge",
+                "Password checks (HTTP and MQTT) reserved in the throttle, not yet settled",
+                static_cast<double>(gateway_->throttle().in_flight()));
   }
 
  private:

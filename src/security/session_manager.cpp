@@ -106,6 +106,12 @@ std::string SessionManager::stamp_for(const User& user) const {
 
 Result<IssuedSession> SessionManager::issue(const SecurityConfig& config, std::string_view username,
                                             App app) {
+  return issue_at(config, username, app, std::chrono::time_point_cast<seconds>(clock_.now()));
+}
+
+Result<IssuedSession> SessionManager::issue_at(const SecurityConfig& config,
+                                               std::string_view username, App app,
+                                               WallTime authenticated_at) {
   const auto* user = find_user(config, username);
   if (!user) return unauthorized("unknown_user", "unknown user");
   auto principal = principal_for(config, username);
@@ -120,7 +126,10 @@ Result<IssuedSession> SessionManager::issue(const SecurityConfig& config, std::s
   s.claims.app = app;
   s.claims.stamp = stamp_for(*user);
   s.claims.issued_at = now;
-  s.claims.expires_at = now + options_.lifetime;
+  s.claims.authenticated_at = std::chrono::time_point_cast<seconds>(authenticated_at);
+  s.claims.expires_at = std::min<WallTime>(now + options_.lifetime,
+                                           s.claims.authenticated_at + options_.absolute_lifetime);
+  if (s.claims.expires_at <= now) return unauthorized("session_expired", "session expired");
   {
     std::lock_guard lock(mu_);
     auto it = versions_.find(username);
@@ -141,6 +150,8 @@ Result<IssuedSession> SessionManager::issue(const SecurityConfig& config, std::s
       jwt_add_grant_int(j.get(), "exp", static_cast<long>(unix_seconds(s.claims.expires_at))) ==
           0 &&
       jwt_add_grant_int(j.get(), "ver", static_cast<long>(s.claims.version)) == 0 &&
+      jwt_add_grant_int(j.get(), "ath",
+                        static_cast<long>(unix_seconds(s.claims.authenticated_at))) == 0 &&
       jwt_set_alg(j.get(), JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(secret_.data()),
                   static_cast<int>(secret_.size())) == 0;
   if (!ok) return Error::make(ErrorKind::internal, "jwt", "cannot build the session token");
@@ -174,16 +185,27 @@ Result<VerifiedSession> SessionManager::verify(const SecurityConfig& config,
   auto iat = int_grant(j.get(), "iat");
   auto exp = int_grant(j.get(), "exp");
   auto ver = int_grant(j.get(), "ver");
-  if (!iss || *iss != kIssuer || !sub || !jti || !app_name || !stamp || !iat || !exp || !ver)
+  auto ath = int_grant(j.get(), "ath");
+  if (!iss || *iss != kIssuer || !sub || !jti || !app_name || !stamp || !iat || !exp || !ver ||
+      !ath)
     return unauthorized("invalid_token", "invalid session token");
   auto app = parse_app(*app_name);
   if (!app) return unauthorized("invalid_token", "invalid session token");
 
   VerifiedSession v;
-  v.claims = SessionClaims{
-      *sub, *jti, *app, *ver, *stamp, from_unix_seconds(*iat), from_unix_seconds(*exp)};
+  v.claims = SessionClaims{*sub,
+                           *jti,
+                           *app,
+                           *ver,
+                           *stamp,
+                           from_unix_seconds(*iat),
+                           from_unix_seconds(*exp),
+                           from_unix_seconds(*ath)};
   auto now = clock_.now();
-  if (now >= v.claims.expires_at) return unauthorized("session_expired", "session expired");
+  if (now >= v.claims.expires_at || now >= v.claims.authenticated_at + options_.absolute_lifetime)
+    return unauthorized("session_expired", "session expired");
+  if (v.claims.authenticated_at > v.claims.issued_at)
+    return unauthorized("invalid_token", "invalid session token");
   if (v.claims.issued_at > now + options_.clock_skew)
     return unauthorized("invalid_token", "invalid session token");
   {
@@ -208,8 +230,8 @@ std::optional<IssuedSession> SessionManager::renew_if_due(const SecurityConfig& 
                                                           const SessionClaims& claims) {
   auto left = claims.expires_at - clock_.now();
   if (left >= options_.lifetime / 2) return std::nullopt;
-  auto fresh = issue(config, claims.subject, claims.app);
-  if (!fresh) return std::nullopt;
+  auto fresh = issue_at(config, claims.subject, claims.app, claims.authenticated_at);
+  if (!fresh || fresh->claims.expires_at <= claims.expires_at) return std::nullopt;
   return std::move(*fresh);
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // Sessions are HS256 JWTs (libjwt) signed with the per-install secret (session_secret.hpp).
 // Claims: sub, iat, exp, jti, app, ver (the user's session version), stm (a keyed fingerprint of
-// the user's password hash, groups and apps) and iss "weir".
+// the user's password hash, groups and apps), ath (when the password was proved: renewals keep
+// it, and no token lives past ath + the absolute lifetime) and iss "weir".
 //
 // A token is valid while: the signature checks, it has not expired, its jti was not revoked
 // (logout), its ver equals the user's current version (revoke_user bumps it), the user still
@@ -29,7 +30,8 @@
 namespace weir::security {
 
 struct SessionOptions {
-  std::chrono::seconds lifetime{15 * 60};
+  std::chrono::seconds lifetime{15 * 60};                // sliding: renewed while in use
+  std::chrono::seconds absolute_lifetime{12 * 60 * 60};  // from the login, whatever the renewals
   std::chrono::seconds clock_skew{60};  // an iat this far in the future is still accepted
 };
 
@@ -41,6 +43,7 @@ struct SessionClaims {
   std::string stamp;
   WallTime issued_at;
   WallTime expires_at;
+  WallTime authenticated_at;  // the login this session (and its renewals) comes from
 };
 
 struct IssuedSession {
@@ -59,15 +62,17 @@ class SessionManager {
   // secret: at least 32 bytes (SessionSecret::key).
   SessionManager(std::string secret, const Clock& clock, SessionOptions options = {});
 
-  // A token for a user who just proved their password. Errors: unauthorized("unknown_user"),
-  // forbidden("app_not_allowed").
+  // A token for a user who just proved their password (authenticated_at: now). Errors:
+  // unauthorized("unknown_user"), forbidden("app_not_allowed").
   Result<IssuedSession> issue(const SecurityConfig& config, std::string_view username, App app);
 
   // ErrorKind::unauthorized with code invalid_token | session_expired | session_revoked.
   Result<VerifiedSession> verify(const SecurityConfig& config, std::string_view token) const;
 
   // Sliding renewal: a fresh token when less than half of the lifetime remains, else nullopt.
-  // The old token stays valid until its own exp (requests in flight keep working).
+  // The old token stays valid until its own exp (requests in flight keep working). The fresh
+  // token keeps authenticated_at, so it expires at the absolute limit at the latest; nullopt too
+  // when it could not outlive the old one.
   std::optional<IssuedSession> renew_if_due(const SecurityConfig& config,
                                             const SessionClaims& claims);
 
@@ -80,6 +85,8 @@ class SessionManager {
   std::size_t revoked_count() const;
 
  private:
+  Result<IssuedSession> issue_at(const SecurityConfig& config, std::string_view username, App app,
+                                 WallTime authenticated_at);
   std::string stamp_for(const User& user) const;
   void purge_expired_locked(WallTime now);
 

@@ -162,6 +162,32 @@ TEST_F(SessionTest, SlidingRenewal) {
   EXPECT_TRUE(sessions.verify(config, renewed->token));
 }
 
+TEST_F(SessionTest, RenewalsNeverPassTheAbsoluteLifetime) {
+  SessionManager m(std::string(32, 'k'), clock,
+                   SessionOptions{.lifetime = 15min, .absolute_lifetime = 1h});
+  auto s = m.issue(config, "olga", App::scada);
+  ASSERT_TRUE(s);
+  auto current = *s;
+  int renewals = 0;
+  for (int i = 0; i < 20; ++i) {  // a browser using the session every 8 minutes
+    clock.advance(8min);
+    if (!m.verify(config, current.token)) break;
+    if (auto fresh = m.renew_if_due(config, current.claims)) {
+      EXPECT_LE(fresh->claims.expires_at, s->claims.issued_at + 1h);
+      EXPECT_EQ(fresh->claims.authenticated_at, s->claims.authenticated_at);
+      current = std::move(*fresh);
+      ++renewals;
+    }
+  }
+  EXPECT_GE(renewals, 3);
+  EXPECT_LE(clock.now() - s->claims.issued_at, 1h + 8min);
+  auto v = m.verify(config, current.token);
+  ASSERT_FALSE(v);
+  EXPECT_EQ(v.error().code, "session_expired");
+  // A fresh login starts a new absolute lifetime.
+  EXPECT_TRUE(m.verify(config, m.issue(config, "olga", App::scada)->token));
+}
+
 TEST_F(SessionTest, ConfigurableLifetime) {
   SessionManager short_lived(std::string(32, 'k'), clock, SessionOptions{60s});
   auto s = short_lived.issue(config, "olga", App::scada);

@@ -71,8 +71,9 @@ def test_repeated_failures_lock_out_with_retry_after_and_are_audited():
 
 
 def test_legacy_sha256_hash_is_replaced_by_argon2id_at_first_login():
-    with WeirServer(system_config=tank_config(autostart=False), security_config=config()) as w:
-        Http(w).login("viewer", VIEWER_PASSWORD)
+    with WeirServer(system_config=tank_config(autostart=False), security_config=config(legacy=True)) as w:
+        body, _ = Http(w).login("viewer", VIEWER_PASSWORD)
+        assert body["password_change_required"] is True  # a legacy hash must be changed
         with open(os.path.join(w.config_dir, "security_config.json")) as f:
             saved = json.load(f)
         viewer = next(u for u in saved["users"] if u["username"] == "viewer")

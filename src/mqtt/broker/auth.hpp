@@ -45,8 +45,8 @@ struct Identity {
 enum class AuthRefusal {
   bad_credentials,  // CONNACK 0x86 (v3.1.1: 4)
   not_authorized,   // 0x87 (v3.1.1: 5)
-  rate_limited,     // 0x9F connection rate exceeded (v3.1.1: 3 server unavailable)
   server_busy,      // 0x89 (v3.1.1: 3 server unavailable): too many verifications waiting
+  rate_limited,     // 0x9F connection rate exceeded (v3.1.1: 3): too many failed passwords
 };
 
 struct AuthResult {

@@ -172,6 +172,7 @@ Status MqttBrokerModule::build() {
   listeners_.bind_address = o.bind;
   listeners_.tcp_port = o.mqtt_port == 0 ? -1 : o.mqtt_port;
   listeners_.ws_port = o.mqtt_ws_port == 0 ? -1 : o.mqtt_ws_port;
+  listeners_.allowed_origins = o.allowed_origins;
   if (o.mqtt_tls_port != 0) listeners_.tls_port = o.mqtt_tls_port;
   if (!o.tls_cert.empty()) {
     listeners_.tls_cert_file = o.tls_cert;

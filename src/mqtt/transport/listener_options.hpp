@@ -4,6 +4,7 @@
 #include <boost/describe.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace weir::mqtt {
 
@@ -22,6 +23,9 @@ struct MqttListenerOptions {
   std::uint32_t close_flush_timeout_s = 5;      // time to flush queued bytes before a close
   std::uint32_t max_websocket_message = 1024 * 1024 + 64;  // largest inbound WS message
   bool drive_broker_ticks = true;                          // call Broker::tick() every 100 ms
+  // Origins besides the listener's own (Host) that may open a WebSocket (net/origin_check.hpp);
+  // set from the process options (WEIR_ALLOWED_ORIGINS), not from the file.
+  std::vector<std::string> allowed_origins;
 };
 BOOST_DESCRIBE_STRUCT(MqttListenerOptions, (),
                       (bind_address, tcp_port, tls_port, tls_cert_file, tls_key_file, ws_port,

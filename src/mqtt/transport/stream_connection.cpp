@@ -12,6 +12,8 @@
 #include <string_view>
 #include <type_traits>
 
+#include "net/origin_check.hpp"
+
 namespace weir::mqtt {
 
 namespace asio = boost::asio;
@@ -114,6 +116,12 @@ void StreamConnection<Stream>::accept_websocket() {
   if constexpr (std::is_same_v<Stream, WsSocket>) {
     if (!websocket::is_upgrade(*http_request_)) {
       spdlog::debug("MQTT ws {}: not a WebSocket upgrade request", remote_);
+      return close_socket();
+    }
+    if (!net::origin_allowed((*http_request_)[http::field::origin],
+                             (*http_request_)[http::field::host], ctx_->opts.allowed_origins)) {
+      spdlog::warn("MQTT ws {}: Origin {} not allowed", remote_,
+                   std::string_view((*http_request_)[http::field::origin]).substr(0, 200));
       return close_socket();
     }
     auto proto = choose_subprotocol((*http_request_)[http::field::sec_websocket_protocol]);
