@@ -379,11 +379,7 @@ void BrokerImpl::tick() {
     last_sys = now;
     publish_sys();
   }
-  if (persistence) {
-    persist_dirty();
-    if (auto r = persistence->flush(); !r)
-      spdlog::error("mqtt: persistence flush failed: {}", r.error().message);
-  }
+  maybe_commit();  // normally started already at the end of the entry point that recorded
   reap();
 }
 

@@ -46,6 +46,10 @@ struct BrokerOptions {
   std::uint32_t sys_interval_s = 10;              // $SYS publish period; 0 disables
   bool persistence = false;
   std::string persistence_path = "mqtt_broker.db";
+  // With persistence: a QoS 1/2 PUBLISH that a persistent session or the retained store keeps is
+  // acknowledged (PUBACK/PUBREC) only once the transaction storing it has committed. false:
+  // acknowledged on receipt, and a crash may lose what was acknowledged since the last commit.
+  bool ack_after_commit = true;
   std::vector<AclRule> acl;  // used only when no Authorizer is installed; empty = allow all
 };
 BOOST_DESCRIBE_STRUCT(BrokerOptions, (),
@@ -55,7 +59,8 @@ BOOST_DESCRIBE_STRUCT(BrokerOptions, (),
                        topic_alias_maximum, max_client_id_length, max_subscriptions_per_client,
                        retain_available, maximum_qos, wildcard_subscription_available,
                        shared_subscription_available, subscription_identifiers_available,
-                       session_expiry_max, sys_interval_s, persistence, persistence_path, acl))
+                       session_expiry_max, sys_interval_s, persistence, persistence_path,
+                       ack_after_commit, acl))
 
 // Defaults overlaid with the members present in `config`; errors name the JSON path.
 Result<BrokerOptions> broker_options_from_json(const boost::json::value& config);

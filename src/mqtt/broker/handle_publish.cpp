@@ -72,6 +72,8 @@ void BrokerImpl::handle_publish(Connection& c, Publish&& p) {
   if (!allowed) spdlog::debug("mqtt: {} may not publish to {}", s.client_id, p.topic);
   const ReasonCode ack_rc = allowed ? ReasonCode::success : ReasonCode::not_authorized;
 
+  const std::uint64_t recorded_before = recorded;
+  auto stored = [&] { return recorded != recorded_before; };
   switch (p.qos) {
     case 0:
       if (allowed)
@@ -83,12 +85,12 @@ void BrokerImpl::handle_publish(Connection& c, Publish&& p) {
         route(make_message(std::move(p.topic), std::move(p.payload), 1, p.retain, p.properties,
                            s.id));
       if (c.state == Connection::State::connected)
-        send(c, PubAck{PacketType::puback, p.packet_id, ack_rc, {}});
+        acknowledge(c, PubAck{PacketType::puback, p.packet_id, ack_rc, {}}, stored());
       break;
     case 2:
       if (std::ranges::find(s.inbound_qos2, p.packet_id) != s.inbound_qos2.end()) {
-        // a retransmission: already routed
-        send(c, PubAck{PacketType::pubrec, p.packet_id, ReasonCode::success, {}});
+        // a retransmission: already routed (its PUBREC may still wait for the commit)
+        acknowledge(c, PubAck{PacketType::pubrec, p.packet_id, ReasonCode::success, {}}, false);
         break;
       }
       if (s.inbound_qos2.size() >= opts.max_inflight)
@@ -100,9 +102,17 @@ void BrokerImpl::handle_publish(Connection& c, Publish&& p) {
       if (c.state != Connection::State::connected) break;
       // A v5 error PUBREC ends the exchange.
       if (allowed || !v5) s.inbound_qos2.push_back(p.packet_id);
-      send(c, PubAck{PacketType::pubrec, p.packet_id, ack_rc, {}});
+      acknowledge(c, PubAck{PacketType::pubrec, p.packet_id, ack_rc, {}}, stored());
       break;
   }
+}
+
+void BrokerImpl::acknowledge(Connection& c, const PubAck& a, bool stored) {
+  const bool wait = stored && acks_wait_for_commit();
+  if (c.acks_held == 0 && !wait) return send(c, a);
+  // Held only to keep the order: batch 0 goes out with whatever is ahead of it in the queue.
+  held_acks.push_back(HeldAck{c.id, wait ? batch : 0, a.packet_id, a.type, a.reason});
+  ++c.acks_held;
 }
 
 void BrokerImpl::handle_puback(Connection& c, const PubAck& p) {
@@ -173,11 +183,17 @@ void BrokerImpl::handle_puback(Connection& c, const PubAck& p) {
 
 void BrokerImpl::store_retained(const MessagePtr& m) {
   if (m->payload->empty()) {
-    if (retained.erase(m->topic) && persistence) persistence->erase_retained(m->topic);
+    if (retained.erase(m->topic) && persistence) {
+      persistence->erase_retained(m->topic);
+      ++recorded;
+    }
     return;
   }
   retained.put(m);
-  if (persistence) persistence->put_retained(stored_message(*m, m->qos, true));
+  if (persistence) {
+    persistence->put_retained(stored_message(*m, m->qos, true));
+    ++recorded;
+  }
 }
 
 void BrokerImpl::drop_expired_retained() {

@@ -158,7 +158,8 @@ Status MqttBrokerModule::build() {
     std::filesystem::path db_path =
         opts.persistence_path.empty() ? "mqtt_broker.db" : opts.persistence_path;
     if (db_path.is_relative()) db_path = std::filesystem::path(o.data_dir) / db_path;
-    auto p = std::make_unique<SqlitePersistence>(db_path.string());
+    // Commits run on the persistence's own thread; their answers come back to the io thread.
+    auto p = std::make_unique<SqlitePersistence>(db_path.string(), host_.post);
     if (!p->ok())
       return Error::make(ErrorKind::internal, "persistence",
                          "MQTT persistence: cannot open " + db_path.string());
