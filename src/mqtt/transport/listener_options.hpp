@@ -20,12 +20,18 @@ struct MqttListenerOptions {
   std::uint32_t max_accepts_per_second = 1000;  // new sockets beyond it are closed; 0 = unlimited
   std::uint32_t handshake_timeout_s = 10;       // TLS and WebSocket upgrade
   std::uint32_t close_flush_timeout_s = 5;      // time to flush queued bytes before a close
+  // After the broker ends a connection (a DISCONNECT with a reason code, a refused CONNACK):
+  // once flushed, the socket is shut down for writing and what the client still sends is read
+  // and discarded for at most this long (or until it closes), so the client reads the reason
+  // instead of a reset. 0: close at once after the flush.
+  std::uint32_t close_drain_ms = 2000;
   std::uint32_t max_websocket_message = 1024 * 1024 + 64;  // largest inbound WS message
   bool drive_broker_ticks = true;                          // call Broker::tick() every 100 ms
 };
 BOOST_DESCRIBE_STRUCT(MqttListenerOptions, (),
                       (bind_address, tcp_port, tls_port, tls_cert_file, tls_key_file, ws_port,
                        max_outgoing_bytes, max_accepts_per_second, handshake_timeout_s,
-                       close_flush_timeout_s, max_websocket_message, drive_broker_ticks))
+                       close_flush_timeout_s, close_drain_ms, max_websocket_message,
+                       drive_broker_ticks))
 
 }  // namespace weir::mqtt
