@@ -29,6 +29,9 @@ OPTION_NAMES = {
     "sys_interval": ("sys_interval {}", "sys_interval_s"),
     "max_inflight": ("max_inflight_messages {}", "max_inflight"),
     "max_queued": ("max_queued_messages {}", "max_queued_messages"),
+    # Weir only (Mosquitto 2.0 has no such caps; the tests using them skip it):
+    "max_retained_messages": ("# max_retained_messages {}", "max_retained_messages"),
+    "max_retained_bytes": ("# max_retained_bytes {}", "max_retained_bytes"),
 }
 
 

@@ -268,6 +268,9 @@ struct BrokerImpl final : SubscriptionOwner {
                           const Properties& props, SubscriberId origin);
   void route(const MessagePtr& m);
   void store_retained(const MessagePtr& m);
+  // Would retaining `payload_size` bytes on `topic` break max_retained_messages/_bytes? Counts
+  // and logs (once until below again) a refusal.
+  bool retained_over_cap(std::string_view topic, std::size_t payload_size);
   void drop_expired_retained();
   // cache: route()'s shared encodings of the message (null when there is one recipient).
   void deliver(Session& s, Delivery d, WireCache* cache = nullptr);
@@ -319,6 +322,7 @@ struct BrokerImpl final : SubscriptionOwner {
   std::uint64_t recorded = 0;
   std::uint64_t batch = 1;
   bool committing = false;
+  bool retained_cap_logged = false;
   MonoTime commit_retry_at{};  // after a failed commit, the next one waits until then
   std::vector<std::unique_ptr<std::string>> transports;  // transport names not known statically
 

@@ -190,6 +190,12 @@ Status MqttBrokerModule::build() {
                 static_cast<double>(s.bytes_sent));
     api::metric(out, "weir_mqtt_retained_messages", "gauge", "Retained messages",
                 static_cast<double>(s.retained_count));
+    api::metric(out, "weir_mqtt_retained_bytes", "gauge",
+                "Topic and payload bytes of the retained messages (max_retained_bytes)",
+                static_cast<double>(s.retained_bytes));
+    api::metric(out, "weir_mqtt_retained_refused_total", "counter",
+                "Retained PUBLISHes refused by max_retained_messages / max_retained_bytes",
+                static_cast<double>(s.retained_refused));
     api::metric(out, "weir_mqtt_subscriptions", "gauge", "Subscriptions",
                 static_cast<double>(s.subscriptions_count));
   };
