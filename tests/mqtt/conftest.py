@@ -71,12 +71,15 @@ class WeirBroker:
     kind = "weir"
     host = "127.0.0.1"
 
-    def __init__(self, persistent=False, tls=None, **options):
+    def __init__(self, persistent=False, tls=None, listeners=None, **options):
         config = {"allow_anonymous": True}
         self.tls_port = None
+        if listeners:  # weir's MqttListenerOptions (src/mqtt/transport/listener_options.hpp)
+            config["listeners"] = dict(listeners)
         if tls:
             self.tls_port = weirproc.free_port()
-            config["listeners"] = {"tls_port": self.tls_port, "tls_cert_file": tls[0], "tls_key_file": tls[1]}
+            config.setdefault("listeners", {}).update(
+                {"tls_port": self.tls_port, "tls_cert_file": tls[0], "tls_key_file": tls[1]})
         if persistent:
             config["persistence"] = True
         for k, v in options.items():

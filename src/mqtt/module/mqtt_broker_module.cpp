@@ -199,6 +199,13 @@ Status MqttBrokerModule::build() {
     api::metric(out, "weir_mqtt_subscriptions", "gauge", "Subscriptions",
                 static_cast<double>(s.subscriptions_count));
   };
+  MqttListeners* listeners = &running_;
+  metrics_writer_ = [w = std::move(metrics_writer_), listeners](std::string& out) {
+    w(out);
+    api::metric(out, "weir_mqtt_accept_pauses_total", "counter",
+                "Times accepting paused for max_accepts_per_second (the listen backlog waited)",
+                static_cast<double>(listeners->accept_pauses()));
+  };
   host_.services.provide<PubSub>(*inproc_);
   host_.services.provide<BrokerEndpoints>(endpoints_);
   return {};
