@@ -5,10 +5,12 @@
 //   weir_mqtt_bench_server --port 1883 [--ws-port 8083] [--data-dir DIR] [--max-keepalive S]
 //                          [--max-packet-size N] [--sys-interval S] [--max-inflight N]
 //                          [--max-queued N] [--max-queued-bytes N] [--max-outgoing-bytes N]
+//                          [--ack-before-commit]
 //                          [--tls-port P --tls-cert PEM --tls-key PEM] [--quiet]
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
 #include <cstdlib>
@@ -69,6 +71,8 @@ int main(int argc, char** argv) {
       bopts.max_queued_bytes = std::stoull(next());
     else if (a == "--max-outgoing-bytes")
       lopts.max_outgoing_bytes = std::stoull(next());
+    else if (a == "--ack-before-commit")
+      bopts.ack_after_commit = false;
     else if (a == "--quiet")
       spdlog::set_level(spdlog::level::warn);
     else {
@@ -76,10 +80,13 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  boost::asio::io_context io(1);
   std::unique_ptr<weir::mqtt::Persistence> persistence;
   if (!data_dir.empty()) {
     std::filesystem::create_directories(data_dir);
-    auto db = std::make_unique<weir::mqtt::SqlitePersistence>(data_dir + "/mqtt_broker.db");
+    auto db = std::make_unique<weir::mqtt::SqlitePersistence>(
+        data_dir + "/mqtt_broker.db",
+        [&io](std::function<void()> f) { boost::asio::post(io, std::move(f)); });
     if (!db->ok()) {
       std::fprintf(stderr, "persistence: %s\n", db->open_error().c_str());
       return 1;
@@ -87,7 +94,6 @@ int main(int argc, char** argv) {
     bopts.persistence = true;
     persistence = std::move(db);
   }
-  boost::asio::io_context io(1);
   weir::mqtt::Broker broker(bopts, weir::SystemClock::instance(), std::move(persistence));
   weir::mqtt::MqttListeners listeners;
   if (auto st = listeners.start(io, broker, lopts); !st) {

@@ -29,6 +29,9 @@ OPTION_NAMES = {
     "sys_interval": ("sys_interval {}", "sys_interval_s"),
     "max_inflight": ("max_inflight_messages {}", "max_inflight"),
     "max_queued": ("max_queued_messages {}", "max_queued_messages"),
+    # Weir only (Mosquitto 2.0 has no such caps; the tests using them skip it):
+    "max_retained_messages": ("# max_retained_messages {}", "max_retained_messages"),
+    "max_retained_bytes": ("# max_retained_bytes {}", "max_retained_bytes"),
 }
 
 
@@ -72,12 +75,15 @@ class WeirBroker:
     SECURITY_CONFIG = {"groups": [], "users": [], "mqtt": {"allow_anonymous": True,
                                 "anonymous": {"publish": ["#"], "subscribe": ["#", "$SYS/#"]}}}
 
-    def __init__(self, persistent=False, tls=None, security_config=None, **options):
+    def __init__(self, persistent=False, tls=None, listeners=None, security_config=None, **options):
         config = {}
         self.tls_port = None
+        if listeners:  # weir's MqttListenerOptions (src/mqtt/transport/listener_options.hpp)
+            config["listeners"] = dict(listeners)
         if tls:
             self.tls_port = weirproc.free_port()
-            config["listeners"] = {"tls_port": self.tls_port, "tls_cert_file": tls[0], "tls_key_file": tls[1]}
+            config.setdefault("listeners", {}).update(
+                {"tls_port": self.tls_port, "tls_cert_file": tls[0], "tls_key_file": tls[1]})
         if persistent:
             config["persistence"] = True
         for k, v in options.items():

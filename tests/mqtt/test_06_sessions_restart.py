@@ -14,7 +14,8 @@ def pbroker(make_broker):
 
 
 def _wait_flushed():
-    # Weir flushes persistence every tick (100 ms); Mosquitto writes its db on SIGTERM.
+    # Weir commits as soon as the previous commit ends (and a restart is a clean stop anyway);
+    # Mosquitto writes its db on SIGTERM.
     import time
     time.sleep(0.5)
 

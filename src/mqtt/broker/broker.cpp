@@ -379,11 +379,7 @@ void BrokerImpl::tick() {
     last_sys = now;
     publish_sys();
   }
-  if (persistence) {
-    persist_dirty();
-    if (auto r = persistence->flush(); !r)
-      spdlog::error("mqtt: persistence flush failed: {}", r.error().message);
-  }
+  maybe_commit();  // normally started already at the end of the entry point that recorded
   reap();
 }
 
@@ -509,6 +505,7 @@ BrokerStats Broker::stats() const {
       std::chrono::duration_cast<std::chrono::seconds>(impl_->clock.mono() - impl_->started)
           .count());
   s.retained_count = impl_->retained.size();
+  s.retained_bytes = impl_->retained.bytes();
   s.subscriptions_count = impl_->tree.size();
   s.clients_total = impl_->sessions.size();
   s.inflight_count = 0;

@@ -54,6 +54,8 @@ struct BrokerStats {
   std::uint64_t bytes_received = 0;
   std::uint64_t bytes_sent = 0;
   std::uint64_t retained_count = 0;
+  std::uint64_t retained_bytes = 0;    // topic + payload bytes of the retained messages
+  std::uint64_t retained_refused = 0;  // retained PUBLISHes refused by the retained caps
   std::uint64_t subscriptions_count = 0;
   std::uint64_t inflight_count = 0;
   std::uint64_t queued_count = 0;

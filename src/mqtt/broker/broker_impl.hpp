@@ -151,6 +151,7 @@ struct Connection {
   std::uint16_t client_receive_max = 65535;
   std::uint16_t client_alias_max = 0;
   std::uint16_t keep_alive = 0;
+  std::uint32_t acks_held = 0;  // acknowledgements waiting for a commit (BrokerImpl::held_acks)
   // authenticating: CONNECT read, the Authenticator has not answered yet; what the client sends
   // meanwhile waits in `reader` (at most max_packet_size bytes).
   enum class State : std::uint8_t { awaiting_connect, authenticating, connected, closed };
@@ -226,6 +227,11 @@ struct BrokerImpl final : SubscriptionOwner {
   void load_persisted();
   void mark_dirty(Session& s);
   void persist_dirty();
+  // Group commit: starts a commit of everything recorded when none is running; its answer
+  // (on_committed) releases the acknowledgements it covers and starts the next one.
+  void maybe_commit();
+  void on_committed(const Status& st, std::uint64_t batch_id);
+  bool acks_wait_for_commit() const { return persistence && opts.ack_after_commit; }
   StoredSession snapshot(const Session& s) const;
   StoredMessage stored_message(const Message& m, std::uint8_t qos, bool retain) const;
   MessagePtr message_from_stored(const StoredMessage& m) const;
@@ -264,10 +270,17 @@ struct BrokerImpl final : SubscriptionOwner {
   // ---- publish in and out (handle_publish.cpp)
   void handle_publish(Connection& c, Publish&& p);
   void handle_puback(Connection& c, const PubAck& p);
+  // Sends a PUBACK/PUBREC now, or holds it until the commit of what it acknowledges: when
+  // `stored` (the message went into a persistent session or the retained store) or when an
+  // earlier acknowledgement of this connection is held (acknowledgements keep their order).
+  void acknowledge(Connection& c, const PubAck& a, bool stored);
   MessagePtr make_message(std::string topic, Payload payload, std::uint8_t qos, bool retain,
                           const Properties& props, SubscriberId origin);
   void route(const MessagePtr& m);
   void store_retained(const MessagePtr& m);
+  // Would retaining `payload_size` bytes on `topic` break max_retained_messages/_bytes? Counts
+  // and logs (once until below again) a refusal.
+  bool retained_over_cap(std::string_view topic, std::size_t payload_size);
   void drop_expired_retained();
   // cache: route()'s shared encodings of the message (null when there is one recipient).
   void deliver(Session& s, Delivery d, WireCache* cache = nullptr);
@@ -306,6 +319,21 @@ struct BrokerImpl final : SubscriptionOwner {
   RetainedStore retained;
   TopicTree tree;
   std::unordered_set<SubscriberId> dirty;
+  // Group commit. `recorded` counts changes handed to the persistence (a PUBLISH that moved it
+  // is stored); `batch` is the id of the commit that will carry what is recorded now.
+  struct HeldAck {
+    ConnectionId conn = 0;
+    std::uint64_t batch = 0;
+    std::uint16_t packet_id = 0;
+    PacketType type = PacketType::puback;
+    ReasonCode reason = ReasonCode::success;
+  };
+  std::deque<HeldAck> held_acks;
+  std::uint64_t recorded = 0;
+  std::uint64_t batch = 1;
+  bool committing = false;
+  bool retained_cap_logged = false;
+  MonoTime commit_retry_at{};  // after a failed commit, the next one waits until then
   std::vector<std::unique_ptr<std::string>> transports;  // transport names not known statically
 
   ConnectionId next_connection_id = 1;
@@ -325,7 +353,10 @@ struct BrokerImpl final : SubscriptionOwner {
   // Counts one public entry point for as long as it runs.
   struct Entry {
     explicit Entry(BrokerImpl& b) : b(b) { ++b.depth; }
-    ~Entry() { --b.depth; }
+    // Leaving the outermost entry point: what it recorded goes into the next commit.
+    ~Entry() {
+      if (--b.depth == 0) b.maybe_commit();
+    }
     Entry(const Entry&) = delete;
     Entry& operator=(const Entry&) = delete;
     BrokerImpl& b;

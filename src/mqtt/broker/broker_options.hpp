@@ -38,14 +38,25 @@ struct BrokerOptions {
   std::uint32_t max_client_id_length = 256;
   std::uint32_t max_subscriptions_per_client = 1000;  // 0 = unlimited
   bool retain_available = true;
+  // Retained messages kept, by count and by topic + payload bytes (0 = unlimited). Beyond them a
+  // retained PUBLISH to a new topic (or one that would grow past the byte cap) is refused: v5
+  // PUBACK/PUBREC 0x97 quota exceeded, v3.1.1 acknowledged and discarded; logged once.
+  std::uint32_t max_retained_messages = 100'000;
+  std::uint64_t max_retained_bytes = 64 * 1024 * 1024;
   std::uint8_t maximum_qos = 2;
   bool wildcard_subscription_available = true;
   bool shared_subscription_available = true;
   bool subscription_identifiers_available = true;
-  std::uint32_t session_expiry_max = 0xFFFFFFFF;  // seconds; caps client's Session Expiry Interval
-  std::uint32_t sys_interval_s = 10;              // $SYS publish period; 0 disables
+  // seconds; caps the client's Session Expiry Interval (v5 CONNACK returns the granted value;
+  // a v3.1.1 persistent session expires this long after its client left). 7 days.
+  std::uint32_t session_expiry_max = 7 * 24 * 3600;
+  std::uint32_t sys_interval_s = 10;  // $SYS publish period; 0 disables
   bool persistence = false;
   std::string persistence_path = "mqtt_broker.db";
+  // With persistence: a QoS 1/2 PUBLISH that a persistent session or the retained store keeps is
+  // acknowledged (PUBACK/PUBREC) only once the transaction storing it has committed. false:
+  // acknowledged on receipt, and a crash may lose what was acknowledged since the last commit.
+  bool ack_after_commit = true;
   std::vector<AclRule> acl;  // used only when no Authorizer is installed; empty = allow all
 };
 BOOST_DESCRIBE_STRUCT(BrokerOptions, (),
@@ -53,9 +64,10 @@ BOOST_DESCRIBE_STRUCT(BrokerOptions, (),
                        max_queued_bytes, max_topic_length, max_topic_levels, max_connections,
                        max_connections_per_second, max_keepalive, connect_timeout_s,
                        topic_alias_maximum, max_client_id_length, max_subscriptions_per_client,
-                       retain_available, maximum_qos, wildcard_subscription_available,
-                       shared_subscription_available, subscription_identifiers_available,
-                       session_expiry_max, sys_interval_s, persistence, persistence_path, acl))
+                       retain_available, max_retained_messages, max_retained_bytes, maximum_qos,
+                       wildcard_subscription_available, shared_subscription_available,
+                       subscription_identifiers_available, session_expiry_max, sys_interval_s,
+                       persistence, persistence_path, ack_after_commit, acl))
 
 // Defaults overlaid with the members present in `config`; errors name the JSON path.
 Result<BrokerOptions> broker_options_from_json(const boost::json::value& config);

@@ -9,7 +9,9 @@
 namespace weir::mqtt {
 
 void BrokerImpl::mark_dirty(Session& s) {
-  if (persistence && s.expiry_interval != 0) dirty.insert(s.id);
+  if (!persistence || s.expiry_interval == 0) return;
+  dirty.insert(s.id);
+  ++recorded;
 }
 
 StoredMessage BrokerImpl::stored_message(const Message& m, std::uint8_t qos, bool retain) const {
@@ -76,6 +78,45 @@ void BrokerImpl::persist_dirty() {
     persistence->put_session(snapshot(it->second));
   }
   dirty.clear();
+}
+
+void BrokerImpl::maybe_commit() {
+  if (!persistence || committing) return;
+  if (commit_retry_at != MonoTime{} && clock.mono() < commit_retry_at) return;
+  persist_dirty();
+  if (!persistence->has_pending()) return;
+  committing = true;
+  const std::uint64_t id = batch++;
+  persistence->commit([weak = self, id](Status st) {
+    auto b = weak.lock();
+    if (!b) return;
+    Entry entry(*b);
+    b->on_committed(st, id);
+    b->reap();
+  });
+}
+
+void BrokerImpl::on_committed(const Status& st, std::uint64_t batch_id) {
+  committing = false;
+  if (!st) {
+    // The batch stays recorded; its acknowledgements wait for a commit that works.
+    if (commit_retry_at == MonoTime{})
+      spdlog::error("mqtt: persistence commit failed (retrying every second): {}",
+                    st.error().message);
+    commit_retry_at = clock.mono() + std::chrono::seconds(1);
+    return;
+  }
+  if (commit_retry_at != MonoTime{}) spdlog::info("mqtt: persistence commits work again");
+  commit_retry_at = MonoTime{};
+  while (!held_acks.empty() && held_acks.front().batch <= batch_id) {
+    const HeldAck a = held_acks.front();
+    held_acks.pop_front();
+    auto it = connections.find(a.conn);
+    if (it == connections.end()) continue;
+    Connection& c = it->second;
+    --c.acks_held;
+    if (c.state == Connection::State::connected) send(c, PubAck{a.type, a.packet_id, a.reason, {}});
+  }
 }
 
 void BrokerImpl::load_persisted() {

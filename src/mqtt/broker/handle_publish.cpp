@@ -67,11 +67,17 @@ void BrokerImpl::handle_publish(Connection& c, Publish&& p) {
   // Handled like an ACL refusal: v5 acks with 0x87 (QoS 0: dropped); v3.1.1 has no negative ack,
   // so the PUBACK/PUBREC flow completes normally and the message is silently discarded.
   const bool reserved = !p.topic.empty() && p.topic.front() == '$';
-  const bool allowed =
+  const bool permitted =
       !reserved && (!authorizer || trusted(c) || authorizer->can_publish(identity_of(c), p.topic));
-  if (!allowed) spdlog::debug("mqtt: {} may not publish to {}", s.client_id, p.topic);
-  const ReasonCode ack_rc = allowed ? ReasonCode::success : ReasonCode::not_authorized;
+  if (!permitted) spdlog::debug("mqtt: {} may not publish to {}", s.client_id, p.topic);
+  const bool over_quota = permitted && p.retain && retained_over_cap(p.topic, p.payload->size());
+  const bool allowed = permitted && !over_quota;
+  const ReasonCode ack_rc = !permitted   ? ReasonCode::not_authorized
+                            : over_quota ? ReasonCode::quota_exceeded
+                                         : ReasonCode::success;
 
+  const std::uint64_t recorded_before = recorded;
+  auto stored = [&] { return recorded != recorded_before; };
   switch (p.qos) {
     case 0:
       if (allowed)
@@ -83,12 +89,12 @@ void BrokerImpl::handle_publish(Connection& c, Publish&& p) {
         route(make_message(std::move(p.topic), std::move(p.payload), 1, p.retain, p.properties,
                            s.id));
       if (c.state == Connection::State::connected)
-        send(c, PubAck{PacketType::puback, p.packet_id, ack_rc, {}});
+        acknowledge(c, PubAck{PacketType::puback, p.packet_id, ack_rc, {}}, stored());
       break;
     case 2:
       if (std::ranges::find(s.inbound_qos2, p.packet_id) != s.inbound_qos2.end()) {
-        // a retransmission: already routed
-        send(c, PubAck{PacketType::pubrec, p.packet_id, ReasonCode::success, {}});
+        // a retransmission: already routed (its PUBREC may still wait for the commit)
+        acknowledge(c, PubAck{PacketType::pubrec, p.packet_id, ReasonCode::success, {}}, false);
         break;
       }
       if (s.inbound_qos2.size() >= opts.max_inflight)
@@ -100,9 +106,17 @@ void BrokerImpl::handle_publish(Connection& c, Publish&& p) {
       if (c.state != Connection::State::connected) break;
       // A v5 error PUBREC ends the exchange.
       if (allowed || !v5) s.inbound_qos2.push_back(p.packet_id);
-      send(c, PubAck{PacketType::pubrec, p.packet_id, ack_rc, {}});
+      acknowledge(c, PubAck{PacketType::pubrec, p.packet_id, ack_rc, {}}, stored());
       break;
   }
+}
+
+void BrokerImpl::acknowledge(Connection& c, const PubAck& a, bool stored) {
+  const bool wait = stored && acks_wait_for_commit();
+  if (c.acks_held == 0 && !wait) return send(c, a);
+  // Held only to keep the order: batch 0 goes out with whatever is ahead of it in the queue.
+  held_acks.push_back(HeldAck{c.id, wait ? batch : 0, a.packet_id, a.type, a.reason});
+  ++c.acks_held;
 }
 
 void BrokerImpl::handle_puback(Connection& c, const PubAck& p) {
@@ -171,13 +185,41 @@ void BrokerImpl::handle_puback(Connection& c, const PubAck& p) {
   }
 }
 
+bool BrokerImpl::retained_over_cap(std::string_view topic, std::size_t payload_size) {
+  if (payload_size == 0 || !opts.retain_available) return false;  // a removal is always allowed
+  const MessagePtr existing = retained.find(topic);
+  const std::size_t count = retained.size() + (existing ? 0 : 1);
+  const std::size_t bytes = retained.bytes() - (existing ? RetainedStore::cost(*existing) : 0) +
+                            topic.size() + payload_size;
+  const bool over = (opts.max_retained_messages != 0 && count > opts.max_retained_messages) ||
+                    (opts.max_retained_bytes != 0 && bytes > opts.max_retained_bytes);
+  if (!over) {
+    retained_cap_logged = false;
+    return false;
+  }
+  ++st.retained_refused;
+  if (!retained_cap_logged)
+    spdlog::warn(
+        "mqtt: retained messages at their cap ({} of max_retained_messages {}, {} of "
+        "max_retained_bytes {} bytes): new retained topics are refused (said once until below)",
+        retained.size(), opts.max_retained_messages, retained.bytes(), opts.max_retained_bytes);
+  retained_cap_logged = true;
+  return true;
+}
+
 void BrokerImpl::store_retained(const MessagePtr& m) {
   if (m->payload->empty()) {
-    if (retained.erase(m->topic) && persistence) persistence->erase_retained(m->topic);
+    if (retained.erase(m->topic) && persistence) {
+      persistence->erase_retained(m->topic);
+      ++recorded;
+    }
     return;
   }
   retained.put(m);
-  if (persistence) persistence->put_retained(stored_message(*m, m->qos, true));
+  if (persistence) {
+    persistence->put_retained(stored_message(*m, m->qos, true));
+    ++recorded;
+  }
 }
 
 void BrokerImpl::drop_expired_retained() {
@@ -274,8 +316,9 @@ void BrokerImpl::deliver_inproc(const InprocSub& sub, const Message& m, bool ret
 
 std::size_t BrokerImpl::window(const Session& s) const {
   if (!s.conn) return 0;
+  // v5: the client's Receive Maximum, but never above our own max_inflight.
   return s.conn->version == ProtocolVersion::v5
-             ? std::min<std::size_t>(s.conn->client_receive_max, 65535)
+             ? std::min<std::size_t>(s.conn->client_receive_max, opts.max_inflight)
              : opts.max_inflight;
 }
 

@@ -1,9 +1,11 @@
 #pragma once
-// Persistence plug-in (Mosquitto style): the broker loads everything once at start, records
-// changes as they happen, and calls flush() once per tick so a backend writes them in one
-// transaction. A session is recorded whole (metadata, subscriptions, queued and in-flight
-// messages) whenever it changed since the last flush.
+// Persistence plug-in: the broker loads everything once at start, records changes as they
+// happen, and group-commits them: commit() writes everything recorded since the previous commit
+// in one transaction off the broker thread, and the next commit starts as soon as the previous
+// one has ended. A session is recorded whole (metadata, subscriptions, queued and in-flight
+// messages) whenever it changed since the last commit.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,7 +56,13 @@ class Persistence {
   virtual void erase_session(const std::string& client_id) = 0;
   virtual void put_retained(StoredMessage m) = 0;
   virtual void erase_retained(const std::string& topic) = 0;
-  // Writes everything recorded since the last flush in one transaction.
+  // Starts writing everything recorded since the last commit in one transaction, without
+  // blocking the caller; `done` runs on the broker thread once it has committed (or failed: the
+  // changes are then kept for the next commit). The broker has at most one commit running.
+  virtual void commit(std::function<void(Status)> done) = 0;
+  // Something was recorded since the last commit started (or a failed commit gave it back).
+  virtual bool has_pending() const = 0;
+  // Blocking: writes everything recorded, after any commit still running (shutdown, tests).
   virtual Status flush() = 0;
 };
 

@@ -40,9 +40,11 @@ void RetainedStore::put(MessagePtr m) {
   });
   if (n->msg) {
     if (n->msg->expires_at) expiry_.erase(n->expiry);
+    bytes_ -= cost(*n->msg);
   } else {
     ++count_;
   }
+  bytes_ += cost(*m);
   n->msg = std::move(m);
   if (n->msg->expires_at) n->expiry = expiry_.emplace(*n->msg->expires_at, n);
 }
@@ -64,6 +66,7 @@ bool RetainedStore::erase(std::string_view topic) {
   });
   if (!found || !n->msg) return false;
   if (n->msg->expires_at) expiry_.erase(n->expiry);
+  bytes_ -= cost(*n->msg);
   n->msg.reset();
   --count_;
   for (auto p = path.rbegin(); p != path.rend(); ++p) {

@@ -36,6 +36,9 @@ class RetainedStore {
   template <class F>
   void erase_expired(MonoTime now, F&& on_erase);
   std::size_t size() const { return count_; }
+  // Topic and payload bytes of the stored messages (what the retained caps count).
+  std::size_t bytes() const { return bytes_; }
+  static std::size_t cost(const Message& m) { return m.topic.size() + m.payload->size(); }
   bool empty() const { return count_ == 0; }
   // Tree nodes besides the root (tests: emptied branches are pruned). Walks the whole tree.
   std::size_t node_count() const;
@@ -60,6 +63,7 @@ class RetainedStore {
   std::unique_ptr<Node> root_;
   Expiry expiry_;
   std::size_t count_ = 0;
+  std::size_t bytes_ = 0;
   mutable std::vector<std::string_view> levels_;  // scratch for match()
 };
 

@@ -62,10 +62,14 @@ StoredMessage message_from(const Statement& s, int first) {
   return m;
 }
 
+Result<StoredState> load_state(storage::Database& db);
+Status write_batch(storage::Database& db, const SqlitePersistence::Batch& b);
+
 }  // namespace
 
-SqlitePersistence::SqlitePersistence(std::string path) {
-  // The busy timeout is the broker thread's: it waits at most this long for the file.
+SqlitePersistence::SqlitePersistence(std::string path, storage::Post post)
+    : post_(std::move(post)) {
+  // The busy timeout is the Writer thread's: it waits at most this long for the file.
   auto db = storage::Database::open(path, {.busy_timeout = std::chrono::milliseconds(2000)});
   if (!db) {
     open_error_ = db.error().message;
@@ -75,15 +79,25 @@ SqlitePersistence::SqlitePersistence(std::string path) {
     open_error_ = st.error().message;
     return;
   }
-  db_ = std::move(*db);
+  // No rows are pushed (flush_interval 0): every write is a job carrying one batch.
+  writer_ = std::make_unique<storage::Writer>(
+      std::move(*db),
+      storage::WriterOptions{
+          .name = "mqtt-persist", .flush_interval = std::chrono::milliseconds(0), .post = post_});
 }
 
 SqlitePersistence::~SqlitePersistence() {
-  if (db_) (void)flush();
+  if (writer_) (void)flush();
 }
 
 Result<StoredState> SqlitePersistence::load() {
-  if (!db_) return not_open(open_error_);
+  if (!writer_) return not_open(open_error_);
+  return writer_->read_now<StoredState>([](storage::Database& db) { return load_state(db); });
+}
+
+namespace {
+
+Result<StoredState> load_state(storage::Database& db) {
   StoredState out;
   std::map<std::string, std::size_t> index;
   auto session_of = [&](const Statement& s) -> StoredSession* {
@@ -91,7 +105,7 @@ Result<StoredState> SqlitePersistence::load() {
     return it == index.end() ? nullptr : &out.sessions[it->second];
   };
   Status st =
-      each_row(*db_,
+      each_row(db,
                "SELECT client_id, protocol_version, expiry_interval, disconnected_unix_ms, owner "
                "FROM mqtt_sessions",
                [&](const Statement& s) {
@@ -105,23 +119,22 @@ Result<StoredState> SqlitePersistence::load() {
                  out.sessions.push_back(std::move(ss));
                });
   if (st)
-    st =
-        each_row(*db_, "SELECT client_id, filter, options, subscription_id FROM mqtt_subscriptions",
-                 [&](const Statement& s) {
-                   if (auto* ss = session_of(s))
-                     ss->subscriptions.push_back(
-                         StoredSubscription{s.text(1), static_cast<std::uint8_t>(s.int64(2)),
-                                            static_cast<std::uint32_t>(s.int64(3))});
-                 });
+    st = each_row(db, "SELECT client_id, filter, options, subscription_id FROM mqtt_subscriptions",
+                  [&](const Statement& s) {
+                    if (auto* ss = session_of(s))
+                      ss->subscriptions.push_back(
+                          StoredSubscription{s.text(1), static_cast<std::uint8_t>(s.int64(2)),
+                                             static_cast<std::uint32_t>(s.int64(3))});
+                  });
   if (st)
-    st = each_row(*db_,
+    st = each_row(db,
                   "SELECT client_id, topic, payload, qos, retain, properties, expiry_unix_ms, "
                   "packet_id, state FROM mqtt_session_messages ORDER BY client_id, seq",
                   [&](const Statement& s) {
                     if (auto* ss = session_of(s)) ss->messages.push_back(message_from(s, 1));
                   });
   if (st)
-    st = each_row(*db_,
+    st = each_row(db,
                   "SELECT topic, payload, qos, 1, properties, expiry_unix_ms, 0, 0 FROM "
                   "mqtt_retained",
                   [&](const Statement& s) { out.retained.push_back(message_from(s, 0)); });
@@ -129,42 +142,81 @@ Result<StoredState> SqlitePersistence::load() {
   return out;
 }
 
+}  // namespace
+
 void SqlitePersistence::put_session(StoredSession s) {
   auto id = s.client_id;
-  sessions_[id] = std::move(s);
+  pending_.sessions[id] = std::move(s);
 }
 void SqlitePersistence::erase_session(const std::string& client_id) {
-  sessions_[client_id] = std::nullopt;
+  pending_.sessions[client_id] = std::nullopt;
 }
 void SqlitePersistence::put_retained(StoredMessage m) {
   auto t = m.topic;
-  retained_[t] = std::move(m);
+  pending_.retained[t] = std::move(m);
 }
 void SqlitePersistence::erase_retained(const std::string& topic) {
-  retained_[topic] = std::nullopt;
+  pending_.retained[topic] = std::nullopt;
+}
+
+void SqlitePersistence::restore(Batch&& failed) {
+  // std::map::merge keeps the destination's entry where both have the key: newer changes win.
+  pending_.sessions.merge(failed.sessions);
+  pending_.retained.merge(failed.retained);
+}
+
+void SqlitePersistence::commit(std::function<void(Status)> done) {
+  if (!writer_) return done(not_open(open_error_));
+  auto batch = std::make_shared<Batch>(std::exchange(pending_, Batch{}));
+  auto query = [batch](storage::Database& db) -> Result<bool> {
+    if (auto st = write_batch(db, *batch); !st) return st.error();
+    return true;
+  };
+  // The answer runs on the broker thread (through post_), where pending_ lives; it may arrive
+  // after this object is gone (shutdown), and is then ignored.
+  auto answer = [this, alive = std::weak_ptr<bool>(alive_), batch,
+                 done = std::move(done)](Result<bool> r) {
+    if (!alive.lock()) return;
+    if (!r) {
+      restore(std::move(*batch));
+      return done(r.error());
+    }
+    done({});
+  };
+  if (!post_) return answer(writer_->read_now<bool>(query));
+  writer_->read<bool>(query, std::move(answer));
 }
 
 Status SqlitePersistence::flush() {
-  if (sessions_.empty() && retained_.empty()) return {};
-  if (!db_) return not_open(open_error_);
-  // One transaction; on failure it rolls back and the changes stay pending for the next flush.
-  auto tx = storage::Transaction::begin(*db_, storage::Transaction::Mode::immediate);
-  if (!tx) return tx.error();
-  if (auto st = write_pending(); !st) return st;
-  if (auto st = tx->commit(); !st) return st;
-  sessions_.clear();
-  retained_.clear();
+  if (pending_.sessions.empty() && pending_.retained.empty()) {
+    if (writer_) return writer_->flush();  // waits for a commit still running
+    return {};
+  }
+  if (!writer_) return not_open(open_error_);
+  Batch batch = std::exchange(pending_, Batch{});
+  auto r = writer_->read_now<bool>([&batch](storage::Database& db) -> Result<bool> {
+    if (auto st = write_batch(db, batch); !st) return st.error();
+    return true;
+  });
+  if (!r) {
+    restore(std::move(batch));
+    return r.error();
+  }
   return {};
 }
 
-Status SqlitePersistence::write_pending() {
-  auto& db = *db_;
+namespace {
+
+Status write_batch(storage::Database& db, const SqlitePersistence::Batch& b) {
+  // One transaction; on failure it rolls back and the batch is kept for the next commit.
+  auto tx = storage::Transaction::begin(db, storage::Transaction::Mode::immediate);
+  if (!tx) return tx.error();
   auto run = [&db](const char* sql, const auto&... v) -> Status {
     auto s = db.prepare(sql);
     if (!s) return s.error();
     return s->bind_all(v...).run();
   };
-  for (auto& [id, s] : sessions_) {
+  for (const auto& [id, s] : b.sessions) {
     for (const char* del : {"DELETE FROM mqtt_sessions WHERE client_id=?1",
                             "DELETE FROM mqtt_subscriptions WHERE client_id=?1",
                             "DELETE FROM mqtt_session_messages WHERE client_id=?1"})
@@ -195,13 +247,15 @@ Status SqlitePersistence::write_pending() {
           !st)
         return st;
   }
-  for (auto& [topic, m] : retained_) {
+  for (const auto& [topic, m] : b.retained) {
     Status st = m ? run("INSERT OR REPLACE INTO mqtt_retained VALUES(?1,?2,?3,?4,?5)", topic,
                         bytes(m->payload), m->qos, m->properties, m->expiry_unix_ms)
                   : run("DELETE FROM mqtt_retained WHERE topic=?1", topic);
     if (!st) return st;
   }
-  return {};
+  return tx->commit();
 }
+
+}  // namespace
 
 }  // namespace weir::mqtt

@@ -1,29 +1,32 @@
 #pragma once
-// Persistence in one SQLite file (WAL mode, synchronous=NORMAL). Changes are coalesced in memory
-// (last write per session / retained topic wins) and written by flush() in ONE transaction.
-// It runs on the broker thread: with WAL + synchronous=NORMAL a commit does not fsync, so a
-// tick's transaction costs about what it writes (sessions that changed, retained topics that
-// changed). A crash loses at most the last tick of changes; a power cut may lose the WAL tail.
-// The connection, statements, transaction and schema versions are storage's (src/storage).
+// Persistence in one SQLite file (WAL mode, synchronous=NORMAL) written by a storage::Writer:
+// the file is touched only on the Writer's thread, never on the broker thread. Changes are
+// coalesced in memory (last write per session / retained topic wins); commit() hands them to
+// that thread as ONE transaction and answers through the Post on the broker thread. A commit
+// survives a crash of the process (SIGKILL) once it has returned; a power cut may lose the WAL
+// tail (synchronous=NORMAL does not fsync each commit). The connection, statements,
+// transaction and schema versions are storage's (src/storage).
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "mqtt/broker/persistence.hpp"
-#include "storage/database.hpp"
+#include "storage/writer.hpp"
 
 namespace weir::mqtt {
 
 class SqlitePersistence final : public Persistence {
  public:
-  // Opens (creating if needed) the database; check ok() / open_error() before use.
-  explicit SqlitePersistence(std::string path);
+  // Opens (creating if needed) the database; check ok() / open_error() before use. `post` runs
+  // a commit's answer on the broker thread; without one commit() waits and answers at once
+  // (tests, tools).
+  explicit SqlitePersistence(std::string path, storage::Post post = {});
   ~SqlitePersistence() override;
   SqlitePersistence(const SqlitePersistence&) = delete;
   SqlitePersistence& operator=(const SqlitePersistence&) = delete;
 
-  bool ok() const { return db_ != nullptr; }
+  bool ok() const { return writer_ != nullptr; }
   const std::string& open_error() const { return open_error_; }
 
   Result<StoredState> load() override;
@@ -31,16 +34,25 @@ class SqlitePersistence final : public Persistence {
   void erase_session(const std::string& client_id) override;
   void put_retained(StoredMessage m) override;
   void erase_retained(const std::string& topic) override;
+  void commit(std::function<void(Status)> done) override;
+  bool has_pending() const override { return pending() != 0; }
   Status flush() override;
-  std::size_t pending() const { return sessions_.size() + retained_.size(); }
+  std::size_t pending() const { return pending_.sessions.size() + pending_.retained.size(); }
+
+  struct Batch {
+    std::map<std::string, std::optional<StoredSession>> sessions;  // nullopt = erase
+    std::map<std::string, std::optional<StoredMessage>> retained;
+  };
 
  private:
-  Status write_pending();
+  // A failed batch goes back under what was recorded since (newer changes win).
+  void restore(Batch&& failed);
 
-  std::unique_ptr<storage::Database> db_;
   std::string open_error_;
-  std::map<std::string, std::optional<StoredSession>> sessions_;  // nullopt = erase
-  std::map<std::string, std::optional<StoredMessage>> retained_;
+  storage::Post post_;
+  Batch pending_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  std::unique_ptr<storage::Writer> writer_;
 };
 
 }  // namespace weir::mqtt

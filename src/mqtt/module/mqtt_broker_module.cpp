@@ -184,7 +184,8 @@ Status MqttBrokerModule::build() {
     std::filesystem::path db_path =
         opts.persistence_path.empty() ? "mqtt_broker.db" : opts.persistence_path;
     if (db_path.is_relative()) db_path = std::filesystem::path(o.data_dir) / db_path;
-    auto p = std::make_unique<SqlitePersistence>(db_path.string());
+    // Commits run on the persistence's own thread; their answers come back to the io thread.
+    auto p = std::make_unique<SqlitePersistence>(db_path.string(), host_.post);
     if (!p->ok())
       return Error::make(ErrorKind::internal, "persistence",
                          "MQTT persistence: cannot open " + db_path.string());
@@ -215,6 +216,12 @@ Status MqttBrokerModule::build() {
                 static_cast<double>(s.bytes_sent));
     api::metric(out, "weir_mqtt_retained_messages", "gauge", "Retained messages",
                 static_cast<double>(s.retained_count));
+    api::metric(out, "weir_mqtt_retained_bytes", "gauge",
+                "Topic and payload bytes of the retained messages (max_retained_bytes)",
+                static_cast<double>(s.retained_bytes));
+    api::metric(out, "weir_mqtt_retained_refused_total", "counter",
+                "Retained PUBLISHes refused by max_retained_messages / max_retained_bytes",
+                static_cast<double>(s.retained_refused));
     api::metric(out, "weir_mqtt_subscriptions", "gauge", "Subscriptions",
                 static_cast<double>(s.subscriptions_count));
     api::metric(out, "weir_mqtt_client_id_refusals_total", "counter",
@@ -223,6 +230,13 @@ Status MqttBrokerModule::build() {
     api::metric(out, "weir_mqtt_revoked_connections_total", "counter",
                 "MQTT connections closed because a security change took their rights",
                 static_cast<double>(s.revoked_connections));
+  };
+  MqttListeners* listeners = &running_;
+  metrics_writer_ = [w = std::move(metrics_writer_), listeners](std::string& out) {
+    w(out);
+    api::metric(out, "weir_mqtt_accept_pauses_total", "counter",
+                "Times accepting paused for max_accepts_per_second (the listen backlog waited)",
+                static_cast<double>(listeners->accept_pauses()));
   };
   host_.services.provide<PubSub>(*inproc_);
   host_.services.provide<BrokerEndpoints>(endpoints_);

@@ -18,9 +18,18 @@ struct MqttListenerOptions {
   // A client whose unsent bytes exceed this is disconnected at once (slow consumer). The broker
   // already drops QoS 0 above BrokerOptions::max_queued_bytes; this is the hard stop behind it.
   std::uint64_t max_outgoing_bytes = 32 * 1024 * 1024;
-  std::uint32_t max_accepts_per_second = 1000;  // new sockets beyond it are closed; 0 = unlimited
-  std::uint32_t handshake_timeout_s = 10;       // TLS and WebSocket upgrade
-  std::uint32_t close_flush_timeout_s = 5;      // time to flush queued bytes before a close
+  // New connections per second and listener (burst: as many). Beyond it accepting pauses and the
+  // listen backlog holds the rest (slowed, not refused); 0 = unlimited. The hard cap on open
+  // connections is the broker's max_connections.
+  std::uint32_t max_accepts_per_second = 20000;
+  std::uint32_t listen_backlog = 65535;     // the kernel caps it at net.core.somaxconn
+  std::uint32_t handshake_timeout_s = 10;   // TLS and WebSocket upgrade
+  std::uint32_t close_flush_timeout_s = 5;  // time to flush queued bytes before a close
+  // After the broker ends a connection (a DISCONNECT with a reason code, a refused CONNACK):
+  // once flushed, the socket is shut down for writing and what the client still sends is read
+  // and discarded for at most this long (or until it closes), so the client reads the reason
+  // instead of a reset. 0: close at once after the flush.
+  std::uint32_t close_drain_ms = 2000;
   std::uint32_t max_websocket_message = 1024 * 1024 + 64;  // largest inbound WS message
   bool drive_broker_ticks = true;                          // call Broker::tick() every 100 ms
   // Origins besides the listener's own (Host) that may open a WebSocket (net/origin_check.hpp);
@@ -29,7 +38,8 @@ struct MqttListenerOptions {
 };
 BOOST_DESCRIBE_STRUCT(MqttListenerOptions, (),
                       (bind_address, tcp_port, tls_port, tls_cert_file, tls_key_file, ws_port,
-                       max_outgoing_bytes, max_accepts_per_second, handshake_timeout_s,
-                       close_flush_timeout_s, max_websocket_message, drive_broker_ticks))
+                       max_outgoing_bytes, max_accepts_per_second, listen_backlog,
+                       handshake_timeout_s, close_flush_timeout_s, close_drain_ms,
+                       max_websocket_message, drive_broker_ticks))
 
 }  // namespace weir::mqtt

@@ -63,7 +63,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
     if (acceptor_.open(ep.protocol(), ec); ec) return unavailable(where, lower_first(ec.message()));
     acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
     if (acceptor_.bind(ep, ec); ec) return unavailable(where, lower_first(ec.message()));
-    if (acceptor_.listen(asio::socket_base::max_listen_connections, ec); ec)
+    // The backlog holds a storm while accepting pauses (the kernel caps it at somaxconn).
+    if (acceptor_.listen(static_cast<int>(ctx_->opts.listen_backlog), ec); ec)
       return unavailable(where, lower_first(ec.message()));
     port_ = acceptor_.local_endpoint(ec).port();
     spdlog::info("{} {}:{} ready", label(kind_), address, port_);
@@ -71,6 +72,17 @@ class Listener : public std::enable_shared_from_this<Listener> {
   }
 
   void accept() {
+    // Beyond the accept rate: pause (bounded, at most a second) and leave the connections in
+    // the listen backlog, instead of accepting and closing them.
+    if (const auto wait = limiter_.admit(std::chrono::steady_clock::now());
+        wait != std::chrono::nanoseconds::zero()) {
+      ++ctx_->accept_pauses;
+      retry_.expires_after(wait);
+      retry_.async_wait([self = shared_from_this()](const boost::system::error_code& e) {
+        if (!e && !self->ctx_->stopped) self->accept();
+      });
+      return;
+    }
     acceptor_.async_accept(
         [self = shared_from_this()](const boost::system::error_code& ec, tcp::socket s) {
           self->on_accept(ec, std::move(s));
@@ -106,12 +118,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
     std::string remote =
         ep_ec ? std::string("unknown")
               : fmt::format("{}:{}", remote_ep.address().to_string(), remote_ep.port());
-    if (!limiter_.allow(std::chrono::steady_clock::now())) {
-      spdlog::debug("{} port {}: connect rate over {}/s, refusing {}", label(kind_), port_,
-                    ctx_->opts.max_accepts_per_second, remote);
-      boost::system::error_code ignored;
-      socket.close(ignored);
-    } else {
+    {
       boost::system::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
       switch (kind_) {
@@ -253,6 +260,9 @@ std::uint16_t MqttListeners::tls_port() const {
 }
 std::uint16_t MqttListeners::ws_port() const {
   return impl_->ws ? impl_->ws->port() : 0;
+}
+std::uint64_t MqttListeners::accept_pauses() const {
+  return impl_->ctx ? impl_->ctx->accept_pauses : 0;
 }
 std::size_t MqttListeners::connection_count() const {
   return (impl_->ctx ? impl_->ctx->live.size() : 0) + (impl_->poller ? impl_->poller->size() : 0);

@@ -41,6 +41,8 @@ class MqttListeners {
   std::uint16_t tls_port() const;
   std::uint16_t ws_port() const;
   std::size_t connection_count() const;
+  // Times accepting paused because new connections came faster than max_accepts_per_second.
+  std::uint64_t accept_pauses() const;
 
  private:
   struct Impl;

@@ -77,13 +77,13 @@ template <class Stream>
 void StreamConnection<Stream>::start() {
   ctx_->live[serial_] = this->weak_from_this();
   if constexpr (std::is_same_v<Stream, TlsSocket>) {
-    arm_timer(ctx_->opts.handshake_timeout_s, "TLS handshake");
+    arm_timer(std::chrono::seconds(ctx_->opts.handshake_timeout_s), "TLS handshake");
     stream_.async_handshake(asio::ssl::stream_base::server,
                             [self = this->shared_from_this()](const boost::system::error_code& ec) {
                               self->on_handshake(ec);
                             });
   } else {
-    arm_timer(ctx_->opts.handshake_timeout_s, "WebSocket upgrade");
+    arm_timer(std::chrono::seconds(ctx_->opts.handshake_timeout_s), "WebSocket upgrade");
     read_http_upgrade();
   }
 }
@@ -173,11 +173,16 @@ void StreamConnection<Stream>::do_read() {
 
 template <class Stream>
 void StreamConnection<Stream>::on_read(const boost::system::error_code& ec, std::size_t n) {
+  if (state_ == State::closing || state_ == State::draining) {
+    // Ending: what the client still sends is discarded; its close (or an error) ends the drain.
+    if (ec) return close_socket();
+    return do_read();
+  }
   if (state_ != State::open) return;
   if (ec) return fail(ec, "read");
   if (ctx_->stopped) return;
   ctx_->broker.on_bytes(id_, read_buffer_.get(), n);
-  if (state_ == State::open && !ctx_->stopped) do_read();
+  if ((state_ == State::open && !ctx_->stopped) || (state_ == State::closing && drain_)) do_read();
 }
 
 template <class Stream>
@@ -219,21 +224,37 @@ void StreamConnection<Stream>::on_write(const boost::system::error_code& ec, std
   queue_.pop(in_flight_buffers_);
   in_flight_buffers_ = 0;
   if (!queue_.empty()) return do_write();
-  if (state_ == State::closing) close_socket();
+  if (state_ == State::closing) flushed();
 }
 
 template <class Stream>
 void StreamConnection<Stream>::close() {
   registered_ = false;  // the broker has already forgotten this connection
-  shutdown_gracefully();
+  if (state_ != State::open) return shutdown_gracefully();
+  // Flush, then shut down for writing and discard what the client still sends (bounded), so it
+  // reads the DISCONNECT instead of a reset caused by unread input at close.
+  drain_ = ctx_->opts.close_drain_ms > 0;
+  state_ = State::closing;
+  arm_timer(std::chrono::seconds(ctx_->opts.close_flush_timeout_s), "flush before close");
+  if (!writing_ && queue_.empty()) flushed();
 }
 
 template <class Stream>
 void StreamConnection<Stream>::shutdown_gracefully() {
-  if (state_ == State::closed || state_ == State::closing) return;
+  if (state_ == State::closed || state_ == State::closing || state_ == State::draining) return;
   if (state_ == State::handshake || (!writing_ && queue_.empty())) return close_socket();
   state_ = State::closing;
-  arm_timer(ctx_->opts.close_flush_timeout_s, "flush before close");
+  arm_timer(std::chrono::seconds(ctx_->opts.close_flush_timeout_s), "flush before close");
+}
+
+template <class Stream>
+void StreamConnection<Stream>::flushed() {
+  if (!drain_ || ctx_->stopped) return close_socket();
+  state_ = State::draining;
+  boost::system::error_code ignored;
+  beast::get_lowest_layer(stream_).shutdown(asio::socket_base::shutdown_send, ignored);
+  arm_timer(std::chrono::milliseconds(ctx_->opts.close_drain_ms), "draining");
+  if (!reading_) do_read();
 }
 
 template <class Stream>
@@ -285,9 +306,9 @@ void StreamConnection<Stream>::close_socket() {
 }
 
 template <class Stream>
-void StreamConnection<Stream>::arm_timer(std::uint32_t seconds, const char* what) {
+void StreamConnection<Stream>::arm_timer(std::chrono::milliseconds after, const char* what) {
   if (!timer_) timer_ = std::make_unique<asio::steady_timer>(stream_.get_executor());
-  timer_->expires_after(std::chrono::seconds(seconds));
+  timer_->expires_after(after);
   timer_->async_wait([self = this->shared_from_this(), what](const boost::system::error_code& ec) {
     if (ec || self->state_ == State::closed) return;
     spdlog::debug("MQTT {} {}: {} timed out", self->transport_name(), self->remote_, what);

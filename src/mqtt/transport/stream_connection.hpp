@@ -10,6 +10,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,7 +44,9 @@ class StreamConnection final : public ConnectionSink,
   void shutdown_gracefully() override;
 
  private:
-  enum class State { handshake, open, closing, closed };
+  // closing: flushing; draining: flushed, TCP shut down for writing, reads discarded until the
+  // peer closes or close_drain_ms pass (graceful close after the broker ended the connection).
+  enum class State { handshake, open, closing, draining, closed };
 
   void on_handshake(const boost::system::error_code& ec);
   void read_http_upgrade();
@@ -56,7 +59,8 @@ class StreamConnection final : public ConnectionSink,
   void fail(const boost::system::error_code& ec, const char* what);
   void abort(const char* why);
   void close_socket();
-  void arm_timer(std::uint32_t seconds, const char* what);
+  void flushed();  // the queue is empty while closing
+  void arm_timer(std::chrono::milliseconds after, const char* what);
   void notify_broker_closed();
   const char* transport_name() const;
 
@@ -69,6 +73,7 @@ class StreamConnection final : public ConnectionSink,
   State state_ = State::handshake;
   bool writing_ = false;
   bool reading_ = false;
+  bool drain_ = false;  // closing gracefully: drain after the flush
   OutboundQueue queue_;
   std::size_t in_flight_buffers_ = 0;
   std::vector<boost::asio::const_buffer> write_buffers_;  // reused across writes

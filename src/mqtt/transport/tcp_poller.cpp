@@ -67,6 +67,8 @@ void TcpConnection::on_events(std::uint32_t events) {
     } else if (events & (EPOLLHUP | EPOLLERR)) {
       // Closing and the peer is gone: nothing more can be flushed.
       return close_socket();
+    } else {
+      discard_available();
     }
   }
   if (state_ == State::closed) return;
@@ -88,6 +90,17 @@ void TcpConnection::read_available() {
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return;
     return fail(errno, "read");
+  }
+}
+
+void TcpConnection::discard_available() {
+  auto& buf = poller_->context().shared_read_buffer;
+  for (int i = 0; i < kReadsPerTurn; ++i) {
+    const ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+    if (n > 0) continue;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    return close_socket();  // the peer closed (or failed): the graceful close is complete
   }
 }
 
@@ -122,33 +135,46 @@ void TcpConnection::flush() {
     queue_.consume(static_cast<std::size_t>(w));
   }
   if (watching_writable_) watch_writable(false);
-  if (state_ == State::closing) close_socket();
+  if (state_ == State::closing) flushed();
 }
 
 void TcpConnection::watch_writable(bool on) {
   if (watching_writable_ == on) return;
-  std::uint32_t events = on ? kOut : 0u;
-  if (state_ == State::open) events |= kIn;
+  std::uint32_t events = (on ? kOut : 0u) | kIn;
   watching_writable_ = on;
   if (!poller_->modify(*this, events)) fail(errno, "epoll_ctl");
 }
 
 void TcpConnection::close() {
   registered_ = false;  // the broker has already forgotten this connection
-  shutdown_gracefully();
+  begin_close(poller_->context().opts.close_drain_ms > 0);
 }
 
 void TcpConnection::shutdown_gracefully() {
+  begin_close(false);  // stopping: flush, but do not wait for the clients
+}
+
+void TcpConnection::begin_close(bool drain) {
   if (state_ != State::open) return;
-  if (queue_.empty()) return close_socket();
-  // Flush what is queued (bounded by close_flush_timeout_s), read nothing more.
+  drain_ = drain;
+  if (queue_.empty() && !drain) return close_socket();
+  // Flush what is queued (bounded by close_flush_timeout_s); what arrives meanwhile is read and
+  // discarded: unread input at close() would make the kernel answer with a reset, and the client
+  // could lose the packets it has not read yet (the DISCONNECT saying why).
   state_ = State::closing;
-  ::shutdown(fd_, SHUT_RD);
-  if (!watching_writable_ && !flush_pending_) poller_->schedule_flush(*this);
-  if (!poller_->modify(*this, watching_writable_ ? kOut : 0u)) return close_socket();
   close_deadline_ = std::chrono::steady_clock::now() +
                     std::chrono::seconds(poller_->context().opts.close_flush_timeout_s);
   poller_->closing(*this);
+  if (queue_.empty()) return flushed();
+  if (!watching_writable_ && !flush_pending_) poller_->schedule_flush(*this);
+}
+
+void TcpConnection::flushed() {
+  if (!drain_) return close_socket();
+  state_ = State::draining;
+  ::shutdown(fd_, SHUT_WR);  // FIN after the last byte: the client reads everything, then EOF
+  close_deadline_ = std::chrono::steady_clock::now() +
+                    std::chrono::milliseconds(poller_->context().opts.close_drain_ms);
 }
 
 void TcpConnection::fail(int err, const char* what) {
@@ -364,13 +390,16 @@ void TcpPoller::sweep_closing() {
   std::vector<std::shared_ptr<TcpConnection>> due;
   std::erase_if(closing_, [&](const std::weak_ptr<TcpConnection>& w) {
     auto c = w.lock();
-    if (!c || c->state_ != TcpConnection::State::closing) return true;
+    if (!c ||
+        (c->state_ != TcpConnection::State::closing && c->state_ != TcpConnection::State::draining))
+      return true;
     if (c->close_deadline_ > now) return false;
     due.push_back(std::move(c));
     return true;
   });
   for (auto& c : due) {
-    spdlog::debug("MQTT tcp {}: flush before close timed out", c->peer());
+    spdlog::debug("MQTT tcp {}: {} before close timed out", c->peer(),
+                  c->state_ == TcpConnection::State::draining ? "draining" : "flush");
     c->close_socket();
   }
   arm_sweep();

@@ -47,10 +47,17 @@ class TcpConnection final : public ConnectionSink, public TransportConnection {
 
  private:
   friend class TcpPoller;
-  enum class State : std::uint8_t { open, closing, closed };
+  // closing: flushing what is queued; draining: flushed and shut down for writing, reading and
+  // discarding until the peer closes or the deadline (graceful close, see begin_close).
+  enum class State : std::uint8_t { open, closing, draining, closed };
 
   void on_events(std::uint32_t events);
   void read_available();
+  // Flush, then (drain) shut down for writing and discard input until the peer closes or
+  // close_drain_ms pass; without drain close once flushed. Bounded by the poller's sweep.
+  void begin_close(bool drain);
+  void flushed();  // the queue is empty while closing
+  void discard_available();
   void flush();
   void watch_writable(bool on);
   void fail(int err, const char* what);
@@ -71,6 +78,7 @@ class TcpConnection final : public ConnectionSink, public TransportConnection {
   bool registered_ = false;         // broker knows this connection (open() called, on_closed not)
   bool flush_pending_ = false;      // in the poller's flush list
   bool watching_writable_ = false;  // EPOLLOUT registered: the kernel buffer was full
+  bool drain_ = false;              // closing gracefully (begin_close)
 };
 
 class TcpPoller {

@@ -27,6 +27,7 @@ struct TransportContext {
   // read is handed to the broker before the next one starts, so idle sockets cost no buffer.
   std::vector<std::uint8_t> shared_read_buffer = std::vector<std::uint8_t>(64 * 1024);
   std::uint64_t next_serial = 1;
+  std::uint64_t accept_pauses = 0;  // a listener waited for the accept rate (MqttListeners)
   std::unordered_map<std::uint64_t, std::weak_ptr<TransportConnection>> live;
 };
 

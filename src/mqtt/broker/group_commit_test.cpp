@@ -1,0 +1,188 @@
+// Group commit: a QoS 1/2 PUBLISH kept by a persistent session or the retained store is
+// acknowledged only once the commit carrying it has ended; one commit at a time, the next one
+// starting when the previous ends. The persistence here is a fake whose commits the test ends.
+#include <gtest/gtest.h>
+
+#include "mqtt/broker/broker_test_support.hpp"
+
+namespace weir::mqtt {
+namespace {
+
+using test::Client;
+using namespace std::chrono_literals;
+
+struct FakePersistence final : Persistence {
+  std::vector<std::function<void(Status)>> running;  // commits started, not yet answered
+  std::size_t started = 0;
+  bool recorded = false;
+  Result<StoredState> load() override { return StoredState{}; }
+  void put_session(StoredSession) override { recorded = true; }
+  void erase_session(const std::string&) override { recorded = true; }
+  void put_retained(StoredMessage) override { recorded = true; }
+  void erase_retained(const std::string&) override { recorded = true; }
+  void commit(std::function<void(Status)> done) override {
+    recorded = false;
+    ++started;
+    running.push_back(std::move(done));
+  }
+  bool has_pending() const override { return recorded; }
+  Status flush() override { return {}; }
+  // Ends the oldest running commit.
+  void finish(Status st = {}) {
+    ASSERT_FALSE(running.empty());
+    auto done = std::move(running.front());
+    running.erase(running.begin());
+    if (!st) recorded = true;  // a failed batch is given back
+    done(st);
+  }
+};
+
+struct GroupCommit : ::testing::Test {
+  ManualClock clock;
+  FakePersistence* store = nullptr;
+  std::unique_ptr<Broker> broker;
+
+  void make(bool ack_after_commit = true) {
+    BrokerOptions o;
+    o.allow_anonymous = true;
+    o.sys_interval_s = 0;
+    o.persistence = true;
+    o.ack_after_commit = ack_after_commit;
+    auto p = std::make_unique<FakePersistence>();
+    store = p.get();
+    broker = std::make_unique<Broker>(o, clock, std::move(p));
+  }
+  // A persistent session subscribed to data/# that has gone away.
+  void keeper() {
+    Client sub(*broker, ProtocolVersion::v5);
+    Properties props;
+    props.session_expiry_interval = 3600;
+    sub.connect("keeper", false, props);
+    sub.subscribe("data/#", 1);
+    sub.close();
+    while (!store->running.empty()) store->finish();
+  }
+};
+
+std::vector<std::uint16_t> acks(Client& c, PacketType type = PacketType::puback) {
+  std::vector<std::uint16_t> ids;
+  for (auto& a : c.recv_all<PubAck>())
+    if (a.type == type) ids.push_back(a.packet_id);
+  return ids;
+}
+
+TEST_F(GroupCommit, PubackWaitsForTheCommitOfAPersistentSession) {
+  make();
+  keeper();
+  Client pub(*broker);
+  pub.connect("pub");
+  pub.publish("data/1", "x", 1);
+  ASSERT_EQ(store->running.size(), 1u);  // started at the end of the packet's entry point
+  EXPECT_TRUE(acks(pub).empty());
+  store->finish();
+  EXPECT_EQ(acks(pub), std::vector<std::uint16_t>{1});
+}
+
+TEST_F(GroupCommit, NextBatchStartsWhenThePreviousEnds) {
+  make();
+  keeper();
+  Client pub(*broker);
+  pub.connect("pub");
+  const auto before = store->started;
+  pub.publish("data/1", "a", 1);  // commit 1 starts
+  pub.publish("data/2", "b", 1);  // wait for commit 2
+  pub.publish("data/3", "c", 1);
+  EXPECT_EQ(store->started, before + 1);
+  store->finish();
+  EXPECT_EQ(acks(pub), std::vector<std::uint16_t>{1});
+  EXPECT_EQ(store->started, before + 2);  // the next batch, at once, not on a tick
+  store->finish();
+  EXPECT_EQ(acks(pub), (std::vector<std::uint16_t>{2, 3}));
+  EXPECT_TRUE(store->running.empty());
+}
+
+TEST_F(GroupCommit, CleanSessionsAndQos0AreNotHeld) {
+  make();
+  Client sub(*broker);
+  sub.connect("clean");
+  sub.subscribe("data/#", 1);
+  Client pub(*broker);
+  pub.connect("pub");
+  pub.publish("data/1", "x", 1);
+  EXPECT_EQ(acks(pub), std::vector<std::uint16_t>{1});
+  EXPECT_TRUE(store->running.empty());
+}
+
+TEST_F(GroupCommit, AcknowledgementsKeepTheirOrder) {
+  make();
+  keeper();
+  Client pub(*broker);
+  pub.connect("pub");
+  pub.publish("data/1", "stored", 1);
+  pub.publish("other", "not stored", 1);  // would be acked at once, but not before id 1
+  EXPECT_TRUE(acks(pub).empty());
+  store->finish();
+  EXPECT_EQ(acks(pub), (std::vector<std::uint16_t>{1, 2}));
+}
+
+TEST_F(GroupCommit, Qos2PubrecAndRetainedAreHeld) {
+  make();
+  keeper();
+  Client pub(*broker);
+  pub.connect("pub");
+  pub.publish("data/1", "x", 2);
+  EXPECT_TRUE(acks(pub, PacketType::pubrec).empty());
+  store->finish();
+  EXPECT_EQ(acks(pub, PacketType::pubrec), std::vector<std::uint16_t>{1});
+  pub.publish("cfg", "kept", 1, true);  // no subscriber: the retained store keeps it
+  EXPECT_TRUE(acks(pub).empty());
+  store->finish();
+  EXPECT_EQ(acks(pub), std::vector<std::uint16_t>{2});
+}
+
+TEST_F(GroupCommit, AFailedCommitHoldsTheAckAndIsRetried) {
+  make();
+  keeper();
+  Client pub(*broker);
+  pub.connect("pub");
+  pub.publish("data/1", "x", 1);
+  store->finish(Error::make(ErrorKind::internal, "storage", "disk full"));
+  EXPECT_TRUE(acks(pub).empty());
+  broker->tick();
+  EXPECT_TRUE(store->running.empty());  // waits a second before trying again
+  clock.advance(1100ms);
+  broker->tick();
+  ASSERT_EQ(store->running.size(), 1u);
+  store->finish();
+  EXPECT_EQ(acks(pub), std::vector<std::uint16_t>{1});
+}
+
+TEST_F(GroupCommit, AckBeforeCommitWhenConfigured) {
+  make(/*ack_after_commit=*/false);
+  keeper();
+  Client pub(*broker);
+  pub.connect("pub");
+  pub.publish("data/1", "x", 1);
+  EXPECT_EQ(acks(pub), std::vector<std::uint16_t>{1});
+  EXPECT_EQ(store->running.size(), 1u);  // still committed, just not waited for
+}
+
+TEST_F(GroupCommit, HeldAckOfAClosedConnectionIsForgotten) {
+  make();
+  keeper();
+  {
+    Client pub(*broker);
+    pub.connect("pub");
+    pub.publish("data/1", "x", 1);
+    pub.close();
+  }
+  while (!store->running.empty()) store->finish();  // nothing to send to, nothing crashes (ASan)
+  Client again(*broker);
+  again.connect("pub");
+  again.publish("data/2", "y", 1);
+  while (!store->running.empty()) store->finish();
+  EXPECT_EQ(acks(again), std::vector<std::uint16_t>{1});
+}
+
+}  // namespace
+}  // namespace weir::mqtt
