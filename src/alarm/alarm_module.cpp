@@ -89,8 +89,8 @@ Result<AlarmEntry> from_dto(const AlarmDto& d) {
     o.id = *d.occurrence_id;
     o.state = *d.state;
     std::optional<WallTime> act;
-    if (!parse_time(d.activation_time, act) || !parse_time(d.deactivation_time,
-                                                           o.deactivation_time) ||
+    if (!parse_time(d.activation_time, act) ||
+        !parse_time(d.deactivation_time, o.deactivation_time) ||
         !parse_time(d.acknowledge_time, o.acknowledge_time))
       return bad;
     o.activation_time = *act;
@@ -205,9 +205,8 @@ class AlarmModule final : public module::ModuleWith<AlarmSettings> {
       issues.push_back({"system_config.json", p, std::move(msg), true});
     };
     if (!parse_priority(s.default_priority))
-      issue(path + ".default_priority",
-            "unknown priority \"" + s.default_priority +
-                "\" (known: critical, high, medium, low or 1 to 4)");
+      issue(path + ".default_priority", "unknown priority \"" + s.default_priority +
+                                            "\" (known: critical, high, medium, low or 1 to 4)");
     if (s.flood_per_10min < 1) issue(path + ".flood_per_10min", "must be at least 1");
     if (s.max_shelve_minutes < 1 || s.max_shelve_minutes > 10'080)
       issue(path + ".max_shelve_minutes", "must be between 1 and 10080 (one week)");
@@ -315,27 +314,26 @@ class AlarmModule final : public module::ModuleWith<AlarmSettings> {
         table_.lower(*slot, r.time);
       settle();
     });
-    feed_ = host_.hub.add_feed({"alarm", "view",
-                                [this](std::string& out) {
-                                  bool first = true;
-                                  for (std::size_t s = 0; s < table_.size(); ++s) {
-                                    const auto& e = table_.entry(static_cast<AlarmTable::Slot>(s));
-                                    if (!listed(e)) continue;
-                                    if (!first) out.push_back(',');
-                                    first = false;
-                                    json::dump_to(out, json::to_json(to_dto(e)));
-                                  }
-                                },
-                                [this](std::uint64_t key, std::string& out) {
-                                  if (key >= table_.size()) {
-                                    out += "null";
-                                    return;
-                                  }
-                                  json::dump_to(
-                                      out, json::to_json(to_dto(
-                                               table_.entry(static_cast<AlarmTable::Slot>(key)),
-                                               true)));
-                                }});
+    feed_ = host_.hub.add_feed(
+        {"alarm", "view",
+         [this](std::string& out) {
+           bool first = true;
+           for (std::size_t s = 0; s < table_.size(); ++s) {
+             const auto& e = table_.entry(static_cast<AlarmTable::Slot>(s));
+             if (!listed(e)) continue;
+             if (!first) out.push_back(',');
+             first = false;
+             json::dump_to(out, json::to_json(to_dto(e)));
+           }
+         },
+         [this](std::uint64_t key, std::string& out) {
+           if (key >= table_.size()) {
+             out += "null";
+             return;
+           }
+           json::dump_to(
+               out, json::to_json(to_dto(table_.entry(static_cast<AlarmTable::Slot>(key)), true)));
+         }});
     add_routes();
   }
 
@@ -413,7 +411,8 @@ Result<std::string> reason_of(std::string r, bool required) {
 Result<JournalQuery> journal_query(const RequestContext& ctx) {
   JournalQuery q;
   const auto& req = ctx.request;
-  auto number = [](std::string_view s, std::int64_t lo, std::int64_t hi) -> std::optional<std::int64_t> {
+  auto number = [](std::string_view s, std::int64_t lo,
+                   std::int64_t hi) -> std::optional<std::int64_t> {
     std::int64_t n = 0;
     if (s.empty() || s.size() > 18) return std::nullopt;
     for (char c : s) {
@@ -438,17 +437,16 @@ Result<JournalQuery> journal_query(const RequestContext& ctx) {
     if (v.empty()) continue;
     WallTime t;
     if (!parse_iso8601(std::string(v), t))
-      return bad_request("bad_time",
-                         std::string(key) + ": expected an ISO 8601 UTC time (2026-01-31T12:00:00Z)",
-                         key);
+      return bad_request(
+          "bad_time", std::string(key) + ": expected an ISO 8601 UTC time (2026-01-31T12:00:00Z)",
+          key);
     (std::string_view(key) == "from" ? q.from : q.to) = t;
   }
   if (auto r = req.query_param("rule_id"); !r.empty()) q.rule_id = std::string(r);
   if (auto s = req.query_param("state"); !s.empty()) {
     AlarmState st{};
     if (!json::enum_from_name(s, st))
-      return bad_request("bad_state", "state: expected ACTIVE, ACK, INACTIVE or FINISHED",
-                         "state");
+      return bad_request("bad_state", "state: expected ACTIVE, ACK, INACTIVE or FINISHED", "state");
     q.state = st;
   }
   return q;
@@ -478,8 +476,8 @@ void AlarmModule::add_routes() {
            if (auto s = ctx.request.query_param("state"); !s.empty()) {
              AlarmState st{};
              if (!json::enum_from_name(s, st))
-               return error_response(bad_request(
-                   "bad_state", "state: expected ACTIVE, ACK or INACTIVE", "state"));
+               return error_response(
+                   bad_request("bad_state", "state: expected ACTIVE, ACK or INACTIVE", "state"));
              state = st;
            }
            std::optional<int> priority;
@@ -588,14 +586,14 @@ void AlarmModule::add_routes() {
            if (!body) return error_response(body.error());
            if (body->rule_ids.size() > kMaxAckBatch)
              return error_response(Error::make(ErrorKind::too_large, "too_many",
-                                               "rule_ids: at most 1000 per request",
-                                               "rule_ids"));
+                                               "rule_ids: at most 1000 per request", "rule_ids"));
            AckResult out;
            const auto now = host_.clock.now();
            for (const auto& id : body->rule_ids) {
              auto slot = table_.find(id);
-             Status st = slot ? table_.acknowledge(*slot, ctx.caller.user, now)
-                              : Status(not_found("unknown_alarm", "no alarm for rule \"" + id + "\""));
+             Status st =
+                 slot ? table_.acknowledge(*slot, ctx.caller.user, now)
+                      : Status(not_found("unknown_alarm", "no alarm for rule \"" + id + "\""));
              api::publish_user_action(host_.bus, host_.clock, ctx, "ack", id, st.has_value(),
                                       st ? "acknowledged" : st.error().message);
              if (st)
@@ -704,10 +702,9 @@ void AlarmModule::add_routes() {
            if (!reason) return error_response(reason.error());
            auto st = table_.set_out_of_service(*slot, body->out_of_service, ctx.caller.user,
                                                *reason, host_.clock.now());
-           return audited(ctx, "shelve_alarm", table_.entry(*slot).rule_id, st,
-                          (body->out_of_service ? "out of service: " : "back in service: ") +
-                              *reason,
-                          *slot);
+           return audited(
+               ctx, "shelve_alarm", table_.entry(*slot).rule_id, st,
+               (body->out_of_service ? "out of service: " : "back in service: ") + *reason, *slot);
          }});
 }
 

@@ -38,8 +38,8 @@ struct AlarmSettings {
   std::vector<AlarmRuleSettings> alarms;
 };
 BOOST_DESCRIBE_STRUCT(AlarmSettings, (),
-                      (default_priority, flood_per_10min, max_shelve_minutes,
-                       journal_max_age_days, journal_max_rows, alarms))
+                      (default_priority, flood_per_10min, max_shelve_minutes, journal_max_age_days,
+                       journal_max_rows, alarms))
 
 // "high" or "2" → 2; nullopt when neither.
 std::optional<int> parse_priority(std::string_view s);
@@ -68,9 +68,9 @@ struct AlarmDto {
 };
 BOOST_DESCRIBE_STRUCT(AlarmDto, (),
                       (rule_id, occurrence_id, state, priority, priority_name, activation_time,
-                       deactivation_time, acknowledge_time, acknowledged_by, activations,
-                       condition, shelved_until, shelved_by, shelve_reason, out_of_service,
-                       out_of_service_by, out_of_service_reason, suppressed))
+                       deactivation_time, acknowledge_time, acknowledged_by, activations, condition,
+                       shelved_until, shelved_by, shelve_reason, out_of_service, out_of_service_by,
+                       out_of_service_reason, suppressed))
 
 AlarmDto to_dto(const AlarmEntry& e, bool with_last = false);
 // The saved form back into an entry (for AlarmTable::restore).

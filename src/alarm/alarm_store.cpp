@@ -82,16 +82,16 @@ AlarmStore::Records select(Database& db, const JournalQuery& q) {
 
 Result<std::unique_ptr<AlarmStore>> AlarmStore::open(const std::filesystem::path& path,
                                                      AlarmStoreOptions options) {
-  auto store = storage::LogStore::open(
-      path, kSchema,
-      {"alarm-journal",
-       std::chrono::milliseconds(200),
-       10'000,
-       options.background_thread,
-       {{"alarm_journal", "time_ms", options.max_age, options.max_rows}},
-       std::chrono::hours(1),
-       options.clock,
-       std::move(options.post)});
+  auto store =
+      storage::LogStore::open(path, kSchema,
+                              {"alarm-journal",
+                               std::chrono::milliseconds(200),
+                               10'000,
+                               options.background_thread,
+                               {{"alarm_journal", "time_ms", options.max_age, options.max_rows}},
+                               std::chrono::hours(1),
+                               options.clock,
+                               std::move(options.post)});
   if (!store) return store.error();
   return std::unique_ptr<AlarmStore>(new AlarmStore(std::move(*store)));
 }

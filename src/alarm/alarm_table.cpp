@@ -194,13 +194,13 @@ Status AlarmTable::unshelve(Slot s, const std::string& user, std::string reason,
   return {};
 }
 
-Status AlarmTable::set_out_of_service(Slot s, bool out, const std::string& user,
-                                      std::string reason, WallTime now) {
+Status AlarmTable::set_out_of_service(Slot s, bool out, const std::string& user, std::string reason,
+                                      WallTime now) {
   AlarmEntry& e = entries_[s];
   if (e.out_of_service == out)
-    return conflict(out ? "out_of_service" : "in_service",
-                    "alarm " + e.rule_id + (out ? " is already out of service"
-                                                : " is already in service"));
+    return conflict(
+        out ? "out_of_service" : "in_service",
+        "alarm " + e.rule_id + (out ? " is already out of service" : " is already in service"));
   e.out_of_service = out;
   e.out_of_service_by = out ? user : "";
   e.out_of_service_reason = out ? reason : "";
@@ -228,8 +228,7 @@ void AlarmTable::tick(WallTime now) {
     AlarmEntry& e = entries_[s];
     if (e.raise_due && *e.raise_due <= now) activate(s, now, AlarmEvent::raised);
     if (e.lower_due && *e.lower_due <= now) deactivate(s, now);
-    if (e.shelved_until && *e.shelved_until <= now)
-      (void)unshelve(s, "", "shelving expired", now);
+    if (e.shelved_until && *e.shelved_until <= now) (void)unshelve(s, "", "shelving expired", now);
   }
   const bool flood = [&] {
     std::size_t n = 0;

@@ -70,9 +70,9 @@ struct Occurrence {
 struct AlarmEntry {
   std::string rule_id;
   AlarmPolicy policy;
-  bool condition = false;               // as last requested by the rule
-  std::optional<WallTime> raise_due;    // on-delay running
-  std::optional<WallTime> lower_due;    // off-delay running
+  bool condition = false;                // as last requested by the rule
+  std::optional<WallTime> raise_due;     // on-delay running
+  std::optional<WallTime> lower_due;     // off-delay running
   std::optional<Occurrence> occurrence;  // the current one (never FINISHED)
   std::optional<Occurrence> last;        // the last finished one (for the feed)
   std::optional<WallTime> shelved_until;
@@ -121,8 +121,7 @@ class AlarmTable {
   void raise(Slot s, WallTime now);
   void lower(Slot s, WallTime now);
   Status acknowledge(Slot s, const std::string& user, WallTime now);
-  Status shelve(Slot s, const std::string& user, std::string reason, Millis duration,
-                WallTime now);
+  Status shelve(Slot s, const std::string& user, std::string reason, Millis duration, WallTime now);
   Status unshelve(Slot s, const std::string& user, std::string reason, WallTime now);
   Status set_out_of_service(Slot s, bool out, const std::string& user, std::string reason,
                             WallTime now);

@@ -41,8 +41,8 @@ TEST_F(AlarmTableTest, RaiseAckLowerFinishes) {
   table.lower(s, now);
   EXPECT_EQ(state(), std::nullopt);
   EXPECT_EQ(table.entry(s).last->state, AlarmState::FINISHED);
-  EXPECT_EQ(events(), (std::vector{AlarmEvent::raised, AlarmEvent::acknowledged,
-                                   AlarmEvent::finished}));
+  EXPECT_EQ(events(),
+            (std::vector{AlarmEvent::raised, AlarmEvent::acknowledged, AlarmEvent::finished}));
 }
 
 TEST_F(AlarmTableTest, RaiseLowerAckFinishes) {
@@ -52,8 +52,7 @@ TEST_F(AlarmTableTest, RaiseLowerAckFinishes) {
   EXPECT_EQ(table.entry(s).occurrence->deactivation_time, now + 1s);
   EXPECT_TRUE(table.acknowledge(s, "op", now + 2s));
   EXPECT_EQ(state(), std::nullopt);
-  EXPECT_EQ(events(),
-            (std::vector{AlarmEvent::raised, AlarmEvent::cleared, AlarmEvent::finished}));
+  EXPECT_EQ(events(), (std::vector{AlarmEvent::raised, AlarmEvent::cleared, AlarmEvent::finished}));
 }
 
 TEST_F(AlarmTableTest, RaisedAgainWhileInactiveReactivates) {
@@ -62,8 +61,8 @@ TEST_F(AlarmTableTest, RaisedAgainWhileInactiveReactivates) {
   table.raise(s, now + 1s);
   EXPECT_EQ(state(), AlarmState::ACTIVE);
   EXPECT_EQ(table.entry(s).occurrence->activations, 2u);
-  EXPECT_EQ(events(), (std::vector{AlarmEvent::raised, AlarmEvent::cleared,
-                                   AlarmEvent::reactivated}));
+  EXPECT_EQ(events(),
+            (std::vector{AlarmEvent::raised, AlarmEvent::cleared, AlarmEvent::reactivated}));
 }
 
 TEST_F(AlarmTableTest, AcknowledgeNeedsAnUnacknowledgedOccurrence) {
@@ -139,8 +138,7 @@ TEST_F(AlarmTableTest, OutOfService) {
   table.raise(s, now);
   EXPECT_TRUE(table.set_out_of_service(s, true, "tech", "maintenance", now));
   EXPECT_EQ(state(), std::nullopt);
-  EXPECT_EQ(table.set_out_of_service(s, true, "tech", "", now).error().kind,
-            ErrorKind::conflict);
+  EXPECT_EQ(table.set_out_of_service(s, true, "tech", "", now).error().kind, ErrorKind::conflict);
   EXPECT_EQ(table.shelve(s, "op", "", 1s, now).error().code, "out_of_service");
   advance(48h);
   EXPECT_EQ(state(), std::nullopt);  // no time limit
@@ -154,8 +152,8 @@ TEST_F(AlarmTableTest, SuppressionByDesign) {
   EXPECT_EQ(state(), std::nullopt);
   table.set_suppressed(s, false, now);
   EXPECT_EQ(state(), AlarmState::ACTIVE);
-  EXPECT_EQ(events(), (std::vector{AlarmEvent::suppressed, AlarmEvent::unsuppressed,
-                                   AlarmEvent::raised}));
+  EXPECT_EQ(events(),
+            (std::vector{AlarmEvent::suppressed, AlarmEvent::unsuppressed, AlarmEvent::raised}));
 }
 
 TEST_F(AlarmTableTest, MetricsCountRateFloodChatteringStaleAndStanding) {

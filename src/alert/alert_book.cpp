@@ -41,9 +41,9 @@ Result<Alert*> AlertBook::answer(std::uint64_t id, bool confirm, const std::stri
   Alert* a = find_mutable(id);
   if (!a) return not_found("unknown_alert", "no alert " + std::to_string(id));
   if (!a->needs_answer())
-    return Error::make(ErrorKind::conflict, "no_answer_expected",
-                       "alert " + std::to_string(id) + " is a " + a->type +
-                           " alert: it expects no answer");
+    return Error::make(
+        ErrorKind::conflict, "no_answer_expected",
+        "alert " + std::to_string(id) + " is a " + a->type + " alert: it expects no answer");
   if (a->state != AlertState::open)
     return Error::make(ErrorKind::conflict, "alert_closed",
                        "alert " + std::to_string(id) + " is already " +

@@ -124,33 +124,33 @@ class AlertModule final : public module::ModuleWith<AlertSettings> {
 void AlertModule::add_routes() {
   using api::dto_response;
   using api::error_response;
-  host_.router.add({"GET",
-                    "/api/alerts",
-                    "view",
-                    false,
-                    "alerts",
-                    "Recent alerts (at most `keep`, open ones kept longest), oldest first",
-                    {},
-                    api::schema_of<AlertList>(),
-                    "application/json",
-                    200,
-                    {{"state", "only alerts in this state: open, confirmed, cancelled, expired"}},
-                    {400},
-                    [this](const RequestContext& ctx) {
-                      std::optional<AlertState> only;
-                      if (auto s = ctx.request.query_param("state"); !s.empty()) {
-                        AlertState st{};
-                        if (!json::enum_from_name(s, st))
-                          return error_response(bad_request(
-                              "bad_state", "state: expected open, confirmed, cancelled or expired",
-                              "state"));
-                        only = st;
-                      }
-                      AlertList out;
-                      for (const auto& a : book_.recent())
-                        if (!only || a.state == *only) out.items.push_back(to_dto(a));
-                      return dto_response(200, out);
-                    }});
+  host_.router.add(
+      {"GET",
+       "/api/alerts",
+       "view",
+       false,
+       "alerts",
+       "Recent alerts (at most `keep`, open ones kept longest), oldest first",
+       {},
+       api::schema_of<AlertList>(),
+       "application/json",
+       200,
+       {{"state", "only alerts in this state: open, confirmed, cancelled, expired"}},
+       {400},
+       [this](const RequestContext& ctx) {
+         std::optional<AlertState> only;
+         if (auto s = ctx.request.query_param("state"); !s.empty()) {
+           AlertState st{};
+           if (!json::enum_from_name(s, st))
+             return error_response(bad_request(
+                 "bad_state", "state: expected open, confirmed, cancelled or expired", "state"));
+           only = st;
+         }
+         AlertList out;
+         for (const auto& a : book_.recent())
+           if (!only || a.state == *only) out.items.push_back(to_dto(a));
+         return dto_response(200, out);
+       }});
   host_.router.add(
       {"POST",
        "/api/alerts/{id}/feedback",
@@ -186,18 +186,18 @@ void AlertModule::add_routes() {
          if (body->confirm && !alert.command_datapoint.empty()) {
            auto* commands = host_.services.find<command::CommandService>();
            Result<model::CommandFeedback> fb =
-               commands ? commands->send(alert.command_datapoint, alert.command_value,
-                                         ctx.caller.user)
-                        : Result<model::CommandFeedback>(Error::make(
-                              ErrorKind::unavailable, "no_commands", "no command module runs"));
+               commands
+                   ? commands->send(alert.command_datapoint, alert.command_value, ctx.caller.user)
+                   : Result<model::CommandFeedback>(Error::make(
+                         ErrorKind::unavailable, "no_commands", "no command module runs"));
            api::publish_user_action(
                host_.bus, host_.clock, ctx, "command", alert.command_datapoint, fb.has_value(),
                fb ? std::string(json::enum_name(fb->status)) + " " + model::to_display(fb->value)
                   : fb.error().message);
            if (!fb) {
              book_.reopen(id);
-             api::publish_user_action(host_.bus, host_.clock, ctx, "alert_feedback", target,
-                                      false, "confirm: " + fb.error().message);
+             api::publish_user_action(host_.bus, host_.clock, ctx, "alert_feedback", target, false,
+                                      "confirm: " + fb.error().message);
              return error_response(fb.error());
            }
            alert.command_id = fb->command_id;

@@ -41,8 +41,8 @@ Result<Arg> literal(const std::vector<Token>& toks, std::size_t& i) {
       break;
     case TokenKind::number: {
       const double v = sign * t.number;
-      const bool integral = t.text.find_first_of(".eE") == std::string::npos &&
-                            std::fabs(v) < 9.0e15;
+      const bool integral =
+          t.text.find_first_of(".eE") == std::string::npos && std::fabs(v) < 9.0e15;
       if (integral)
         a.value = static_cast<std::int64_t>(v);
       else
@@ -106,14 +106,15 @@ Result<Action> parse_action(std::string_view text) {
 
   auto count = [&](std::size_t lo, std::size_t hi) -> Status {
     if (args.size() >= lo && args.size() <= hi) return {};
-    std::string want = lo == hi ? std::to_string(lo) : std::to_string(lo) + " to " +
-                                                           std::to_string(hi);
+    std::string want =
+        lo == hi ? std::to_string(lo) : std::to_string(lo) + " to " + std::to_string(hi);
     return syntax_error(args.size() > hi ? args[hi].pos : close,
-                        name + "() takes " + want + " argument" + (hi == 1 ? "" : "s") +
-                            ", got " + std::to_string(args.size()));
+                        name + "() takes " + want + " argument" + (hi == 1 ? "" : "s") + ", got " +
+                            std::to_string(args.size()));
   };
   auto text_arg = [&](std::size_t k, const char* what) -> Result<std::string> {
-    if (!args[k].is_string) return syntax_error(args[k].pos, std::string(what) + " must be a string");
+    if (!args[k].is_string)
+      return syntax_error(args[k].pos, std::string(what) + " must be a string");
     return std::get<std::string>(args[k].value);
   };
 

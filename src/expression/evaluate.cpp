@@ -53,8 +53,7 @@ std::optional<bool> equal(const Scalar& x, const Scalar& y) {
   if (x.kind == Kind::string || y.kind == Kind::string) {
     const Scalar& s = x.kind == Kind::string ? x : y;
     const Scalar& o = x.kind == Kind::string ? y : x;
-    if (o.kind == Kind::boolean)
-      return o.b ? symbol_is_true(s.s) : symbol_is_false(s.s);
+    if (o.kind == Kind::boolean) return o.b ? symbol_is_true(s.s) : symbol_is_false(s.s);
     return false;
   }
   double a = 0, b = 0;
@@ -218,7 +217,8 @@ Scalar Expression::eval(std::uint32_t i, const ValueSource& src) const {
         case Kind::number: {
           auto [p, ec] = std::to_chars(slot.data(), slot.data() + slot.size(), v.n);
           if (ec != std::errc()) return Scalar::none();
-          return Scalar::of(std::string_view(slot.data(), static_cast<std::size_t>(p - slot.data())));
+          return Scalar::of(
+              std::string_view(slot.data(), static_cast<std::size_t>(p - slot.data())));
         }
         case Kind::unknown:
           break;

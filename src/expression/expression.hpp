@@ -118,8 +118,8 @@ class Expression {
 
   std::string source_;
   std::vector<Node> nodes_;
-  std::vector<std::uint32_t> args_;     // call arguments (node indices)
-  std::vector<std::string> strings_;    // literals and symbols
+  std::vector<std::uint32_t> args_;   // call arguments (node indices)
+  std::vector<std::string> strings_;  // literals and symbols
   std::vector<DatapointIndex> datapoints_;
   std::uint32_t root_ = 0;
   mutable std::vector<std::array<char, 32>> scratch_;  // str() results, one slot per call

@@ -22,17 +22,18 @@ model::DatapointType make_type(std::string name, model::ValueType t,
 struct Plant : ValueSource {
   model::DatapointType level = make_type("LEVEL", model::ValueType::float_);
   model::DatapointType count = make_type("COUNT", model::ValueType::int_);
-  model::DatapointType oc = make_type("OPENED_CLOSED", model::ValueType::enum_, {"OPENED", "CLOSED"});
+  model::DatapointType oc =
+      make_type("OPENED_CLOSED", model::ValueType::enum_, {"OPENED", "CLOSED"});
   model::DatapointType boolean = make_type("BOOL", model::ValueType::enum_, {"TRUE", "FALSE"});
   model::DatapointType flag = make_type("FLAG", model::ValueType::bool_);
   model::DatapointType text = make_type("TEXT", model::ValueType::string);
   std::map<std::string, std::pair<DatapointIndex, const model::DatapointType*>> ids{
-      {"WaterTank@TANK", {0, &level}}, {"WaterTank@DOOR", {1, &oc}},
-      {"Cam@ALARM", {2, &boolean}},    {"Dev@FLAG", {3, &flag}},
-      {"Dev@TEXT", {4, &text}},        {"Dev@COUNT", {5, &count}},
+      {"WaterTank@TANK", {0, &level}}, {"WaterTank@DOOR", {1, &oc}},   {"Cam@ALARM", {2, &boolean}},
+      {"Dev@FLAG", {3, &flag}},        {"Dev@TEXT", {4, &text}},       {"Dev@COUNT", {5, &count}},
       {"Dev@LEVEL2", {6, &level}},     {"Other@UNTYPED", {7, nullptr}}};
-  std::vector<model::Value> values{5.0,          std::string("CLOSED"), std::string("FALSE"), false,
-                                   std::string("12.5"), std::int64_t{3}, 20.0, std::string("x")};
+  std::vector<model::Value> values{5.0,   std::string("CLOSED"), std::string("FALSE"),
+                                   false, std::string("12.5"),   std::int64_t{3},
+                                   20.0,  std::string("x")};
 
   const model::Value* value(DatapointIndex i) const override {
     if (i >= values.size() || std::holds_alternative<std::monostate>(values[i])) return nullptr;
@@ -166,8 +167,7 @@ TEST_F(ExpressionTest, DynamicTypesOfUntypedDatapoints) {
 
 TEST_F(ExpressionTest, DatapointsReadOnceEach) {
   auto x = Expression::compile(
-      "WaterTank@TANK > 1 and WaterTank@TANK < 9 or WaterTank@DOOR == OPENED",
-      plant.resolver());
+      "WaterTank@TANK > 1 and WaterTank@TANK < 9 or WaterTank@DOOR == OPENED", plant.resolver());
   ASSERT_TRUE(x);
   EXPECT_EQ(x->datapoints(), (std::vector<DatapointIndex>{0, 1}));
   EXPECT_EQ(x->type(), Type::boolean);

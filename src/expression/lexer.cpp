@@ -110,7 +110,8 @@ Result<std::vector<Token>> tokenize(std::string_view text) {
       continue;
     }
     if (std::isdigit(static_cast<unsigned char>(c)) ||
-        (c == '.' && i + 1 < text.size() && std::isdigit(static_cast<unsigned char>(text[i + 1])))) {
+        (c == '.' && i + 1 < text.size() &&
+         std::isdigit(static_cast<unsigned char>(text[i + 1])))) {
       std::size_t j = i;
       while (j < text.size() && (std::isdigit(static_cast<unsigned char>(text[j])) ||
                                  text[j] == '.' || text[j] == '_'))

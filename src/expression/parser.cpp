@@ -67,8 +67,7 @@ class Parser {
   Result<std::uint32_t> parse_all() {
     auto root = parse_or();
     if (!root) return root;
-    if (peek().kind != TokenKind::end)
-      return expected("an operator or the end", peek());
+    if (peek().kind != TokenKind::end) return expected("an operator or the end", peek());
     return root;
   }
 
@@ -93,17 +92,16 @@ class Parser {
     return true;
   }
   static Error expected(std::string what, const Token& got) {
-    std::string shown = got.kind == TokenKind::end ? "the end"
-                        : got.kind == TokenKind::string
-                            ? "'" + got.text + "'"
-                            : "\"" + got.text + "\"";
+    std::string shown = got.kind == TokenKind::end      ? "the end"
+                        : got.kind == TokenKind::string ? "'" + got.text + "'"
+                                                        : "\"" + got.text + "\"";
     return syntax_error(got.pos, "expected " + what + ", got " + shown);
   }
 
   Result<std::uint32_t> add(Node n, Info info) {
     if (x_.nodes_.size() >= kMaxNodes)
-      return syntax_error(info.pos, "expression too large (more than " +
-                                        std::to_string(kMaxNodes) + " parts)");
+      return syntax_error(
+          info.pos, "expression too large (more than " + std::to_string(kMaxNodes) + " parts)");
     x_.nodes_.push_back(n);
     info_.push_back(std::move(info));
     return static_cast<std::uint32_t>(x_.nodes_.size() - 1);
@@ -173,8 +171,8 @@ class Parser {
     }
   }
   static bool is_comparison(TokenKind k) {
-    return k == TokenKind::eq || k == TokenKind::ne || k == TokenKind::lt ||
-           k == TokenKind::le || k == TokenKind::gt || k == TokenKind::ge;
+    return k == TokenKind::eq || k == TokenKind::ne || k == TokenKind::lt || k == TokenKind::le ||
+           k == TokenKind::gt || k == TokenKind::ge;
   }
 
   // An enum datapoint compared with a symbol or a string literal: the value must be one of the
@@ -213,10 +211,10 @@ class Parser {
       return n.op == Op::symbol && is_bool_symbol(x_.strings_[n.a]);
     };
     if (l != Type::any && r != Type::any && l != r) {
-      const bool number_bool = (l == Type::number && r == Type::boolean) ||
-                               (l == Type::boolean && r == Type::number);
-      const bool symbol_bool = (l == Type::boolean && bool_symbol(rn)) ||
-                               (r == Type::boolean && bool_symbol(ln));
+      const bool number_bool =
+          (l == Type::number && r == Type::boolean) || (l == Type::boolean && r == Type::number);
+      const bool symbol_bool =
+          (l == Type::boolean && bool_symbol(rn)) || (r == Type::boolean && bool_symbol(ln));
       if (!(symbol_bool || (number_bool && (op == Op::eq || op == Op::ne))))
         return syntax_error(pos, "cannot compare " + std::string(to_string(l)) + " with " +
                                      to_string(r) + " using '" + spelling + "'");
@@ -305,9 +303,9 @@ class Parser {
     if (!accept(TokenKind::rparen)) return expected("',' or ')'", peek());
     const auto n = static_cast<std::uint32_t>(args.size());
     if (n < f.min_args || n > f.max_args) {
-      std::string want = f.min_args == f.max_args ? std::to_string(f.min_args)
-                                                  : std::to_string(f.min_args) + " to " +
-                                                        std::to_string(f.max_args);
+      std::string want = f.min_args == f.max_args
+                             ? std::to_string(f.min_args)
+                             : std::to_string(f.min_args) + " to " + std::to_string(f.max_args);
       return syntax_error(pos, std::string(f.name) + "() takes " + want + " argument" +
                                    (f.max_args == 1 ? "" : "s") + ", got " + std::to_string(n));
     }
@@ -369,20 +367,18 @@ class Parser {
       case TokenKind::name: {
         const Position pos = t.pos;
         const std::string name = t.text;
-        if (name == "and" || name == "or" || name == "not")
-          return expected("a value", t);
+        if (name == "and" || name == "or" || name == "not") return expected("a value", t);
         take();
         if (peek().kind == TokenKind::lparen) {
           for (const auto& f : kFunctions)
             if (f.name == name) return parse_call(f, pos);
-          return syntax_error(pos, "unknown function " + name +
-                                       " (known: float, int, str, abs, min, max, round)");
+          return syntax_error(
+              pos, "unknown function " + name + " (known: float, int, str, abs, min, max, round)");
         }
         if (name == "True" || name == "False" || name == "true" || name == "false") {
           x_.strings_.push_back(name == "True" || name == "true" ? "TRUE" : "FALSE");
           return add(
-              {Op::symbol, Type::boolean, static_cast<std::uint32_t>(x_.strings_.size() - 1), 0,
-               0},
+              {Op::symbol, Type::boolean, static_cast<std::uint32_t>(x_.strings_.size() - 1), 0, 0},
               {pos});
         }
         x_.strings_.push_back(name);

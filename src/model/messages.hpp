@@ -113,8 +113,8 @@ struct AlarmRequest {
 struct AlertRequest {
   std::string source;  // the rule or schedule id
   std::string message;
-  std::string type;                   // info, success, warning, error, confirm_cancel
-  std::string command_datapoint;      // "" without a command
+  std::string type;               // info, success, warning, error, confirm_cancel
+  std::string command_datapoint;  // "" without a command
   Value command_value;
   double timeout_s = 30;
   WallTime time{};

@@ -19,8 +19,7 @@ Status check_command(const std::string& id, expression::Position id_pos, model::
   auto i = registry.find(id);
   if (!i) return expression::syntax_error(id_pos, "unknown datapoint " + id);
   const auto& info = registry.info(*i);
-  if (!info.is_command)
-    return expression::syntax_error(id_pos, id + " is not a command datapoint");
+  if (!info.is_command) return expression::syntax_error(id_pos, id + " is not a command datapoint");
   if (!info.type) return {};  // an unknown type: the datapoint carries config_error already
   std::string why;
   if (datapoint::validate_value(*info.type, value, &why) != datapoint::Rejection::none)
@@ -173,7 +172,8 @@ void RuleEngine::evaluate(std::uint32_t idx, const expression::ValueSource& valu
 
 void RuleEngine::carry_states_from(const RuleEngine& previous) {
   std::unordered_map<std::string_view, std::uint32_t> before;
-  for (std::uint32_t j = 0; j < previous.rules_.size(); ++j) before.emplace(previous.rules_[j].id, j);
+  for (std::uint32_t j = 0; j < previous.rules_.size(); ++j)
+    before.emplace(previous.rules_[j].id, j);
   for (std::uint32_t i = 0; i < rules_.size(); ++i) {
     auto it = before.find(rules_[i].id);
     if (it == before.end()) continue;

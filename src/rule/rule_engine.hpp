@@ -80,8 +80,7 @@ class RuleEngine {
   }
 
  private:
-  void run(const CompiledRule& r, const std::vector<expression::Action>& actions,
-           ActionSink& sink);
+  void run(const CompiledRule& r, const std::vector<expression::Action>& actions, ActionSink& sink);
 
   std::vector<CompiledRule> rules_;
   std::vector<RuleState> states_;

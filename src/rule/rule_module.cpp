@@ -44,9 +44,7 @@ const char* state_name(RuleState s) {
 class RuleModule final : public module::ModuleWith<module::NoSettings>, public ActionSink {
  public:
   explicit RuleModule(module::ModuleHost& host)
-      : host_(host),
-        values_(host.services.get<datapoint::DatapointService>()),
-        source_(values_) {
+      : host_(host), values_(host.services.get<datapoint::DatapointService>()), source_(values_) {
     updates_ = host_.bus.subscribe<model::TagUpdate>(
         [this](const model::TagUpdate& u) { on_update(u.index); });
     add_routes();

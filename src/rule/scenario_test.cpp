@@ -178,8 +178,8 @@ class Scenario {
       u.source_time = clock_.now();
       if (w.size() >= 6 && w[4] == "quality") {
         u.quality = w[5] == "bad" ? model::Quality::bad : model::Quality::uncertain;
-        u.reason = w[5] == "bad" ? model::QualityReason::not_connected
-                                 : model::QualityReason::last_usable;
+        u.reason =
+            w[5] == "bad" ? model::QualityReason::not_connected : model::QualityReason::last_usable;
       }
       std::string why;
       ASSERT_EQ(values.apply(u, &why), datapoint::Rejection::none) << why;
@@ -203,8 +203,8 @@ class Scenario {
       ASSERT_EQ(w.at(1), "alert");
       auto a = newest_alert(w.at(2));
       ASSERT_TRUE(a) << "no alert from " << w[2];
-      call("POST", "/api/alerts/" + std::to_string(a->at("id").to_number<std::int64_t>()) +
-                       "/feedback",
+      call("POST",
+           "/api/alerts/" + std::to_string(a->at("id").to_number<std::int64_t>()) + "/feedback",
            std::string("{\"confirm\":") + (w.at(3) == "confirm" ? "true" : "false") + "}");
     } else {
       FAIL() << "unknown step \"" << verb << "\"";
@@ -214,8 +214,8 @@ class Scenario {
   void expect(const std::vector<std::string>& w, datapoint::DatapointService& values) {
     const std::string& what = w.at(1);
     if (what == "no" && w.at(2) == "command") {
-      EXPECT_TRUE(commands_.empty()) << "sent: " << commands_.front().first << " = "
-                                     << commands_.front().second;
+      EXPECT_TRUE(commands_.empty())
+          << "sent: " << commands_.front().first << " = " << commands_.front().second;
       commands_.clear();
     } else if (what == "command") {
       ASSERT_GE(w.size(), 5u);
@@ -290,12 +290,13 @@ class Scenario {
     ASSERT_TRUE(set) << set.error().message;
     set_ = std::move(*set);
     ASSERT_TRUE(set_->start());
-    feedback_ = host_->bus.subscribe<model::CommandFeedback>([this](const model::CommandFeedback& f) {
-      if (f.status != model::CommandStatus::pending && seen_.count(f.command_id)) return;
-      if (!seen_.insert(f.command_id).second) return;
-      const auto& reg = host_->services.get<datapoint::DatapointService>().registry();
-      commands_.emplace_back(reg.info(f.index).id, model::to_display(f.value));
-    });
+    feedback_ =
+        host_->bus.subscribe<model::CommandFeedback>([this](const model::CommandFeedback& f) {
+          if (f.status != model::CommandStatus::pending && seen_.count(f.command_id)) return;
+          if (!seen_.insert(f.command_id).second) return;
+          const auto& reg = host_->services.get<datapoint::DatapointService>().registry();
+          commands_.emplace_back(reg.info(f.index).id, model::to_display(f.value));
+        });
   }
 
   fs::path file_;

@@ -14,7 +14,9 @@ namespace {
 
 struct Values : weir::expression::ValueSource {
   weir::model::Value v[4] = {2.5, std::string("OPENED"), true, std::int64_t{-3}};
-  const weir::model::Value* value(std::uint32_t i) const override { return i < 4 ? &v[i] : nullptr; }
+  const weir::model::Value* value(std::uint32_t i) const override {
+    return i < 4 ? &v[i] : nullptr;
+  }
 };
 
 }  // namespace
@@ -23,8 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace weir::expression;
   std::string_view text(reinterpret_cast<const char*>(data), size);
   static weir::model::DatapointType level{"LEVEL", weir::model::ValueType::float_};
-  static weir::model::DatapointType oc{"OC", weir::model::ValueType::enum_, {}, {},
-                                       {"OPENED", "CLOSED"}};
+  static weir::model::DatapointType oc{
+      "OC", weir::model::ValueType::enum_, {}, {}, {"OPENED", "CLOSED"}};
   Resolver resolve = [](std::string_view id) -> std::optional<DatapointRef> {
     if (id == "A@X") return DatapointRef{0, &level};
     if (id == "A@DOOR") return DatapointRef{1, &oc};
