@@ -241,15 +241,12 @@ void AlarmTable::tick(WallTime now) {
 }
 
 void AlarmTable::restore(Slot s, const AlarmEntry& saved) {
-  AlarmEntry& e = entries_[s];
-  e.condition = saved.condition;
-  e.occurrence = saved.occurrence;
-  e.shelved_until = saved.shelved_until;
-  e.shelved_by = saved.shelved_by;
-  e.shelve_reason = saved.shelve_reason;
-  e.out_of_service = saved.out_of_service;
-  e.out_of_service_by = saved.out_of_service_by;
-  e.out_of_service_reason = saved.out_of_service_reason;
+  AlarmEntry restored = saved;  // its state; the rule and the policy stay the configured ones
+  restored.rule_id = entries_[s].rule_id;
+  restored.policy = entries_[s].policy;
+  restored.raise_due.reset();
+  restored.lower_due.reset();
+  entries_[s] = std::move(restored);
   changed(s);
 }
 

@@ -117,26 +117,20 @@ class Parser {
   Result<std::uint32_t> parse_or() {
     Depth guard(depth_);
     if (depth_ > kMaxDepth) return syntax_error(peek().pos, "expression nested too deeply");
-    auto lhs = parse_and();
-    if (!lhs) return lhs;
-    while (peek().kind == TokenKind::name && peek().text == "or") {
-      const Position pos = take().pos;
-      auto rhs = parse_and();
-      if (!rhs) return rhs;
-      lhs = add({Op::or_, Type::boolean, *lhs, *rhs, 0}, {pos});
-      if (!lhs) return lhs;
-    }
-    return lhs;
+    return parse_logical("or", Op::or_, &Parser::parse_and);
   }
+  Result<std::uint32_t> parse_and() { return parse_logical("and", Op::and_, &Parser::parse_not); }
 
-  Result<std::uint32_t> parse_and() {
-    auto lhs = parse_not();
+  // `operand (word operand)*`, left-associative: `or` over `and` over `not`.
+  Result<std::uint32_t> parse_logical(std::string_view word, Op op,
+                                      Result<std::uint32_t> (Parser::*operand)()) {
+    auto lhs = (this->*operand)();
     if (!lhs) return lhs;
-    while (peek().kind == TokenKind::name && peek().text == "and") {
+    while (peek().kind == TokenKind::name && peek().text == word) {
       const Position pos = take().pos;
-      auto rhs = parse_not();
+      auto rhs = (this->*operand)();
       if (!rhs) return rhs;
-      lhs = add({Op::and_, Type::boolean, *lhs, *rhs, 0}, {pos});
+      lhs = add({op, Type::boolean, *lhs, *rhs, 0}, {pos});
       if (!lhs) return lhs;
     }
     return lhs;

@@ -10,10 +10,12 @@
 //   expect command WaterTank@PUMP_CMD = OPEN (a command the rules sent since the last check)
 //   expect no command
 //   expect rule pump_start_if_low_level active
-//   expect alarm pump_start_if_low_level ACTIVE   (ACTIVE, ACK, INACTIVE, or FINISHED: not listed)
+//   expect alarm pump_start_if_low_level ACTIVE   (ACTIVE, ACK, INACTIVE; FINISHED: not listed;
+//                                                  SHELVED; NONE: listed without an occurrence)
 //   ack pump_start_if_low_level              (as user "operator", over the REST route)
 //   shelve door_open_alarm 10 "sensor replaced"   (minutes, reason)
 //   unshelve door_open_alarm
+//   out-of-service door_open_alarm "maintenance"    in-service door_open_alarm
 //   expect alert switch_error_turn open      (the newest alert of that rule: open, expired, ...)
 //   answer alert switch_error_turn confirm   (or cancel)
 //   expect status 409                        (the status of the last REST call)
@@ -197,6 +199,10 @@ class Scenario {
     } else if (verb == "shelve") {
       call("POST", "/api/alarms/" + w.at(1) + "/shelve",
            "{\"minutes\":" + w.at(2) + ",\"reason\":\"" + w.at(3) + "\"}");
+    } else if (verb == "out-of-service" || verb == "in-service") {
+      call("POST", "/api/alarms/" + w.at(1) + "/service",
+           std::string("{\"out_of_service\":") + (verb == "out-of-service" ? "true" : "false") +
+               ",\"reason\":\"" + (w.size() > 2 ? w[2] : "") + "\"}");
     } else if (verb == "unshelve") {
       call("POST", "/api/alarms/" + w.at(1) + "/unshelve", "");
     } else if (verb == "answer") {
@@ -236,7 +242,7 @@ class Scenario {
         if (is(a.at("rule_id"), w.at(2))) {
           const auto* st = a.as_object().if_contains("state");
           state = st ? std::string(st->as_string())
-                     : (a.at("shelved_until").is_string() ? "SHELVED" : "NONE");
+                     : (a.as_object().contains("shelved_until") ? "SHELVED" : "NONE");
         }
       EXPECT_EQ(state, w.at(3));
     } else if (what == "alert") {

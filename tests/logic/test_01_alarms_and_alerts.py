@@ -194,6 +194,20 @@ def test_active_alarm_survives_a_restart():
         s, b, _ = h.get("/api/alarms")
         assert [(a["occurrence_id"], a["state"]) for a in b["items"]] == [(occurrence, "ACTIVE")]
 
+        # A reload keeps it; shelving survives a restart too.
+        s, b, _ = h.post("/api/config/reload")
+        assert s == 200, b
+        s, b, _ = h.get("/api/alarms")
+        assert [(a["occurrence_id"], a["state"]) for a in b["items"]] == [(occurrence, "ACTIVE")]
+        s, b, _ = h.post("/api/alarms/pump_start_if_low_level/shelve", {"minutes": 60, "reason": "tank drained"})
+        assert s == 200, b
+        until = b["shelved_until"]
+        w.restart()
+        h = session(w)
+        s, b, _ = h.get("/api/alarms")
+        assert [(a["rule_id"], a.get("state"), a.get("shelved_until")) for a in b["items"]] == [
+            ("pump_start_if_low_level", None, until)]
+
 
 def test_check_config_names_the_rule_line_and_column():
     with tempfile.TemporaryDirectory() as d:
