@@ -44,12 +44,11 @@ config::SystemConfig make_config() {
     if (r % 3 == 1) cond += " and " + b + " >= 0";
     if (r % 3 == 2) cond = "(" + cond + " or " + b + " > 995) and " + c + " < 1000";
     text += (r ? "," : "") + std::string(R"({"rule_id": "r)") + std::to_string(r) +
-            R"(", "on_condition": ")" + cond + R"(", "on_actions": ["raise_alarm()"]
-  })";
-}
-text += "]}";
-auto res = config::parse_system_config(text);
-return *res.config;
+            R"(", "on_condition": ")" + cond + R"x(", "on_actions": ["raise_alarm()"]})x";
+  }
+  text += "]}";
+  auto res = config::parse_system_config(text);
+  return *res.config;
 }
 
 void BM_LogicPath(benchmark::State& state) {
