@@ -379,16 +379,21 @@ class AlarmModule final : public module::ModuleWith<AlarmSettings> {
     return *s;
   }
 
-  HttpResponse audited(const RequestContext& ctx, const char* action, const std::string& target,
-                       const Status& st, std::string detail, AlarmTable::Slot slot) {
-    api::publish_user_action(host_.bus, host_.clock, ctx, action, target, st.has_value(),
-                             st ? std::move(detail) : st.error().message);
+  // Audits an operator's action on one alarm and answers with the alarm.
+  HttpResponse audited(const RequestContext& ctx, const char* action, const Status& st,
+                       std::string detail, AlarmTable::Slot slot) {
+    api::publish_user_action(host_.bus, host_.clock, ctx, action, table_.entry(slot).rule_id,
+                             st.has_value(), st ? std::move(detail) : st.error().message);
     settle();
     if (!st) return api::error_response(st.error());
     return api::dto_response(200, to_dto(table_.entry(slot), true));
   }
 
   void add_routes();
+  // POST /api/alarms/{rule_id}/<action>: the alarm looked up (404) before `handle`.
+  void add_control(const std::string& action, const std::string& permission, std::string summary,
+                   api::SchemaFn request,
+                   std::function<HttpResponse(const RequestContext&, AlarmTable::Slot)> handle);
 
   module::ModuleHost& host_;
   std::unique_ptr<AlarmStore> store_;
@@ -604,108 +609,83 @@ void AlarmModule::add_routes() {
            settle();
            return dto_response(200, out);
          }});
-  r.add({"POST",
-         "/api/alarms/{rule_id}/ack",
-         "ack_alarm",
-         false,
-         "alarms",
-         "Acknowledge one alarm",
-         {},
-         schema_of<AlarmDto>(),
-         "application/json",
-         200,
-         {},
-         {404, 409},
-         [this](const RequestContext& ctx) {
-           auto slot = slot_of(ctx);
-           if (!slot) return error_response(slot.error());
-           auto st = table_.acknowledge(*slot, ctx.caller.user, host_.clock.now());
-           return audited(ctx, "ack", table_.entry(*slot).rule_id, st, "acknowledged", *slot);
-         }});
-  r.add({"POST",
-         "/api/alarms/{rule_id}/shelve",
-         "shelve_alarm",
-         false,
-         "alarms",
-         "Shelve an alarm for some minutes (at most max_shelve_minutes) with a reason; it comes "
-         "back when the time is up if its condition still holds",
-         schema_of<ShelveRequest>(),
-         schema_of<AlarmDto>(),
-         "application/json",
-         200,
-         {},
-         {400, 404, 409},
-         [this](const RequestContext& ctx) {
-           auto slot = slot_of(ctx);
-           if (!slot) return error_response(slot.error());
-           auto body = api::parse_body<ShelveRequest>(ctx.request);
-           if (!body) return error_response(body.error());
-           if (body->minutes < 1 || body->minutes > settings_.max_shelve_minutes)
-             return error_response(bad_request(
-                 "bad_minutes",
-                 "minutes: expected 1 to " + std::to_string(settings_.max_shelve_minutes),
-                 "minutes"));
-           auto reason = reason_of(body->reason, true);
-           if (!reason) return error_response(reason.error());
-           auto st = table_.shelve(*slot, ctx.caller.user, *reason,
-                                   std::chrono::minutes(body->minutes), host_.clock.now());
-           return audited(ctx, "shelve_alarm", table_.entry(*slot).rule_id, st,
-                          "shelved for " + std::to_string(body->minutes) + " min: " + *reason,
-                          *slot);
-         }});
-  r.add({"POST",
-         "/api/alarms/{rule_id}/unshelve",
-         "shelve_alarm",
-         false,
-         "alarms",
-         "Lift an alarm's shelving; it alarms at once if its condition holds",
-         schema_of<UnshelveRequest>(),
-         schema_of<AlarmDto>(),
-         "application/json",
-         200,
-         {},
-         {400, 404, 409},
-         [this](const RequestContext& ctx) {
-           auto slot = slot_of(ctx);
-           if (!slot) return error_response(slot.error());
-           UnshelveRequest body;
-           if (!ctx.request.body.empty()) {
-             auto b = api::parse_body<UnshelveRequest>(ctx.request);
-             if (!b) return error_response(b.error());
-             body = *b;
-           }
-           auto reason = reason_of(body.reason.value_or(""), false);
-           if (!reason) return error_response(reason.error());
-           auto st = table_.unshelve(*slot, ctx.caller.user, *reason, host_.clock.now());
-           return audited(ctx, "shelve_alarm", table_.entry(*slot).rule_id, st,
-                          "unshelved" + (reason->empty() ? "" : ": " + *reason), *slot);
-         }});
-  r.add({"POST",
-         "/api/alarms/{rule_id}/service",
-         "shelve_alarm",
-         false,
-         "alarms",
-         "Take an alarm out of service (maintenance, no time limit) or back in service, with a "
-         "reason",
-         schema_of<ServiceRequest>(),
-         schema_of<AlarmDto>(),
-         "application/json",
-         200,
-         {},
-         {400, 404, 409},
-         [this](const RequestContext& ctx) {
-           auto slot = slot_of(ctx);
-           if (!slot) return error_response(slot.error());
-           auto body = api::parse_body<ServiceRequest>(ctx.request);
-           if (!body) return error_response(body.error());
-           auto reason = reason_of(body->reason, body->out_of_service);
-           if (!reason) return error_response(reason.error());
-           auto st = table_.set_out_of_service(*slot, body->out_of_service, ctx.caller.user,
-                                               *reason, host_.clock.now());
-           return audited(
-               ctx, "shelve_alarm", table_.entry(*slot).rule_id, st,
-               (body->out_of_service ? "out of service: " : "back in service: ") + *reason, *slot);
-         }});
+  using Slot = AlarmTable::Slot;
+  add_control("ack", "ack_alarm", "Acknowledge one alarm", {},
+              [this](const RequestContext& ctx, Slot slot) {
+                auto st = table_.acknowledge(slot, ctx.caller.user, host_.clock.now());
+                return audited(ctx, "ack", st, "acknowledged", slot);
+              });
+  add_control(
+      "shelve", "shelve_alarm",
+      "Shelve an alarm for some minutes (at most max_shelve_minutes) with a reason; it comes back "
+      "when the time is up if its condition still holds",
+      schema_of<ShelveRequest>(), [this](const RequestContext& ctx, Slot slot) {
+        auto body = api::parse_body<ShelveRequest>(ctx.request);
+        if (!body) return error_response(body.error());
+        if (body->minutes < 1 || body->minutes > settings_.max_shelve_minutes)
+          return error_response(bad_request(
+              "bad_minutes",
+              "minutes: expected 1 to " + std::to_string(settings_.max_shelve_minutes), "minutes"));
+        auto reason = reason_of(body->reason, true);
+        if (!reason) return error_response(reason.error());
+        auto st = table_.shelve(slot, ctx.caller.user, *reason, std::chrono::minutes(body->minutes),
+                                host_.clock.now());
+        return audited(ctx, "shelve_alarm", st,
+                       "shelved for " + std::to_string(body->minutes) + " min: " + *reason, slot);
+      });
+  add_control("unshelve", "shelve_alarm",
+              "Lift an alarm's shelving; it alarms at once if its condition holds",
+              schema_of<UnshelveRequest>(), [this](const RequestContext& ctx, Slot slot) {
+                UnshelveRequest body;
+                if (!ctx.request.body.empty()) {
+                  auto b = api::parse_body<UnshelveRequest>(ctx.request);
+                  if (!b) return error_response(b.error());
+                  body = *b;
+                }
+                auto reason = reason_of(body.reason.value_or(""), false);
+                if (!reason) return error_response(reason.error());
+                auto st = table_.unshelve(slot, ctx.caller.user, *reason, host_.clock.now());
+                return audited(ctx, "shelve_alarm", st,
+                               "unshelved" + (reason->empty() ? "" : ": " + *reason), slot);
+              });
+  add_control("service", "shelve_alarm",
+              "Take an alarm out of service (maintenance, no time limit) or back in service, "
+              "with a reason",
+              schema_of<ServiceRequest>(), [this](const RequestContext& ctx, Slot slot) {
+                auto body = api::parse_body<ServiceRequest>(ctx.request);
+                if (!body) return error_response(body.error());
+                auto reason = reason_of(body->reason, body->out_of_service);
+                if (!reason) return error_response(reason.error());
+                auto st = table_.set_out_of_service(slot, body->out_of_service, ctx.caller.user,
+                                                    *reason, host_.clock.now());
+                return audited(
+                    ctx, "shelve_alarm", st,
+                    (body->out_of_service ? "out of service: " : "back in service: ") + *reason,
+                    slot);
+              });
+}
+
+void AlarmModule::add_control(
+    const std::string& action, const std::string& permission, std::string summary,
+    api::SchemaFn request,
+    std::function<HttpResponse(const RequestContext&, AlarmTable::Slot)> handle) {
+  host_.router.add({"POST",
+                    "/api/alarms/{rule_id}/" + action,
+                    permission,
+                    false,
+                    "alarms",
+                    std::move(summary),
+                    std::move(request),
+                    api::schema_of<AlarmDto>(),
+                    "application/json",
+                    200,
+                    {},
+                    {400, 404, 409},
+                    [this, handle = std::move(handle)](const RequestContext& ctx) {
+                      auto slot = slot_of(ctx);
+                      if (!slot) return api::error_response(slot.error());
+                      return handle(ctx, *slot);
+                    }});
 }
 
 }  // namespace

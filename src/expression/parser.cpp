@@ -226,40 +226,36 @@ class Parser {
     return syntax_error(pos, std::string(what) + " needs numbers, got " + to_string(t));
   }
 
-  Result<std::uint32_t> parse_sum() {
-    auto lhs = parse_product();
-    if (!lhs) return lhs;
-    while (peek().kind == TokenKind::plus || peek().kind == TokenKind::minus) {
-      const Token& t = take();
-      const Op op = t.kind == TokenKind::plus ? Op::add : Op::sub;
-      const Position pos = t.pos;
-      const std::string what = "'" + t.text + "'";
-      auto rhs = parse_product();
-      if (!rhs) return rhs;
-      if (auto st = need_number(*lhs, what, pos); !st) return st.error();
-      if (auto st = need_number(*rhs, what, pos); !st) return st.error();
-      lhs = add({op, Type::number, *lhs, *rhs, 0}, {pos});
-      if (!lhs) return lhs;
-    }
-    return lhs;
+  static std::optional<Op> sum_op(TokenKind k) {
+    if (k == TokenKind::plus) return Op::add;
+    if (k == TokenKind::minus) return Op::sub;
+    return std::nullopt;
+  }
+  static std::optional<Op> product_op(TokenKind k) {
+    if (k == TokenKind::star) return Op::mul;
+    if (k == TokenKind::slash) return Op::div;
+    if (k == TokenKind::percent) return Op::mod;
+    return std::nullopt;
+  }
+  Result<std::uint32_t> parse_sum() { return parse_arithmetic(&sum_op, &Parser::parse_product); }
+  Result<std::uint32_t> parse_product() {
+    return parse_arithmetic(&product_op, &Parser::parse_unary);
   }
 
-  Result<std::uint32_t> parse_product() {
-    auto lhs = parse_unary();
+  // `operand (op operand)*`, left-associative, both sides numbers.
+  Result<std::uint32_t> parse_arithmetic(std::optional<Op> (*op_of)(TokenKind),
+                                         Result<std::uint32_t> (Parser::*operand)()) {
+    auto lhs = (this->*operand)();
     if (!lhs) return lhs;
-    while (peek().kind == TokenKind::star || peek().kind == TokenKind::slash ||
-           peek().kind == TokenKind::percent) {
+    while (auto op = op_of(peek().kind)) {
       const Token& t = take();
-      const Op op = t.kind == TokenKind::star    ? Op::mul
-                    : t.kind == TokenKind::slash ? Op::div
-                                                 : Op::mod;
       const Position pos = t.pos;
       const std::string what = "'" + t.text + "'";
-      auto rhs = parse_unary();
+      auto rhs = (this->*operand)();
       if (!rhs) return rhs;
       if (auto st = need_number(*lhs, what, pos); !st) return st.error();
       if (auto st = need_number(*rhs, what, pos); !st) return st.error();
-      lhs = add({op, Type::number, *lhs, *rhs, 0}, {pos});
+      lhs = add({*op, Type::number, *lhs, *rhs, 0}, {pos});
       if (!lhs) return lhs;
     }
     return lhs;
