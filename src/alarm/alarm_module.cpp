@@ -234,6 +234,7 @@ class AlarmModule final : public module::ModuleWith<AlarmSettings> {
     settings_ = s;
     table_.flood_threshold = s.flood_per_10min;
     const int def = parse_priority(s.default_priority).value_or(3);
+    default_priority_ = def;
     suppressions_.clear();
     auto* values = host_.services.find<datapoint::DatapointService>();
     for (const auto& r : config.rules) {
@@ -307,7 +308,7 @@ class AlarmModule final : public module::ModuleWith<AlarmSettings> {
   void wire() {
     requests_ = host_.bus.subscribe<model::AlarmRequest>([this](const model::AlarmRequest& r) {
       auto slot = table_.find(r.rule_id);
-      if (!slot) slot = table_.define(std::string(r.rule_id), {});
+      if (!slot) slot = table_.define(std::string(r.rule_id), {default_priority_});
       if (r.raise)
         table_.raise(*slot, r.time);
       else
@@ -356,7 +357,7 @@ class AlarmModule final : public module::ModuleWith<AlarmSettings> {
       auto entry = from_dto(*dto);
       if (!entry) continue;
       auto slot = table_.find(rule_id);
-      if (!slot) slot = table_.define(rule_id, {});
+      if (!slot) slot = table_.define(rule_id, {default_priority_});
       table_.restore(*slot, *entry);
     }
     (void)table_.take_changed();
@@ -398,6 +399,7 @@ class AlarmModule final : public module::ModuleWith<AlarmSettings> {
   module::ModuleHost& host_;
   std::unique_ptr<AlarmStore> store_;
   AlarmSettings settings_;
+  int default_priority_ = 3;
   AlarmTable table_;
   std::vector<std::pair<AlarmTable::Slot, expression::Expression>> suppressions_;
   api::LiveFeedHub::FeedId feed_ = 0;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <deque>
 
 #include "api/system_routes.hpp"
@@ -147,31 +148,35 @@ class RuleModule final : public module::ModuleWith<module::NoSettings>, public A
   }
 
   void add_routes() {
-    host_.router.add({"GET",
-                      "/api/rules",
-                      "view",
-                      false,
-                      "rules",
-                      "Every rule with its state (unknown until first evaluated, inactive, "
-                      "active) and the datapoints it reads",
-                      {},
-                      api::schema_of<RuleList>(),
-                      "application/json",
-                      200,
-                      {},
-                      {},
-                      [this](const api::RequestContext&) {
-                        RuleList out;
-                        const auto& reg = values_.registry();
-                        for (std::uint32_t i = 0; i < engine_.rules().size(); ++i) {
-                          const auto& r = engine_.rules()[i];
-                          RuleDto d{r.id, state_name(engine_.state(i)), r.on.source(), {}, {}};
-                          if (r.off) d.off_condition = r.off->source();
-                          for (auto dp : r.on.datapoints()) d.reads.push_back(reg.info(dp).id);
-                          out.items.push_back(std::move(d));
-                        }
-                        return api::dto_response(200, out);
-                      }});
+    host_.router.add(
+        {"GET",
+         "/api/rules",
+         "view",
+         false,
+         "rules",
+         "Every rule with its state (unknown until first evaluated, inactive, "
+         "active) and the datapoints it reads",
+         {},
+         api::schema_of<RuleList>(),
+         "application/json",
+         200,
+         {},
+         {},
+         [this](const api::RequestContext&) {
+           RuleList out;
+           const auto& reg = values_.registry();
+           for (std::uint32_t i = 0; i < engine_.rules().size(); ++i) {
+             const auto& r = engine_.rules()[i];
+             RuleDto d{r.id, state_name(engine_.state(i)), r.on.source(), {}, {}};
+             if (r.off) d.off_condition = r.off->source();
+             for (const auto* x : {&r.on, r.off ? &*r.off : nullptr})
+               for (auto dp : x ? x->datapoints() : std::vector<model::DatapointIndex>{})
+                 if (std::find(d.reads.begin(), d.reads.end(), reg.info(dp).id) == d.reads.end())
+                   d.reads.push_back(reg.info(dp).id);
+             out.items.push_back(std::move(d));
+           }
+           return api::dto_response(200, out);
+         }});
   }
 
   module::ModuleHost& host_;
