@@ -8,8 +8,14 @@ cd "$root"
 echo "== datapoint path (10,000 datapoints; 0 and 50 live-feed subscribers) =="
 "$build/bench/weir_datapoint_bench" --benchmark_min_time=2
 echo
+echo "== logic path (100,000 datapoints, 10,000 rules, alarms) =="
+"$build/bench/weir_logic_bench" --benchmark_min_time=2
+echo
 echo "== live-feed latency: value written over REST -> update seen on /ws =="
 WEIR_BUILD_DIR="$root/$build" /usr/bin/python3 bench/livefeed_latency.py
+echo
+echo "== tag update -> alarm on /ws =="
+WEIR_BUILD_DIR="$root/$build" /usr/bin/python3 bench/alarm_latency.py
 echo
 echo "== MQTT broker: Weir vs Mosquitto =="
 bench/mqtt/compare.sh "$build"

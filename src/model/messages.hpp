@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/clock.hpp"
 #include "model/quality.hpp"
@@ -100,6 +101,24 @@ struct DriverControlRequest {
 // --- Seams for the logic modules (built in later issues) ---------------------------------------
 enum class AlarmState { ACTIVE, ACK, INACTIVE, FINISHED };
 BOOST_DESCRIBE_ENUM(AlarmState, ACTIVE, ACK, INACTIVE, FINISHED)
+
+// A rule asks for its alarm (rules module → alarm module). The rule id is valid during dispatch.
+struct AlarmRequest {
+  std::string_view rule_id;
+  bool raise = true;  // false: lower
+  WallTime time{};
+};
+
+// A rule's client_alert (rules or schedules → alert module).
+struct AlertRequest {
+  std::string source;  // the rule or schedule id
+  std::string message;
+  std::string type;               // info, success, warning, error, confirm_cancel
+  std::string command_datapoint;  // "" without a command
+  Value command_value;
+  double timeout_s = 30;
+  WallTime time{};
+};
 
 struct AlarmUpdate {
   std::string occurrence_id;

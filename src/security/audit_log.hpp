@@ -39,11 +39,12 @@ enum class AuditAction {
   password_change,
   restart,
   mqtt_auth_failed,  // MQTT CONNECT refused
+  shelve_alarm,      // alarm shelved, unshelved, out of service, back in service
 };
 BOOST_DESCRIBE_ENUM(AuditAction, login, login_failed, lockout, logout, session_revoked,
                     access_denied, command, write_datapoint, ack, driver_control, alert_feedback,
                     device_control, config_save, security_save, password_change, restart,
-                    mqtt_auth_failed)
+                    mqtt_auth_failed, shelve_alarm)
 
 enum class AuditResult { success, failure, denied };
 BOOST_DESCRIBE_ENUM(AuditResult, success, failure, denied)

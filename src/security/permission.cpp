@@ -44,6 +44,10 @@ const std::array<PermissionInfo, permission_count> kCatalogue{{
      "Log in to the embedded MQTT broker with this user's credentials (topics need an ACL rule)",
      {}},
     {Permission::device_control, "device_control", "Play, stop or resume the demo devices", {}},
+    {Permission::shelve_alarm,
+     "shelve_alarm",
+     "Shelve and unshelve alarms (with a reason), take them out of service and back",
+     {}},
 }};
 
 }  // namespace

@@ -97,6 +97,7 @@ std::optional<AuditAction> audit_action_of(std::string_view a) {
   if (a == "device_control") return AuditAction::device_control;
   if (a == "ack") return AuditAction::ack;
   if (a == "alert_feedback") return AuditAction::alert_feedback;
+  if (a == "shelve_alarm") return AuditAction::shelve_alarm;
   return std::nullopt;
 }
 

@@ -1,0 +1,45 @@
+"""Tag update → alarm on /ws, on a release build: a rule `WaterTank@TANK < 10` raising an alarm;
+the level written over REST alternately low and high 200 times; prints p50/p99/max from the write
+to the moment a /ws client subscribed to the alarm feed sees the alarm ACTIVE (or INACTIVE). The
+path: REST → datapoint → rule (dependency index) → alarm module → live-feed hub (50 ms flush)."""
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "lib"))
+import websocket  # noqa: E402
+from weirproc import Http, WeirServer, tank_config  # noqa: E402
+
+
+def main():
+    cfg = tank_config(tick_ms=100, autostart=False, modules=[{"name": "rule"}, {"name": "alarm"}])
+    cfg["rules"] = [{"rule_id": "low", "on_condition": "WaterTank@TANK < 10", "on_actions": ["raise_alarm()"]}]
+    with WeirServer(system_config=cfg) as w:
+        h = Http(w)
+        h.login()
+        h.post("/api/datapoints/WaterTank@TANK/value", {"value": 50})
+        me = websocket.create_connection(f"ws://127.0.0.1:{w.http_port}/ws", timeout=5,
+                                         header=[f"Authorization: Bearer {h.token}"])
+        me.send(json.dumps({"type": "subscribe", "feeds": ["alarm"]}))
+        me.recv(), me.recv()
+        delays = []
+        for i in range(200):
+            low = i % 2 == 0
+            want = "ACTIVE" if low else "INACTIVE"
+            t0 = time.monotonic()
+            h.post("/api/datapoints/WaterTank@TANK/value", {"value": 5 if low else 50})
+            while True:
+                msg = json.loads(me.recv())
+                if any(it and it.get("rule_id") == "low" and it.get("state") == want
+                       for it in msg.get("items", [])):
+                    delays.append((time.monotonic() - t0) * 1000)
+                    break
+        delays.sort()
+        p = lambda q: delays[min(len(delays) - 1, int(q * len(delays)))]
+        print(f"samples={len(delays)} p50={p(0.5):.1f} ms p99={p(0.99):.1f} ms max={delays[-1]:.1f} ms "
+              f"(tag update over REST -> alarm on /ws; flush interval 50 ms)")
+
+
+if __name__ == "__main__":
+    main()
