@@ -19,6 +19,10 @@
 //   expect alert switch_error_turn open      (the newest alert of that rule: open, expired, ...)
 //   answer alert switch_error_turn confirm   (or cancel)
 //   expect status 409                        (the status of the last REST call)
+//   clock 2026-12-03T16:59:30Z               (sets the wall clock: before start, or a step)
+//   disable-schedule on_mode                 (enable-schedule: the REST routes, as "operator")
+//   expect schedule on_mode last_run 2026-12-03T17:00:00.000Z   (a field of GET /api/schedules;
+//                                                                 none: absent)
 //   # comment
 #include <gtest/gtest.h>
 
@@ -37,6 +41,7 @@ void weir_register_command_module(weir::module::ModuleRegistry&);
 void weir_register_rule_module(weir::module::ModuleRegistry&);
 void weir_register_alarm_module(weir::module::ModuleRegistry&);
 void weir_register_alert_module(weir::module::ModuleRegistry&);
+void weir_register_schedule_module(weir::module::ModuleRegistry&);
 
 namespace weir::rule {
 namespace {
@@ -148,6 +153,13 @@ class Scenario {
       document_ = j->as_object();
       return;
     }
+    if (verb == "clock") {
+      WallTime t;
+      ASSERT_TRUE(parse_iso8601(w.at(1), t)) << "bad time " << w[1];
+      clock_.set(t);
+      if (set_) set_->tick();
+      return;
+    }
     if (verb == "rule") {
       auto j = json::parse(line.substr(line.find('{')));
       ASSERT_TRUE(j) << "bad JSON";
@@ -194,6 +206,8 @@ class Scenario {
       }
     } else if (verb == "expect") {
       expect(w, values);
+    } else if (verb == "disable-schedule" || verb == "enable-schedule") {
+      call("POST", "/api/schedules/" + w.at(1) + "/" + verb.substr(0, verb.find('-')), "");
     } else if (verb == "ack") {
       call("POST", "/api/alarms/" + w.at(1) + "/ack", "");
     } else if (verb == "shelve") {
@@ -250,6 +264,15 @@ class Scenario {
       EXPECT_EQ(a ? std::string(a->at("state").as_string()) : "none", w.at(3));
     } else if (what == "status") {
       EXPECT_EQ(std::to_string(last_status_), w.at(2));
+    } else if (what == "schedule") {  // expect schedule ID FIELD VALUE (none: absent)
+      auto body = call("GET", "/api/schedules", "");
+      std::string got = "missing schedule";
+      for (const auto& sc : body.at("items").as_array())
+        if (is(sc.at("schedule_id"), w.at(2))) {
+          const auto* f = sc.as_object().if_contains(w.at(3));
+          got = !f ? "none" : f->is_string() ? std::string(f->as_string()) : json::dump(*f);
+        }
+      EXPECT_EQ(got, w.at(4));
     } else {
       FAIL() << "unknown expectation \"" << what << "\"";
     }
@@ -292,6 +315,7 @@ class Scenario {
     weir_register_rule_module(host_->registry);
     weir_register_alarm_module(host_->registry);
     weir_register_alert_module(host_->registry);
+    weir_register_schedule_module(host_->registry);
     auto set = host_->create(*cfg.config);
     ASSERT_TRUE(set) << set.error().message;
     set_ = std::move(*set);

@@ -40,11 +40,12 @@ enum class AuditAction {
   restart,
   mqtt_auth_failed,  // MQTT CONNECT refused
   shelve_alarm,      // alarm shelved, unshelved, out of service, back in service
+  schedule_control,  // a schedule disabled or enabled
 };
 BOOST_DESCRIBE_ENUM(AuditAction, login, login_failed, lockout, logout, session_revoked,
                     access_denied, command, write_datapoint, ack, driver_control, alert_feedback,
                     device_control, config_save, security_save, password_change, restart,
-                    mqtt_auth_failed, shelve_alarm)
+                    mqtt_auth_failed, shelve_alarm, schedule_control)
 
 enum class AuditResult { success, failure, denied };
 BOOST_DESCRIBE_ENUM(AuditResult, success, failure, denied)

@@ -98,6 +98,7 @@ std::optional<AuditAction> audit_action_of(std::string_view a) {
   if (a == "ack") return AuditAction::ack;
   if (a == "alert_feedback") return AuditAction::alert_feedback;
   if (a == "shelve_alarm") return AuditAction::shelve_alarm;
+  if (a == "schedule_control") return AuditAction::schedule_control;
   return std::nullopt;
 }
 
