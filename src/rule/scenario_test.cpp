@@ -294,6 +294,7 @@ class Scenario {
     r.method = method;
     r.target = r.path = path;
     r.body = body;
+    if (!body.empty()) r.headers.emplace_back("content-type", "application/json");
     r.remote_address = "scenario";
     auto res = host_->router.handle(r);
     last_status_ = res.status;

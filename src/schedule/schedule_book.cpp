@@ -88,9 +88,9 @@ ScheduleBook::ScheduleBook(std::vector<CompiledSchedule> schedules, WallTime now
     std::optional<std::chrono::sys_seconds> last;
     std::uint64_t fires = 0;
     if (previous)
-      if (const Entry* old = previous->find(s.id);
-          old && old->schedule.cron.text() == s.cron.text() &&
-          old->schedule.zone.name() == s.zone.name()) {
+      if (const Entry* old = previous->find(s.id); old &&
+                                                   old->schedule.cron.text() == s.cron.text() &&
+                                                   old->schedule.zone.name() == s.zone.name()) {
         last = old->clock.last_run();
         fires = old->fires;
       }
@@ -108,9 +108,8 @@ std::vector<ScheduleBook::Due> ScheduleBook::tick(WallTime now) {
     ++e.fires;
     due.push_back(Due{&e, *fire});
   }
-  std::stable_sort(due.begin(), due.end(), [](const Due& a, const Due& b) {
-    return a.fire.scheduled < b.fire.scheduled;
-  });
+  std::stable_sort(due.begin(), due.end(),
+                   [](const Due& a, const Due& b) { return a.fire.scheduled < b.fire.scheduled; });
   return due;
 }
 

@@ -3,13 +3,12 @@
 // schedule is a cron in a time zone (schedule_clock.hpp decides what is due) and a list of actions
 // in the rule action syntax (expression/action.hpp). Schedules may send commands and show alerts;
 // raise_alarm / lower_alarm are refused (alarms are keyed by rule).
+#include <boost/describe.hpp>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <boost/describe.hpp>
 
 #include "config/system_config.hpp"
 #include "datapoint/registry.hpp"
@@ -64,8 +63,8 @@ class ScheduleBook {
   ScheduleBook() = default;
   // Clocks start at `now` (nothing fires at boot); `previous` hands over each schedule's last run
   // (same id and cron), so a reload neither repeats nor skips a time. Disabled ids stay disabled.
-  ScheduleBook(std::vector<CompiledSchedule> schedules, WallTime now,
-               const ScheduleBook* previous, const std::set<std::string>& disabled);
+  ScheduleBook(std::vector<CompiledSchedule> schedules, WallTime now, const ScheduleBook* previous,
+               const std::set<std::string>& disabled);
 
   // What fires at `now`, in scheduled order. Disabled schedules advance their clock without
   // firing (enabling one later does not fire the times it missed).

@@ -109,8 +109,8 @@ class ScheduleModule final : public module::ModuleWith<ScheduleSettings> {
     ++fires_;
     const std::string user = "schedule:" + e.schedule.id;
     const auto late = std::chrono::duration_cast<std::chrono::seconds>(
-        host_.clock.now() -
-        WallTime{std::chrono::duration_cast<WallTime::duration>(fire.scheduled.time_since_epoch())});
+        host_.clock.now() - WallTime{std::chrono::duration_cast<WallTime::duration>(
+                                fire.scheduled.time_since_epoch())});
     if (fire.first_due != fire.scheduled || late > std::chrono::minutes(1))
       spdlog::warn("schedule {}: the time {} fires {} s late{} (the clock stepped or stalled)",
                    e.schedule.id, iso(fire.scheduled), late.count(),
@@ -138,9 +138,8 @@ class ScheduleModule final : public module::ModuleWith<ScheduleSettings> {
             host_.clock.now()});
       } else if (const auto* al = std::get_if<expression::ClientAlert>(&a)) {
         host_.bus.publish(model::AlertRequest{user, al->message, al->type,
-                                              al->command_datapoint.value_or(""),
-                                              al->command_value, al->timeout_s,
-                                              host_.clock.now()});
+                                              al->command_datapoint.value_or(""), al->command_value,
+                                              al->timeout_s, host_.clock.now()});
       }
     }
   }
@@ -219,12 +218,11 @@ class ScheduleModule final : public module::ModuleWith<ScheduleSettings> {
            [this, enable](const api::RequestContext& ctx) {
              const std::string id(ctx.param("id"));
              if (!book_.set_enabled(id, enable))
-               return api::error_response(
-                   Error::make(ErrorKind::not_found, "unknown_schedule",
-                               "no schedule \"" + id + "\"", "id"));
+               return api::error_response(Error::make(ErrorKind::not_found, "unknown_schedule",
+                                                      "no schedule \"" + id + "\"", "id"));
              auto st = save_state();
              api::publish_user_action(host_.bus, host_.clock, ctx, "schedule_control", id,
-                                      st.ok(),
+                                      st.has_value(),
                                       std::string(enable ? "enable" : "disable") +
                                           (st ? "" : ": " + st.error().message));
              if (!st) return api::error_response(st.error());

@@ -7,9 +7,10 @@
 namespace weir::mqtt {
 
 void BrokerImpl::drop_unreadable(Session& s) {
-  if (!s.read_filter) return;
+  const Grant* filter = read_filter(s);
+  if (!filter) return;
   const auto before = s.queue.size();
-  s.queue.erase_if([&](const Delivery& d) { return !s.read_filter->can_receive(d.msg->topic); });
+  s.queue.erase_if([&](const Delivery& d) { return !filter->can_receive(d.msg->topic); });
   if (s.queue.size() != before) mark_dirty(s);
 }
 
@@ -26,7 +27,7 @@ std::size_t BrokerImpl::reauthorize(const Broker::Regrant& decide) {
     c.identity->grant = std::move(grant);
     Session* s = c.session;
     if (!s) continue;
-    s->read_filter = c.identity->grant->filters_delivery() ? c.identity->grant : nullptr;
+    c.filters_delivery = c.identity->grant->filters_delivery();
     drop_unreadable(*s);
     // Subscriptions the new rights no longer cover end now (v5 has no packet to tell the client:
     // it simply stops receiving them).
@@ -45,8 +46,7 @@ std::size_t BrokerImpl::reauthorize(const Broker::Regrant& decide) {
   for (auto* c : revoked) {
     spdlog::info("mqtt: {} ({}) disconnected: no longer authorised",
                  c->session ? c->session->client_id : std::string(), c->identity->username);
-    if (c->version == ProtocolVersion::v5)
-      send(*c, Disconnect{ReasonCode::not_authorized, {}});
+    if (c->version == ProtocolVersion::v5) send(*c, Disconnect{ReasonCode::not_authorized, {}});
     drop(*c, ReasonCode::not_authorized, false);
     ++st.revoked_connections;
   }

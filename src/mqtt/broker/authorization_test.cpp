@@ -33,9 +33,7 @@ class PatternGrant final : public Grant {
     return covers(r_.subscribe) && !covers(r_.deny_subscribe);
   }
   bool filters_delivery() const override { return !r_.deny_subscribe.empty(); }
-  bool can_receive(std::string_view topic) const override {
-    return !any(r_.deny_subscribe, topic);
-  }
+  bool can_receive(std::string_view topic) const override { return !any(r_.deny_subscribe, topic); }
 
  private:
   static bool any(const std::vector<std::string>& v, std::string_view topic) {
@@ -205,8 +203,8 @@ TEST_F(AuthorizationTest, OwnerSurvivesARestart) {
   EXPECT_EQ(connect_as(rogue, "x-sess", "raspberry", false).reason,
             ReasonCode::client_identifier_not_valid);
   Client esp(*broker, ProtocolVersion::v5);
-  EXPECT_TRUE(connect_as(esp, "x-sess", "esp32", false, {}, ProtocolVersion::v5, 3600)
-                  .session_present);
+  EXPECT_TRUE(
+      connect_as(esp, "x-sess", "esp32", false, {}, ProtocolVersion::v5, 3600).session_present);
 }
 
 TEST_F(AuthorizationTest, DenyRuleRefusesTheTopicAndFiltersWiderSubscriptions) {

@@ -314,6 +314,7 @@ void BrokerImpl::drop(Connection& c, ReasonCode reason, bool send_will) {
       if (s.expiry_interval != 0xFFFFFFFF)
         s.away->expires_at = clock.mono() + std::chrono::seconds(s.expiry_interval);
       s.away->since = clock.now();
+      if (c.filters_delivery) s.away->read_filter = c.identity->grant;
     }
     if (send_will && c.will) {
       const std::uint32_t delay = c.will->properties.will_delay_interval.value_or(0);

@@ -98,6 +98,9 @@ struct Absence {
   MonoTime expires_at = MonoTime::max();  // max: never (infinite expiry interval)
   WallTime since{};                       // when the client went away
   std::unique_ptr<PendingWill> will;      // Will Delay Interval running (rare: not inline)
+  // The last connection's grant when it filters what the client may read (Grant::
+  // filters_delivery): messages queued while away are checked against it.
+  std::shared_ptr<const Grant> read_filter;
 };
 
 // Sessions and connections are stored in the nodes of their maps (addresses stay stable), and
@@ -116,12 +119,10 @@ struct Session {
   std::uint16_t next_packet_id = 1;
   ProtocolVersion version = ProtocolVersion::v311;
   // The account that owns the session: only a connection of the same username (empty:
-  // anonymous) may resume it, take its client id over or clean it. nullopt: unknown (restored
-  // from a file written before owners were kept); the next connection starts it afresh.
-  std::optional<std::string> owner;
-  // The last connection's grant when it filters what the client may read (Grant::
-  // filters_delivery): checked before each message is queued or sent.
-  std::shared_ptr<const Grant> read_filter;
+  // anonymous) may resume it, take its client id over or clean it. !owner_known: restored from
+  // a file written before owners were kept; the next connection starts it afresh.
+  bool owner_known = false;
+  std::string owner;
 
   Subscription* find_subscription(std::string_view key);
   // Adds or replaces (by key); true if new.
@@ -158,7 +159,8 @@ struct Connection {
   State state = State::awaiting_connect;
   ProtocolVersion version = ProtocolVersion::v311;
   bool problem_info = true;
-  bool dispatching = false;  // on_bytes is walking this connection's packets
+  bool dispatching = false;       // on_bytes is walking this connection's packets
+  bool filters_delivery = false;  // identity->grant->filters_delivery(), asked once
   TopicAliases& aliases() {
     if (!aliases_) aliases_ = std::make_unique<TopicAliases>();
     return *aliases_;
@@ -261,6 +263,12 @@ struct BrokerImpl final : SubscriptionOwner {
   void publish_will(const Will& w, const Identity& who);
   std::string assign_client_id();
   // The connection's Identity for the Authorizer; an anonymous client's is made on first use.
+  // The grant that filters what the session's client may read (connected: its connection's;
+  // away: the last connection's), or null when nothing is filtered.
+  static const Grant* read_filter(const Session& s) {
+    if (s.conn) return s.conn->filters_delivery ? s.conn->identity->grant.get() : nullptr;
+    return s.away ? s.away->read_filter.get() : nullptr;
+  }
   // Drops queued and not yet sent messages the session's read_filter refuses.
   void drop_unreadable(Session& s);
   std::size_t reauthorize(const Broker::Regrant& decide);

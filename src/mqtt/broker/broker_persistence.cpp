@@ -47,7 +47,7 @@ MessagePtr BrokerImpl::message_from_stored(const StoredMessage& sm) const {
 StoredSession BrokerImpl::snapshot(const Session& s) const {
   StoredSession out;
   out.client_id = s.client_id;
-  out.owner = s.owner;
+  if (s.owner_known) out.owner = s.owner;
   out.protocol_version = static_cast<std::uint8_t>(s.version);
   out.expiry_interval = s.expiry_interval;
   out.disconnected_unix_ms = s.conn || !s.away ? 0 : to_unix_ms(s.away->since);
@@ -148,7 +148,8 @@ void BrokerImpl::load_persisted() {
     Session& s = create_session(ss.client_id);
     s.version = ss.protocol_version == 5 ? ProtocolVersion::v5 : ProtocolVersion::v311;
     s.expiry_interval = ss.expiry_interval;
-    s.owner = ss.owner;
+    s.owner_known = ss.owner.has_value();
+    s.owner = ss.owner.value_or("");
     s.away = std::make_unique<Absence>();
     s.away->expires_at = expires.value_or(MonoTime::max());
     s.away->since = disconnected;

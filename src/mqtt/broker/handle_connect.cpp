@@ -177,7 +177,7 @@ void BrokerImpl::complete_connect(Connection& c, PendingConnect& pending,
 
   // A session belongs to the account that made it: another account may neither resume it, nor
   // clean it, nor take its client id over from a connected client.
-  if (Session* prev = find_session(client_id); prev && prev->owner && *prev->owner != owner) {
+  if (Session* prev = find_session(client_id); prev && prev->owner_known && prev->owner != owner) {
     ++st.client_id_refusals;
     return refuse_connect(c, client_id, ReasonCode::client_identifier_not_valid,
                           "client id in use by another account");
@@ -203,7 +203,7 @@ void BrokerImpl::complete_connect(Connection& c, PendingConnect& pending,
   Session* s = nullptr;
   bool present = false;
   if (Session* prev = find_session(client_id)) {
-    if (!prev->owner) {
+    if (!prev->owner_known) {
       spdlog::info(
           "mqtt: session {} of an unknown account (stored by an older version) starts "
           "afresh",
@@ -223,14 +223,14 @@ void BrokerImpl::complete_connect(Connection& c, PendingConnect& pending,
   if (!s) s = &create_session(client_id);
   s->version = p.version;
   s->owner = owner;
-  s->read_filter = c.identity && c.identity->grant && c.identity->grant->filters_delivery()
-                       ? c.identity->grant
-                       : nullptr;
-  if (present && s->read_filter) drop_unreadable(*s);
+  s->owner_known = true;
+  c.filters_delivery = c.identity && c.identity->grant && c.identity->grant->filters_delivery();
   s->expiry_interval = expiry;
   s->away.reset();  // back: no expiry, and a delayed will is cancelled
   s->conn = &c;
   c.session = s;
+  // What was queued while away under other rights (or before a restart) is checked again.
+  if (present && c.filters_delivery) drop_unreadable(*s);
   if (p.will) c.will = std::make_unique<Will>(std::move(*p.will));
 
   // Keep alive.

@@ -351,7 +351,7 @@ void BrokerImpl::enqueue(Session& s, Delivery d) {
 
 void BrokerImpl::deliver(Session& s, Delivery d, WireCache* cache) {
   if (expired(*d.msg)) return;
-  if (s.read_filter && !s.read_filter->can_receive(d.msg->topic)) return;
+  if (const Grant* f = read_filter(s); f && !f->can_receive(d.msg->topic)) return;
   Connection* c = s.conn;
   if (d.qos == 0) {
     if (!c) return;  // QoS 0 is not kept for offline clients
