@@ -18,8 +18,8 @@ bool valid_svg_name(std::string_view name) {
   if (name.size() < 5 || name.size() > 128 || name.front() == '.' || !name.ends_with(".svg"))
     return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
   });
 }
 
@@ -34,11 +34,11 @@ void check_references(const SvgFile& f, const SvgReferences& refs,
   const std::string where = "svg/" + f.name + ": ";
   for (const auto& b : f.svg.bindings) {
     if (refs.datapoint && !refs.datapoint(b.datapoint, false))
-      warnings.push_back(where + element_label(b.element) + ": unknown datapoint \"" +
-                         b.datapoint + "\"");
+      warnings.push_back(where + element_label(b.element) + ": unknown datapoint \"" + b.datapoint +
+                         "\"");
     if (!b.animation.empty() && refs.animation && !refs.animation(b.animation))
-      warnings.push_back(where + element_label(b.element) + ": unknown animation \"" +
-                         b.animation + "\"");
+      warnings.push_back(where + element_label(b.element) + ": unknown animation \"" + b.animation +
+                         "\"");
   }
   for (const auto& c : f.svg.commands)
     if (refs.datapoint && !refs.datapoint(c.datapoint, true))

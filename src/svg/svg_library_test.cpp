@@ -10,9 +10,10 @@ namespace {
 namespace fs = std::filesystem;
 
 struct Dir {
-  fs::path path = fs::temp_directory_path() /
-                  ("weir-svg-test-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-                   "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  fs::path path =
+      fs::temp_directory_path() /
+      ("weir-svg-test-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
+       ::testing::UnitTest::GetInstance()->current_test_info()->name());
   Dir() { fs::create_directories(path); }
   ~Dir() { fs::remove_all(path); }
   void write(const std::string& name, const std::string& text) {

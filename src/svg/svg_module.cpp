@@ -95,9 +95,7 @@ class SvgModule final : public module::ModuleWith<SvgSettings> {
       auto i = values_.registry().find(id);
       return i && (!command || values_.registry().info(*i).is_command);
     };
-    refs.animation = [&config](std::string_view name) {
-      return config.animations.contains(name);
-    };
+    refs.animation = [&config](std::string_view name) { return config.animations.contains(name); };
     SvgLibraryLimits limits;
     limits.file.max_bytes = s.max_file_bytes;
     lib_ = load_svg_library(std::filesystem::path(host_.options.config_dir) / s.dir, refs, limits);
@@ -111,7 +109,8 @@ class SvgModule final : public module::ModuleWith<SvgSettings> {
     d.bytes = f.svg.text.size();
     d.removed_elements = f.svg.removed_elements;
     d.removed_attributes = f.svg.removed_attributes;
-    for (const auto& b : f.svg.bindings) d.bindings.push_back({b.element, b.datapoint, b.animation});
+    for (const auto& b : f.svg.bindings)
+      d.bindings.push_back({b.element, b.datapoint, b.animation});
     const bool may_send = caller.can("send_command");
     for (const auto& c : f.svg.commands) {
       auto i = values_.registry().find(c.datapoint);

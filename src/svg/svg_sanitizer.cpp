@@ -126,8 +126,8 @@ std::string sanitize_css(std::string_view css, std::size_t& changed) {
     if (low.compare(i, 4, "url(") == 0) {
       const auto close = low.find(')', i + 4);
       const auto end = close == std::string::npos ? css.size() : close + 1;
-      const auto target = trim(css.substr(i + 4, (close == std::string::npos ? css.size() : close) -
-                                                     (i + 4)));
+      const auto target =
+          trim(css.substr(i + 4, (close == std::string::npos ? css.size() : close) - (i + 4)));
       if (local_reference(target)) {
         out.append(css.substr(i, end - i));
       } else {
@@ -177,16 +177,23 @@ void append_utf8(std::string& out, std::uint32_t cp) {
 void append_escaped(std::string& out, std::string_view s, bool attribute) {
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
       case '"':
         if (attribute) {
           out += "&quot;";
           break;
         }
         [[fallthrough]];
-      default: out.push_back(c);
+      default:
+        out.push_back(c);
     }
   }
 }
@@ -326,10 +333,10 @@ class Reader {
         auto digits = ent.substr(hex ? 2 : 1);
         if (digits.empty()) return fail("empty character reference");
         for (char c : digits) {
-          int d = c >= '0' && c <= '9'                ? c - '0'
-                  : hex && c >= 'a' && c <= 'f'       ? c - 'a' + 10
-                  : hex && c >= 'A' && c <= 'F'       ? c - 'A' + 10
-                                                      : -1;
+          int d = c >= '0' && c <= '9'          ? c - '0'
+                  : hex && c >= 'a' && c <= 'f' ? c - 'a' + 10
+                  : hex && c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                                : -1;
           if (d < 0) return fail("bad character reference &" + std::string(ent) + ";");
           cp = cp * (hex ? 16 : 10) + static_cast<std::uint32_t>(d);
           if (cp > 0x10FFFF) return fail("character reference out of range");
@@ -360,11 +367,13 @@ class Reader {
     auto n = name();
     if (!n) return n.error();
     skip_space();
-    if (pos_ >= in_.size() || in_[pos_] != '>') return fail("expected '>' after </" + std::string(*n));
+    if (pos_ >= in_.size() || in_[pos_] != '>')
+      return fail("expected '>' after </" + std::string(*n));
     ++pos_;
     if (stack_.empty() || stack_.back() != *n)
-      return fail("</" + std::string(*n) + "> does not close " +
-                  (stack_.empty() ? std::string("anything") : "<" + std::string(stack_.back()) + ">"));
+      return fail(
+          "</" + std::string(*n) + "> does not close " +
+          (stack_.empty() ? std::string("anything") : "<" + std::string(stack_.back()) + ">"));
     close_element();
     return {};
   }
@@ -388,7 +397,8 @@ class Reader {
     auto n = name();
     if (!n) return n.error();
     if (stack_.empty() && seen_root_) return fail_at(tag, "a second root element");
-    if (!seen_root_ && *n != "svg") return fail_at(tag, "not an SVG: the root element is <" + std::string(*n) + ">");
+    if (!seen_root_ && *n != "svg")
+      return fail_at(tag, "not an SVG: the root element is <" + std::string(*n) + ">");
     seen_root_ = true;
     if (++elements_ > limits_.max_elements)
       return fail_at(tag, "more than " + std::to_string(limits_.max_elements) + " elements");
@@ -451,7 +461,8 @@ class Reader {
   bool keep_attribute(std::string_view name, std::string& value) {
     const std::string lname = lower(name);
     if (lname.starts_with("on")) return false;
-    if (lname == "xmlns" || lname == "xmlns:xlink") return value.find("javascript") == std::string::npos;
+    if (lname == "xmlns" || lname == "xmlns:xlink")
+      return value.find("javascript") == std::string::npos;
     if (lname == "href" || lname == "xlink:href") {
       std::string_view v = value;
       while (!v.empty() && space(v.front())) v.remove_prefix(1);
@@ -463,7 +474,8 @@ class Reader {
     // Other namespaces (inkscape:, sodipodi:, xml:base, ...) carry nothing a browser needs.
     if (lname.find(':') != std::string::npos && lname != "xml:space") return false;
     const std::string lvalue = lower(value);
-    if (lvalue.find("javascript:") != std::string::npos || lvalue.find("vbscript:") != std::string::npos)
+    if (lvalue.find("javascript:") != std::string::npos ||
+        lvalue.find("vbscript:") != std::string::npos)
       return false;
     if (lname == "style" || lvalue.find("url(") != std::string::npos) {
       std::size_t changed = 0;

@@ -23,9 +23,10 @@ TEST(SvgSanitizer, KeepsDrawingAndDropsScriptEventsAndForeignObjects) {
       R"svg(<script>alert(2)</script><rect id="r" x="1" onclick='x()' fill="red"/>)svg"
       R"svg(<foreignObject><div xmlns="http://www.w3.org/1999/xhtml">hi</div></foreignObject>)svg"
       R"svg(<a href="https://evil.example/"><text>click</text></a><text x="1">A &amp; B &#65;</text></svg>)svg");
-  EXPECT_EQ(out,
-            R"svg(<svg xmlns="http://www.w3.org/2000/svg" width="10"><rect id="r" x="1" fill="red"/>)svg"
-            R"svg(<text x="1">A &amp; B A</text></svg>)svg");
+  EXPECT_EQ(
+      out,
+      R"svg(<svg xmlns="http://www.w3.org/2000/svg" width="10"><rect id="r" x="1" fill="red"/>)svg"
+      R"svg(<text x="1">A &amp; B A</text></svg>)svg");
 }
 
 TEST(SvgSanitizer, ExternalReferencesGoLocalOnesAndEmbeddedImagesStay) {
@@ -34,19 +35,19 @@ TEST(SvgSanitizer, ExternalReferencesGoLocalOnesAndEmbeddedImagesStay) {
       R"svg(<image href="data:image/png;base64,AAAA"/><image xlink:href="data:text/html;base64,AAAA"/>)svg"
       R"svg(<image href="javascript:alert(1)"/><rect fill="url(#grad)" style="fill:url(https://x/t.png);stroke:red"/>)svg"
       R"svg(<rect style="background:url('data:image/svg+xml,x')"/><g inkscape:label="Layer" xml:base="http://x/"/></svg>)svg");
-  EXPECT_EQ(out,
-            R"svg(<svg><use xlink:href="#tank"/><use/><image href="data:image/png;base64,AAAA"/><image/>)svg"
-            R"svg(<image/><rect fill="url(#grad)" style="fill:none;stroke:red"/>)svg"
-            R"svg(<rect style="background:none"/><g/></svg>)svg");
+  EXPECT_EQ(
+      out,
+      R"svg(<svg><use xlink:href="#tank"/><use/><image href="data:image/png;base64,AAAA"/><image/>)svg"
+      R"svg(<image/><rect fill="url(#grad)" style="fill:none;stroke:red"/>)svg"
+      R"svg(<rect style="background:none"/><g/></svg>)svg");
 }
 
 TEST(SvgSanitizer, StyleTextLosesImportsAndRemoteUrls) {
   const auto out = clean(
       R"svg(<svg><style>@import url(http://x/a.css); .a{fill:url(#g)} .b{background:url(//x/t.png)}</style>)svg"
       R"svg(<style><![CDATA[.c{fill:blue}]]></style></svg>)svg");
-  EXPECT_EQ(out,
-            R"svg(<svg><style>/*removed*/; .a{fill:url(#g)} .b{background:none}</style>)svg"
-            R"svg(<style>.c{fill:blue}</style></svg>)svg");
+  EXPECT_EQ(out, R"svg(<svg><style>/*removed*/; .a{fill:url(#g)} .b{background:none}</style>)svg"
+                 R"svg(<style>.c{fill:blue}</style></svg>)svg");
 }
 
 TEST(SvgSanitizer, CollectsBindingsAndCommands) {
@@ -69,7 +70,8 @@ TEST(SvgSanitizer, BadInputIsAnErrorSayingWhereAndWhy) {
   EXPECT_EQ(error_of("<html/>"), "1:1: not an SVG: the root element is <html>");
   EXPECT_EQ(error_of("<svg>\n<g></svg>"), "2:10: </svg> does not close <g>");
   EXPECT_EQ(error_of("<svg a='1' a='2'/>"), "1:17: attribute a appears twice");
-  EXPECT_EQ(error_of("<svg>&nbsp;</svg>"), "1:6: unknown entity &nbsp; (no DTD: only the XML five)");
+  EXPECT_EQ(error_of("<svg>&nbsp;</svg>"),
+            "1:6: unknown entity &nbsp; (no DTD: only the XML five)");
   EXPECT_EQ(error_of(R"svg(<!DOCTYPE svg [<!ENTITY a "aaaa">]><svg/>)svg"),
             "1:1: a DTD internal subset (entity declarations) is not accepted");
   EXPECT_EQ(error_of("<svg><g>"), "1:9: element <g> is not closed");

@@ -23,15 +23,37 @@ void run(const std::string& s) {
 }
 
 void mutate(std::string& in, std::mt19937& rng) {
-  static constexpr std::array<std::string_view, 26> tokens = {
-      "<",        ">",        "/>",         "</g>",          "<g>",           "\"",
-      "'",        "=",        "&",          "&amp;",         "&#x41;",        "&#0;",
-      "<!--",     "-->",      "<![CDATA[",  "]]>",           "<script>",      " onload=\"x\"",
-      " href=\"", "url(",     "javascript:", "<style>@import", "<foreignObject>", "<?x?>",
-      "<!DOCTYPE svg>", "\xEF\xBB\xBF"};
+  static constexpr std::array<std::string_view, 26> tokens = {"<",
+                                                              ">",
+                                                              "/>",
+                                                              "</g>",
+                                                              "<g>",
+                                                              "\"",
+                                                              "'",
+                                                              "=",
+                                                              "&",
+                                                              "&amp;",
+                                                              "&#x41;",
+                                                              "&#0;",
+                                                              "<!--",
+                                                              "-->",
+                                                              "<![CDATA[",
+                                                              "]]>",
+                                                              "<script>",
+                                                              " onload=\"x\"",
+                                                              " href=\"",
+                                                              "url(",
+                                                              "javascript:",
+                                                              "<style>@import",
+                                                              "<foreignObject>",
+                                                              "<?x?>",
+                                                              "<!DOCTYPE svg>",
+                                                              "\xEF\xBB\xBF"};
   const auto pos = in.empty() ? 0 : rng() % (in.size() + 1);
   switch (rng() % 4) {
-    case 0: in.insert(pos, tokens[rng() % tokens.size()]); break;
+    case 0:
+      in.insert(pos, tokens[rng() % tokens.size()]);
+      break;
     case 1:
       if (!in.empty()) in.erase(rng() % in.size(), 1 + rng() % 8);
       break;

@@ -2,8 +2,8 @@
 // the output again gives the same text) with no script, event attribute or remote reference;
 // whatever it refuses says why.
 #include <cstddef>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -44,8 +44,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (tag.starts_with("<script") || tag.starts_with("<foreignobject")) bad = "element";
     if (tag.find(" on") != std::string_view::npos) bad = "event attribute";
     if (tag.find("javascript:") != std::string_view::npos) bad = "script URL";
-    for (auto at = tag.find("href=\""); at != std::string_view::npos; at = tag.find("href=\"", at + 1))
-      if (tag.substr(at + 6, 1) != "#" && !tag.substr(at + 6).starts_with("data:image/")) bad = "href";
+    for (auto at = tag.find("href=\""); at != std::string_view::npos;
+         at = tag.find("href=\"", at + 1))
+      if (tag.substr(at + 6, 1) != "#" && !tag.substr(at + 6).starts_with("data:image/"))
+        bad = "href";
     for (auto at = tag.find("url("); at != std::string_view::npos; at = tag.find("url(", at + 1))
       if (tag.substr(at + 4, 1) != "#") bad = "url(";
     if (bad) {
