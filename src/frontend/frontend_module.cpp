@@ -27,9 +27,9 @@ namespace {
 using namespace std::string_view_literals;
 
 // The views of the operator app (web/), by the names the Python platform's files use.
-constexpr std::array kKnownTabs = {"Image"sv,    "Main"sv,     "Map"sv,      "Datapoints"sv,
+constexpr std::array kKnownTabs = {"Image"sv,          "Main"sv,   "Map"sv,      "Datapoints"sv,
                                    "Communications"sv, "Alarms"sv, "Commands"sv, "Tracking"sv,
-                                   "Streams"sv,  "Trends"sv,   "Devices"sv};
+                                   "Streams"sv,        "Trends"sv, "Devices"sv};
 
 constexpr std::size_t kMaxTabs = 64;
 

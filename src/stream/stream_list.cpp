@@ -16,8 +16,8 @@ std::string string_field(const boost::json::object& o, std::string_view key) {
 
 bool host_ok(const std::string& h) {
   return !h.empty() && h.size() <= 253 && std::all_of(h.begin(), h.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-';
   });
 }
 
@@ -30,7 +30,8 @@ bool path_ok(const std::string& p) {
 
 }  // namespace
 
-StreamList read_streams(const boost::json::array& streams, std::vector<config::ConfigIssue>& issues) {
+StreamList read_streams(const boost::json::array& streams,
+                        std::vector<config::ConfigIssue>& issues) {
   StreamList out;
   for (std::size_t i = 0; i < streams.size(); ++i) {
     const std::string path = "streams[" + std::to_string(i) + "]";
@@ -53,7 +54,8 @@ StreamList read_streams(const boost::json::array& streams, std::vector<config::C
       warn(".id", "required");
       continue;
     }
-    if (std::any_of(out.items.begin(), out.items.end(), [&](const auto& x) { return x.id == s.id; })) {
+    if (std::any_of(out.items.begin(), out.items.end(),
+                    [&](const auto& x) { return x.id == s.id; })) {
       warn(".id", "\"" + s.id + "\" is listed twice");
       continue;
     }
@@ -66,9 +68,10 @@ StreamList read_streams(const boost::json::array& streams, std::vector<config::C
       warn(".server", "\"" + server + "\" is not a host name");
       continue;
     }
-    if (!port.empty() && (port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) {
-                            return c >= '0' && c <= '9';
-                          }) || std::stoi(port) == 0 || std::stoi(port) > 65535)) {
+    if (!port.empty() &&
+        (port.size() > 5 ||
+         !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+         std::stoi(port) == 0 || std::stoi(port) > 65535)) {
       warn(".port", "\"" + port + "\" is not a port number");
       continue;
     }
@@ -77,7 +80,8 @@ StreamList read_streams(const boost::json::array& streams, std::vector<config::C
       continue;
     }
     if (file.front() != '/') file.insert(file.begin(), '/');
-    s.url = server.empty() ? file : s.protocol + "://" + server + (port.empty() ? "" : ":" + port) + file;
+    s.url = server.empty() ? file
+                           : s.protocol + "://" + server + (port.empty() ? "" : ":" + port) + file;
     out.items.push_back(std::move(s));
   }
   return out;

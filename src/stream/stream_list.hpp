@@ -25,6 +25,7 @@ struct StreamList {
 };
 BOOST_DESCRIBE_STRUCT(StreamList, (), (items))
 
-StreamList read_streams(const boost::json::array& streams, std::vector<config::ConfigIssue>& issues);
+StreamList read_streams(const boost::json::array& streams,
+                        std::vector<config::ConfigIssue>& issues);
 
 }  // namespace weir::stream
