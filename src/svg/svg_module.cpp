@@ -75,7 +75,8 @@ class SvgModule final : public module::ModuleWith<SvgSettings> {
     if (s.max_file_bytes < 1024 || s.max_file_bytes > (64u << 20))
       issues.push_back({"system_config.json", path + ".max_file_bytes",
                         "must be between 1024 and 67108864 (bytes)", true});
-    if (s.dir.empty() || s.dir.find("..") != std::string::npos)
+    if (s.dir.empty() || s.dir.find("..") != std::string::npos ||
+        std::filesystem::path(s.dir).is_absolute())
       issues.push_back({"system_config.json", path + ".dir",
                         "must name a folder inside the configuration directory", true});
   }
