@@ -165,39 +165,61 @@ bool LiveFeedHub::deliver(ClientId id, Client& c, const std::string& text) {
   return true;
 }
 
+void LiveFeedHub::first_change(const Feed& f) {
+  if (!idle(f, clock_->mono())) return;  // sent recently: the periodic flush coalesces
+  wake_pending_ = true;
+  wake_();
+}
+
+void LiveFeedHub::send_batch(FeedId f, std::vector<ClientId>& dropped) {
+  Feed& feed = feeds_[f];
+  if (feed.subscribers == 0) {
+    for (auto k : feed.dirty)
+      if (k < feed.flags.size()) feed.flags[k] = 0;
+    feed.dirty.clear();
+    return;
+  }
+  std::string s;
+  s.reserve(64 + feed.dirty.size() * 96);
+  s += R"({"type":"update","feed":)";
+  json::append_escaped(s, feed.def.name);
+  s += R"(,"items":[)";
+  bool first = true;
+  for (auto k : feed.dirty) {
+    if (k < feed.flags.size()) feed.flags[k] = 0;
+    if (!first) s.push_back(',');
+    first = false;
+    feed.def.encode(k, s);
+  }
+  s += "]}";
+  stats_.items_sent += feed.dirty.size() * feed.subscribers;
+  feed.dirty.clear();
+  if (clock_) feed.last_sent = clock_->mono();
+  for (auto& [id, c] : clients_) {
+    if (!c.subscribed[f]) continue;
+    if (deliver(id, c, s))
+      ++stats_.batches_sent;
+    else
+      dropped.push_back(id);
+  }
+}
+
 void LiveFeedHub::flush() {
   std::vector<ClientId> dropped;
+  for (std::size_t f = 0; f < feeds_.size(); ++f)
+    if (!feeds_[f].dirty.empty()) send_batch(f, dropped);
+  for (auto id : dropped) disconnect(id);
+}
+
+void LiveFeedHub::flush_idle() {
+  wake_pending_ = false;
+  if (!clock_) return;
+  const MonoTime now = clock_->mono();
+  std::vector<ClientId> dropped;
   for (std::size_t f = 0; f < feeds_.size(); ++f) {
-    Feed& feed = feeds_[f];
-    if (feed.dirty.empty()) continue;
-    if (feed.subscribers == 0) {
-      for (auto k : feed.dirty)
-        if (k < feed.flags.size()) feed.flags[k] = 0;
-      feed.dirty.clear();
-      continue;
-    }
-    std::string s;
-    s.reserve(64 + feed.dirty.size() * 96);
-    s += R"({"type":"update","feed":)";
-    json::append_escaped(s, feed.def.name);
-    s += R"(,"items":[)";
-    bool first = true;
-    for (auto k : feed.dirty) {
-      if (k < feed.flags.size()) feed.flags[k] = 0;
-      if (!first) s.push_back(',');
-      first = false;
-      feed.def.encode(k, s);
-    }
-    s += "]}";
-    stats_.items_sent += feed.dirty.size() * feed.subscribers;
-    feed.dirty.clear();
-    for (auto& [id, c] : clients_) {
-      if (!c.subscribed[f]) continue;
-      if (deliver(id, c, s))
-        ++stats_.batches_sent;
-      else
-        dropped.push_back(id);
-    }
+    if (feeds_[f].dirty.empty() || !idle(feeds_[f], now)) continue;
+    send_batch(f, dropped);
+    ++stats_.immediate_batches;
   }
   for (auto id : dropped) disconnect(id);
 }

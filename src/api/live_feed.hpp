@@ -1,9 +1,11 @@
 #pragma once
 // The live feed behind the /ws WebSocket (SPEC §7). One socket per browser tab multiplexes feeds;
-// a new subscriber gets the feed's whole state once (snapshot), then coalesced batches of what
-// changed, at most one flush interval old. Each batch is encoded once per feed and the same
-// bytes go to every subscriber. A client whose bounded queue overflows is told and dropped; it
-// never slows the server or the other clients.
+// a new subscriber gets the feed's whole state once (snapshot), then batches of what changed.
+// A change to a feed that sent nothing for one flush interval goes out at once (on the next turn
+// of the io loop, so the changes of one handler still make one batch); while changes keep coming
+// they are coalesced and sent by the periodic flush, at most one interval old. Each batch is
+// encoded once per feed and the same bytes go to every subscriber. A client whose bounded queue
+// overflows is told and dropped; it never slows the server or the other clients.
 //
 // Protocol (JSON text frames):
 //   client: {"type":"subscribe","feeds":["datapoint","command"]}
@@ -52,6 +54,7 @@ struct LiveFeedStats {
   std::uint64_t duplicate_feed_names = 0;  // repeated in one (un)subscribe: answered once
   std::uint64_t revoked_clients = 0;       // closed because their session or rights ended
   std::uint64_t revoked_feeds = 0;         // subscriptions dropped after a permission was lost
+  std::uint64_t immediate_batches = 0;  // sent by flush_idle(), not the periodic flush
 };
 
 class LiveFeedHub {
@@ -63,7 +66,17 @@ class LiveFeedHub {
   FeedId add_feed(FeedDefinition def);
   std::optional<FeedId> find_feed(std::string_view name) const;
 
-  // Something changed: key will be sent at the next flush (once, however often it changed).
+  // Sending at once: `wake` asks for flush_idle() soon (the server posts it to the io loop);
+  // a feed is idle when its last batch is at least `interval` old on `clock`. Without this
+  // (unit tests, benchmarks) only flush() sends.
+  void send_idle_changes_at_once(const Clock& clock, Millis interval, std::function<void()> wake) {
+    clock_ = &clock;
+    interval_ = interval;
+    wake_ = std::move(wake);
+  }
+
+  // Something changed: key will be sent at the next flush (once, however often it changed),
+  // or at once when the feed is idle.
   void mark(FeedId feed, std::uint64_t key) {
     Feed& f = feeds_[feed];
     ++stats_.marks;
@@ -71,6 +84,7 @@ class LiveFeedHub {
     if (key >= f.flags.size()) f.flags.resize(key + 1024, 0);  // keys are dense indices
     if (f.flags[key]) return;
     f.flags[key] = 1;
+    if (f.dirty.empty() && wake_ && !wake_pending_) first_change(f);
     f.dirty.push_back(key);
   }
 
@@ -84,7 +98,8 @@ class LiveFeedHub {
   // The client's permissions changed (its `can` answers differently now): every feed it may no
   // longer read is unsubscribed, and the client told so with a "forbidden" error for each.
   void recheck(ClientId id);
-  void flush();           // call every flush interval (50 ms)
+  void flush();           // call every flush interval (50 ms): sends every feed's changes
+  void flush_idle();      // what `wake` asked for: sends the changes of the idle feeds
   void resnapshot_all();  // the configuration changed: everyone gets fresh snapshots
   const LiveFeedStats& stats() const { return stats_; }
   std::size_t soft_limit_bytes = 1u << 20;  // a client with more than this queued gets no new batch
@@ -95,6 +110,7 @@ class LiveFeedHub {
     std::vector<std::uint8_t> flags;
     std::vector<std::uint64_t> dirty;
     std::size_t subscribers = 0;
+    MonoTime last_sent{};  // of the last batch
   };
   struct Client {
     std::shared_ptr<LiveClient> conn;
@@ -105,11 +121,18 @@ class LiveFeedHub {
   void send_snapshot(Client& c, FeedId f);
   bool deliver(ClientId id, Client& c, const std::string& text);
   void drop(ClientId id, Client& c, const char* why);
+  void first_change(const Feed& f);
+  bool idle(const Feed& f, MonoTime now) const { return now - f.last_sent >= interval_; }
+  void send_batch(FeedId f, std::vector<ClientId>& dropped);
 
   std::vector<Feed> feeds_;
   std::map<ClientId, Client> clients_;
   ClientId next_id_ = 1;
   LiveFeedStats stats_;
+  const Clock* clock_ = nullptr;
+  Millis interval_{50};
+  std::function<void()> wake_;
+  bool wake_pending_ = false;
 };
 
 }  // namespace weir::api

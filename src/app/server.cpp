@@ -20,6 +20,8 @@ namespace weir::app {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
+constexpr Millis kTickInterval = 50ms;  // module ticks and the live feed's coalescing window
+
 const module::ModuleRegistry& builtin_registry() {
   static const module::ModuleRegistry registry = [] {
     module::ModuleRegistry r;
@@ -121,10 +123,13 @@ struct Server::Impl {
              registry,
              &ioc},
         modules(host, registry),
-        ticker(ioc, 50ms, [this] {
+        ticker(ioc, kTickInterval, [this] {
           modules.tick();
           hub.flush();
-        }) {}
+        }) {
+    hub.send_idle_changes_at_once(clock, kTickInterval,
+                                  [this] { boost::asio::post(ioc, [this] { hub.flush_idle(); }); });
+  }
 
   std::string system_path() const {
     return (fs::path(options.config_dir) / "system_config.json").string();
