@@ -54,7 +54,7 @@ struct LiveFeedStats {
   std::uint64_t duplicate_feed_names = 0;  // repeated in one (un)subscribe: answered once
   std::uint64_t revoked_clients = 0;       // closed because their session or rights ended
   std::uint64_t revoked_feeds = 0;         // subscriptions dropped after a permission was lost
-  std::uint64_t immediate_batches = 0;  // sent by flush_idle(), not the periodic flush
+  std::uint64_t immediate_batches = 0;     // sent by flush_idle(), not the periodic flush
 };
 
 class LiveFeedHub {
