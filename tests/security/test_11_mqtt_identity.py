@@ -172,3 +172,29 @@ def test_a_security_change_reaches_open_mqtt_connections():
         status, text, _ = admin.get("/metrics")
         assert status == 200
         assert "weir_mqtt_revoked_connections_total 1" in text
+
+
+def test_an_account_cannot_pile_up_kept_sessions():
+    # Item 9: persistent sessions per user are bounded; past the cap the account's session that
+    # has been away longest ends (its owner's problem, nobody else's).
+    system = {"dp_types": {}, "drivers": [],
+              "modules": [{"name": "mqtt_broker",
+                           "config": {"persistence": False, "max_kept_sessions_per_user": 2}}]}
+    with WeirServer(system_config=system, security_config=security_config()) as w:
+        for cid in ("k1", "k2", "k3"):
+            c = client(w, "esp32", ESP_PW, client_id=cid, clean=False, session_expiry=3600)
+            c.connect()
+            c.disconnect()
+        first = client(w, "esp32", ESP_PW, client_id="k1", clean=False, session_expiry=3600)
+        first.connect()
+        assert not first.session_present, "the oldest kept session should have ended"
+        first.disconnect()
+        last = client(w, "esp32", ESP_PW, client_id="k3", clean=False, session_expiry=3600)
+        last.connect()
+        assert last.session_present
+        last.disconnect()
+        admin = Http(w)
+        admin.login()
+        status, text, _ = admin.get("/metrics")
+        assert status == 200
+        assert "weir_mqtt_sessions_evicted_total" in text

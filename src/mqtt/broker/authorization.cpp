@@ -65,6 +65,46 @@ std::size_t BrokerImpl::reauthorize(const Broker::Regrant& decide) {
   return revoked.size();
 }
 
+void BrokerImpl::note_away(const Session& s) {
+  if (!s.owner_known || !s.away) return;
+  const auto n = ++kept_by_owner[s.owner];
+  if (opts.max_kept_sessions_per_user != 0 && n > opts.max_kept_sessions_per_user)
+    over_cap.push_back(s.owner);
+}
+
+void BrokerImpl::note_back(const Session& s) {
+  if (!s.owner_known || !s.away) return;
+  auto it = kept_by_owner.find(s.owner);
+  if (it == kept_by_owner.end()) return;
+  if (--it->second == 0) kept_by_owner.erase(it);
+}
+
+void BrokerImpl::enforce_session_caps() {
+  auto owners = std::move(over_cap);
+  over_cap.clear();
+  const auto cap = opts.max_kept_sessions_per_user;
+  for (const auto& owner : owners) {
+    while (cap != 0) {
+      auto it = kept_by_owner.find(owner);
+      if (it == kept_by_owner.end() || it->second <= cap) break;
+      // The account's session that has been away longest (then: the oldest) ends. A scan, but
+      // only past the cap.
+      Session* oldest = nullptr;
+      for (auto& [id, s] : sessions)
+        if (!s.conn && s.away && s.owner_known && s.owner == owner &&
+            (!oldest || s.away->since < oldest->away->since ||
+             (s.away->since == oldest->away->since && s.id < oldest->id)))
+          oldest = &s;
+      if (!oldest) break;
+      spdlog::info("mqtt: session {} ended: account \"{}\" keeps more than {} sessions",
+                   oldest->client_id, owner, cap);
+      if (oldest->away->will) publish_will(oldest->away->will->will, oldest->away->will->identity);
+      ++st.sessions_evicted;
+      destroy_session(*oldest);
+    }
+  }
+}
+
 std::size_t Broker::reauthorize(const Regrant& decide) {
   return impl_->reauthorize(decide);
 }

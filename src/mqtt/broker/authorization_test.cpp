@@ -104,8 +104,10 @@ struct AuthorizationTest : ::testing::Test {
   ManualClock clock;
   std::shared_ptr<TablePolicy> policy = std::make_shared<TablePolicy>();
   std::unique_ptr<Broker> broker;
+  std::uint32_t kept_cap = 1000;
   void start(std::unique_ptr<Persistence> persistence = nullptr) {
     BrokerOptions o;
+    o.max_kept_sessions_per_user = kept_cap;
     o.sys_interval_s = 0;
     o.persistence = persistence != nullptr;
     broker = std::make_unique<Broker>(o, clock, std::move(persistence));
@@ -251,6 +253,30 @@ TEST_F(AuthorizationTest, ReauthorizeNarrowsAndDisconnects) {
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(text(got[0]), "2");
   EXPECT_EQ(broker->stats().revoked_connections, 1u);
+}
+
+TEST_F(AuthorizationTest, AnAccountKeepsABoundedNumberOfSessions) {
+  kept_cap = 2;
+  start();
+  for (const char* id : {"s1", "s2", "s3"}) {
+    Client c(*broker, ProtocolVersion::v5);
+    ASSERT_EQ(connect_as(c, id, "esp32", false, {}, ProtocolVersion::v5, 3600).reason,
+              ReasonCode::success);
+    c.close();
+    clock.advance(std::chrono::seconds(1));
+  }
+  EXPECT_EQ(broker->stats().sessions_evicted, 1u);
+  // Another account's sessions do not count against esp32's.
+  Client other(*broker, ProtocolVersion::v5);
+  ASSERT_EQ(connect_as(other, "r1", "raspberry", false, {}, ProtocolVersion::v5, 3600).reason,
+            ReasonCode::success);
+  other.close();
+  EXPECT_EQ(broker->stats().sessions_evicted, 1u);
+  // The one away longest (s1) ended; s2 and s3 are still there.
+  Client s1(*broker, ProtocolVersion::v5);
+  EXPECT_FALSE(connect_as(s1, "s1", "esp32", false, {}, ProtocolVersion::v5, 3600).session_present);
+  Client s3(*broker, ProtocolVersion::v5);
+  EXPECT_TRUE(connect_as(s3, "s3", "esp32", false, {}, ProtocolVersion::v5, 3600).session_present);
 }
 
 }  // namespace

@@ -253,6 +253,7 @@ void BrokerImpl::reap() {
   if (depth > 1) return;  // an entry point further up may still hold one of them
   for (auto id : dead) connections.erase(id);
   dead.clear();
+  if (!over_cap.empty()) enforce_session_caps();
 }
 
 void BrokerImpl::send_bytes(Connection& c, Bytes b) {
@@ -315,6 +316,7 @@ void BrokerImpl::drop(Connection& c, ReasonCode reason, bool send_will) {
         s.away->expires_at = clock.mono() + std::chrono::seconds(s.expiry_interval);
       s.away->since = clock.now();
       if (c.filters_delivery) s.away->read_filter = c.identity->grant;
+      note_away(s);
     }
     if (send_will && c.will) {
       const std::uint32_t delay = c.will->properties.will_delay_interval.value_or(0);

@@ -48,6 +48,7 @@ struct BrokerStats {
   std::uint64_t connections_refused = 0;
   std::uint64_t client_id_refusals = 0;   // CONNECTs refused: the client id is another account's
   std::uint64_t revoked_connections = 0;  // disconnected by reauthorize()
+  std::uint64_t sessions_evicted = 0;     // kept sessions ended by max_kept_sessions_per_user
   std::uint64_t messages_received = 0;    // PUBLISH in (sockets + in-process)
   std::uint64_t messages_sent = 0;        // PUBLISH out (sockets + in-process)
   std::uint64_t messages_dropped = 0;     // queue full, slow consumer, too large for client

@@ -321,6 +321,13 @@ struct BrokerImpl final : SubscriptionOwner {
 
   std::unordered_map<ConnectionId, Connection> connections;
   std::vector<ConnectionId> dead;
+  // Kept sessions (client away) per owner, for max_kept_sessions_per_user; owners past the cap
+  // are brought back under it in reap(), where no caller holds a session.
+  std::unordered_map<std::string, std::uint32_t> kept_by_owner;
+  std::vector<std::string> over_cap;
+  void note_away(const Session& s);
+  void note_back(const Session& s);
+  void enforce_session_caps();
   std::unordered_map<SubscriberId, Session> sessions;
   std::unordered_set<Session*, ClientIdHash, ClientIdEq> sessions_by_client;
   std::unordered_map<SubscriberId, InprocSub> inproc;

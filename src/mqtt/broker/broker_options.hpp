@@ -50,6 +50,9 @@ struct BrokerOptions {
   // seconds; caps the client's Session Expiry Interval (v5 CONNACK returns the granted value;
   // a v3.1.1 persistent session expires this long after its client left). 7 days.
   std::uint32_t session_expiry_max = 7 * 24 * 3600;
+  // Sessions kept for clients that are away, per account (username; anonymous clients are one
+  // account). Beyond it the account's oldest kept session ends. 0 = unlimited.
+  std::uint32_t max_kept_sessions_per_user = 1000;
   std::uint32_t sys_interval_s = 10;  // $SYS publish period; 0 disables
   bool persistence = false;
   std::string persistence_path = "mqtt_broker.db";
@@ -66,8 +69,9 @@ BOOST_DESCRIBE_STRUCT(BrokerOptions, (),
                        topic_alias_maximum, max_client_id_length, max_subscriptions_per_client,
                        retain_available, max_retained_messages, max_retained_bytes, maximum_qos,
                        wildcard_subscription_available, shared_subscription_available,
-                       subscription_identifiers_available, session_expiry_max, sys_interval_s,
-                       persistence, persistence_path, ack_after_commit, acl))
+                       subscription_identifiers_available, session_expiry_max,
+                       max_kept_sessions_per_user, sys_interval_s, persistence, persistence_path,
+                       ack_after_commit, acl))
 
 // Defaults overlaid with the members present in `config`; errors name the JSON path.
 Result<BrokerOptions> broker_options_from_json(const boost::json::value& config);

@@ -153,6 +153,7 @@ void BrokerImpl::load_persisted() {
     s.away = std::make_unique<Absence>();
     s.away->expires_at = expires.value_or(MonoTime::max());
     s.away->since = disconnected;
+    note_away(s);
     for (const auto& sub : ss.subscriptions) {
       if (is_shared_filter(sub.filter) ? !parse_shared_filter(sub.filter, limits)
                                        : !valid_topic_filter(sub.filter, limits))

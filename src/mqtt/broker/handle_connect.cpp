@@ -30,6 +30,7 @@ Session& BrokerImpl::create_session(const std::string& client_id) {
 }
 
 void BrokerImpl::destroy_session(Session& s) {
+  note_back(s);
   for (const auto& sub : s.subscriptions) tree.remove(sub.filter(), sub.group(), s.id);
   if (persistence) persistence->erase_session(s.client_id);
   dirty.erase(s.id);
@@ -226,6 +227,7 @@ void BrokerImpl::complete_connect(Connection& c, PendingConnect& pending,
   s->owner_known = true;
   c.filters_delivery = c.identity && c.identity->grant && c.identity->grant->filters_delivery();
   s->expiry_interval = expiry;
+  note_back(*s);
   s->away.reset();  // back: no expiry, and a delayed will is cancelled
   s->conn = &c;
   c.session = s;

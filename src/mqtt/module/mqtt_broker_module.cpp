@@ -227,6 +227,10 @@ Status MqttBrokerModule::build() {
     api::metric(out, "weir_mqtt_client_id_refusals_total", "counter",
                 "CONNECTs refused because the client id's session belongs to another account",
                 static_cast<double>(s.client_id_refusals));
+    api::metric(out, "weir_mqtt_sessions_evicted_total", "counter",
+                "Kept sessions ended because their account kept more than "
+                "max_kept_sessions_per_user",
+                static_cast<double>(s.sessions_evicted));
     api::metric(out, "weir_mqtt_revoked_connections_total", "counter",
                 "MQTT connections closed because a security change took their rights",
                 static_cast<double>(s.revoked_connections));
