@@ -2,7 +2,7 @@
 21st unacknowledged QoS 2 PUBLISH (Receive Maximum 20); the broker answers DISCONNECT 0x93,
 shuts the connection down for writing and discards what still arrives for a bounded time, so
 the client's writes do not fail and it reads the DISCONNECT (not a reset) — over TCP, TLS and
-WebSocket."""
+WebSocket (the MQTT listener's, and /mqtt on the HTTP port)."""
 import base64
 import os
 import socket
@@ -24,10 +24,10 @@ class WebSocketStream:
     """Just enough of a WebSocket client (RFC 6455) for RawClient: masked binary frames out,
     frames in as a byte stream."""
 
-    def __init__(self, sock, port):
+    def __init__(self, sock, port, path="/"):
         self.sock = sock
         key = base64.b64encode(os.urandom(16)).decode()
-        sock.sendall((f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+        sock.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
                       f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
                       "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n").encode())
         head = b""
@@ -102,13 +102,19 @@ def open_client(b, transport):
         ctx.verify_mode = ssl.CERT_NONE
         c.sock = ctx.wrap_socket(c.sock, server_hostname="127.0.0.1")
         return c
+    if transport == "http-ws":  # MQTT over WebSocket at /mqtt on weir's HTTP port
+        c = raw.RawClient(b.http_port)
+        c.sock = WebSocketStream(c.sock, b.http_port, "/mqtt")
+        return c
     c = raw.RawClient(b.ws_port)
     c.sock = WebSocketStream(c.sock, b.ws_port)
     return c
 
 
-@pytest.mark.parametrize("transport", ["tcp", "tls", "ws"])
+@pytest.mark.parametrize("transport", ["tcp", "tls", "ws", "http-ws"])
 def test_receive_maximum_exceeded_is_read_by_a_client_still_sending(fbroker, topic, transport):
+    if transport == "http-ws" and not hasattr(fbroker, "http_port"):
+        pytest.skip("/mqtt on the HTTP port is weir's")
     c = open_client(fbroker, transport)
     try:
         ack = c.connect(f"flow2-{transport}")
