@@ -1,9 +1,14 @@
 """Tag update → alarm on /ws, on a release build: a rule `WaterTank@TANK < 10` raising an alarm;
 the level written over REST alternately low and high 200 times; prints p50/p99/max from the write
 to the moment a /ws client subscribed to the alarm feed sees the alarm ACTIVE (or INACTIVE). The
-path: REST → datapoint → rule (dependency index) → alarm module → live-feed hub (50 ms flush)."""
+path: REST → datapoint → rule (dependency index) → alarm module → live-feed hub. Each write waits a
+random gap after the previous alarm was seen (--gap-ms MIN MAX, default 50 150: alarms at a random
+phase of the 50 ms flush timer, as in a plant); --gap-ms 0 0 writes back to back, where the feed
+coalesces (one flush interval)."""
+import argparse
 import json
 import os
+import random
 import sys
 import time
 
@@ -13,6 +18,10 @@ from weirproc import Http, WeirServer, tank_config  # noqa: E402
 
 
 def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--gap-ms", nargs=2, type=float, default=[50.0, 150.0], metavar=("MIN", "MAX"))
+    args = ap.parse_args()
+    rnd = random.Random(1234)
     cfg = tank_config(tick_ms=100, autostart=False, modules=[{"name": "rule"}, {"name": "alarm"}])
     cfg["rules"] = [{"rule_id": "low", "on_condition": "WaterTank@TANK < 10", "on_actions": ["raise_alarm()"]}]
     with WeirServer(system_config=cfg) as w:
@@ -27,6 +36,7 @@ def main():
         for i in range(200):
             low = i % 2 == 0
             want = "ACTIVE" if low else "INACTIVE"
+            time.sleep(rnd.uniform(*args.gap_ms) / 1000)
             t0 = time.monotonic()
             h.post("/api/datapoints/WaterTank@TANK/value", {"value": 5 if low else 50})
             while True:
@@ -38,7 +48,8 @@ def main():
         delays.sort()
         p = lambda q: delays[min(len(delays) - 1, int(q * len(delays)))]
         print(f"samples={len(delays)} p50={p(0.5):.1f} ms p99={p(0.99):.1f} ms max={delays[-1]:.1f} ms "
-              f"(tag update over REST -> alarm on /ws; flush interval 50 ms)")
+              f"(tag update over REST -> alarm on /ws; gap {args.gap_ms[0]:g}-{args.gap_ms[1]:g} ms; "
+              f"flush interval 50 ms)")
 
 
 if __name__ == "__main__":

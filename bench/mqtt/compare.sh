@@ -4,7 +4,10 @@
 # Both brokers: loopback, persistence off, per-client queue limits lifted so nothing is
 # dropped, QoS 0 included (we measure routing, not overload policy: Mosquitto's
 # max_queued_messages 0 queues without limit, so Weir's QoS 0 backlog limit is lifted too). Scenario sizes: env MESSAGES, RATE,
-# DURATION (latency run, seconds), IDLE_CONNECTIONS.
+# DURATION (latency run, seconds), IDLE_CONNECTIONS. Both brokers get the same outbound window
+# (32 in flight per client) and unlimited queues; each throughput row has the broker's CPU beside
+# it (broker_cpu_pct: % of one core over the run), so a window-bound result shows as one that
+# leaves CPU idle.
 set -euo pipefail
 
 BUILD_DIR=${1:?usage: compare.sh BUILD_DIR}
@@ -62,10 +65,20 @@ start_weir() {
   wait_port "$WEIR_PORT"
 }
 
-# run NAME ARGS... -> prints the RESULT line of the generator
+# CPU time (user + system, clock ticks) a process has used so far.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# run PORT ARGS... -> prints the RESULT line of the generator, plus broker_cpu_pct: the broker's
+# CPU use over the run, in % of one core (the broker is the process listening on PORT).
 run() {
   local port=$1; shift
-  timeout 300 "$LOADGEN" "$@" --port "$port" --timeout 240 | grep '^RESULT' | tail -1
+  local pid=$WEIR_PID
+  [[ $port == "$MOSQ_PORT" ]] && pid=$MOSQ_PID
+  local c0 t0 line c1 t1
+  c0=$(cpu_ticks "$pid"); t0=$(date +%s.%N)
+  line=$(timeout 300 "$LOADGEN" "$@" --port "$port" --timeout 240 | grep '^RESULT' | tail -1)
+  c1=$(cpu_ticks "$pid" 2>/dev/null || echo "$c0"); t1=$(date +%s.%N)
+  echo "$line broker_cpu_pct=$(awk -v c="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" -v t0="$t0" -v t1="$t1" \
+    'BEGIN { printf "%.0f", 100 * c / hz / (t1 - t0) }')"
 }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 
@@ -83,6 +96,7 @@ scenario() {  # label metric better args...
   wl=$(run "$WEIR_PORT" "$@"); ml=$(run "$MOSQ_PORT" "$@")
   echo "weir:      $wl"; echo "mosquitto: $ml"
   row "$label" "$metric" "$better" "$wl" "$ml"
+  row "$label" broker_cpu_pct lower "$wl" "$ml"
 }
 
 start_mosquitto
