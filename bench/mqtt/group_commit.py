@@ -22,14 +22,17 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tests", 
 import weirproc  # noqa: E402
 
 PASSWORD = "Bench-group-commit-Pw-7391"
+# Anonymous clients on every topic: set in the security configuration, as in production.
+SECURITY = {"groups": [], "users": [],
+            "mqtt": {"allow_anonymous": True, "anonymous": {"publish": ["#"], "subscribe": ["#"]}}}
 
 
 def run(config, messages, rate):
     system_config = {"dp_types": {}, "drivers": [],
-                     "modules": [{"name": "mqtt_broker", "config": dict(config, allow_anonymous=True,
-                                                                         max_queued_messages=1000000,
+                     "modules": [{"name": "mqtt_broker", "config": dict(config, max_queued_messages=1000000,
                                                                          sys_interval_s=0)}]}
-    with weirproc.WeirServer(system_config=system_config, env={"WEIR_ADMIN_PASSWORD": PASSWORD}) as server:
+    with weirproc.WeirServer(system_config=system_config, security_config=SECURITY,
+                             env={"WEIR_ADMIN_PASSWORD": PASSWORD}) as server:
         weirproc.wait_port(server.mqtt_port)
         got = threading.Event()
         received = [0]
