@@ -1,12 +1,12 @@
 // The broker session target under the shared deterministic smoke driver (ctest label fuzz):
 // seeds are the codec's packet corpus (what a client sends after CONNECT), each tried as 3.1.1
 // and as 5. Usage: weir_mqtt_broker_fuzz_smoke <packet corpus dir> [iterations]
-#include "../../codec/fuzz/fuzz_smoke.hpp"
+#include "core/fuzz_smoke.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 
 int main(int argc, char** argv) {
-  using namespace weir::mqtt::fuzz_smoke;
+  using namespace weir::fuzz_smoke;
   if (argc < 2) {
     std::fprintf(stderr, "usage: %s <packet corpus> [iterations]\n", argv[0]);
     return 2;

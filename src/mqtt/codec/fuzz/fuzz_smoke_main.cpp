@@ -1,13 +1,13 @@
 // Deterministic stand-in for libFuzzer (g++ has none): runs each target over its committed seed
 // corpus, then over ~10,000 mutations per target from a fixed seed. Registered with ctest (label
 // fuzz). Usage: weir_mqtt_fuzz_smoke <decoder corpus dir> <topic corpus dir> [iterations]
-#include "fuzz_smoke.hpp"
+#include "core/fuzz_smoke.hpp"
 
 int fuzz_decoder(const std::uint8_t* data, std::size_t size);
 int fuzz_topic_filter(const std::uint8_t* data, std::size_t size);
 
 int main(int argc, char** argv) {
-  using namespace weir::mqtt::fuzz_smoke;
+  using namespace weir::fuzz_smoke;
   if (argc < 3) {
     std::fprintf(stderr, "usage: %s <decoder corpus> <topic corpus> [iterations]\n", argv[0]);
     return 2;

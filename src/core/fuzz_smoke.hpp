@@ -1,6 +1,7 @@
 #pragma once
-// The deterministic stand-in for libFuzzer (g++ has none) shared by the MQTT smoke drivers: runs a
-// target over its committed seed corpus, then over mutations of it from a fixed seed.
+// The deterministic stand-in for libFuzzer (g++ has none) shared by the fuzz smoke drivers (MQTT
+// codec and broker, network JSON): runs a target over its committed seed corpus, then over
+// mutations of it from a fixed seed.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -12,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace weir::mqtt::fuzz_smoke {
+namespace weir::fuzz_smoke {
 
 using Input = std::vector<std::uint8_t>;
 
@@ -95,4 +96,4 @@ inline std::size_t run(const char* name, int (*target)(const std::uint8_t*, std:
   return n;
 }
 
-}  // namespace weir::mqtt::fuzz_smoke
+}  // namespace weir::fuzz_smoke
