@@ -122,3 +122,31 @@ def test_concurrent_saves_conflict_and_missing_if_match():
                    for c in body["proposed_diff"]["changes"]), body["proposed_diff"]
         assert file_bytes(w) == before
         assert b.get("/api/datapoints/WaterTank@PRESSURE")[0] == 404
+
+
+def test_save_naming_a_new_module_adds_its_routes_and_keeps_alarms():
+    """A saved file that names a module not running yet creates it during the reload (its routes
+    are added while the save's own request is being answered); an active alarm stays active."""
+    cfg = system_config()
+    cfg["rules"] = [{"rule_id": "tank_high", "on_condition": "WaterTank@TANK > 90",
+                     "on_actions": ["raise_alarm()"], "off_condition": "WaterTank@TANK < 10",
+                     "off_actions": ["lower_alarm()"]}]
+    with WeirServer(system_config=cfg, security_config=security_config()) as w:
+        h = Http(w)
+        h.login()
+        assert h.post("/api/datapoints/WaterTank@TANK/value", {"value": 95})[0] == 200
+
+        def active():
+            _, body, _ = h.get("/api/alarms")
+            return [a for a in body["items"] if a["rule_id"] == "tank_high"]
+        from weirproc import wait_until
+        before = wait_until(active, message="the alarm raised")
+        assert h.get("/api/frontend/tabs")[0] == 404
+        version, doc = current(h)
+        doc["modules"].append({"name": "frontend", "config": {"tabs": ["map"]}})
+        status, body, _ = put_config(h, with_datapoint(doc), version)
+        assert status == 200, body
+        assert h.get("/api/frontend/tabs")[0] == 200
+        assert h.get("/api/health")[0] == 200
+        after = active()
+        assert [a.get("id") for a in after] == [a.get("id") for a in before], (before, after)
