@@ -95,3 +95,24 @@ TEST(ConfigValidation, IssuesWithJsonPaths) {
 
 }  // namespace
 }  // namespace weir::editor
+
+namespace weir::editor {
+namespace {
+
+TEST(SecurityEditorGuard, WhoCountsAsAbleToEditSecurity) {
+  security::SecurityConfig c;
+  c.groups = {{"admins", {"edit_security"}}, {"ops", {"view"}}};
+  c.users = {{"ann", "hash", {"admins"}, {"security_editor"}, std::nullopt},
+             {"bob", "", {"admins"}, {"security_editor"}, std::nullopt},    // disabled
+             {"cid", "hash", {"admins"}, {"scada"}, std::nullopt},          // not the app
+             {"dan", "hash", {"ops"}, {"security_editor"}, std::nullopt}};  // not the permission
+  EXPECT_TRUE(security::may_edit_security(c, c.users[0]));
+  for (std::size_t i = 1; i < c.users.size(); ++i)
+    EXPECT_FALSE(security::may_edit_security(c, c.users[i])) << c.users[i].username;
+  // Python platform names count too.
+  c.groups[1].permissions = {"save_security_config"};
+  EXPECT_TRUE(security::may_edit_security(c, c.users[3]));
+}
+
+}  // namespace
+}  // namespace weir::editor
