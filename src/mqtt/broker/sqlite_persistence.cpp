@@ -81,26 +81,21 @@ SqlitePersistence::SqlitePersistence(std::string path, storage::Post post,
     open_error_ = st.error().message;
     return;
   }
-  // Checkpoints (copying the WAL into the file, with an fsync) are not done by the commits:
-  // SQLite's automatic one runs inside the commit that crosses 1000 pages, and an fsync there
-  // holds that commit's acknowledgements for as long as the disk takes (tens of ms on a busy
-  // machine). A second connection on its own thread checkpoints instead, PASSIVE (never waiting
-  // for nor blocking the writer), every checkpoint_period.
-  const bool own_checkpoints = (*db)->exec("PRAGMA wal_autocheckpoint=0").has_value();
+  // Checkpoints copy the WAL into the file and fsync it. SQLite's automatic one runs inside the
+  // commit that crosses 1000 WAL pages, and its copy and fsync hold that commit's
+  // acknowledgements for as long as the disk takes (tens of ms on a busy machine). A second
+  // connection on its own thread checkpoints PASSIVE (never waiting for nor blocking the
+  // writer) every kCheckpointPeriod, so the commit's own checkpoint finds the WAL mostly copied
+  // and the file mostly synced. The writer keeps its automatic checkpoint: only a checkpoint
+  // between the writer's transactions lets the next one restart the WAL from its beginning
+  // (with only the PASSIVE one, under a steady stream, the WAL grew without end).
   // No rows are pushed (flush_interval 0): every write is a job carrying one batch.
   writer_ = std::make_unique<storage::Writer>(
       std::move(*db),
       storage::WriterOptions{
           .name = "mqtt-persist", .flush_interval = std::chrono::milliseconds(0), .post = post_});
-  if (!own_checkpoints) return;
   auto ck = storage::Database::open(path, {.busy_timeout = std::chrono::milliseconds(0)});
-  if (!ck) {
-    (void)writer_->read_now<bool>([](storage::Database& d) -> Result<bool> {
-      if (auto st = d.exec("PRAGMA wal_autocheckpoint=1000"); !st) return st.error();
-      return true;
-    });
-    return;
-  }
+  if (!ck) return;  // the writer's automatic checkpoint alone, as before
   checkpointer_ = std::make_unique<storage::Writer>(
       std::move(*ck), storage::WriterOptions{.name = "mqtt-checkpoint",
                                              .flush_interval = std::chrono::milliseconds(0)});

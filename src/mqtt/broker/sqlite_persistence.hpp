@@ -5,8 +5,8 @@
 // that thread as ONE transaction and answers through the Post on the broker thread. A commit
 // survives a crash of the process (SIGKILL) once it has returned; a power cut may lose the WAL
 // tail (synchronous=NORMAL does not fsync each commit). The connection, statements,
-// transaction and schema versions are storage's (src/storage). WAL checkpoints run on a second
-// connection of their own (see the constructor), so no commit waits for an fsync.
+// transaction and schema versions are storage's (src/storage). A second connection checkpoints
+// the WAL on its own thread (see the constructor), so a commit's own checkpoint has little left.
 #include <map>
 #include <memory>
 #include <optional>
@@ -19,7 +19,7 @@ namespace weir::mqtt {
 
 class SqlitePersistence final : public Persistence {
  public:
-  static constexpr std::chrono::milliseconds kCheckpointPeriod{500};
+  static constexpr std::chrono::milliseconds kCheckpointPeriod{100};
   // Opens (creating if needed) the database; check ok() / open_error() before use. `post` runs
   // a commit's answer on the broker thread; without one commit() waits and answers at once
   // (tests, tools).
