@@ -5,7 +5,7 @@
 //   weir_mqtt_bench_server --port 1883 [--ws-port 8083] [--data-dir DIR] [--max-keepalive S]
 //                          [--max-packet-size N] [--sys-interval S] [--max-inflight N]
 //                          [--max-queued N] [--max-queued-bytes N] [--max-outgoing-bytes N]
-//                          [--ack-before-commit]
+//                          [--ack-before-commit] [--commit-interval-ms N]
 //                          [--tls-port P --tls-cert PEM --tls-key PEM] [--quiet]
 #include <spdlog/spdlog.h>
 
@@ -71,6 +71,8 @@ int main(int argc, char** argv) {
       bopts.max_queued_bytes = std::stoull(next());
     else if (a == "--max-outgoing-bytes")
       lopts.max_outgoing_bytes = std::stoull(next());
+    else if (a == "--commit-interval-ms")
+      bopts.commit_interval_ms = static_cast<std::uint32_t>(std::stoul(next()));
     else if (a == "--ack-before-commit")
       bopts.ack_after_commit = false;
     else if (a == "--quiet")
@@ -86,7 +88,8 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(data_dir);
     auto db = std::make_unique<weir::mqtt::SqlitePersistence>(
         data_dir + "/mqtt_broker.db",
-        [&io](std::function<void()> f) { boost::asio::post(io, std::move(f)); });
+        [&io](std::function<void()> f) { boost::asio::post(io, std::move(f)); },
+        std::chrono::milliseconds(bopts.commit_interval_ms));
     if (!db->ok()) {
       std::fprintf(stderr, "persistence: %s\n", db->open_error().c_str());
       return 1;

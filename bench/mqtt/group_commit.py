@@ -103,11 +103,15 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=20000)
     ap.add_argument("--rate", type=int, default=500, help="messages per second in the latency run")
+    ap.add_argument("--commit-interval-ms", type=int, default=None,
+                    help="the broker's commit_interval_ms (default: weir's)")
     a = ap.parse_args()
+    pace = {} if a.commit_interval_ms is None else {"commit_interval_ms": a.commit_interval_ms}
     for name, config in [("persistence off", {"persistence": False}),
-                         ("persistence on, ack after commit", {"persistence": True}),
+                         ("persistence on, ack after commit", {"persistence": True, **pace}),
                          ("persistence on, ack_after_commit false", {"persistence": True,
-                                                                       "ack_after_commit": False})]:
+                                                                       "ack_after_commit": False,
+                                                                       **pace})]:
         print(f"RESULT {name:40s} {run(config, a.messages, a.rate)}", flush=True)
 
 

@@ -4,6 +4,16 @@
 //   weir_mqtt_loadgen throughput --port P --qos 0|1 --publishers 8 --subscribers 1 --messages
 //   200000 weir_mqtt_loadgen latency    --port P --qos 0|1 --rate 2000 --seconds 5
 //   weir_mqtt_loadgen idle       --port P --connections 10000 --pid BROKER_PID
+//   weir_mqtt_loadgen soak       --port P --qos 1 --publishers 10 --subscribers 10 --rate 10000
+//                                --seconds 60 --idle 900 --persistent 1 [--window 64]
+//
+// soak: `idle` connections (keep-alive --idle-keepalive, PINGREQ at half of it, spread out),
+// publisher i -> topic soak/i -> every subscriber j with j % publishers == i, at a fixed total
+// rate; with --persistent 1 publishers and subscribers keep their sessions (clean session 0).
+// Latency is from the time a message was due by the schedule (not when it could be written: a
+// publisher whose window is full waits, and that wait counts) to its delivery; publish-to-PUBACK
+// separately; `timer_lag` is the generator's own lateness (its noise floor). Seconds with a
+// delivery slower than --slow-us are listed as "SLOW" lines.
 //
 // Every run is bounded by --timeout (seconds). The last line is "RESULT key=value ...".
 #include <sys/resource.h>
@@ -54,11 +64,11 @@ void put_packet(std::string& out, std::uint8_t header, const std::string& body) 
   put_varint(out, body.size());
   out += body;
 }
-std::string connect_packet(const std::string& id, std::uint16_t keepalive) {
+std::string connect_packet(const std::string& id, std::uint16_t keepalive, bool clean = true) {
   std::string body;
   put_str(body, "MQTT");
-  body.push_back(4);     // 3.1.1
-  body.push_back(0x02);  // clean session
+  body.push_back(4);                 // 3.1.1
+  body.push_back(clean ? 0x02 : 0);  // clean session
   put_u16(body, keepalive);
   put_str(body, id);
   std::string out;
@@ -104,6 +114,10 @@ struct Options {
   int pid = 0;
   int timeout = 120;
   int window = 64;  // QoS 1 in-flight per publisher
+  int idle = 0;     // soak: idle connections beside the traffic
+  int idle_keepalive = 60;
+  int persistent = 0;  // soak: publishers and subscribers keep their sessions
+  int slow_us = 5000;  // soak: list the seconds with a delivery slower than this
 };
 
 class Client : public std::enable_shared_from_this<Client> {
@@ -114,13 +128,13 @@ class Client : public std::enable_shared_from_this<Client> {
   explicit Client(asio::io_context& io) : sock_(io) {}
 
   void start(const tcp::endpoint& ep, const std::string& id, std::uint16_t keepalive,
-             std::function<void(bool)> on_connack) {
+             std::function<void(bool)> on_connack, bool clean = true) {
     on_connack_ = std::move(on_connack);
     sock_.async_connect(
-        ep, [self = shared_from_this(), id, keepalive](const boost::system::error_code& ec) {
+        ep, [self = shared_from_this(), id, keepalive, clean](const boost::system::error_code& ec) {
           if (ec) return self->fail("connect: " + ec.message());
           self->sock_.set_option(tcp::no_delay(true));
-          self->out_ = connect_packet(id, keepalive);
+          self->out_ = connect_packet(id, keepalive, clean);
           self->flush();
           self->read();
         });
@@ -219,18 +233,21 @@ class Client : public std::enable_shared_from_this<Client> {
 // Calls done() once all `clients` have a CONNACK.
 void connect_all(asio::io_context& io, const tcp::endpoint& ep,
                  std::vector<std::shared_ptr<Client>>& clients, int n, const std::string& prefix,
-                 std::uint16_t keepalive, std::function<void()> done) {
+                 std::uint16_t keepalive, std::function<void()> done, bool clean = true) {
   auto left = std::make_shared<int>(n);
   for (int i = 0; i < n; ++i) {
     auto c = std::make_shared<Client>(io);
     clients.push_back(c);
-    c->start(ep, prefix + std::to_string(i), keepalive, [left, done](bool ok) {
-      if (!ok) {
-        std::fprintf(stderr, "connect refused\n");
-        std::exit(1);
-      }
-      if (--*left == 0) done();
-    });
+    c->start(
+        ep, prefix + std::to_string(i), keepalive,
+        [left, done](bool ok) {
+          if (!ok) {
+            std::fprintf(stderr, "connect refused\n");
+            std::exit(1);
+          }
+          if (--*left == 0) done();
+        },
+        clean);
   }
 }
 
@@ -474,6 +491,230 @@ int idle(asio::io_context& io, const tcp::endpoint& ep, const Options& o) {
   return 0;
 }
 
+// Percentile of sorted samples (0 if none).
+double pct(const std::vector<float>& v, double p) {
+  if (v.empty()) return 0.0;
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+int soak(asio::io_context& io, const tcp::endpoint& ep, const Options& o) {
+  rlimit rl{};
+  getrlimit(RLIMIT_NOFILE, &rl);
+  rl.rlim_cur = std::min<rlim_t>(rl.rlim_max, static_cast<rlim_t>(o.idle) + 256);
+  setrlimit(RLIMIT_NOFILE, &rl);
+  const int P = std::max(1, o.publishers), S = std::max(1, o.subscribers);
+  const long per_pub = static_cast<long>(o.rate) * o.seconds / P;
+  const bool clean = o.persistent == 0;
+  // Payload: due time (steady ns), publisher, sequence; padded to --payload.
+  constexpr std::size_t kHead = 8 + 4 + 8;
+  const std::size_t psize = std::max<std::size_t>(kHead, static_cast<std::size_t>(o.payload));
+  std::vector<std::shared_ptr<Client>> idle, subs, pubs;
+  std::vector<float> lat, ack_lat, timer_lag;  // microseconds
+  lat.reserve(static_cast<std::size_t>(per_pub * P * ((S + P - 1) / P)));
+  ack_lat.reserve(static_cast<std::size_t>(per_pub * P));
+  // Per (subscriber, publisher): which sequence numbers arrived (duplicates counted).
+  std::vector<std::vector<bool>> seen(static_cast<std::size_t>(S) * P,
+                                      std::vector<bool>(static_cast<std::size_t>(per_pub)));
+  long received = 0, duplicates = 0, expected = 0;
+  for (int j = 0; j < S; ++j) expected += per_pub;  // subscriber j hears publisher j % P
+  std::map<long, std::pair<long, float>> slow;      // second -> (slow deliveries, max us)
+  struct Pub {
+    long sent = 0;
+    std::map<std::uint16_t, std::int64_t> inflight;  // packet id -> due ns
+    std::uint16_t next_mid = 0;
+    long acked = 0;
+  };
+  std::vector<Pub> pstate(static_cast<std::size_t>(P));
+  Clock::time_point t0;
+  asio::steady_timer tick(io), grace(io), ping(io);
+  bool finished = false;
+  auto finish = [&] {
+    if (finished) return;
+    finished = true;
+    std::sort(lat.begin(), lat.end());
+    std::sort(ack_lat.begin(), ack_lat.end());
+    std::sort(timer_lag.begin(), timer_lag.end());
+    for (const auto& [sec, v] : slow)
+      std::printf("SLOW second=%ld deliveries_over_%dus=%ld max_us=%.0f\n", sec, o.slow_us, v.first,
+                  static_cast<double>(v.second));
+    long sent = 0, acked = 0;
+    for (const auto& p : pstate) {
+      sent += p.sent;
+      acked += p.acked;
+    }
+    std::printf(
+        "RESULT scenario=soak qos=%d rate=%d seconds=%d idle=%d publishers=%d subscribers=%d "
+        "persistent=%d sent=%ld acked=%ld received=%ld expected=%ld lost=%ld duplicates=%ld "
+        "p50_us=%.0f p99_us=%.0f p999_us=%.0f max_us=%.0f ack_p50_us=%.0f ack_p99_us=%.0f "
+        "ack_p999_us=%.0f ack_max_us=%.0f timer_lag_p999_us=%.0f timer_lag_max_us=%.0f\n",
+        o.qos, o.rate, o.seconds, o.idle, P, S, o.persistent, sent, acked, received - duplicates,
+        expected, expected - (received - duplicates), duplicates, pct(lat, 0.5), pct(lat, 0.99),
+        pct(lat, 0.999), lat.empty() ? 0.0 : lat.back(), pct(ack_lat, 0.5), pct(ack_lat, 0.99),
+        pct(ack_lat, 0.999), ack_lat.empty() ? 0.0 : ack_lat.back(), pct(timer_lag, 0.999),
+        timer_lag.empty() ? 0.0 : timer_lag.back());
+    io.stop();
+  };
+  auto now_ns = [] { return Clock::now().time_since_epoch().count(); };
+  std::string pad(psize - kHead, 'x');
+  // Writes every message of publisher i that is due and fits its window.
+  auto pump = [&](int i) {
+    auto& p = pstate[static_cast<std::size_t>(i)];
+    const double per_s = static_cast<double>(o.rate) / P;
+    const auto due = std::min(per_pub, static_cast<long>(seconds_since(t0) * per_s) + 1);
+    bool wrote = false;
+    while (p.sent < due && (o.qos == 0 || static_cast<int>(p.inflight.size()) < o.window)) {
+      const std::int64_t due_ns =
+          t0.time_since_epoch().count() + static_cast<std::int64_t>(p.sent * 1e9 / per_s);
+      std::string payload(kHead, '\0');
+      std::memcpy(payload.data(), &due_ns, 8);
+      std::memcpy(payload.data() + 8, &i, 4);
+      std::memcpy(payload.data() + 12, &p.sent, 8);
+      payload += pad;
+      do {
+        if (++p.next_mid == 0) p.next_mid = 1;
+      } while (o.qos && p.inflight.count(p.next_mid));
+      put_publish(pubs[static_cast<std::size_t>(i)]->out(), "soak/" + std::to_string(i), payload,
+                  o.qos, p.next_mid);
+      if (o.qos) p.inflight[p.next_mid] = due_ns;
+      ++p.sent;
+      wrote = true;
+    }
+    if (wrote) pubs[static_cast<std::size_t>(i)]->flush();
+  };
+  std::function<void()> step = [&] {
+    const auto now = Clock::now();
+    bool all_sent = true;
+    for (int i = 0; i < P; ++i) {
+      pump(i);
+      all_sent = all_sent && pstate[static_cast<std::size_t>(i)].sent >= per_pub;
+    }
+    if (all_sent) {
+      // Everything written: wait (bounded) for the deliveries and acknowledgements.
+      grace.expires_after(std::chrono::seconds(10));
+      grace.async_wait([&](const boost::system::error_code& ec) {
+        if (!ec) finish();
+      });
+      return;
+    }
+    const auto due = now + std::chrono::microseconds(500);
+    tick.expires_at(due);
+    tick.async_wait([&, due](const boost::system::error_code& ec) {
+      if (ec) return;
+      timer_lag.push_back(static_cast<float>(
+          std::chrono::duration<double, std::micro>(Clock::now() - due).count()));
+      step();
+    });
+  };
+  auto check_done = [&] {
+    if (received - duplicates < expected) return;
+    for (const auto& p : pstate)
+      if (!p.inflight.empty()) return;
+    finish();
+  };
+  auto on_delivery = [&](int j, Client& c, std::uint8_t header, const std::uint8_t* body,
+                         std::size_t n) {
+    std::uint16_t mid = 0;
+    const auto off = payload_offset(header, body, &mid);
+    if ((header >> 1) & 3) {
+      put_puback(c.out(), mid);
+      c.flush();
+    }
+    if (n < off + kHead) return;
+    std::int64_t due_ns;
+    std::int32_t pub;
+    std::int64_t seq;
+    std::memcpy(&due_ns, body + off, 8);
+    std::memcpy(&pub, body + off + 8, 4);
+    std::memcpy(&seq, body + off + 12, 8);
+    if (pub < 0 || pub >= P || seq < 0 || seq >= per_pub) return;
+    ++received;
+    auto flag = seen[static_cast<std::size_t>(j) * P + static_cast<std::size_t>(pub)]
+                    [static_cast<std::size_t>(seq)];
+    if (flag) {
+      ++duplicates;
+      return;
+    }
+    flag = true;
+    const auto us = static_cast<float>(static_cast<double>(now_ns() - due_ns) / 1000.0);
+    lat.push_back(us);
+    if (us > static_cast<float>(o.slow_us)) {
+      auto& s = slow[static_cast<long>(seconds_since(t0))];
+      ++s.first;
+      s.second = std::max(s.second, us);
+    }
+    check_done();
+  };
+  auto start_traffic = [&] {
+    for (int i = 0; i < P; ++i) {
+      pubs[static_cast<std::size_t>(i)]->on_packet = [&, i](std::uint8_t header,
+                                                            const std::uint8_t* body,
+                                                            std::size_t n) {
+        if ((header >> 4) != 4 || n < 2) return;
+        auto& p = pstate[static_cast<std::size_t>(i)];
+        const auto mid = static_cast<std::uint16_t>((body[0] << 8) | body[1]);
+        auto it = p.inflight.find(mid);
+        if (it == p.inflight.end()) return;
+        ack_lat.push_back(static_cast<float>(static_cast<double>(now_ns() - it->second) / 1000.0));
+        p.inflight.erase(it);
+        ++p.acked;
+        pump(i);  // a freed window slot is refilled at once
+        if (finished == false && p.acked == per_pub) check_done();
+      };
+    }
+    t0 = Clock::now();
+    step();
+  };
+  // Idle clients send PINGREQ every half keep-alive, spread evenly over that time.
+  auto ping_idle = std::make_shared<std::function<void(std::size_t)>>();
+  *ping_idle = [&, ping_idle](std::size_t next) {
+    if (idle.empty() || o.idle_keepalive <= 0) return;
+    const auto period = std::chrono::milliseconds(o.idle_keepalive * 500);
+    const auto gap = period / static_cast<long>(idle.size());
+    idle[next % idle.size()]->out() += std::string("\xC0\x00", 2);
+    idle[next % idle.size()]->flush();
+    ping.expires_after(std::max<Clock::duration>(gap, std::chrono::milliseconds(1)));
+    ping.async_wait([ping_idle, next](const boost::system::error_code& ec) {
+      if (!ec) (*ping_idle)(next + 1);
+    });
+  };
+  auto connect_traffic = [&] {
+    (*ping_idle)(0);
+    connect_all(
+        io, ep, subs, S, "soak-sub-", 60,
+        [&] {
+          auto left = std::make_shared<int>(S);
+          for (int j = 0; j < S; ++j) {
+            Client* raw = subs[static_cast<std::size_t>(j)].get();
+            raw->on_packet = [&, j, raw, left](std::uint8_t header, const std::uint8_t* body,
+                                               std::size_t n) {
+              const int type = header >> 4;
+              if (type == 9 && --*left == 0)
+                connect_all(io, ep, pubs, P, "soak-pub-", 60, start_traffic, clean);
+              else if (type == 3)
+                on_delivery(j, *raw, header, body, n);
+            };
+            raw->out() += subscribe_packet("soak/" + std::to_string(j % P), o.qos);
+            raw->flush();
+          }
+        },
+        clean);
+  };
+  // Idle connections first, in waves of 500.
+  auto wave = std::make_shared<std::function<void()>>();
+  *wave = [&, wave] {
+    const int n = std::min(500, o.idle - static_cast<int>(idle.size()));
+    if (n <= 0) return connect_traffic();
+    std::vector<std::shared_ptr<Client>> batch;
+    connect_all(io, ep, batch, n, "soak-idle-" + std::to_string(idle.size()) + "-",
+                static_cast<std::uint16_t>(o.idle_keepalive), [wave] { (*wave)(); });
+    for (auto& c : batch) idle.push_back(std::move(c));
+  };
+  (*wave)();
+  io.run();
+  for (auto& c : idle) c->close();
+  return finished ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -493,7 +734,11 @@ int main(int argc, char** argv) {
                                       {"--connections", &o.connections},
                                       {"--pid", &o.pid},
                                       {"--timeout", &o.timeout},
-                                      {"--window", &o.window}};
+                                      {"--window", &o.window},
+                                      {"--idle", &o.idle},
+                                      {"--idle-keepalive", &o.idle_keepalive},
+                                      {"--persistent", &o.persistent},
+                                      {"--slow-us", &o.slow_us}};
   for (int i = 2; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     if (k == "--messages")
@@ -524,6 +769,8 @@ int main(int argc, char** argv) {
     rc = latency(io, ep, o);
   else if (scenario == "idle")
     rc = idle(io, ep, o);
+  else if (scenario == "soak")
+    rc = soak(io, ep, o);
   else
     std::fprintf(stderr, "unknown scenario %s\n", scenario.c_str());
   std::fflush(stdout);

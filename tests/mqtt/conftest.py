@@ -32,6 +32,7 @@ OPTION_NAMES = {
     # Weir only (Mosquitto 2.0 has no such caps; the tests using them skip it):
     "max_retained_messages": ("# max_retained_messages {}", "max_retained_messages"),
     "max_retained_bytes": ("# max_retained_bytes {}", "max_retained_bytes"),
+    "max_held_acks": ("# max_held_acks {}", "max_held_acks"),
 }
 
 

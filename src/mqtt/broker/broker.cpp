@@ -163,7 +163,8 @@ void BrokerImpl::on_bytes(ConnectionId id, const std::uint8_t* data, std::size_t
 
 void BrokerImpl::dispatch(Connection& c, FrameReader& reader) {
   c.dispatching = true;
-  while (c.state != Connection::State::closed && c.state != Connection::State::authenticating) {
+  while (c.state != Connection::State::closed && c.state != Connection::State::authenticating &&
+         !c.reads_paused) {
     auto f = reader.next();
     if (!f) {
       protocol_violation(c, f.error().reason, f.error().message);
@@ -352,7 +353,8 @@ void BrokerImpl::tick() {
         c.state == Connection::State::authenticating) {  // an Authenticator's answer too
       if (now - c.last_rx > std::chrono::seconds(opts.connect_timeout_s))
         expired_conns.push_back(&c);
-    } else if (c.state == Connection::State::connected && c.keep_alive > 0) {
+    } else if (c.state == Connection::State::connected && c.keep_alive > 0 && !c.reads_paused) {
+      // (A paused connection's packets wait for our commits: not the client's silence.)
       if (now - c.last_rx > std::chrono::milliseconds(c.keep_alive * 1500))
         expired_conns.push_back(&c);
     }
@@ -509,6 +511,7 @@ BrokerStats Broker::stats() const {
           .count());
   s.retained_count = impl_->retained.size();
   s.retained_bytes = impl_->retained.bytes();
+  s.acks_held = impl_->held_acks.size();
   s.subscriptions_count = impl_->tree.size();
   s.clients_total = impl_->sessions.size();
   s.inflight_count = 0;

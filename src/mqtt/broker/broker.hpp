@@ -23,6 +23,7 @@
 #include "mqtt/broker/auth.hpp"
 #include "mqtt/broker/broker_options.hpp"
 #include "mqtt/broker/connection.hpp"
+#include "mqtt/broker/duration_histogram.hpp"
 #include "mqtt/broker/persistence.hpp"
 #include "mqtt/broker/pubsub.hpp"
 #include "mqtt/codec/properties.hpp"
@@ -61,6 +62,13 @@ struct BrokerStats {
   std::uint64_t inflight_count = 0;
   std::uint64_t queued_count = 0;
   std::uint64_t uptime_s = 0;
+  // Group commit: acknowledgements waiting for a commit now; times a connection's reading paused
+  // because it had max_held_acks of them; how long commits took (start to answer on the broker
+  // thread); how long the broker thread spent taking the snapshots of changed sessions.
+  std::uint64_t acks_held = 0;
+  std::uint64_t reads_paused = 0;
+  DurationHistogram commit_time;
+  DurationHistogram snapshot_time;
 };
 
 struct BrokerImpl;

@@ -160,6 +160,7 @@ struct Connection {
   ProtocolVersion version = ProtocolVersion::v311;
   bool problem_info = true;
   bool dispatching = false;       // on_bytes is walking this connection's packets
+  bool reads_paused = false;      // max_held_acks reached: packets wait in `reader`, socket paused
   bool filters_delivery = false;  // identity->grant->filters_delivery(), asked once
   TopicAliases& aliases() {
     if (!aliases_) aliases_ = std::make_unique<TopicAliases>();
@@ -233,6 +234,10 @@ struct BrokerImpl final : SubscriptionOwner {
   // (on_committed) releases the acknowledgements it covers and starts the next one.
   void maybe_commit();
   void on_committed(const Status& st, std::uint64_t batch_id);
+  // max_held_acks: pause a connection's reading once it has that many acknowledgements held;
+  // resume (and handle the packets it kept) once commits have released half of them.
+  void maybe_pause_reading(Connection& c);
+  void resume_reading(Connection& c);
   bool acks_wait_for_commit() const { return persistence && opts.ack_after_commit; }
   StoredSession snapshot(const Session& s) const;
   StoredMessage stored_message(const Message& m, std::uint8_t qos, bool retain) const;
@@ -347,6 +352,7 @@ struct BrokerImpl final : SubscriptionOwner {
   std::uint64_t recorded = 0;
   std::uint64_t batch = 1;
   bool committing = false;
+  MonoTime commit_started{};
   bool retained_cap_logged = false;
   MonoTime commit_retry_at{};  // after a failed commit, the next one waits until then
   std::vector<std::unique_ptr<std::string>> transports;  // transport names not known statically

@@ -60,6 +60,16 @@ struct BrokerOptions {
   // acknowledged (PUBACK/PUBREC) only once the transaction storing it has committed. false:
   // acknowledged on receipt, and a crash may lose what was acknowledged since the last commit.
   bool ack_after_commit = true;
+  // Acknowledgements one connection may have waiting for commits (ack_after_commit). A v3.1.1
+  // client has no Receive Maximum: past this the broker stops reading from its socket until
+  // commits release them (counted as weir_mqtt_reads_paused_total). 0 = unlimited.
+  std::uint32_t max_held_acks = 1000;
+  // A commit starts at least this long after the previous one started (0: as soon as it has
+  // ended). Under a steady stream each commit rewrites the changed sessions whole, so commits
+  // back to back cost a core of CPU and WAL writes on their own thread; pacing them gives that
+  // back (and the io thread its core on a small machine) for up to this much acknowledgement
+  // latency. Throughput does not drop: more waits for each commit.
+  std::uint32_t commit_interval_ms = 2;
   std::vector<AclRule> acl;  // used only when no Authorizer is installed; empty = allow all
 };
 BOOST_DESCRIBE_STRUCT(BrokerOptions, (),
@@ -71,7 +81,7 @@ BOOST_DESCRIBE_STRUCT(BrokerOptions, (),
                        wildcard_subscription_available, shared_subscription_available,
                        subscription_identifiers_available, session_expiry_max,
                        max_kept_sessions_per_user, sys_interval_s, persistence, persistence_path,
-                       ack_after_commit, acl))
+                       ack_after_commit, max_held_acks, commit_interval_ms, acl))
 
 // Defaults overlaid with the members present in `config`; errors name the JSON path.
 Result<BrokerOptions> broker_options_from_json(const boost::json::value& config);

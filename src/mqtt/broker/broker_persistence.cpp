@@ -83,9 +83,14 @@ void BrokerImpl::persist_dirty() {
 void BrokerImpl::maybe_commit() {
   if (!persistence || committing) return;
   if (commit_retry_at != MonoTime{} && clock.mono() < commit_retry_at) return;
-  persist_dirty();
+  if (!dirty.empty()) {
+    const auto t0 = clock.mono();
+    persist_dirty();
+    st.snapshot_time.record(clock.mono() - t0);
+  }
   if (!persistence->has_pending()) return;
   committing = true;
+  commit_started = clock.mono();
   const std::uint64_t id = batch++;
   persistence->commit([weak = self, id](Status st) {
     auto b = weak.lock();
@@ -98,6 +103,7 @@ void BrokerImpl::maybe_commit() {
 
 void BrokerImpl::on_committed(const Status& st, std::uint64_t batch_id) {
   committing = false;
+  this->st.commit_time.record(clock.mono() - commit_started);
   if (!st) {
     // The batch stays recorded; its acknowledgements wait for a commit that works.
     if (commit_retry_at == MonoTime{})
@@ -108,6 +114,7 @@ void BrokerImpl::on_committed(const Status& st, std::uint64_t batch_id) {
   }
   if (commit_retry_at != MonoTime{}) spdlog::info("mqtt: persistence commits work again");
   commit_retry_at = MonoTime{};
+  std::vector<ConnectionId> paused;
   while (!held_acks.empty() && held_acks.front().batch <= batch_id) {
     const HeldAck a = held_acks.front();
     held_acks.pop_front();
@@ -116,7 +123,38 @@ void BrokerImpl::on_committed(const Status& st, std::uint64_t batch_id) {
     Connection& c = it->second;
     --c.acks_held;
     if (c.state == Connection::State::connected) send(c, PubAck{a.type, a.packet_id, a.reason, {}});
+    if (c.reads_paused && (paused.empty() || paused.back() != c.id)) paused.push_back(c.id);
   }
+  for (auto id : paused) {
+    auto it = connections.find(id);
+    if (it != connections.end() && it->second.reads_paused &&
+        it->second.acks_held <= opts.max_held_acks / 2)
+      resume_reading(it->second);
+  }
+}
+
+void BrokerImpl::maybe_pause_reading(Connection& c) {
+  if (opts.max_held_acks == 0 || c.acks_held < opts.max_held_acks || c.reads_paused ||
+      c.state != Connection::State::connected)
+    return;
+  // A transport that cannot pause keeps reading (and the broker keeps handling) as before.
+  if (!c.sink->pause_reading(true)) return;
+  c.reads_paused = true;
+  ++st.reads_paused;
+  spdlog::debug("mqtt: {}: {} acknowledgements wait for commits, reading paused",
+                c.session ? c.session->client_id : std::string("-"), c.acks_held);
+}
+
+void BrokerImpl::resume_reading(Connection& c) {
+  c.reads_paused = false;
+  c.last_rx = clock.mono();  // keep-alive was not checked while paused
+  c.sink->pause_reading(false);
+  // What was read before the pause waits in the connection's reader: handle it now (unless
+  // this connection's packets are being walked further up the stack, which then goes on).
+  if (c.dispatching || !c.reader) return;
+  dispatch(c, *c.reader);
+  if (c.state != Connection::State::closed && c.reader && c.reader->buffered() == 0)
+    c.reader.reset();
 }
 
 void BrokerImpl::load_persisted() {

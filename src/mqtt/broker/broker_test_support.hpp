@@ -24,6 +24,12 @@ struct FakeSink : ConnectionSink {
   }
   void close() override { closed = true; }
   std::size_t queued_bytes() const override { return backlog; }
+  bool can_pause = true;  // a transport that can stop reading (false: the broker keeps going)
+  bool paused = false;
+  bool pause_reading(bool on) override {
+    paused = can_pause && on;
+    return can_pause;
+  }
 };
 
 class Client {

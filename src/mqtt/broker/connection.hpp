@@ -30,6 +30,10 @@ class ConnectionSink {
   // Bytes queued but not yet written: the broker drops QoS 0 / holds back QoS>0 when this is
   // above BrokerOptions::max_queued_bytes (slow consumer).
   virtual std::size_t queued_bytes() const = 0;
+  // Stop (true) or resume (false) reading from the socket: the broker holds max_held_acks
+  // acknowledgements of this client waiting for commits. Returns false when the transport
+  // cannot pause (the broker then keeps reading, unbounded as before).
+  virtual bool pause_reading(bool /*on*/) { return false; }
 };
 
 }  // namespace weir::mqtt

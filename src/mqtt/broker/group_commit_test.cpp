@@ -42,12 +42,13 @@ struct GroupCommit : ::testing::Test {
   FakePersistence* store = nullptr;
   std::unique_ptr<Broker> broker;
 
-  void make(bool ack_after_commit = true) {
+  void make(bool ack_after_commit = true, std::uint32_t max_held_acks = 1000) {
     BrokerOptions o;
     o.allow_anonymous = true;
     o.sys_interval_s = 0;
     o.persistence = true;
     o.ack_after_commit = ack_after_commit;
+    o.max_held_acks = max_held_acks;
     auto p = std::make_unique<FakePersistence>();
     store = p.get();
     broker = std::make_unique<Broker>(o, clock, std::move(p));
@@ -182,6 +183,97 @@ TEST_F(GroupCommit, HeldAckOfAClosedConnectionIsForgotten) {
   again.publish("data/2", "y", 1);
   while (!store->running.empty()) store->finish();
   EXPECT_EQ(acks(again), std::vector<std::uint16_t>{1});
+}
+
+// Ten QoS 1 PUBLISHes of a v3.1.1 client (no Receive Maximum) in one read.
+std::vector<std::uint8_t> ten_publishes() {
+  std::vector<std::uint8_t> out;
+  for (std::uint16_t id = 1; id <= 10; ++id) {
+    Publish p;
+    p.topic = "data/" + std::to_string(id);
+    p.payload = make_payload(std::vector<std::uint8_t>{'x'});
+    p.qos = 1;
+    p.packet_id = id;
+    encode(p, ProtocolVersion::v311, out);
+  }
+  return out;
+}
+
+TEST_F(GroupCommit, HeldAcknowledgementsAreBoundedByPausingReads) {
+  make(true, 4);
+  keeper();
+  Client pub(*broker);
+  pub.connect("pub");
+  const auto received = broker->stats().messages_received;
+  pub.raw(ten_publishes());
+  // Four handled and held, then the socket paused; the other six wait in the broker's reader.
+  EXPECT_EQ(broker->stats().messages_received - received, 4u);
+  EXPECT_EQ(broker->stats().acks_held, 4u);
+  EXPECT_EQ(broker->stats().reads_paused, 1u);
+  EXPECT_TRUE(pub.sink->paused);
+  EXPECT_TRUE(acks(pub).empty());
+  // The commit releases them, reading resumes and the kept packets are handled: four more.
+  store->finish();
+  EXPECT_EQ(acks(pub), (std::vector<std::uint16_t>{1, 2, 3, 4}));
+  EXPECT_EQ(broker->stats().messages_received - received, 8u);
+  EXPECT_TRUE(pub.sink->paused);
+  EXPECT_EQ(broker->stats().reads_paused, 2u);
+  store->finish();
+  EXPECT_EQ(acks(pub), (std::vector<std::uint16_t>{5, 6, 7, 8}));
+  EXPECT_EQ(broker->stats().messages_received - received, 10u);
+  EXPECT_FALSE(pub.sink->paused);
+  store->finish();
+  EXPECT_EQ(acks(pub), (std::vector<std::uint16_t>{9, 10}));
+  EXPECT_EQ(broker->stats().acks_held, 0u);
+  EXPECT_TRUE(store->running.empty());
+}
+
+TEST_F(GroupCommit, PausedClientIsNotTimedOutForKeepAlive) {
+  make(true, 2);
+  keeper();
+  Client pub(*broker);
+  Connect c;
+  c.client_id = "pub";
+  c.keep_alive = 1;
+  pub.send(c);
+  pub.raw(ten_publishes());
+  ASSERT_TRUE(pub.sink->paused);
+  clock.advance(5s);  // a commit that takes long: the client's PINGREQs wait unread
+  broker->tick();
+  EXPECT_FALSE(pub.sink->closed);
+  store->finish();
+  EXPECT_EQ(acks(pub).size(), 2u);
+  broker->tick();  // resumed: keep-alive counts from the resumption
+  EXPECT_FALSE(pub.sink->closed);
+}
+
+TEST_F(GroupCommit, TransportThatCannotPauseKeepsReading) {
+  make(true, 4);
+  keeper();
+  Client pub(*broker);
+  pub.sink->can_pause = false;
+  pub.connect("pub");
+  const auto received = broker->stats().messages_received;
+  pub.raw(ten_publishes());
+  EXPECT_EQ(broker->stats().messages_received - received, 10u);
+  EXPECT_EQ(broker->stats().reads_paused, 0u);
+  EXPECT_EQ(broker->stats().acks_held, 10u);
+  store->finish();  // all ten in one batch
+  EXPECT_EQ(acks(pub).size(), 10u);
+}
+
+TEST_F(GroupCommit, CommitTimeIsMeasured) {
+  make();
+  keeper();
+  Client pub(*broker);
+  pub.connect("pub");
+  const auto before = broker->stats().commit_time.count();
+  pub.publish("data/1", "x", 1);
+  clock.advance(3ms);
+  store->finish();
+  const auto h = broker->stats().commit_time;
+  EXPECT_EQ(h.count(), before + 1);
+  EXPECT_GE(h.max_seconds(), 0.003);
 }
 
 }  // namespace

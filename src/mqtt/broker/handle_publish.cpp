@@ -117,6 +117,7 @@ void BrokerImpl::acknowledge(Connection& c, const PubAck& a, bool stored) {
   // Held only to keep the order: batch 0 goes out with whatever is ahead of it in the queue.
   held_acks.push_back(HeldAck{c.id, wait ? batch : 0, a.packet_id, a.type, a.reason});
   ++c.acks_held;
+  maybe_pause_reading(c);
 }
 
 void BrokerImpl::handle_puback(Connection& c, const PubAck& p) {

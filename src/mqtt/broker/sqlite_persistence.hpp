@@ -5,7 +5,8 @@
 // that thread as ONE transaction and answers through the Post on the broker thread. A commit
 // survives a crash of the process (SIGKILL) once it has returned; a power cut may lose the WAL
 // tail (synchronous=NORMAL does not fsync each commit). The connection, statements,
-// transaction and schema versions are storage's (src/storage).
+// transaction and schema versions are storage's (src/storage). A second connection checkpoints
+// the WAL on its own thread (see the constructor), so a commit's own checkpoint has little left.
 #include <map>
 #include <memory>
 #include <optional>
@@ -18,10 +19,14 @@ namespace weir::mqtt {
 
 class SqlitePersistence final : public Persistence {
  public:
+  static constexpr std::chrono::milliseconds kCheckpointPeriod{100};
   // Opens (creating if needed) the database; check ok() / open_error() before use. `post` runs
   // a commit's answer on the broker thread; without one commit() waits and answers at once
   // (tests, tools).
-  explicit SqlitePersistence(std::string path, storage::Post post = {});
+  // min_commit_interval: a commit starts at least this long after the previous one started
+  // (BrokerOptions::commit_interval_ms).
+  explicit SqlitePersistence(std::string path, storage::Post post = {},
+                             std::chrono::milliseconds min_commit_interval = {});
   ~SqlitePersistence() override;
   SqlitePersistence(const SqlitePersistence&) = delete;
   SqlitePersistence& operator=(const SqlitePersistence&) = delete;
@@ -50,9 +55,13 @@ class SqlitePersistence final : public Persistence {
 
   std::string open_error_;
   storage::Post post_;
+  std::chrono::milliseconds min_interval_{};
   Batch pending_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::unique_ptr<storage::Writer> writer_;
+  std::unique_ptr<storage::Writer> checkpointer_;
+  std::chrono::steady_clock::time_point
+      next_commit_{};  // writer thread only  // WAL checkpoints, off the commits' thread
 };
 
 }  // namespace weir::mqtt

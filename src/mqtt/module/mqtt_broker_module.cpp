@@ -185,7 +185,8 @@ Status MqttBrokerModule::build() {
         opts.persistence_path.empty() ? "mqtt_broker.db" : opts.persistence_path;
     if (db_path.is_relative()) db_path = std::filesystem::path(o.data_dir) / db_path;
     // Commits run on the persistence's own thread; their answers come back to the io thread.
-    auto p = std::make_unique<SqlitePersistence>(db_path.string(), host_.post);
+    auto p = std::make_unique<SqlitePersistence>(
+        db_path.string(), host_.post, std::chrono::milliseconds(opts.commit_interval_ms));
     if (!p->ok())
       return Error::make(ErrorKind::internal, "persistence",
                          "MQTT persistence: cannot open " + db_path.string());
@@ -234,6 +235,17 @@ Status MqttBrokerModule::build() {
     api::metric(out, "weir_mqtt_revoked_connections_total", "counter",
                 "MQTT connections closed because a security change took their rights",
                 static_cast<double>(s.revoked_connections));
+    api::metric(out, "weir_mqtt_acks_held", "gauge",
+                "PUBACK/PUBREC waiting for the commit of what they acknowledge (ack_after_commit)",
+                static_cast<double>(s.acks_held));
+    api::metric(out, "weir_mqtt_reads_paused_total", "counter",
+                "Times a connection's reading paused: max_held_acks acknowledgements waited for "
+                "commits",
+                static_cast<double>(s.reads_paused));
+    s.commit_time.write(out, "weir_mqtt_commit_seconds",
+                        "Persistence commits, from start to their answer on the io thread");
+    s.snapshot_time.write(out, "weir_mqtt_persist_snapshot_seconds",
+                          "io thread time taking the snapshots of changed sessions for a commit");
   };
   MqttListeners* listeners = &running_;
   metrics_writer_ = [w = std::move(metrics_writer_), listeners](std::string& out) {
@@ -241,6 +253,11 @@ Status MqttBrokerModule::build() {
     api::metric(out, "weir_mqtt_accept_pauses_total", "counter",
                 "Times accepting paused for max_accepts_per_second (the listen backlog waited)",
                 static_cast<double>(listeners->accept_pauses()));
+    listeners->loop_lag().write(out, "weir_mqtt_loop_lag_seconds",
+                                "How late a 10 ms timer ran on the io thread (event-loop stalls)");
+    listeners->handler_time().write(
+        out, "weir_mqtt_loop_handler_seconds",
+        "io thread time per MQTT handler (a batch of socket events, a broker tick)");
   };
   host_.services.provide<PubSub>(*inproc_);
   host_.services.provide<BrokerEndpoints>(endpoints_);

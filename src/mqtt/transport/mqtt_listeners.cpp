@@ -181,13 +181,27 @@ struct MqttListeners::Impl {
   std::unique_ptr<TcpPoller> poller;  // declared before the listeners: destroyed after them
   std::shared_ptr<Listener> tcp, tls, ws;
   std::unique_ptr<asio::steady_timer> ticker;
+  std::unique_ptr<asio::steady_timer> probe;
 
   void tick() {
     ticker->expires_after(std::chrono::milliseconds(100));
     ticker->async_wait([this, ctx = ctx](const boost::system::error_code& ec) {
       if (ec || ctx->stopped) return;
+      const auto t0 = std::chrono::steady_clock::now();
       ctx->broker.tick();
+      ctx->handler_time.record(std::chrono::steady_clock::now() - t0);
       tick();
+    });
+  }
+
+  // Event-loop lag: a timer due every 10 ms records how late it ran.
+  void lag_probe() {
+    const auto due = std::chrono::steady_clock::now() + std::chrono::milliseconds(10);
+    probe->expires_at(due);
+    probe->async_wait([this, ctx = ctx, due](const boost::system::error_code& ec) {
+      if (ec || ctx->stopped) return;
+      ctx->loop_lag.record(std::chrono::steady_clock::now() - due);
+      lag_probe();
     });
   }
 
@@ -197,6 +211,7 @@ struct MqttListeners::Impl {
     for (auto* l : {&tcp, &tls, &ws})
       if (*l) (*l)->stop();
     if (ticker) ticker->cancel();
+    if (probe) probe->cancel();
     std::vector<std::shared_ptr<TransportConnection>> live;
     for (auto& [serial, weak] : ctx->live)
       if (auto c = weak.lock()) live.push_back(std::move(c));
@@ -244,6 +259,8 @@ Status MqttListeners::start(asio::io_context& io, Broker& broker, const MqttList
     impl->ticker = std::make_unique<asio::steady_timer>(io);
     impl->tick();
   }
+  impl->probe = std::make_unique<asio::steady_timer>(io);
+  impl->lag_probe();
   impl_ = std::move(impl);
   return {};
 }
@@ -263,6 +280,12 @@ std::uint16_t MqttListeners::ws_port() const {
 }
 std::uint64_t MqttListeners::accept_pauses() const {
   return impl_->ctx ? impl_->ctx->accept_pauses : 0;
+}
+DurationHistogram MqttListeners::loop_lag() const {
+  return impl_->ctx ? impl_->ctx->loop_lag : DurationHistogram{};
+}
+DurationHistogram MqttListeners::handler_time() const {
+  return impl_->ctx ? impl_->ctx->handler_time : DurationHistogram{};
 }
 std::size_t MqttListeners::connection_count() const {
   return (impl_->ctx ? impl_->ctx->live.size() : 0) + (impl_->poller ? impl_->poller->size() : 0);

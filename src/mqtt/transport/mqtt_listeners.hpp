@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "core/error.hpp"
+#include "mqtt/broker/duration_histogram.hpp"
 #include "mqtt/transport/listener_options.hpp"
 
 namespace boost::asio {
@@ -43,6 +44,9 @@ class MqttListeners {
   std::size_t connection_count() const;
   // Times accepting paused because new connections came faster than max_accepts_per_second.
   std::uint64_t accept_pauses() const;
+  // The io thread's health (see TransportContext): probe timer lateness, MQTT handler time.
+  DurationHistogram loop_lag() const;
+  DurationHistogram handler_time() const;
 
  private:
   struct Impl;

@@ -182,7 +182,15 @@ void StreamConnection<Stream>::on_read(const boost::system::error_code& ec, std:
   if (ec) return fail(ec, "read");
   if (ctx_->stopped) return;
   ctx_->broker.on_bytes(id_, read_buffer_.get(), n);
+  if (state_ == State::open && paused_) return;  // pause_reading(false) reads again
   if ((state_ == State::open && !ctx_->stopped) || (state_ == State::closing && drain_)) do_read();
+}
+
+template <class Stream>
+bool StreamConnection<Stream>::pause_reading(bool on) {
+  paused_ = on;
+  if (!on && state_ == State::open && !reading_ && !ctx_->stopped) do_read();
+  return true;
 }
 
 template <class Stream>

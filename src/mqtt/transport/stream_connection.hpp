@@ -39,6 +39,7 @@ class StreamConnection final : public ConnectionSink,
   void send(Bytes bytes) override;
   void close() override;
   std::size_t queued_bytes() const override { return queue_.bytes(); }
+  bool pause_reading(bool on) override;
 
   // TransportConnection
   void shutdown_gracefully() override;
@@ -73,7 +74,8 @@ class StreamConnection final : public ConnectionSink,
   State state_ = State::handshake;
   bool writing_ = false;
   bool reading_ = false;
-  bool drain_ = false;  // closing gracefully: drain after the flush
+  bool paused_ = false;  // the broker holds max_held_acks of ours: no new read until resumed
+  bool drain_ = false;   // closing gracefully: drain after the flush
   OutboundQueue queue_;
   std::size_t in_flight_buffers_ = 0;
   std::vector<boost::asio::const_buffer> write_buffers_;  // reused across writes

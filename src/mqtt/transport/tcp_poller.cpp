@@ -62,6 +62,11 @@ std::string TcpConnection::peer() const {
 void TcpConnection::on_events(std::uint32_t events) {
   if (state_ == State::closed) return;
   if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+    if (state_ == State::open && paused_) {
+      // EPOLLIN is off; a hang-up or error is reported anyway (level-triggered: again and
+      // again), and the client is gone: nothing it sent can be acknowledged any more.
+      return fail(0, "read");
+    }
     if (state_ == State::open) {
       read_available();
     } else if (events & (EPOLLHUP | EPOLLERR)) {
@@ -82,7 +87,7 @@ void TcpConnection::read_available() {
     const ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
     if (n > 0) {
       ctx.broker.on_bytes(id_, buf.data(), static_cast<std::size_t>(n));
-      if (state_ != State::open || ctx.stopped) return;
+      if (state_ != State::open || ctx.stopped || paused_) return;
       if (static_cast<std::size_t>(n) < buf.size()) return;
       continue;
     }
@@ -140,9 +145,21 @@ void TcpConnection::flush() {
 
 void TcpConnection::watch_writable(bool on) {
   if (watching_writable_ == on) return;
-  std::uint32_t events = (on ? kOut : 0u) | kIn;
   watching_writable_ = on;
-  if (!poller_->modify(*this, events)) fail(errno, "epoll_ctl");
+  if (!update_events()) fail(errno, "epoll_ctl");
+}
+
+bool TcpConnection::pause_reading(bool on) {
+  if (paused_ == on || state_ != State::open) return true;
+  paused_ = on;
+  // Called from inside the broker: a failure is reported to it later (abort), not re-entrantly.
+  if (!update_events()) abort("epoll_ctl failed");
+  return true;
+}
+
+bool TcpConnection::update_events() {
+  const std::uint32_t events = (watching_writable_ ? kOut : 0u) | (paused_ ? 0u : kIn);
+  return poller_->modify(*this, events);
 }
 
 void TcpConnection::close() {
@@ -157,6 +174,10 @@ void TcpConnection::shutdown_gracefully() {
 void TcpConnection::begin_close(bool drain) {
   if (state_ != State::open) return;
   drain_ = drain;
+  if (paused_) {
+    paused_ = false;  // closing reads (and discards) what the client still sends
+    if (!update_events()) return close_socket();
+  }
   if (queue_.empty() && !drain) return close_socket();
   // Flush what is queued (bounded by close_flush_timeout_s); what arrives meanwhile is read and
   // discarded: unread input at close() would make the kernel answer with a reset, and the client
@@ -283,11 +304,13 @@ void TcpPoller::on_ready() {
     spdlog::error("MQTT listener: epoll_wait: {}", std::strerror(errno));
     return;
   }
+  const auto t0 = std::chrono::steady_clock::now();
   in_batch_ = true;
   for (int i = 0; i < n; ++i)
     static_cast<TcpConnection*>(events[i].data.ptr)->on_events(events[i].events);
   in_batch_ = false;
   drain();
+  if (n > 0) ctx_->handler_time.record(std::chrono::steady_clock::now() - t0);
   if (stopping_ && count_ == 0) return;
   if (n > 0) {
     // Level-triggered: sockets still readable come back on the next call. Let the rest of the

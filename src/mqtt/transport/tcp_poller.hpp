@@ -41,6 +41,7 @@ class TcpConnection final : public ConnectionSink, public TransportConnection {
   void send(Bytes bytes) override;
   void close() override;
   std::size_t queued_bytes() const override { return queue_.bytes(); }
+  bool pause_reading(bool on) override;
 
   // TransportConnection
   void shutdown_gracefully() override;
@@ -60,6 +61,7 @@ class TcpConnection final : public ConnectionSink, public TransportConnection {
   void discard_available();
   void flush();
   void watch_writable(bool on);
+  bool update_events();  // EPOLLOUT while watching_writable_, EPOLLIN unless paused_
   void fail(int err, const char* what);
   void abort(const char* why);
   void notify_broker_closed();
@@ -79,6 +81,7 @@ class TcpConnection final : public ConnectionSink, public TransportConnection {
   bool flush_pending_ = false;      // in the poller's flush list
   bool watching_writable_ = false;  // EPOLLOUT registered: the kernel buffer was full
   bool drain_ = false;              // closing gracefully (begin_close)
+  bool paused_ = false;             // the broker holds max_held_acks of ours: EPOLLIN off
 };
 
 class TcpPoller {

@@ -28,6 +28,11 @@ struct TransportContext {
   std::vector<std::uint8_t> shared_read_buffer = std::vector<std::uint8_t>(64 * 1024);
   std::uint64_t next_serial = 1;
   std::uint64_t accept_pauses = 0;  // a listener waited for the accept rate (MqttListeners)
+  // The io thread, as /metrics shows it: how late a 10 ms probe timer ran (anything that blocks
+  // the thread, ours or another module's), and how long each MQTT handler took (a batch of
+  // socket events, a broker tick).
+  DurationHistogram loop_lag;
+  DurationHistogram handler_time;
   std::unordered_map<std::uint64_t, std::weak_ptr<TransportConnection>> live;
 };
 
