@@ -51,7 +51,7 @@ export function AlarmBanner() {
       >
         Acknowledge
       </button>
-      <button type="button" onClick={() => navigate('alarms')}>
+      <button type="button" className="to-list" onClick={() => navigate('alarms')}>
         Alarm list
       </button>
       <button

@@ -18,8 +18,8 @@ export function AlertPopups() {
   if (!open.length) return null
   return (
     <div className="alerts" aria-live="assertive">
-      {open.length > 2 && <div className="alert-more">+{open.length - 2} more alerts</div>}
-      {open.slice(0, 2).map((a) => {
+      {open.length > 1 && <div className="alert-more">+{open.length - 1} more alerts</div>}
+      {open.slice(0, 1).map((a) => {
         const id = String(a.id)
         const answer = (confirm: boolean) =>
           post(`/api/alerts/${encodeURIComponent(id)}/feedback`, { confirm }).then(
@@ -53,6 +53,9 @@ export function AlertPopups() {
                   Close
                 </button>
               )}
+              <button type="button" title="Hide on this screen; it stays open for others" onClick={() => setHidden(new Set(hidden).add(id))}>
+                Later
+              </button>
               {a.expires ? <span className="muted">expires {fmtTime(a.expires)}</span> : null}
             </div>
           </div>
