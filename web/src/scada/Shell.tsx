@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState, type ReactNode } from 'react'
-import { api, type Me } from './api'
+import { api, SESSION_EXPIRED, type Me } from './api'
 import { Ctx, useApp, useLive } from './context'
 import { FEEDS, LiveSocket } from './live'
 import { AlarmBanner } from './AlarmBanner'
@@ -59,7 +59,19 @@ export function Shell({ me, onLogout }: { me: Me; onLogout: () => void }) {
 
   useEffect(() => {
     live.start()
-    return () => live.stop()
+    // A session can end while only the live feed is in use: check it now and then.
+    const check = window.setInterval(() => {
+      fetch('/api/auth/me', { credentials: 'same-origin' }).then(
+        (r) => {
+          if (r.status === 401) window.dispatchEvent(new Event(SESSION_EXPIRED))
+        },
+        () => undefined,
+      )
+    }, 30000)
+    return () => {
+      window.clearInterval(check)
+      live.stop()
+    }
   }, [live])
 
   useEffect(() => {

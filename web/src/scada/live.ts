@@ -1,3 +1,5 @@
+import { SESSION_EXPIRED } from './api'
+
 // One WebSocket per browser tab, multiplexing every live feed the app shows (weir's /ws: subscribe,
 // snapshot, update). Reconnects with exponential back-off and jitter; each reconnect subscribes
 // again and gets fresh snapshots. While disconnected the data is kept but marked stale.
@@ -114,6 +116,13 @@ export class LiveSocket {
       this.ws = null
       this.setConn('offline')
       if (this.stopped) return
+      // Refused because the session ended (expired, logged out elsewhere)? Then back to login.
+      void fetch('/api/auth/me', { credentials: 'same-origin' }).then(
+        (r) => {
+          if (r.status === 401) window.dispatchEvent(new Event(SESSION_EXPIRED))
+        },
+        () => undefined,
+      )
       const base = Math.min(15000, 500 * 2 ** this.retry)
       this.retry++
       this.timer = window.setTimeout(() => this.open(), base / 2 + Math.random() * (base / 2))

@@ -43,7 +43,7 @@ export function Datapoints() {
     rows.sort((a, b) => sort.dir * cmp(a[sort.key], b[sort.key]))
     return rows.map((r) => String(r.id))
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [feed.items.size, filter, quality, sort, valueSort ? feed.version : 0])
+  }, [feed.items, feed.items.size, filter, quality, sort, valueSort ? feed.version : 0])
 
   const first = Math.max(0, Math.floor(scroll / ROW) - OVERSCAN)
   const last = Math.min(order.length, Math.ceil((scroll + height) / ROW) + OVERSCAN)
@@ -93,7 +93,8 @@ export function Datapoints() {
           <tbody>
             <tr style={{ height: first * ROW }} aria-hidden="true" />
             {order.slice(first, last).map((id) => {
-              const d = feed.items.get(id)!
+              const d = feed.items.get(id)
+              if (!d) return null
               return (
                 <tr key={id} style={{ height: ROW }} className={d.quality === 'bad' ? 'abnormal' : ''} data-dp={id}>
                   <td className="mono">{id}</td>
