@@ -88,7 +88,7 @@ export function Alarms() {
         {shelving && <ShelveForm ruleId={shelving} onDone={() => setShelving(null)} />}
       </Panel>
       <Metrics version={items.length + sorted.map((a) => String(a.state)).join()} />
-      <Journal />
+      <Journal version={sorted.map((a) => `${String(a.state)}${String(a.activations)}`).join()} />
     </div>
   )
 }
@@ -153,7 +153,8 @@ function Metrics({ version }: { version: string }) {
   )
 }
 
-function Journal() {
+// Reloaded when an alarm changes state, so new entries appear without pressing Filter.
+function Journal({ version }: { version: string }) {
   const [rule, setRule] = useState('')
   const [state, setState] = useState('')
   const [from, setFrom] = useState('')
@@ -172,7 +173,10 @@ function Journal() {
       (e) => setError(errorText(e)),
     )
   }
-  useEffect(load, []) // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => {
+    const t = window.setTimeout(load, 300)
+    return () => window.clearTimeout(t)
+  }, [version]) // eslint-disable-line react-hooks/exhaustive-deps
   return (
     <Panel
       title="Journal"
