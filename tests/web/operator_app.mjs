@@ -65,8 +65,8 @@ async function step(name, fn) {
     await fn()
     report.steps.push({ name, ok: true, ms: Date.now() - t0 })
   } catch (e) {
-    report.steps.push({ name, ok: false, ms: Date.now() - t0, error: String(e).split('\n')[0] })
-    fail(`${name}: ${String(e).split('\n')[0]}`)
+    report.steps.push({ name, ok: false, ms: Date.now() - t0, error: String(e).split('\n').slice(0, 3).join(' | ') })
+    fail(`${name}: ${String(e).split('\n').slice(0, 3).join(' | ')}`)
   }
 }
 
@@ -282,6 +282,23 @@ try {
         { type: 'update', feed: 'datapoint', items: [{ id: dp, value: 12345.5, quality: 'bad' }] }) })), id)
       await row.locator('td.value', { hasText: '12345.5' }).waitFor()
       await row.getByText('bad').waitFor()
+    })
+
+    await step('a lost live connection marks the data stale, then reconnects with a fresh snapshot', async () => {
+      const before = await page.evaluate(() => window.__weirSockets.length)
+      await page.evaluate(() => window.__weirSockets.at(-1).close())
+      await page.locator('[data-conn=offline]').waitFor()
+      await page.locator('.stale-notice').waitFor()
+      await shoot(page, 'stale')
+      await page.locator('[data-conn=online]').waitFor()
+      await page.locator('.stale-notice').waitFor({ state: 'detached' })
+      const after = await page.evaluate(() => window.__weirSockets.length)
+      if (after !== before + 1) throw new Error(`${after - before} new sockets, not one`)
+      // the fresh snapshot replaced the load test's 100,000 rows with the plant's datapoints
+      // (and the table, scrolled far down before, shows them)
+      await page.locator('[data-testid=datapoints] tr[data-dp]:not([data-dp^="Load@"])').first().waitFor()
+      if (await page.locator('[data-testid=datapoints] tr[data-dp^="Load@"]').count()) throw new Error('stale rows kept')
+      await page.getByTestId('dp-count').getByText(/^\d\d of \d\d datapoints$/).waitFor()
     })
 
     await step('session expiry goes back to login and returns to the same view', async () => {

@@ -2,7 +2,8 @@
 as the administrator: GET / leads to the login page, login, every view renders (screenshots at
 1440x900 and 1024x768, light and dark, saved under the build directory), the tank level follows
 the plant, clicking the pump sends its command and shows ok, a low tank puts its alarm in the
-banner and it can be acknowledged, an expired session returns to the same view after logging in
+banner and it can be acknowledged, 100,000 virtualised rows take live updates, a lost live
+connection marks the data stale and reconnects with a fresh snapshot, an expired session returns to the same view after logging in
 again, and no request leaves 127.0.0.1."""
 import json
 import shutil

@@ -45,8 +45,10 @@ export function Datapoints() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [feed.items, feed.items.size, filter, quality, sort, valueSort ? feed.version : 0])
 
-  const first = Math.max(0, Math.floor(scroll / ROW) - OVERSCAN)
-  const last = Math.min(order.length, Math.ceil((scroll + height) / ROW) + OVERSCAN)
+  // The set may have shrunk since the last scroll event (a new snapshot, a filter): clamp.
+  const top = Math.min(scroll, Math.max(0, order.length * ROW - height))
+  const first = Math.max(0, Math.floor(top / ROW) - OVERSCAN)
+  const last = Math.min(order.length, Math.ceil((top + height) / ROW) + OVERSCAN)
   const header = (key: SortKey, label: string) => (
     <th
       aria-sort={sort.key === key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}
