@@ -7,10 +7,21 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 mkdir -p data
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+# Weir prints the administrator password it generates on the first start once, on stdout; it is
+# also caught here (in a private temporary file, removed at once) to repeat it beside the URL.
+pwfile=$(mktemp)
+cleanup() {
+  rm -f "$pwfile"
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+}
 trap cleanup EXIT INT TERM
 
-"$build/src/app/weir" --config-dir config --data-dir data --web-root web/dist &
+"$build/src/app/weir" --config-dir config --data-dir data --web-root web/dist > >(
+  while IFS= read -r line; do
+    printf '%s\n' "$line"
+    case "$line" in "    password: "*) printf '%s' "${line#    password: }" >"$pwfile" ;; esac
+  done
+) &
 pids+=($!)
 up=""
 for _ in $(seq 1 200); do
@@ -43,9 +54,20 @@ if [ -x "$build/src/demo/agent/weir-device" ]; then
   done
   devices_note="esp32 and raspberry (simulated; their output: data/devices.log)"
 fi
+sleep 0.2 # the reader above may still be on weir's first lines
+admin_password=$(cat "$pwfile" 2>/dev/null || true)
+rm -f "$pwfile"
+if [ -n "$admin_password" ]; then
+  login_note="user admin, password $admin_password (generated now: keep it)"
+elif [ -n "${WEIR_ADMIN_PASSWORD:-}" ]; then
+  login_note="user admin, password from WEIR_ADMIN_PASSWORD"
+else
+  login_note="user admin, the password printed on the first start"
+fi
 cat <<MSG
 
 Weir is running:
+  Operator app  http://localhost:8080/scada/   ($login_note)
   REST API      http://localhost:8080/api/datapoints   (log in first at /api/auth/login)
   API docs      http://localhost:8080/api/docs/
   MQTT docs     http://localhost:8080/mqtt/docs/

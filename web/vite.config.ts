@@ -5,6 +5,7 @@
 // The server maps (see README.md):
 //   /api/docs/   -> dist/api-docs/index.html
 //   /mqtt/docs/  -> dist/mqtt-docs/index.html
+//   /scada/      -> dist/scada/index.html  (the operator app; client-side routes /scada/<view>)
 //   /assets/*    -> dist/assets/*   (content-hashed: cache forever)
 import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
@@ -77,6 +78,7 @@ export default defineConfig({
       input: {
         'api-docs': resolve(here, 'api-docs/index.html'),
         'mqtt-docs': resolve(here, 'mqtt-docs/index.html'),
+        scada: resolve(here, 'scada/index.html'),
       },
     },
   },

@@ -202,7 +202,11 @@ Status Server::open() {
   http.bind_address = s.options.bind;
   http.port = s.options.http_port;
   http.static_root = default_web_root(s.options);
-  http.static_mounts = {{"/api/docs/", "api-docs"}, {"/mqtt/docs/", "mqtt-docs"}};
+  // "/" -> "/scada/": GET / opens the operator app (a redirect, not a directory).
+  http.static_mounts = {{"/scada/", "scada"},
+                        {"/api/docs/", "api-docs"},
+                        {"/mqtt/docs/", "mqtt-docs"},
+                        {"/", "/scada/"}};
   http.allowed_origins = s.options.allowed_origins;
   if (!s.options.tls_cert.empty())
     http.tls = net::TlsOptions{s.options.tls_cert, s.options.tls_key};

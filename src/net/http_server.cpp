@@ -220,7 +220,17 @@ weir::Status HttpServer::start() {
     if (!ctx) return ctx.error();
     st.tls.emplace(std::move(*ctx));
   }
-  auto files = StaticFiles::open(opt.static_root, opt.static_mounts);
+  // A mount entry with the prefix "/" is no directory: it names the app "/" leads to, e.g.
+  // {"/", "/scada/"} (a 302 there, when that app is built).
+  std::vector<std::pair<std::string, std::string>> mounts;
+  std::string home;
+  for (const auto& m : opt.static_mounts) {
+    if (m.first == "/")
+      home = m.second;
+    else
+      mounts.push_back(m);
+  }
+  auto files = StaticFiles::open(opt.static_root, mounts, home);
   if (!files) return files.error();
   st.static_files = std::move(*files);
   st.over_capacity_response = serialise_over_capacity(opt.tls.has_value());

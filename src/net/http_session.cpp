@@ -215,7 +215,7 @@ class HttpSession final : public Stoppable,
     if ((req.method() == http::verb::get || ctx.head) && !state_->static_files.empty()) {
       StaticLookup found = state_->static_files.resolve(request.path);
       if (found.kind == StaticLookup::Kind::redirect) {
-        HttpResponse r = HttpResponse::text(301, "");
+        HttpResponse r = HttpResponse::text(found.temporary ? 302 : 301, "");
         auto q = raw_target.find('?');
         r.headers.emplace_back(
             "Location", found.location + (q == std::string::npos ? "" : raw_target.substr(q)));

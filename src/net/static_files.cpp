@@ -71,7 +71,8 @@ bool etag_matches(std::string_view header, std::string_view etag) {
 }
 
 Result<StaticFiles> StaticFiles::open(
-    const std::string& root, const std::vector<std::pair<std::string, std::string>>& mounts) {
+    const std::string& root, const std::vector<std::pair<std::string, std::string>>& mounts,
+    const std::string& home) {
   StaticFiles out;
   if (root.empty()) return out;
   std::error_code ec;
@@ -113,6 +114,9 @@ Result<StaticFiles> StaticFiles::open(
   std::stable_sort(out.mounts_.begin(), out.mounts_.end(), [](const Mount& a, const Mount& b) {
     return a.prefix.size() > b.prefix.size();
   });
+  if (std::any_of(out.mounts_.begin(), out.mounts_.end(),
+                  [&](const Mount& m) { return !home.empty() && m.prefix == home; }))
+    out.home_ = home;
   return out;
 }
 
@@ -134,6 +138,12 @@ bool StaticFiles::lookup_file(const Mount& m, const fs::path& candidate, StaticF
 
 StaticLookup StaticFiles::resolve(std::string_view path) const {
   StaticLookup result;
+  if (path == "/" && !home_.empty()) {
+    result.kind = StaticLookup::Kind::redirect;
+    result.location = home_;
+    result.temporary = true;
+    return result;
+  }
   for (const Mount& m : mounts_) {
     std::string_view bare(m.prefix.data(), m.prefix.size() - 1);  // "/scada"
     if (path == bare && !bare.empty()) {

@@ -30,6 +30,7 @@ struct StaticLookup {
   };
   Kind kind = Kind::not_mine;
   std::string location;
+  bool temporary = false;  // "/" -> the home app: 302, so a later change of home is picked up
   StaticFile file;
 };
 
@@ -39,8 +40,10 @@ class StaticFiles {
 
   // mounts: URL prefix ("/scada/") -> subdirectory of root. A mount whose directory does not
   // exist is skipped (the app may not be built); "/assets/" -> root/assets is added when present.
+  // home: a mount prefix ("/scada/") that "/" redirects to, when that mount is served.
   static Result<StaticFiles> open(const std::string& root,
-                                  const std::vector<std::pair<std::string, std::string>>& mounts);
+                                  const std::vector<std::pair<std::string, std::string>>& mounts,
+                                  const std::string& home = {});
 
   // path: decoded and already checked by parse_request_target (no "..", no NUL).
   StaticLookup resolve(std::string_view path) const;
@@ -57,6 +60,7 @@ class StaticFiles {
   bool lookup_file(const Mount& m, const std::filesystem::path& candidate, StaticFile& out) const;
 
   std::vector<Mount> mounts_;  // longest prefix first
+  std::string home_;           // "" = "/" is not ours
 };
 
 std::string_view content_type_for(std::string_view extension);  // ".js" -> "text/javascript; ..."

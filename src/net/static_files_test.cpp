@@ -68,6 +68,21 @@ TEST_F(StaticFilesTest, RedirectsDirectoriesToTheirSlash) {
   EXPECT_EQ(sub.location, "/scada/sub/");
 }
 
+TEST_F(StaticFilesTest, RootLeadsToTheHomeAppOnlyWhenItIsServed) {
+  auto home = StaticFiles::open(root_.string(), {{"/scada/", "scada"}}, "/scada/");
+  ASSERT_TRUE(home);
+  auto r = home->resolve("/");
+  ASSERT_EQ(r.kind, StaticLookup::Kind::redirect);
+  EXPECT_EQ(r.location, "/scada/");
+  EXPECT_TRUE(r.temporary);
+  EXPECT_FALSE(home->resolve("/scada").temporary) << "a directory's slash stays permanent";
+
+  auto unbuilt = StaticFiles::open(root_.string(), {{"/missing/", "not-built"}}, "/missing/");
+  ASSERT_TRUE(unbuilt);
+  EXPECT_EQ(unbuilt->resolve("/").kind, StaticLookup::Kind::not_mine);
+  EXPECT_EQ(open().resolve("/").kind, StaticLookup::Kind::not_mine) << "no home given";
+}
+
 TEST_F(StaticFilesTest, SinglePageAppFallbackOnlyForRoutes) {
   auto files = open();
   auto route = files.resolve("/scada/alarms/active");

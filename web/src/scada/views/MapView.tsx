@@ -1,0 +1,117 @@
+import { useEffect, useRef, useState } from 'react'
+import type * as Leaflet from 'leaflet'
+import { api, errorText, isAbsent } from '../api'
+import { useApp, useFeed } from '../context'
+import type { Item } from '../live'
+import { NotAvailable } from '../ui'
+
+interface GisConfig {
+  latitude: number
+  longitude: number
+  zoom: number
+  tile_url?: string
+  attribution?: string
+  base_layer?: string
+  [k: string]: unknown
+}
+
+// Only what weir serves itself is loaded: a same-origin tile URL or GeoJSON base layer.
+const sameOrigin = (u: unknown): u is string => typeof u === 'string' && u.startsWith('/') && !u.startsWith('//')
+
+export function MapView() {
+  const el = useRef<HTMLDivElement>(null)
+  const map = useRef<{ L: typeof Leaflet; map: Leaflet.Map; markers: Map<string, Leaflet.Marker> } | null>(null)
+  const [cfg, setCfg] = useState<GisConfig | null>(null)
+  const [icons, setIcons] = useState<Item[]>([])
+  const [absent, setAbsent] = useState('')
+  const [note, setNote] = useState('')
+  const gis = useFeed('gis')
+  const { navigate } = useApp()
+
+  useEffect(() => {
+    Promise.all([api<GisConfig>('/api/gis/config'), api<{ items: Item[] }>('/api/gis/icons')]).then(
+      ([c, i]) => {
+        setCfg(c)
+        setIcons(i.items)
+      },
+      (e) => setAbsent(isAbsent(e) ? 'No GIS module on this server.' : errorText(e)),
+    )
+  }, [])
+
+  useEffect(() => {
+    if (!cfg || !el.current || map.current) return
+    let gone = false
+    void Promise.all([import('leaflet'), import('leaflet/dist/leaflet.css')]).then(([L]) => {
+      if (gone || !el.current) return
+      const m = L.map(el.current, { attributionControl: true }).setView([cfg.latitude, cfg.longitude], cfg.zoom || 13)
+      const base = Object.entries(cfg).find(([k, v]) => k !== 'tile_url' && sameOrigin(v) && /\.(geo)?json$/.test(v))?.[1] as string | undefined
+      if (sameOrigin(cfg.tile_url)) {
+        L.tileLayer(cfg.tile_url, { attribution: cfg.attribution ?? '' }).addTo(m)
+      } else if (cfg.tile_url) {
+        setNote('The configured tile server is on the internet and is not loaded; showing the local layer only.')
+      }
+      if (base) {
+        fetch(base, { credentials: 'same-origin' })
+          .then((r) => r.json())
+          .then((g) => L.geoJSON(g, { style: { color: '#888', weight: 1, fillOpacity: 0.05 } }).addTo(m))
+          .catch(() => setNote('The local base layer could not be loaded.'))
+      }
+      map.current = { L, map: m, markers: new Map() }
+      setIcons((i) => [...i])
+    })
+    return () => {
+      gone = true
+    }
+  }, [cfg])
+
+  useEffect(
+    () => () => {
+      map.current?.map.remove()
+      map.current = null
+    },
+    [],
+  )
+
+  // Icons: the REST list, then live changes from feed `gis`.
+  useEffect(() => {
+    const m = map.current
+    if (!m) return
+    const live = new Map(gis.items.map((g) => [String(g.id), g]))
+    for (const base of icons) {
+      const ic = { ...base, ...(live.get(String(base.id)) ?? {}) }
+      const id = String(ic.id)
+      const img = String(ic.image ?? '')
+      const icon = sameOrigin(img)
+        ? m.L.icon({ iconUrl: img, iconSize: [32, 32], iconAnchor: [16, 16], className: `gis-icon gis-${id}` })
+        : m.L.divIcon({ html: '◉', className: `gis-icon gis-div gis-${id}`, iconSize: [24, 24] })
+      let mk = m.markers.get(id)
+      if (!mk) {
+        mk = m.L.marker([Number(ic.latitude), Number(ic.longitude)], { icon, title: String(ic.label ?? id) }).addTo(m.map)
+        m.markers.set(id, mk)
+      } else mk.setIcon(icon)
+      mk.getElement()?.setAttribute('data-image', img)
+      const nav = String(ic.navigation ?? '')
+      const popup = document.createElement('div')
+      popup.append(Object.assign(document.createElement('b'), { textContent: String(ic.label ?? id) }))
+      popup.append(Object.assign(document.createElement('div'), { textContent: `${String(ic.state || ic.source || '')} ${String(ic.text ?? '')}` }))
+      if (nav) {
+        const b = Object.assign(document.createElement('button'), { textContent: `Open ${nav}` })
+        b.onclick = () => {
+          const [kind, arg] = nav.split('/')
+          if (kind === 'stream' || kind === 'streams') navigate(`streams?stream=${encodeURIComponent(arg ?? '')}`)
+          else navigate(kind.toLowerCase())
+        }
+        popup.append(b)
+      }
+      mk.bindPopup(popup)
+    }
+  })
+
+  if (absent) return <NotAvailable what="Map">{absent}</NotAvailable>
+  return (
+    <div className="map-view">
+      {note && <p className="muted">{note}</p>}
+      <div ref={el} className="map" data-testid="map" />
+    </div>
+  )
+}
