@@ -9,7 +9,8 @@ namespace weir::net {
 
 inline constexpr std::string_view kContentSecurityPolicy =
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'";
+    "img-src 'self' data:; media-src 'self' blob:; connect-src 'self'; font-src 'self' data:; "
+    "frame-ancestors 'none'";
 
 inline constexpr std::array<std::pair<std::string_view, std::string_view>, 4> kSecurityHeaders{{
     {"Content-Security-Policy", kContentSecurityPolicy},

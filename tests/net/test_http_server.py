@@ -21,7 +21,7 @@ BUILD = os.environ.get("WEIR_BUILD_DIR", os.path.join(ROOT, "build", "dev"))
 SERVER_BIN = os.path.join(BUILD, "src", "net", "weir_net_testserver")
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-       "connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'")
+       "media-src 'self' blob:; connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'")
 SECURITY_HEADERS = {
     "content-security-policy": CSP,
     "x-content-type-options": "nosniff",

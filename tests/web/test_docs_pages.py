@@ -30,7 +30,7 @@ PAGES = {"/api/docs/": "api-docs", "/mqtt/docs/": "mqtt-docs"}
 
 # The policy the pages are built to work under (web/README.md), which weir must send.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-       "img-src 'self' data:; connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'")
+       "img-src 'self' data:; media-src 'self' blob:; connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'")
 
 # The operations and channels the pages are checked for: they must be in weir's documents.
 API_OPERATIONS = [("get", "/api/datapoints"), ("get", "/api/commands"), ("post", "/api/commands")]
