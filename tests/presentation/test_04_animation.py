@@ -12,7 +12,7 @@ import time
 import pytest
 import websocket
 
-from weirproc import FIXTURES, Http, WeirServer
+from weirproc import FIXTURES, ROOT, Http, WeirServer
 
 BAD = """<svg xmlns="http://www.w3.org/2000/svg">
   <rect id="mystery" data-datapoint="WaterTank@TANK" data-animation="no_such_animation"/>
@@ -163,3 +163,36 @@ def test_unknown_animation_is_a_warning_naming_file_and_element(weir):
     conn = next(c for c in room["commands"] if c["element"] == "communication-connector")
     assert conn == {"element": "communication-connector", "datapoint": "TasmotaRelayDriver",
                     "value": "toggle", "allowed": True, "kind": "driver"}
+
+
+def test_weirs_demo_graphics_animate_without_warnings():
+    d = tempfile.mkdtemp(prefix="weir-demo-anim-")
+    shutil.copytree(os.path.join(ROOT, "config"), d, dirs_exist_ok=True)
+    try:
+        with WeirServer(config_dir=d) as w:
+            h = Http(w)
+            h.login()
+            status, body, _ = h.get("/api/svg")
+            assert status == 200 and body["warnings"] == []
+            ws, items = feed(w, h, "animation")
+            ws.close()
+            bound = {(i["svg"], i["element"]) for i in items}
+            declared = {(f["name"], b["element"]) for f in body["items"] for b in f["bindings"]}
+            assert bound == declared  # every binding of the demo graphics animates
+            for svg in ("1.tank.svg", "2.boiler.svg", "3.train.svg", "4.esp32.svg", "5.raspberry.svg"):
+                assert (svg, "driver_link") in bound, svg
+                files = {f["name"]: f for f in body["items"]}
+                link = next(c for c in files[svg]["commands"] if c["element"] == "driver_link")
+                assert link["kind"] == "driver" and link["allowed"], link
+            alarm = next(i for i in items if i["element"] == "alarm_indicator" and i["svg"] == "1.tank.svg")
+            assert alarm["attr"]["visibility"] in ("hidden", "visible")
+            log = w.output()
+            assert "animations." not in log and "animation \"" not in log, log[-2000:]
+            status, cfg, _ = h.get("/api/gis/config")
+            assert cfg["tile_url"] == "" and cfg["base_layer"] == "/static/gis/demo_area.geojson"
+            status, icons, _ = h.get("/api/gis/icons")
+            assert {i["id"] for i in icons["items"]} == {"tank", "boiler", "train", "esp32", "raspberry"}
+            for i in icons["items"]:
+                assert h.get(i["image"])[0] == 200, i
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
