@@ -88,12 +88,18 @@ boost::json::value result(const AnimationEntry& e, const model::Value* value) {
   return e.default_value.is_null() ? e.unknown : e.default_value;
 }
 
-void set(Frame& f, const AnimationEntry& e, boost::json::value r) {
-  if (r.is_null()) return;
-  if (e.attribute == "text")
-    f.text = to_text(r);
-  else
-    f.attr[e.attribute] = std::move(r);
+// Sets one entry's result in place; true when the frame changed.
+bool set(Frame& f, const AnimationEntry& e, boost::json::value r) {
+  if (r.is_null()) return false;
+  if (e.attribute == "text") {
+    auto t = to_text(r);
+    if (f.text && *f.text == t) return false;
+    f.text = std::move(t);
+    return true;
+  }
+  if (const auto* cur = f.attr.if_contains(e.attribute); cur && *cur == r) return false;
+  f.attr[e.attribute] = std::move(r);
+  return true;
 }
 
 const char* driver_state_name(model::DriverState s) {
@@ -214,12 +220,15 @@ AnimationEngine::AnimationEngine(Animations animations, const std::vector<Bindin
 void AnimationEngine::show(Key k, const model::Value* value, const MonoTime* now,
                            std::vector<Key>* changed) {
   Binding& b = bindings_[k];
-  Frame f = b.frame;
+  bool differs = false;
   bool pending = false;
   for (std::size_t i = 0; i < b.animation->entries.size(); ++i) {
     const auto& e = b.animation->entries[i];
-    set(f, e, result(e, value));
-    f.duration = std::max(f.duration, e.duration);
+    differs = set(b.frame, e, result(e, value)) || differs;
+    if (e.duration > b.frame.duration) {
+      b.frame.duration = e.duration;
+      differs = true;
+    }
     if (now && value && e.revert_after > 0) {
       b.revert_at[i] = *now + std::chrono::duration_cast<MonoTime::duration>(
                                   std::chrono::duration<double>(e.revert_after));
@@ -228,9 +237,7 @@ void AnimationEngine::show(Key k, const model::Value* value, const MonoTime* now
   }
   if (pending && std::find(reverting_.begin(), reverting_.end(), k) == reverting_.end())
     reverting_.push_back(k);
-  if (f == b.frame) return;
-  b.frame = std::move(f);
-  if (changed) changed->push_back(k);
+  if (differs && changed) changed->push_back(k);
 }
 
 model::Value AnimationEngine::alarm_state_of(const Binding& b) const {
@@ -273,8 +280,7 @@ void AnimationEngine::on_alarm(std::string_view rule_id, std::optional<model::Al
 void AnimationEngine::tick(MonoTime now, std::vector<Key>& changed) {
   std::erase_if(reverting_, [&](Key k) {
     Binding& b = bindings_[k];
-    Frame f = b.frame;
-    bool pending = false;
+    bool pending = false, differs = false;
     for (std::size_t i = 0; i < b.revert_at.size(); ++i) {
       auto& at = b.revert_at[i];
       if (!at) continue;
@@ -284,25 +290,28 @@ void AnimationEngine::tick(MonoTime now, std::vector<Key>& changed) {
       }
       at.reset();
       const auto& e = b.animation->entries[i];
-      set(f, e, e.default_value.is_null() ? e.unknown : e.default_value);
+      differs = set(b.frame, e, e.default_value.is_null() ? e.unknown : e.default_value) || differs;
     }
-    if (!(f == b.frame)) {
-      b.frame = std::move(f);
-      changed.push_back(k);
-    }
+    if (differs) changed.push_back(k);
     return !pending;
   });
 }
 
 void AnimationEngine::encode(Key k, std::string& out) const {
   const Binding& b = bindings_[k];
-  boost::json::object o;
-  o["svg"] = b.svg;
-  o["element"] = b.element;
-  o["attr"] = b.frame.attr;
-  if (b.frame.text) o["text"] = *b.frame.text;
-  o["duration"] = number(b.frame.duration);
-  out += boost::json::serialize(o);
+  out += "{\"svg\":";
+  out += boost::json::serialize(boost::json::string_view(b.svg));
+  out += ",\"element\":";
+  out += boost::json::serialize(boost::json::string_view(b.element));
+  out += ",\"attr\":";
+  out += boost::json::serialize(b.frame.attr);
+  if (b.frame.text) {
+    out += ",\"text\":";
+    out += boost::json::serialize(boost::json::string_view(*b.frame.text));
+  }
+  out += ",\"duration\":";
+  out += boost::json::serialize(number(b.frame.duration));
+  out += '}';
 }
 
 std::vector<model::DatapointIndex> AnimationEngine::bound_datapoints() const {
