@@ -120,8 +120,6 @@ struct AlertRequest {
   WallTime time{};
 };
 
-// An alarm's transition (alarm module → map, animations): published on every change of a rule's
-// alarm, FINISHED when it has no occurrence any more, and for the alarms restored at start.
 struct AlarmUpdate {
   std::string occurrence_id;
   std::string rule_id;
