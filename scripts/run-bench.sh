@@ -11,6 +11,9 @@ echo
 echo "== logic path (100,000 datapoints, 10,000 rules, alarms) =="
 "$build/bench/weir_logic_bench" --benchmark_min_time=2
 echo
+echo "== animation (250-element stress SVG, feed animation, 10 subscribers) =="
+"$build/bench/weir_animation_bench" --benchmark_min_time=2
+echo
 echo "== live-feed latency: value written over REST -> update seen on /ws =="
 WEIR_BUILD_DIR="$root/$build" /usr/bin/python3 bench/livefeed_latency.py
 echo

@@ -269,6 +269,15 @@ class AlarmModule final : public module::ModuleWith<AlarmSettings> {
     settle();
   }
 
+  // Alarms restored from the saved states are news to the modules that show them (map, animations).
+  Status start() override {
+    for (std::size_t s = 0; s < table_.size(); ++s) {
+      const auto& e = table_.entry(static_cast<AlarmTable::Slot>(s));
+      if (e.occurrence) announce(e);
+    }
+    return {};
+  }
+
   void stop() override {
     settle();
     if (auto st = store_->flush(); !st) spdlog::warn("alarms: {}", st.error().message);
@@ -369,8 +378,25 @@ class AlarmModule final : public module::ModuleWith<AlarmSettings> {
     for (auto s : table_.take_changed()) {
       const auto& e = table_.entry(s);
       host_.hub.mark(feed_, s);
+      announce(e);
       store_->save(e.rule_id, worth_saving(e) ? json::dump(json::to_json(to_dto(e))) : "");
     }
+  }
+
+  // model::AlarmUpdate on the bus: the occurrence's state, FINISHED when it has none.
+  void announce(const AlarmEntry& e) {
+    model::AlarmUpdate u;
+    u.rule_id = e.rule_id;
+    const Occurrence* o = e.occurrence ? &*e.occurrence : (e.last ? &*e.last : nullptr);
+    u.state = e.occurrence ? e.occurrence->state : model::AlarmState::FINISHED;
+    if (o) {
+      u.occurrence_id = o->id;
+      u.activation_time = o->activation_time;
+      u.deactivation_time = o->deactivation_time;
+      u.acknowledge_time = o->acknowledge_time;
+      u.user = o->acknowledged_by;
+    }
+    host_.bus.publish(u);
   }
 
   Result<AlarmTable::Slot> slot_of(const RequestContext& ctx) const {

@@ -100,8 +100,11 @@ struct Node {
 class Expression {
  public:
   // Parses and type-checks `text`. The error's message is "LINE:COLUMN: what" (code
-  // "expression"); callers prefix where the text came from.
-  static Result<Expression> compile(std::string_view text, const Resolver& resolve);
+  // "expression"); callers prefix where the text came from. `names` (optional) turns bare names
+  // into values read like datapoints (animations bind `value` to the element's datapoint);
+  // a name it does not know stays a symbol.
+  static Result<Expression> compile(std::string_view text, const Resolver& resolve,
+                                    const Resolver& names = {});
 
   Scalar evaluate(const ValueSource& source) const;
   // True only when the expression evaluates to true (unknown is not true).

@@ -203,6 +203,25 @@ TEST_F(ExpressionTest, ErrorsNameLineAndColumn) {
   EXPECT_EQ(error("not"), "1:4: expected a value, got the end");
 }
 
+TEST_F(ExpressionTest, NamesReadLikeDatapoints) {
+  // An animation's `value`: a bare name bound to a value slot; other names stay symbols.
+  Resolver names = [](std::string_view n) -> std::optional<DatapointRef> {
+    if (n == "value") return DatapointRef{0, nullptr};
+    return std::nullopt;
+  };
+  auto x = Expression::compile("280 - ((value/100) * 120)", plant.resolver(), names);
+  ASSERT_TRUE(x) << x.error().message;
+  plant.values[0] = 50.0;
+  EXPECT_EQ(x->evaluate(plant).n, 220);
+  EXPECT_EQ(x->datapoints(), std::vector<DatapointIndex>{0});
+  plant.values[0] = std::monostate{};
+  EXPECT_EQ(x->evaluate(plant).kind, Scalar::Kind::unknown);
+  auto sym = Expression::compile("valve == OPENED", plant.resolver(), names);
+  ASSERT_TRUE(sym);
+  EXPECT_TRUE(sym->evaluate(plant).kind == Scalar::Kind::boolean && !sym->evaluate(plant).b);
+  EXPECT_FALSE(Expression::compile("value + 1", plant.resolver()));  // without names: a symbol
+}
+
 TEST_F(ExpressionTest, BoundedInput) {
   std::string deep(200, '(');
   EXPECT_EQ(error(deep + "1" + std::string(200, ')')), "1:65: expression nested too deeply");

@@ -61,8 +61,8 @@ constexpr Function kFunctions[] = {
 
 class Parser {
  public:
-  Parser(std::vector<Token> tokens, const Resolver& resolve, Expression& out)
-      : toks_(std::move(tokens)), resolve_(resolve), x_(out) {}
+  Parser(std::vector<Token> tokens, const Resolver& resolve, const Resolver& names, Expression& out)
+      : toks_(std::move(tokens)), resolve_(resolve), names_(names), x_(out) {}
 
   Result<std::uint32_t> parse_all() {
     auto root = parse_or();
@@ -365,6 +365,12 @@ class Parser {
           return syntax_error(
               pos, "unknown function " + name + " (known: float, int, str, abs, min, max, round)");
         }
+        if (auto ref = names_ ? names_(name) : std::nullopt) {
+          if (std::find(x_.datapoints_.begin(), x_.datapoints_.end(), ref->index) ==
+              x_.datapoints_.end())
+            x_.datapoints_.push_back(ref->index);
+          return add({Op::datapoint, type_of(ref->type), ref->index, 0, 0}, {pos, ref->type, name});
+        }
         if (name == "True" || name == "False" || name == "true" || name == "false") {
           x_.strings_.push_back(name == "True" || name == "true" ? "TRUE" : "FALSE");
           return add(
@@ -384,18 +390,20 @@ class Parser {
   std::vector<Token> toks_;
   std::size_t i_ = 0;
   const Resolver& resolve_;
+  const Resolver& names_;
   Expression& x_;
   std::vector<Info> info_;
   int depth_ = 0;
 };
 
-Result<Expression> Expression::compile(std::string_view text, const Resolver& resolve) {
+Result<Expression> Expression::compile(std::string_view text, const Resolver& resolve,
+                                       const Resolver& names) {
   auto tokens = tokenize(text);
   if (!tokens) return tokens.error();
   if (tokens->size() == 1) return syntax_error(tokens->front().pos, "empty expression");
   Expression x;
   x.source_ = std::string(text);
-  Parser p(std::move(*tokens), resolve, x);
+  Parser p(std::move(*tokens), resolve, names, x);
   auto root = p.parse_all();
   if (!root) return root.error();
   x.root_ = *root;

@@ -1,6 +1,8 @@
 #pragma once
-// How the alarm module (Logic issue, not on main yet) tells the GIS module an alarm's state: it
-// finds this service and calls set_alarm_state on every transition of a rule's alarm.
+// An alarm's state as the GIS module keeps it. The alarm module publishes model::AlarmUpdate on
+// the bus on every transition of a rule's alarm (and for the states it restored, at start); the
+// GIS module turns each into set_alarm_state (FINISHED: nullopt). Others (tests, a future
+// external alarm source) may call it directly through Services.
 #include <optional>
 #include <string>
 #include <string_view>

@@ -1,6 +1,6 @@
 // The `gis` module: the map settings (GET /api/gis/config), the icons of gis_icons[] with what
 // each shows now (GET /api/gis/icons), and their changes on feed `gis` when a bound datapoint
-// changes or the alarm module reports an alarm state (GisAlarmStates).
+// changes or the alarm module reports an alarm state (model::AlarmUpdate → GisAlarmStates).
 #include <spdlog/spdlog.h>
 
 #include <boost/describe.hpp>
@@ -11,6 +11,7 @@
 
 #include "datapoint/datapoint_service.hpp"
 #include "gis/gis_alarms.hpp"
+#include "gis/gis_assets.hpp"
 #include "gis/gis_icons.hpp"
 #include "module/module.hpp"
 #include "module/module_registry.hpp"
@@ -18,22 +19,25 @@
 namespace weir::gis {
 
 struct GisSettings {
-  std::string attribution;      // shown under the map (the Python platform's HTML, as given)
-  std::string baseurl;          // tile URL template; "" for the offline base layer
+  std::string attribution;  // shown under the map (the Python platform's HTML, as given)
+  std::string baseurl;      // tile URL template; "" for the offline base layer only
+  std::string base_layer{kDemoBaseLayer};  // local vector base layer (GeoJSON); "" for none
   boost::json::value center_x;  // latitude (number, or the Python platform's numeric string)
   boost::json::value center_y;  // longitude
   std::int32_t zoom = 13;
 };
-BOOST_DESCRIBE_STRUCT(GisSettings, (), (attribution, baseurl, center_x, center_y, zoom))
+BOOST_DESCRIBE_STRUCT(GisSettings, (), (attribution, baseurl, base_layer, center_x, center_y, zoom))
 
 struct GisConfigDto {
   double latitude = 0;
   double longitude = 0;
   std::int32_t zoom = 13;
-  std::string tile_url;
+  std::string tile_url;    // "" : no tiles (offline); the browser draws base_layer alone
+  std::string base_layer;  // a GeoJSON outline served by Weir, drawn under the tiles or alone
   std::string attribution;
 };
-BOOST_DESCRIBE_STRUCT(GisConfigDto, (), (latitude, longitude, zoom, tile_url, attribution))
+BOOST_DESCRIBE_STRUCT(GisConfigDto, (),
+                      (latitude, longitude, zoom, tile_url, base_layer, attribution))
 
 struct GisIconDto {
   std::string id;
@@ -90,6 +94,13 @@ class GisModule final : public module::ModuleWith<GisSettings>, public GisAlarmS
       if (it == by_datapoint_.end()) return;
       for (auto i : it->second) host_.hub.mark(feed_, i);
     });
+    // The alarm module announces every transition (and the states it restored) on the bus.
+    alarm_updates_ = host_.bus.subscribe<model::AlarmUpdate>([this](const model::AlarmUpdate& a) {
+      set_alarm_state(a.rule_id, a.state == model::AlarmState::FINISHED
+                                     ? std::nullopt
+                                     : std::optional<std::string>(
+                                           boost::describe::enum_to_string(a.state, "")));
+    });
     add_routes();
   }
   ~GisModule() override { host_.services.withdraw<GisAlarmStates>(); }
@@ -115,6 +126,10 @@ class GisModule final : public module::ModuleWith<GisSettings>, public GisAlarmS
         !s.baseurl.starts_with("http://") && !s.baseurl.starts_with("/static/"))
       issues.push_back({"system_config.json", path + ".baseurl",
                         "expected an http(s) tile URL template or a path under /static/", true});
+    if (!s.base_layer.empty() && !s.base_layer.starts_with("/static/") &&
+        !s.base_layer.starts_with("https://") && !s.base_layer.starts_with("http://"))
+      issues.push_back({"system_config.json", path + ".base_layer",
+                        "expected a GeoJSON path under /static/ (or an http(s) URL)", true});
     read_gis_icons(config.gis_icons, {}, issues);
   }
   Status apply(const config::SystemConfig& config, const GisSettings& s) override {
@@ -147,6 +162,7 @@ class GisModule final : public module::ModuleWith<GisSettings>, public GisAlarmS
     map_.longitude = coordinate(s.center_y).value_or(0);
     map_.zoom = s.zoom;
     map_.tile_url = s.baseurl;
+    map_.base_layer = s.base_layer;
     map_.attribution = s.attribution;
   }
 
@@ -188,8 +204,8 @@ class GisModule final : public module::ModuleWith<GisSettings>, public GisAlarmS
                       "view",
                       false,
                       "gis",
-                      "The map: centre, zoom, tile URL template (\"\": the offline base layer) "
-                      "and attribution",
+                      "The map: centre, zoom, tile URL template (\"\": none, offline), the "
+                      "local base layer (GeoJSON served by Weir) and attribution",
                       {},
                       api::schema_of<GisConfigDto>(),
                       "application/json",
@@ -216,6 +232,40 @@ class GisModule final : public module::ModuleWith<GisSettings>, public GisAlarmS
                           out.items.push_back(view(i));
                         return api::dto_response(200, out);
                       }});
+    add_static("icons",
+               "A map icon of Weir's set (camera, camera_left/right/fault, tank, pump, valve, "
+               "sensor, device_online/offline, help; .svg, or the fixtures' .png names)");
+    add_static("gis", "An offline base layer (GeoJSON), e.g. demo_area.geojson");
+  }
+
+  // GET /static/{folder}/{name}: the compiled-in icon set and base layers.
+  void add_static(const std::string& folder, std::string summary) {
+    host_.router.add({"GET",
+                      "/static/" + folder + "/{name}",
+                      "view",
+                      false,
+                      "gis",
+                      std::move(summary),
+                      {},
+                      {},
+                      folder == "icons" ? "image/svg+xml" : "application/geo+json",
+                      200,
+                      {},
+                      {404},
+                      [folder](const api::RequestContext& ctx) {
+                        const auto* a = find_static_asset(folder, ctx.param("name"));
+                        if (!a)
+                          return api::error_response(not_found(
+                              "unknown_asset",
+                              "no " + folder + " file \"" + std::string(ctx.param("name")) + "\""));
+                        HttpResponse r;
+                        r.content_type = std::string(asset_content_type(a->path));
+                        r.body = std::string(a->bytes);
+                        r.headers.emplace_back("Cache-Control", "private, max-age=3600");
+                        r.headers.emplace_back("Content-Security-Policy",
+                                               "default-src 'none'; style-src 'unsafe-inline'");
+                        return r;
+                      }});
   }
 
   module::ModuleHost& host_;
@@ -225,7 +275,7 @@ class GisModule final : public module::ModuleWith<GisSettings>, public GisAlarmS
   std::map<std::string, std::string, std::less<>> alarms_;
   GisConfigDto map_;
   api::LiveFeedHub::FeedId feed_ = 0;
-  bus::Subscription tags_;
+  bus::Subscription tags_, alarm_updates_;
 };
 
 }  // namespace

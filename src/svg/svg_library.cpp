@@ -41,7 +41,7 @@ void check_references(const SvgFile& f, const SvgReferences& refs,
                          "\"");
   }
   for (const auto& c : f.svg.commands)
-    if (refs.datapoint && !refs.datapoint(c.datapoint, true))
+    if (!c.driver && refs.datapoint && !refs.datapoint(c.datapoint, true))
       warnings.push_back(where + element_label(c.element) + ": unknown command datapoint \"" +
                          c.datapoint + "\"");
 }

@@ -3,6 +3,7 @@
 // the caller may send their command. Reloads re-read the directory.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/describe.hpp>
 #include <filesystem>
 #include <memory>
@@ -30,11 +31,14 @@ BOOST_DESCRIBE_STRUCT(SvgBindingDto, (), (element, datapoint, animation))
 
 struct SvgCommandDto {
   std::string element;
-  std::string datapoint;
+  std::string datapoint;  // kind driver: the driver's name
   std::string value;
-  bool allowed = false;  // the caller may send it (send_command, and a known command datapoint)
+  bool allowed = false;  // the caller may send it (send_command, and a known command datapoint;
+                         // kind driver: control_driver, and a known driver)
+  std::string kind = "command";  // "command": POST /api/commands {datapoint, value};
+                                 // "driver": POST /api/drivers/{datapoint}/{value} (lower case)
 };
-BOOST_DESCRIBE_STRUCT(SvgCommandDto, (), (element, datapoint, value, allowed))
+BOOST_DESCRIBE_STRUCT(SvgCommandDto, (), (element, datapoint, value, allowed, kind))
 
 struct SvgFileDto {
   std::string name;
@@ -62,7 +66,9 @@ class SvgModule final : public module::ModuleWith<SvgSettings> {
       : host_(host), values_(host.services.get<datapoint::DatapointService>()) {
     load(config, s);
     add_routes();
+    host_.services.provide<SvgLibrary>(lib_);  // the animation module binds its elements
   }
+  ~SvgModule() override { host_.services.withdraw<SvgLibrary>(); }
 
   static Result<std::unique_ptr<SvgModule>> create(module::ModuleHost& host,
                                                    const config::SystemConfig& config,
@@ -92,15 +98,25 @@ class SvgModule final : public module::ModuleWith<SvgSettings> {
  private:
   void load(const config::SystemConfig& config, const SvgSettings& s) {
     SvgReferences refs;
-    refs.datapoint = [this](std::string_view id, bool command) {
+    refs.datapoint = [this, &config](std::string_view id, bool command) {
       auto i = values_.registry().find(id);
-      return i && (!command || values_.registry().info(*i).is_command);
+      if (i) return !command || values_.registry().info(*i).is_command;
+      // A connection animation binds a driver's name.
+      return !command && known_driver(config, id);
     };
     refs.animation = [&config](std::string_view name) { return config.animations.contains(name); };
     SvgLibraryLimits limits;
     limits.file.max_bytes = s.max_file_bytes;
+    drivers_.clear();
+    for (const auto& d : config.drivers) drivers_.push_back(d.name);
     lib_ = load_svg_library(std::filesystem::path(host_.options.config_dir) / s.dir, refs, limits);
     for (const auto& w : lib_.warnings) spdlog::warn("{}", w);
+  }
+
+  static bool known_driver(const config::SystemConfig& config, std::string_view name) {
+    for (const auto& d : config.drivers)
+      if (d.name == name) return true;
+    return false;
   }
 
   SvgFileDto to_dto(const SvgFile& f, const api::Caller& caller) const {
@@ -114,9 +130,16 @@ class SvgModule final : public module::ModuleWith<SvgSettings> {
       d.bindings.push_back({b.element, b.datapoint, b.animation});
     const bool may_send = caller.can("send_command");
     for (const auto& c : f.svg.commands) {
+      if (c.driver) {
+        const bool known =
+            std::find(drivers_.begin(), drivers_.end(), c.datapoint) != drivers_.end();
+        d.commands.push_back(
+            {c.element, c.datapoint, c.value, caller.can("control_driver") && known, "driver"});
+        continue;
+      }
       auto i = values_.registry().find(c.datapoint);
       const bool known = i && values_.registry().info(*i).is_command;
-      d.commands.push_back({c.element, c.datapoint, c.value, may_send && known});
+      d.commands.push_back({c.element, c.datapoint, c.value, may_send && known, "command"});
     }
     return d;
   }
@@ -126,6 +149,7 @@ class SvgModule final : public module::ModuleWith<SvgSettings> {
   module::ModuleHost& host_;
   datapoint::DatapointService& values_;
   SvgLibrary lib_;
+  std::vector<std::string> drivers_;  // configured driver names
 };
 
 void SvgModule::add_routes() {

@@ -511,7 +511,10 @@ class Reader {
     }
     out_.text += self_closing ? "/>" : ">";
     if (!dp.empty()) out_.bindings.push_back({id, dp, anim});
-    if (!cmd_dp.empty() && has_cmd_value) out_.commands.push_back({id, cmd_dp, cmd_value});
+    if (!cmd_dp.empty() && has_cmd_value)
+      out_.commands.push_back({id, cmd_dp, cmd_value});
+    else if (has_cmd_value && !dp.empty() && dp.find('@') == std::string::npos)
+      out_.commands.push_back({id, dp, cmd_value, true});
   }
 
   std::string_view in_;

@@ -37,8 +37,10 @@ struct SvgBinding {
 
 struct SvgCommand {
   std::string element;
-  std::string datapoint;  // command-datapoint
-  std::string value;      // command-value
+  std::string datapoint;  // command-datapoint; for a driver control: the driver (data-datapoint)
+  std::string value;      // command-value ("TOGGLE"; a driver control: "toggle", "connect", ...)
+  bool driver = false;    // command-value without command-datapoint on an element bound to a
+                          // driver's name (a connection animation): connects/disconnects it
 };
 
 struct SanitizedSvg {

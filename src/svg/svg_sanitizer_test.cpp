@@ -66,6 +66,18 @@ TEST(SvgSanitizer, CollectsBindingsAndCommands) {
   EXPECT_EQ(r->removed_elements, 1u);
 }
 
+TEST(SvgSanitizer, AClickableDriverIndicatorControlsItsDriver) {
+  // The fixtures' connection indicators: bound to a driver's name, command-value only.
+  auto r = sanitize_svg(
+      R"svg(<svg><use id="conn" data-datapoint="WaterTank" data-animation="driver_connection" )svg"
+      R"svg(command-value="toggle"/><use id="odd" data-datapoint="W@T" command-value="x"/></svg>)svg");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->commands.size(), 1u);
+  EXPECT_EQ(r->commands[0].datapoint, "WaterTank");
+  EXPECT_EQ(r->commands[0].value, "toggle");
+  EXPECT_TRUE(r->commands[0].driver);
+}
+
 TEST(SvgSanitizer, BadInputIsAnErrorSayingWhereAndWhy) {
   EXPECT_EQ(error_of("<html/>"), "1:1: not an SVG: the root element is <html>");
   EXPECT_EQ(error_of("<svg>\n<g></svg>"), "2:10: </svg> does not close <g>");

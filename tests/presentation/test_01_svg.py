@@ -72,7 +72,7 @@ def test_list_has_every_fixture_file_with_bindings_commands_and_warnings(weir):
     injected = next(f for f in body["items"] if f["name"] == "9.injected.svg")
     assert injected["removed_elements"] == 2  # script, foreignObject
     assert injected["commands"] == [{"element": "pump_button", "datapoint": "WaterTank@PUMP_CMD",
-                                     "value": "TOGGLE", "allowed": True}]
+                                     "value": "TOGGLE", "allowed": True, "kind": "command"}]
     assert 'svg/9.injected.svg: element ghost: unknown datapoint "WaterTank@NOT_THERE"' in body["warnings"]
     assert h.get("/api/svg/../system_config.json")[0] in (400, 404)  # the edge refuses ".."
     assert h.get("/api/svg/system_config.json")[0] == 404
