@@ -12,6 +12,7 @@
 
 #include "api/system_routes.hpp"
 #include "api/user_action.hpp"
+#include "module/config_reloader.hpp"
 #include "module/module_set.hpp"
 #include "net/http_server.hpp"
 
@@ -148,6 +149,7 @@ struct Server::Impl {
   module::ModuleHost host;
   module::ModuleSet modules;
   Ticker ticker;
+  module::ConfigReloader reloader;  // for the config editor (module::Services)
   MonoTime started{};
   bool running = false;
 };
@@ -191,6 +193,8 @@ Status Server::open() {
                        "cannot create data directory " + s.options.data_dir + ": " + ec.message());
   ::chmod(s.options.data_dir.c_str(), 0700);
 
+  s.reloader.reload = [this] { return reload(); };
+  s.services.provide<module::ConfigReloader>(s.reloader);
   if (auto st = s.modules.create(checked.plan, *checked.config); !st) return st;
   add_app_routes();
 

@@ -80,15 +80,6 @@ Error no_session() {
                      "a session is required: log in at /api/auth/login");
 }
 
-// Password hashes never leave the server: the editor sees "" and sends "" to keep a hash.
-SecurityConfig redacted(const SecurityConfig& c) {
-  SecurityConfig out = c;
-  for (auto& u : out.users) u.password_hash.clear();
-  if (out.mqtt)
-    for (auto& d : out.mqtt->devices) d.password_hash.clear();
-  return out;
-}
-
 std::optional<AuditAction> audit_action_of(std::string_view a) {
   if (a == "command") return AuditAction::command;
   if (a == "write_datapoint") return AuditAction::write_datapoint;
@@ -103,6 +94,22 @@ std::optional<AuditAction> audit_action_of(std::string_view a) {
 }
 
 }  // namespace
+
+SecurityConfig redacted_security_config(const SecurityConfig& c) {
+  SecurityConfig out = c;
+  for (auto& u : out.users) u.password_hash.clear();
+  if (out.mqtt)
+    for (auto& d : out.mqtt->devices) d.password_hash.clear();
+  return out;
+}
+
+bool may_edit_security(const SecurityConfig& c, const User& u) {
+  if (u.password_hash.empty()) return false;
+  if (!permissions_of(c, u).has(Permission::edit_security)) return false;
+  for (const auto& a : u.allowed_apps)
+    if (parse_app(a) == App::security_editor) return true;
+  return false;
+}
 
 SecurityGateway::SecurityGateway(SecurityGatewayOptions options, const Clock& clock)
     : options_(std::move(options)), clock_(clock) {}
@@ -230,6 +237,65 @@ Status SecurityGateway::save_config(const SecurityConfig& next) {
   config_ = std::make_shared<const SecurityConfig>(next);
   if (mqtt_) mqtt_->set_config(config_);
   notify(Revocation{Revocation::Scope::configuration, {}, {}});
+  return {};
+}
+
+Status SecurityGateway::save_edited(SecurityConfig next, const std::string& actor,
+                                    const std::string& address, const EditOptions& options) {
+  std::vector<std::string> revoked;  // after the save: listeners see the new config
+  for (const auto& old : config_->users)
+    if (!find_user(next, old.username)) revoked.push_back(old.username);
+  for (std::size_t i = 0; i < next.users.size(); ++i) {
+    auto& u = next.users[i];
+    const User* old = find_user(*config_, u.username);
+    if (u.password_hash.empty() && options.keep_empty_hashes) {
+      if (!old)
+        return unprocessable("password_required",
+                             "users[" + std::to_string(i) + "].password_hash: new user \"" +
+                                 u.username +
+                                 "\" needs a password: create it with POST /api/security/users, "
+                                 "or give a password_hash",
+                             "users[" + std::to_string(i) + "].password_hash");
+      u.password_hash = old->password_hash;
+    }
+    // The editor may not know the flag: an unset one keeps the user's current state.
+    if (old && !u.password_change_required && old->password_hash == u.password_hash)
+      u.password_change_required = old->password_change_required;
+    if (old && (old->password_hash != u.password_hash || old->groups != u.groups ||
+                old->allowed_apps != u.allowed_apps ||
+                (u.password_change_required.value_or(false) &&
+                 !old->password_change_required.value_or(false))))
+      revoked.push_back(u.username);
+  }
+  if (next.mqtt && options.keep_empty_hashes)
+    for (auto& d : next.mqtt->devices)
+      if (d.password_hash.empty())
+        if (const auto* old = find_mqtt_device(*config_, d.username))
+          d.password_hash = old->password_hash;
+  Status st;
+  if (auto valid = validate_security_config(next); !valid) {
+    st = unprocessable(valid.error().code, valid.error().message, valid.error().field);
+  } else {
+    const auto editors = [](const SecurityConfig& c) {
+      std::size_t n = 0;
+      for (const auto& u : c.users) n += may_edit_security(c, u) ? 1 : 0;
+      return n;
+    };
+    if (editors(*config_) > 0 && editors(next) == 0)
+      st = unprocessable("last_security_editor",
+                         "refused: no user would be left able to edit security (a user with a "
+                         "password, the edit_security permission and the security_editor app)",
+                         "users");
+  }
+  if (st) st = save_config(next);
+  if (st)
+    for (const auto& name : revoked) revoke_user(name);
+  record(AuditAction::security_save, actor, address, "security_config.json",
+         st ? AuditResult::success : AuditResult::failure,
+         st ? options.detail : st.error().message);
+  if (!st)
+    return Error::make(ErrorKind::unprocessable, st.error().code, st.error().message,
+                       st.error().field);
   return {};
 }
 
@@ -635,20 +701,6 @@ void SecurityGateway::add_routes(Router& router) {
                 return dto_response(200, PermissionList{describe_permissions()});
               }});
 
-  router.add({"GET",
-              "/api/security/config",
-              "edit_security",
-              false,
-              "security",
-              "The security configuration (password hashes are never returned)",
-              {},
-              schema_of<SecurityConfig>(),
-              "application/json",
-              200,
-              {},
-              {},
-              [this](const RequestContext&) { return dto_response(200, redacted(*config_)); }});
-
   router.add({"POST",
               "/api/security/config/validate",
               "edit_security",
@@ -674,67 +726,6 @@ void SecurityGateway::add_routes(Router& router) {
                 }
                 return dto_response(200, v);
               }});
-
-  router.add(
-      {"PUT",
-       "/api/security/config",
-       "edit_security",
-       false,
-       "security",
-       "Save the security configuration (atomically, keeping previous versions) and apply it at "
-       "once. An empty "
-       "password_hash keeps the user's current password; users whose password or groups change "
-       "lose their sessions.",
-       schema_of<SecurityConfig>(),
-       schema_of<SecurityConfig>(),
-       "application/json",
-       200,
-       {},
-       {400, 422},
-       [this](const RequestContext& ctx) {
-         auto parsed = parse_security_config(ctx.request.body, "request body");
-         if (!parsed) return error_response(parsed.error());
-         SecurityConfig next = std::move(*parsed);
-         std::vector<std::string> revoked;  // after the save: listeners see the new config
-         for (const auto& old : config_->users)
-           if (!find_user(next, old.username)) revoked.push_back(old.username);
-         for (auto& u : next.users) {
-           const User* old = find_user(*config_, u.username);
-           if (u.password_hash.empty()) {
-             if (!old)
-               return error_response(unprocessable(
-                   "password_required",
-                   "new user \"" + u.username +
-                       "\" needs a password: set it with POST /api/security/users/{name}/password "
-                       "after saving, or give a password_hash",
-                   "users"));
-             u.password_hash = old->password_hash;
-           }
-           // The editor may not know the flag: an unset one keeps the user's current state.
-           if (old && !u.password_change_required && old->password_hash == u.password_hash)
-             u.password_change_required = old->password_change_required;
-           if (old && (old->password_hash != u.password_hash || old->groups != u.groups ||
-                       old->allowed_apps != u.allowed_apps ||
-                       (u.password_change_required.value_or(false) &&
-                        !old->password_change_required.value_or(false))))
-             revoked.push_back(u.username);
-         }
-         if (next.mqtt)
-           for (auto& d : next.mqtt->devices)
-             if (d.password_hash.empty())
-               if (const auto* old = find_mqtt_device(*config_, d.username))
-                 d.password_hash = old->password_hash;
-         auto st = save_config(next);
-         if (st)
-           for (const auto& name : revoked) revoke_user(name);
-         record(AuditAction::security_save, ctx.caller.user, ctx.request.remote_address,
-                "security_config.json", st ? AuditResult::success : AuditResult::failure,
-                st ? "" : st.error().message);
-         if (!st)
-           return error_response(Error::make(ErrorKind::unprocessable, st.error().code,
-                                             st.error().message, st.error().field));
-         return dto_response(200, redacted(*config_));
-       }});
 
   router.add({"POST",
               "/api/security/users/{name}/password",

@@ -45,6 +45,12 @@ struct SecurityGatewayOptions {
   AuditLogOptions audit;                                         // retention of audit.db
 };
 
+// Password hashes never leave the server: the editor sees "" and sends "" to keep a hash.
+security::SecurityConfig redacted_security_config(const security::SecurityConfig& c);
+// A user who can open the security editor and save: a password (login not disabled), the
+// edit_security permission and the security_editor app.
+bool may_edit_security(const security::SecurityConfig& c, const security::User& u);
+
 class SecurityGateway final : public api::AccessControl,
                               public std::enable_shared_from_this<SecurityGateway> {
  public:
@@ -74,6 +80,25 @@ class SecurityGateway final : public api::AccessControl,
   std::uint64_t audit_left_out() const { return flood_guard_.left_out_total(); }
   void record(security::AuditAction action, const std::string& user, const std::string& address,
               const std::string& target, security::AuditResult result, std::string detail);
+  // The running security configuration (with password hashes: never send it as is).
+  std::shared_ptr<const security::SecurityConfig> config() const { return config_; }
+  // The security editor's save: `next` replaces the running configuration. With
+  // keep_empty_hashes, an empty password_hash keeps the user's (device's) current one (the
+  // editor never sees hashes); an unset password_change_required keeps the current flag.
+  // Refused (unprocessable, with the JSON path) when invalid or when no user able to edit
+  // security would be left. Users removed or whose password, groups, apps or forced change
+  // changed lose their sessions and MQTT connections (revocation listeners). Audited as
+  // security_save with `detail`.
+  struct EditOptions {
+    bool keep_empty_hashes = true;
+    std::string detail;
+  };
+  Status save_edited(security::SecurityConfig next, const std::string& actor,
+                     const std::string& address, const EditOptions& options);
+  Status save_edited(security::SecurityConfig next, const std::string& actor,
+                     const std::string& address) {
+    return save_edited(std::move(next), actor, address, EditOptions{});
+  }
   // Start-up provisioning (e.g. the demo's device accounts): applies `mutate` to a copy of the
   // running configuration; when it returns ok, validates, saves (atomically) and applies the
   // result.

@@ -20,7 +20,7 @@ def test_get_validate_save_and_password():
         for g in cfg["groups"]:
             if g["name"] == "operators":
                 g["permissions"].append("control_driver")
-        status, saved, _ = admin.request("PUT", "/api/security/config", body=cfg)
+        status, saved, _ = admin.request("PUT", "/api/security/config", body=cfg, headers={"If-Match": "*"})
         assert status == 200, saved
         assert op.post("/api/drivers/WaterTank/toggle")[0] == 200
         # password rules, then a change ends the user's sessions

@@ -77,11 +77,11 @@ def test_changing_or_removing_a_user_closes_its_sockets():
         v_ws, o_ws = open_feed(w, viewer.token), open_feed(w, operator.token)
         _, cfg, _ = admin.get("/api/security/config")
         next(u for u in cfg["users"] if u["username"] == "viewer")["groups"] = ["operators"]
-        assert admin.request("PUT", "/api/security/config", body=cfg)[0] == 200
+        assert admin.request("PUT", "/api/security/config", body=cfg, headers={"If-Match": "*"})[0] == 200
         code, reason, _ = wait_for_close(v_ws)
         assert code == 1008, (code, reason)
         cfg["users"] = [u for u in cfg["users"] if u["username"] != "operator"]
-        assert admin.request("PUT", "/api/security/config", body=cfg)[0] == 200
+        assert admin.request("PUT", "/api/security/config", body=cfg, headers={"If-Match": "*"})[0] == 200
         code, reason, _ = wait_for_close(o_ws)
         assert code == 1008, (code, reason)
 
@@ -95,7 +95,7 @@ def test_a_group_losing_view_drops_the_feed_but_keeps_the_socket():
         ws = open_feed(w, viewer.token)
         _, cfg, _ = admin.get("/api/security/config")
         next(g for g in cfg["groups"] if g["name"] == "viewers")["permissions"] = []
-        assert admin.request("PUT", "/api/security/config", body=cfg)[0] == 200
+        assert admin.request("PUT", "/api/security/config", body=cfg, headers={"If-Match": "*"})[0] == 200
         deadline = time.time() + DEADLINE
         while True:
             assert time.time() < deadline, "no forbidden error after the permission was removed"

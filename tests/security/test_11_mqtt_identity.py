@@ -152,7 +152,7 @@ def test_a_security_change_reaches_open_mqtt_connections():
         for d in cfg["mqtt"]["devices"]:
             if d["username"] == "raspberry":
                 d["subscribe"] = ["commands/%u/#"]
-        status, body, _ = admin.request("PUT", "/api/security/config", body=cfg)
+        status, body, _ = admin.request("PUT", "/api/security/config", body=cfg, headers={"If-Match": "*"})
         assert status == 200, body
         assert esp.disconnected.wait(5), "the removed device is still connected"
         # 0x87 when the DISCONNECT is read before the socket closes; paho reports a lost
