@@ -203,6 +203,9 @@ Status Server::open() {
   http.port = s.options.http_port;
   http.static_root = default_web_root(s.options);
   http.static_mounts = {{"/api/docs/", "api-docs"}, {"/mqtt/docs/", "mqtt-docs"}};
+  // The editors (web/src/config-editor, web/src/security-editor): one page each, sections by #.
+  http.static_mounts.emplace_back("/config-editor/", "config-editor");
+  http.static_mounts.emplace_back("/security-editor/", "security-editor");
   http.allowed_origins = s.options.allowed_origins;
   if (!s.options.tls_cert.empty())
     http.tls = net::TlsOptions{s.options.tls_cert, s.options.tls_key};
