@@ -11,6 +11,7 @@ interface Leaf {
   path: (string | number)[]
   value: J
   removed: boolean
+  appended?: J[] // entries added at the end of an array: appended to theirs too
 }
 
 function leaves(from: J, to: J, path: (string | number)[], out: Leaf[]) {
@@ -22,8 +23,9 @@ function leaves(from: J, to: J, path: (string | number)[], out: Leaf[]) {
     }
     return
   }
-  if (Array.isArray(from) && Array.isArray(to) && from.length === to.length) {
-    to.forEach((v, i) => leaves(from[i], v, [...path, i], out))
+  if (Array.isArray(from) && Array.isArray(to) && from.length <= to.length) {
+    from.forEach((v, i) => leaves(v, to[i], [...path, i], out))
+    if (to.length > from.length) out.push({ path, value: undefined, removed: false, appended: to.slice(from.length) })
     return
   }
   if (JSON.stringify(from) !== JSON.stringify(to)) out.push({ path, value: to, removed: false })
@@ -36,12 +38,18 @@ export function merge(base: J, mine: J, theirs: J): { merged: J; overlaps: strin
   leaves(base, mine, [], my)
   const their: Leaf[] = []
   leaves(base, theirs, [], their)
-  const theirPaths = new Set(their.map((l) => show(l.path)))
+  const theirPaths = new Set(their.filter((l) => !l.appended).map((l) => show(l.path)))
   const merged = structuredClone(theirs)
   const overlaps: string[] = []
   for (const l of my) {
     const p = show(l.path)
-    if ([...theirPaths].some((t) => t === p || t.startsWith(p + '.') || t.startsWith(p + '[') || p.startsWith(t + '.') || p.startsWith(t + '['))) overlaps.push(p)
+    if (!l.appended && [...theirPaths].some((t) => t === p || t.startsWith(p + '.') || t.startsWith(p + '[') || p.startsWith(t + '.') || p.startsWith(t + '['))) overlaps.push(p)
+    if (l.appended) {
+      let list: J = merged
+      for (const k of l.path) list = (list as Record<string | number, J> | undefined)?.[k]
+      if (Array.isArray(list)) list.push(...structuredClone(l.appended))
+      continue
+    }
     if (!l.path.length) return { merged: structuredClone(mine), overlaps: [''] }
     let at: J = merged
     for (const k of l.path.slice(0, -1)) {
