@@ -198,7 +198,7 @@ const steps = {
     await page.locator(`tr[data-user="${opt['op-user']}"]`).waitFor()
     await shot(page, 'security-users')
     await section(page, 'topic')
-    await page.getByLabel('topic').fill('sensors/esp32')
+    await page.getByRole('textbox', { name: 'topic', exact: true }).fill('sensors/esp32')
     await page.getByRole('button', { name: 'Check' }).click()
     await page.locator('table.topic-result').waitFor()
     report.topic = await page.locator('table.topic-result').innerText()

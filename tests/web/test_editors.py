@@ -154,7 +154,9 @@ def test_two_contexts_saving_at_once_one_conflict(weir, admin):
 def test_operator_user_limited_to_scada(weir, admin):
     report = run(weir, "operator-user", op_user=OP_USER, op_password=OP_PASSWORD)
     assert report["defaultApps"] == 1
-    assert "sensors/esp32" in report["topic"]
+    # The topic checker: the esp32 device may publish to its own topic; op1 has no broker rights.
+    assert "device esp32\t✓ yes\t✓ yes" in report["topic"], report["topic"]
+    assert "user op1\t✕ no\t✕ no\t✕ no" in report["topic"], report["topic"]
     sec = Http(weir)
     sec.login(app="security_editor")
     status, users, _ = sec.get("/api/security/users")
