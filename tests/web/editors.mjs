@@ -90,8 +90,8 @@ const status = (page) => page.locator('.editor-status')
 async function addDatapoint(page, name) {
   await section(page, 'datapoints')
   const list = page.locator('fieldset[data-path="drivers[0].datapoints"]')
-  const before = await list.locator(':scope > .field, :scope > fieldset').count()
-  await list.getByRole('button', { name: /^＋ Add to/ }).click()
+  const before = await list.locator('tbody > tr').count()
+  await list.getByRole('button', { name: /^\+ Add to/ }).click()
   const item = `drivers[0].datapoints[${before}]`
   await page.locator(`[data-path="${item}.name"] input`).fill(name)
   await page.locator(`[data-path="${item}.type"] select`).selectOption('LEVEL')
@@ -177,7 +177,7 @@ const steps = {
   async 'operator-user'() {
     const page = await newPage()
     await login(page, '/security-editor/#groups')
-    await page.getByRole('button', { name: '＋ Add group' }).click()
+    await page.getByRole('button', { name: '+ Add group' }).click()
     const group = page.locator('section[aria-label="Group new_group"]')
     await group.getByLabel('group name').fill('operators')
     const perms = page.locator('[aria-label="Permissions of operators"]')

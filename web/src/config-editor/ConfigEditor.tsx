@@ -232,7 +232,7 @@ export function ConfigEditor({ section, go }: { section: string; go: (s: string)
         <p>
           The <b>{name}</b> module is not in the configuration.{' '}
           <button type="button" className="add" onClick={() => setTop('modules', [...mods, { name, config: {} }])}>
-            ＋ Add the {name} module
+            + Add the {name} module
           </button>
         </p>
       ) : (
@@ -246,7 +246,7 @@ export function ConfigEditor({ section, go }: { section: string; go: (s: string)
         <p>
           No <b>{section}</b> yet.{' '}
           <button type="button" className="add" onClick={() => setTop(section, defaultOf(props[section] ?? { type: 'array' }, schema))}>
-            ＋ Add {section}
+            + Add {section}
           </button>
         </p>
       )

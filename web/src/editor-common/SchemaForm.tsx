@@ -129,7 +129,7 @@ function RawJson({ value, onChange, label }: { value: unknown; onChange: (v: Jso
   )
 }
 
-export function SchemaField({ schema, value, path, label, ctx, onChange, onRemove }: { schema: Schema; value: unknown; path: string; label: string; ctx: FormContext; onChange: (v: Json) => void; onRemove?: () => void }) {
+export function SchemaField({ schema, value, path, label, ctx, onChange, onRemove, compact }: { schema: Schema; value: unknown; path: string; label: string; ctx: FormContext; onChange: (v: Json) => void; onRemove?: () => void; compact?: boolean }) {
   const s = resolve(schema, ctx.root, value)
   const key = path.split(/[.[\]]/).filter(Boolean).pop() ?? ''
   const custom = ctx.custom?.(path, key, value, onChange as (v: unknown) => void)
@@ -147,6 +147,13 @@ export function SchemaField({ schema, value, path, label, ctx, onChange, onRemov
     </span>
   )
 
+  if (custom && compact)
+    return (
+      <div className={'cell' + (bad ? ' has-issue' : '')} data-path={path}>
+        {custom}
+        <FieldIssues ctx={ctx} path={path} />
+      </div>
+    )
   if (custom) {
     return (
       <div className={'field' + (bad ? ' has-issue' : '')} data-path={path}>
@@ -208,6 +215,13 @@ export function SchemaField({ schema, value, path, label, ctx, onChange, onRemov
   } else {
     input = <RawJson value={value} onChange={onChange} label={label} />
   }
+  if (compact)
+    return (
+      <div className={'cell' + (bad ? ' has-issue' : '')} data-path={path}>
+        {input}
+        <FieldIssues ctx={ctx} path={path} />
+      </div>
+    )
   return (
     <div className={'field' + (bad ? ' has-issue' : '')} data-path={path}>
       <label>
@@ -289,7 +303,7 @@ function ObjectFields({ schema, value, path, label, ctx, onChange, remove }: { s
         <div className="add-keys">
           {absent.map((k) => (
             <button key={k} type="button" className="add" title={resolve(props[k], ctx.root).description} onClick={() => set(k, defaultOf(props[k], ctx.root))}>
-              ＋ {k}
+              + {k}
             </button>
           ))}
           {map && (
@@ -304,7 +318,7 @@ function ObjectFields({ schema, value, path, label, ctx, onChange, remove }: { s
                   setNewKey('')
                 }}
               >
-                ＋ Add
+                + Add
               </button>
             </span>
           )}
@@ -325,6 +339,67 @@ export function itemTitle(v: unknown, i: number): string {
 function ArrayFields({ schema, value, path, label, ctx, onChange, remove }: { schema: Schema; value: Json[]; path: string; label: string; ctx: FormContext; onChange: (v: Json) => void; remove?: ReactNode }) {
   const item = schema.items ?? {}
   const n = issuesBelow(ctx, path)
+  const cols = flatColumns(item, ctx.root, value)
+  if (cols)
+    return (
+      <fieldset className={'array' + (n ? ' has-issue' : '')} data-path={path}>
+        <legend>
+          {label} <span className="muted small">({value.length})</span> {remove}
+          {n > 0 && <span className="issue-count">{n} issue{n > 1 ? 's' : ''}</span>}
+        </legend>
+        <FieldIssues ctx={ctx} path={path} />
+        <table className="table compact form-table">
+          <thead>
+            <tr>
+              {cols.map((c) => (
+                <th key={c} title={resolve(resolve(item, ctx.root).properties?.[c], ctx.root).description}>
+                  {c}
+                </th>
+              ))}
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {value.map((v, i) => {
+              const o = (v ?? {}) as Record<string, Json>
+              const itemSchema = resolve(item, ctx.root, o)
+              return (
+                <tr key={i} data-path={join(path, i)} className={issuesBelow(ctx, join(path, i)) ? 'has-issue' : undefined}>
+                  {cols.map((c) => (
+                    <td key={c}>
+                      {c in o || (itemSchema.required ?? []).includes(c) ? (
+                        <SchemaField
+                          compact
+                          schema={itemSchema.properties?.[c] ?? {}}
+                          value={o[c]}
+                          path={join(join(path, i), c)}
+                          label={`${c} of ${itemTitle(v, i)}`}
+                          ctx={ctx}
+                          onChange={(nv) => onChange(value.map((x, j) => (j === i ? { ...o, [c]: nv } : x)))}
+                        />
+                      ) : (
+                        <button type="button" className="add" aria-label={`Set ${c} of ${itemTitle(v, i)}`} onClick={() => onChange(value.map((x, j) => (j === i ? { ...o, [c]: defaultOf(itemSchema.properties?.[c] ?? {}, ctx.root) } : x)))}>
+                          + set
+                        </button>
+                      )}
+                    </td>
+                  ))}
+                  <td className="actions">
+                    <FieldIssues ctx={ctx} path={join(path, i)} />
+                    <button type="button" className="link remove" aria-label={`Remove ${itemTitle(v, i)}`} title="Remove" onClick={() => onChange(value.filter((_, j) => j !== i))}>
+                      ✕
+                    </button>
+                  </td>
+                </tr>
+              )
+            })}
+          </tbody>
+        </table>
+        <button type="button" className="add" onClick={() => onChange([...value, defaultOf(item, ctx.root)])}>
+          + Add to {label}
+        </button>
+      </fieldset>
+    )
   return (
     <fieldset className={'array' + (n ? ' has-issue' : '')} data-path={path}>
       <legend>
@@ -345,8 +420,26 @@ function ArrayFields({ schema, value, path, label, ctx, onChange, remove }: { sc
         />
       ))}
       <button type="button" className="add" onClick={() => onChange([...value, defaultOf(item, ctx.root)])}>
-        ＋ Add to {label}
+        + Add to {label}
       </button>
     </fieldset>
   )
+}
+
+// The columns of an array shown as a table: its items are objects whose every property (known or
+// present) is a scalar; null when it needs full forms.
+function flatColumns(item: Schema, root: Schema, value: Json[]): string[] | null {
+  const s = resolve(item, root)
+  if (!s.properties || s.allOf) return null
+  const cols = Object.keys(s.properties)
+  if (cols.length > 8) return null
+  for (const c of cols) {
+    const t = typesOf(resolve(s.properties[c], root))
+    if (t.length !== 1 || !['string', 'number', 'integer', 'boolean', 'enum'].includes(t[0])) return null
+  }
+  for (const v of value) {
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return null
+    for (const k of Object.keys(v)) if (!cols.includes(k)) return null
+  }
+  return cols
 }

@@ -251,7 +251,7 @@ export function SecurityEditor({ me, section }: { me: string; section: string })
           ))}
           <p>
             <button type="button" className="add" onClick={() => set({ groups: [...cfg.groups, { name: 'new_group', permissions: [] }] })}>
-              ＋ Add group
+              + Add group
             </button>
           </p>
         </div>
@@ -285,7 +285,7 @@ export function SecurityEditor({ me, section }: { me: string; section: string })
           ))}
           <p>
             <button type="button" className="add" onClick={() => setMqtt({ devices: [...mqtt.devices, { username: 'new-device', password_hash: '', publish: [], subscribe: [] }] })}>
-              ＋ Add device account
+              + Add device account
             </button>
           </p>
         </div>
@@ -331,7 +331,7 @@ export function SecurityEditor({ me, section }: { me: string; section: string })
           ))}
           <p>
             <button type="button" className="add" onClick={() => setMqtt({ acl: [...mqtt.acl, { group: '', publish: [], subscribe: [] }] })}>
-              ＋ Add ACL rule
+              + Add ACL rule
             </button>
           </p>
         </div>
