@@ -446,7 +446,7 @@ function Users({
                   <td>
                     <b>{u.username}</b>
                     {u.username === me && <span className="tag">you</span>}
-                    {s?.may_edit_security && <span className="tag" title="may edit security">🔑 security</span>}
+                    {s?.may_edit_security && <span className="tag" title="may edit security">may edit security</span>}
                   </td>
                   <td className="small">
                     {s?.disabled ? <span className="abnormal">⊘ disabled</span> : s?.password_change_required ? <span>⟳ must change password</span> : s ? <span className="muted">active</span> : <span className="muted">(unsaved)</span>}
