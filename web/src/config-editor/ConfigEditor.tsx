@@ -13,7 +13,7 @@ import { SvgLayouts } from './SvgLayouts'
 export const SECTIONS = [
   { id: 'drivers', title: 'Drivers' },
   { id: 'datapoints', title: 'Datapoints' },
-  { id: 'command_datapoints', title: 'Command datapoints' },
+  { id: 'command_datapoints', title: 'Commands' },
   { id: 'dp_types', title: 'Types' },
   { id: 'rules', title: 'Rules' },
   { id: 'schedules', title: 'Schedules' },
@@ -22,7 +22,7 @@ export const SECTIONS = [
   { id: 'streams', title: 'Streams' },
   { id: 'tabs', title: 'Tabs' },
   { id: 'modules', title: 'Modules' },
-  { id: 'svg', title: 'SVG layouts' },
+  { id: 'svg', title: 'SVG' },
   { id: 'raw', title: 'Raw JSON' },
   { id: 'history', title: 'History' },
 ]
