@@ -169,6 +169,13 @@ export function SchemaField({ schema, value, path, label, ctx, onChange, onRemov
   const t = types.length === 1 ? types[0] : types.includes('string') && types.length === 1 ? 'string' : types.length === 0 ? 'any' : 'any'
   const matches = t === 'any' || t === 'enum' || (t === 'object' ? value !== null && typeof value === 'object' && !Array.isArray(value) : t === 'array' ? Array.isArray(value) : t === 'integer' ? typeof value === 'number' : typeof value === t)
 
+  // No type in the schema (gis_icons, streams, rule actions...): follow the value's shape.
+  if (types.length === 0 && value !== null && typeof value === 'object')
+    return Array.isArray(value) ? (
+      <ArrayFields schema={{ ...s, items: s.items ?? {} }} value={value as Json[]} path={path} label={label} ctx={ctx} onChange={onChange} remove={remove} />
+    ) : (
+      <ObjectFields schema={s} value={value as Record<string, Json>} path={path} label={label} ctx={ctx} onChange={onChange} remove={remove} />
+    )
   if (t === 'object' && matches) return <ObjectFields schema={s} value={value as Record<string, Json>} path={path} label={label} ctx={ctx} onChange={onChange} remove={remove} />
   if (t === 'array' && matches) return <ArrayFields schema={s} value={value as Json[]} path={path} label={label} ctx={ctx} onChange={onChange} remove={remove} />
 
@@ -263,7 +270,10 @@ function ObjectFields({ schema, value, path, label, ctx, onChange, remove }: { s
   const present = known.filter((k) => k in value)
   const absent = known.filter((k) => !(k in value))
   const extra = Object.keys(value).filter((k) => !(k in props))
-  const map = schema.additionalProperties && typeof schema.additionalProperties === 'object' ? schema.additionalProperties : null
+  // An object the schema leaves open (a driver's params, a module without settings): each key
+  // typed by its value, keys added freely.
+  const free = !schema.properties && !schema.additionalProperties && schema.additionalProperties !== false
+  const map = schema.additionalProperties && typeof schema.additionalProperties === 'object' ? schema.additionalProperties : free ? ({} as Schema) : null
   const [newKey, setNewKey] = useState('')
   const set = (k: string, v: Json) => onChange({ ...value, [k]: v })
   const del = (k: string) => {
@@ -283,7 +293,7 @@ function ObjectFields({ schema, value, path, label, ctx, onChange, remove }: { s
       ))}
       {extra.map((k) =>
         map ? (
-          <SchemaField key={k} schema={map} value={value[k]} path={join(path, k)} label={k} ctx={ctx} onChange={(v) => set(k, v)} onRemove={() => del(k)} />
+          <SchemaField key={k} schema={free ? inferred(value[k]) : map} value={value[k]} path={join(path, k)} label={k} ctx={ctx} onChange={(v) => set(k, v)} onRemove={() => del(k)} />
         ) : (
           <div className={'field unknown-key' + (ctx.issues.has(join(path, k)) ? ' has-issue' : '')} key={k} data-path={join(path, k)}>
             <label>
@@ -442,4 +452,11 @@ function flatColumns(item: Schema, root: Schema, value: Json[]): string[] | null
     for (const k of Object.keys(v)) if (!cols.includes(k)) return null
   }
   return cols
+}
+
+function inferred(v: unknown): Schema {
+  if (typeof v === 'boolean') return { type: 'boolean' }
+  if (typeof v === 'number') return { type: 'number' }
+  if (typeof v === 'string') return { type: 'string' }
+  return {}
 }
