@@ -6,6 +6,7 @@
 //   /api/docs/   -> dist/api-docs/index.html
 //   /mqtt/docs/  -> dist/mqtt-docs/index.html
 //   /scada/      -> dist/scada/index.html  (the operator app; client-side routes /scada/<view>)
+//   /config-editor/, /security-editor/ -> dist/<page>/index.html (the editors; #section)
 //   /assets/*    -> dist/assets/*   (content-hashed: cache forever)
 import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
@@ -79,6 +80,8 @@ export default defineConfig({
         'api-docs': resolve(here, 'api-docs/index.html'),
         'mqtt-docs': resolve(here, 'mqtt-docs/index.html'),
         scada: resolve(here, 'scada/index.html'),
+        'config-editor': resolve(here, 'config-editor/index.html'),
+        'security-editor': resolve(here, 'security-editor/index.html'),
       },
     },
   },

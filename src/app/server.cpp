@@ -202,8 +202,11 @@ Status Server::open() {
   http.bind_address = s.options.bind;
   http.port = s.options.http_port;
   http.static_root = default_web_root(s.options);
-  // "/" -> "/scada/": GET / opens the operator app (a redirect, not a directory).
+  // "/" -> "/scada/": GET / opens the operator app (a redirect, not a directory). The editors
+  // (web/src/config-editor, web/src/security-editor) are one page each, sections by #.
   http.static_mounts = {{"/scada/", "scada"},
+                        {"/config-editor/", "config-editor"},
+                        {"/security-editor/", "security-editor"},
                         {"/api/docs/", "api-docs"},
                         {"/mqtt/docs/", "mqtt-docs"},
                         {"/", "/scada/"}};
