@@ -331,7 +331,6 @@ class HistorianModule final : public module::ModuleWith<HistorianSettings> {
       issue(path + ".chunk_seconds", "must be between 1 and 604800 (one week)");
     const std::pair<const char*, double> ages[] = {
         {"raw_max_age_days", s.raw_max_age_days},
-        {"rollup_1s_max_age_days", s.rollup_1s_max_age_days},
         {"rollup_1m_max_age_days", s.rollup_1m_max_age_days},
         {"rollup_1h_max_age_days", s.rollup_1h_max_age_days},
         {"events_max_age_days", s.events_max_age_days},
@@ -367,7 +366,6 @@ class HistorianModule final : public module::ModuleWith<HistorianSettings> {
     RetentionSettings r;
     auto ms = [](double days) { return static_cast<std::int64_t>(days * kDayMs); };
     r.raw_max_age_ms = ms(s.raw_max_age_days);
-    r.rollup_1s_max_age_ms = ms(s.rollup_1s_max_age_days);
     r.rollup_1m_max_age_ms = ms(s.rollup_1m_max_age_days);
     r.rollup_1h_max_age_ms = ms(s.rollup_1h_max_age_days);
     r.events_max_age_ms = ms(s.events_max_age_days);
@@ -458,6 +456,7 @@ class HistorianModule final : public module::ModuleWith<HistorianSettings> {
     }
     recorded_ = 0;
     for (const auto& p : policies) recorded_ += p.record ? 1 : 0;
+    recorder_ = Recorder{};  // indices may name other datapoints now
     recorder_.configure(std::move(policies));
     store_->define_tags(std::move(defs));
   }

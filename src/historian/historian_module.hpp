@@ -7,7 +7,7 @@
 // Settings (modules[historian].config), every one optional:
 //   {"backend": "sqlite", "file": "history.db", "flush_interval_ms": 1000, "max_queue": 200000,
 //    "chunk_values": 1024, "chunk_seconds": 3600, "record_events": true,
-//    "raw_max_age_days": 365, "rollup_1s_max_age_days": 30, "rollup_1m_max_age_days": 730,
+//    "raw_max_age_days": 365, "rollup_1m_max_age_days": 730,
 //    "rollup_1h_max_age_days": 0, "events_max_age_days": 365, "max_size_mb": 0,
 //    "retention_interval_ms": 3600000,
 //    "tags": [{"datapoints": "WaterTank@TANK", "deadband": 0.5},
@@ -45,7 +45,6 @@ struct HistorianSettings {
   std::uint32_t chunk_seconds = 3600;
   bool record_events = true;
   double raw_max_age_days = 365;
-  double rollup_1s_max_age_days = 30;
   double rollup_1m_max_age_days = 730;
   double rollup_1h_max_age_days = 0;
   double events_max_age_days = 365;
@@ -55,9 +54,9 @@ struct HistorianSettings {
 };
 BOOST_DESCRIBE_STRUCT(HistorianSettings, (),
                       (backend, file, flush_interval_ms, max_queue, chunk_values, chunk_seconds,
-                       record_events, raw_max_age_days, rollup_1s_max_age_days,
-                       rollup_1m_max_age_days, rollup_1h_max_age_days, events_max_age_days,
-                       max_size_mb, retention_interval_ms, tags))
+                       record_events, raw_max_age_days, rollup_1m_max_age_days,
+                       rollup_1h_max_age_days, events_max_age_days, max_size_mb,
+                       retention_interval_ms, tags))
 
 // Does a tags[].datapoints pattern name this datapoint id?
 bool pattern_matches(std::string_view pattern, std::string_view id);

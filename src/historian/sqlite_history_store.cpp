@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 
 #include "storage/statement.hpp"
@@ -55,6 +56,7 @@ CREATE INDEX IF NOT EXISTS events_time ON events(time_ms);
 )sql"}};
 
 constexpr std::size_t kRetentionBatch = 2'000;
+constexpr std::size_t kSizeBatch = 256;  // chunks per step over the size cap (then measured again)
 constexpr std::size_t kMaxRawScan = 5'000'000;  // samples one trend query may decode
 
 std::string upsert_sql(Level l) {
@@ -177,12 +179,17 @@ Status SqliteHistoryStore::define_now(Database& db, const std::vector<TagDef>& t
       state = &by_name_[def.name];
       state->id = db.last_insert_id();
       state->kind = def.kind;
+      state->recovered = true;  // nothing to recover
     } else if (state->kind != def.kind) {
       close_chunk(*state);  // the next chunk has the new kind
       state->kind = def.kind;
       auto up = db.prepare("UPDATE tags SET kind = ? WHERE id = ?");
       if (!up) return up.error();
       if (auto st = up->bind_all(kind_name(def.kind), state->id).run(); !st) return st;
+    }
+    if (!state->recovered) {
+      if (auto st = recover_rollups(db, *state); !st) return st;
+      state->recovered = true;
     }
     index.push_back(state);
   }
@@ -204,6 +211,61 @@ Result<SqliteHistoryStore::TagState*> SqliteHistoryStore::lookup(Database& db,
   t.id = s->int64(0);
   t.kind = kind_from_name(s->text(1)).value_or(ValueKind::float_);
   return &t;
+}
+
+Status SqliteHistoryStore::recover_rollups(Database& db, TagState& t) {
+  if (t.kind == ValueKind::string || t.kind == ValueKind::enum_) return {};
+  auto newest = db.prepare("SELECT max(t1) FROM chunks WHERE tag = ?");
+  if (!newest) return newest.error();
+  newest->bind(1, t.id);
+  if (auto more = newest->step(); !more) return more.error();
+  if (newest->is_null(0)) return {};
+  // At most the last day is looked at (a crash loses at most the open buckets: one hour).
+  const std::int64_t horizon = newest->int64(0) - 86'400'000;
+  std::array<std::int64_t, 3> start{};
+  std::int64_t from = INT64_MAX;
+  start.fill(INT64_MAX);
+  for (std::size_t i = 1; i < kRollupLevels.size(); ++i) {  // 1 min and 1 h (1 s is not stored)
+    const Level level = kRollupLevels[i];
+    auto last = db.prepare("SELECT max(start_ms) FROM " + std::string(rollup_table(level)) +
+                           " WHERE tag = ?");
+    if (!last) return last.error();
+    last->bind(1, t.id);
+    if (auto more = last->step(); !more) return more.error();
+    start[i] = std::max(horizon, last->is_null(0) ? INT64_MIN : last->int64(0) + level_ms(level));
+    from = std::min(from, start[i]);
+  }
+  auto samples = read_samples(db, t.id, from, INT64_MAX, kMaxRawScan);
+  if (!samples) return samples.error();
+  std::size_t rebuilt = 0;
+  for (std::size_t i = 1; i < kRollupLevels.size(); ++i) {
+    const Level level = kRollupLevels[i];
+    const std::int64_t w = level_ms(level);
+    std::optional<Bucket> b;
+    auto emit = [&] {
+      if (b) buckets_.push_back({t.id, {level, *b}});
+      ++rebuilt;
+    };
+    for (const auto& s : *samples) {
+      const auto v = numeric(s.value);
+      if (!v || s.source_ms < start[i]) continue;
+      const std::int64_t bs = s.source_ms / w * w - (s.source_ms % w < 0 ? w : 0);
+      if (b && b->start_ms != bs) {
+        emit();
+        b.reset();
+      }
+      if (!b) {
+        b.emplace();
+        b->start_ms = bs;
+      }
+      b->add(s.source_ms, *v);
+    }
+    if (b) emit();
+  }
+  if (rebuilt > 0)
+    spdlog::info("historian: {} rollup buckets of tag {} rebuilt from its stored values", rebuilt,
+                 t.id);
+  return {};
 }
 
 void SqliteHistoryStore::append(std::vector<TaggedSample> samples, std::vector<Event> events) {
@@ -266,7 +328,8 @@ void SqliteHistoryStore::ingest(const std::vector<TaggedSample>& samples,
     if (auto v = numeric(s.value)) {
       closed.clear();
       t.rollups.add(s.source_ms, *v, closed);
-      for (auto& c : closed) buckets_.push_back({t.id, c});
+      for (auto& c : closed)
+        if (c.level != Level::s1) buckets_.push_back({t.id, c});
     }
     pending_max_server_ms_ = std::max(pending_max_server_ms_, s.server_ms);
   }
@@ -279,7 +342,8 @@ Status SqliteHistoryStore::commit(Database& db, bool final) {
     for (auto& [name, t] : by_name_) {
       std::vector<RollupAccumulator::Closed> open;
       t.rollups.take_open(open);
-      for (auto& c : open) buckets_.push_back({t.id, c});
+      for (auto& c : open)
+        if (c.level != Level::s1) buckets_.push_back({t.id, c});
     }
   if (dirty_.empty() && closed_.empty() && buckets_.empty() && events_.empty() &&
       pending_samples_ == 0)
@@ -461,7 +525,9 @@ Result<std::vector<TrendSeries>> SqliteHistoryStore::query_trend(Database& db,
                                                                  const TrendQuery& q) {
   if (auto st = commit(db, false); !st) return st.error();
   std::vector<TrendSeries> out;
-  const Level level = choose_level(q.from_ms, q.to_ms, q.budget);
+  // 1 s buckets are not stored (see kStoredLevels): that level is computed from the chunks.
+  Level level = choose_level(q.from_ms, q.to_ms, q.budget);
+  if (level == Level::s1) level = Level::raw;
   const std::int64_t width = output_width(q.from_ms, q.to_ms, q.budget);
   for (const auto& name : q.tags) {
     TrendSeries series;
@@ -583,10 +649,11 @@ Result<bool> SqliteHistoryStore::retention_step(Database& db) {
   if (auto st = commit(db, false); !st) return st.error();
   const std::int64_t now = to_unix_ms(clock_.now());
   std::uint64_t chunks = 0, rows = 0;
-  auto run = [&](const std::string& sql, std::int64_t before, std::uint64_t& count) -> Status {
+  auto run = [&](const std::string& sql, std::int64_t before, std::uint64_t& count,
+                 std::size_t batch = kRetentionBatch) -> Status {
     auto s = db.prepare(sql);
     if (!s) return s.error();
-    if (auto st = s->bind_all(before, kRetentionBatch).run(); !st) return st;
+    if (auto st = s->bind_all(before, batch).run(); !st) return st;
     count += static_cast<std::uint64_t>(db.changes());
     return {};
   };
@@ -624,7 +691,7 @@ Result<bool> SqliteHistoryStore::retention_step(Database& db) {
   }();
   if (!st) return st.error();
 
-  // The size cap: the oldest chunks first, then the oldest 1 s rollups, then events.
+  // The size cap: the oldest chunks first, then the oldest 1 min rollups, then events.
   auto used = [&]() -> Result<std::uint64_t> {
     auto pages = scalar(db, "PRAGMA page_count");
     auto free = scalar(db, "PRAGMA freelist_count");
@@ -645,12 +712,12 @@ Result<bool> SqliteHistoryStore::retention_step(Database& db) {
     if (!tx) return tx.error();
     if (auto s = run("DELETE FROM chunks WHERE id IN (SELECT id FROM chunks WHERE t1 < ? ORDER BY "
                      "t1 LIMIT ?)",
-                     kAny, chunks);
+                     kAny, chunks, kSizeBatch);
         !s)
       return s.error();
     if (chunks == before) {
-      if (auto s = run("DELETE FROM rollup_1s WHERE (tag, start_ms) IN (SELECT tag, start_ms FROM "
-                       "rollup_1s WHERE start_ms < ? ORDER BY start_ms LIMIT ?)",
+      if (auto s = run("DELETE FROM rollup_1m WHERE (tag, start_ms) IN (SELECT tag, start_ms FROM "
+                       "rollup_1m WHERE start_ms < ? ORDER BY start_ms LIMIT ?)",
                        kAny, rows);
           !s)
         return s.error();

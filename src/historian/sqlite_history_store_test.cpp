@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "storage/storage_test_support.hpp"
 
 namespace weir::historian {
@@ -117,6 +119,29 @@ TEST_F(StoreFixture, TrendUsesRollupsAndKeepsTheSpike) {
   EXPECT_EQ(count, static_cast<std::uint64_t>(n + 10));
 }
 
+TEST_F(StoreFixture, RollupsLostInACrashAreRebuiltFromTheStoredValues) {
+  open(256);
+  const int n = 7'300;  // two hours and a bit at 1 s: every level has an open bucket
+  write_series(0, kT0, n, 1000, [](int i) { return double(i % 100); });
+  ASSERT_TRUE(store->flush());  // committed, open buckets only in memory
+  // What a kill -9 leaves: the file and its WAL as they are now.
+  for (const char* ext : {"", "-wal"})
+    std::filesystem::copy_file(dir.file(std::string("history.db") + ext),
+                               dir.file(std::string("crash.db") + ext));
+  SqliteStoreOptions o;
+  o.background = false;
+  auto crashed = SqliteHistoryStore::open(dir.file("crash.db"), o);
+  ASSERT_TRUE(crashed);
+  (*crashed)->define_tags({{"A@X", ValueKind::float_}});
+  for (std::size_t budget : {2, 100, 1000}) {  // the 1 h, 1 min and 1 s levels
+    auto r = (*crashed)->trend_now({{"A@X"}, kT0, kT0 + n * 1000LL, budget});
+    ASSERT_TRUE(r) << r.error().message;
+    std::uint64_t count = 0;
+    for (const auto& b : (*r)[0].buckets) count += b.count;
+    EXPECT_EQ(count, static_cast<std::uint64_t>(n)) << level_name((*r)[0].level);
+  }
+}
+
 TEST_F(StoreFixture, EnumsAndEvents) {
   open();
   store->append({{1, Sample{kT0, kT0, std::string("OPENED")}},
@@ -150,8 +175,8 @@ TEST_F(StoreFixture, FullQueueDropsAndCounts) {
 }
 
 TEST_F(StoreFixture, RetentionByAgeAndBySize) {
-  open(100);
-  write_series(0, kT0, 10'000, 1000, [](int i) { return double(i % 7); });
+  open(16);
+  write_series(0, kT0, 10'000, 1000, [](int i) { return double(i % 7) + i * 1e-3; });
   ASSERT_TRUE(store->flush());
   clock.set(from_unix_ms(kT0 + 10'000'000));
   RetentionSettings r;
@@ -163,17 +188,25 @@ TEST_F(StoreFixture, RetentionByAgeAndBySize) {
   ASSERT_TRUE(rows);
   ASSERT_FALSE(rows->rows.empty());
   EXPECT_GE(rows->rows.front().sample.source_ms, kT0 + 4'900'000);
+  EXPECT_LT(rows->rows.front().sample.source_ms, kT0 + 5'100'000);
   EXPECT_EQ(rows->rows.back().sample.source_ms, kT0 + 9'999'000);
 
+  // Over the size cap: the oldest chunks go first, the newest stay.
   const auto used = store->stats().used_bytes;
+  const auto deleted = store->stats().retention_deleted_chunks;
   r.raw_max_age_ms = 0;
-  r.max_bytes = used / 2;
+  r.max_bytes = used - 8192;
   store->set_retention(r);
   ASSERT_TRUE(store->run_retention());
+  EXPECT_GT(store->stats().retention_deleted_chunks, deleted);
+  EXPECT_LE(store->stats().used_bytes, used - 8192);
   auto left = store->raw_now({{"A@X"}, 0, kT0 + 100'000'000, 100'000, {}});
   ASSERT_TRUE(left);
-  EXPECT_LT(left->rows.size(), rows->rows.size());
-  EXPECT_LE(store->stats().used_bytes, used / 2);
+  ASSERT_FALSE(left->rows.empty());
+  ASSERT_LT(left->rows.size(), rows->rows.size());
+  const std::size_t dropped = rows->rows.size() - left->rows.size();
+  for (std::size_t i = 0; i < left->rows.size(); ++i)
+    ASSERT_EQ(left->rows[i].sample, rows->rows[dropped + i].sample);
 }
 
 }  // namespace
