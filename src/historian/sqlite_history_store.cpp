@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <tuple>
 
 #include "storage/statement.hpp"
 
@@ -348,6 +349,14 @@ Status SqliteHistoryStore::commit(Database& db, bool final) {
   if (dirty_.empty() && closed_.empty() && buckets_.empty() && events_.empty() &&
       pending_samples_ == 0)
     return {};
+  // In key order: B-tree pages are then touched once each instead of at random (tags arrive in any
+  // order).
+  std::sort(dirty_.begin(), dirty_.end(),
+            [](const TagState* a, const TagState* b) { return a->id < b->id; });
+  std::sort(buckets_.begin(), buckets_.end(), [](const ClosedBucket& a, const ClosedBucket& b) {
+    return std::tie(a.b.level, a.tag_id, a.b.bucket.start_ms) <
+           std::tie(b.b.level, b.tag_id, b.b.bucket.start_ms);
+  });
   std::vector<std::pair<TagState*, std::int64_t>> rows;  // open chunks inserted now
   Status st = [&]() -> Status {
     auto tx = storage::Transaction::begin(db);
