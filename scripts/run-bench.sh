@@ -20,5 +20,8 @@ echo
 echo "== tag update -> alarm on /ws =="
 WEIR_BUILD_DIR="$root/$build" /usr/bin/python3 bench/alarm_latency.py
 echo
+echo "== historian: ingest, trend and bytes per value vs a naive one-row-per-value table =="
+"$build/bench/weir_historian_bench"
+echo
 echo "== MQTT broker: Weir vs Mosquitto =="
 bench/mqtt/compare.sh "$build"

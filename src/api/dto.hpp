@@ -91,9 +91,11 @@ struct Health {
   std::size_t datapoints = 0;
   std::size_t drivers_online = 0;
   std::size_t drivers_total = 0;
+  std::optional<std::uint64_t> history_dropped;  // historian: values lost to a full queue
 };
 BOOST_DESCRIBE_STRUCT(Health, (),
-                      (status, version, uptime_s, datapoints, drivers_online, drivers_total))
+                      (status, version, uptime_s, datapoints, drivers_online, drivers_total,
+                       history_dropped))
 
 struct ConfigIssueDto {
   std::string file;

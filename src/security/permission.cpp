@@ -48,6 +48,11 @@ const std::array<PermissionInfo, permission_count> kCatalogue{{
      "shelve_alarm",
      "Shelve and unshelve alarms (with a reason), take them out of service and back",
      {}},
+    {Permission::view_history,
+     "view_history",
+     "Read the history: stored values, trends, CSV export and events (granted with view to "
+     "groups migrated from the Python platform)",
+     {}},
 }};
 
 }  // namespace

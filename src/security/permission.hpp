@@ -26,12 +26,13 @@ enum class Permission : unsigned char {
   mqtt_connect,     // a Weir user may log in to the MQTT broker (topics still need an ACL rule)
   device_control,   // play / stop / resume the demo devices
   shelve_alarm,     // shelve / unshelve an alarm, take it out of service and back
+  view_history,     // read the historian: raw values, trends, CSV export, events
 };
 BOOST_DESCRIBE_ENUM(Permission, view, write_datapoint, send_command, ack_alarm, control_driver,
                     alert_feedback, view_audit, edit_config, edit_security, restart_app,
-                    mqtt_connect, device_control, shelve_alarm)
+                    mqtt_connect, device_control, shelve_alarm, view_history)
 
-inline constexpr std::size_t permission_count = 13;
+inline constexpr std::size_t permission_count = 14;
 
 // The web apps a user may be allowed to open (users[].allowed_apps).
 enum class App : unsigned char { scada, config_editor, security_editor };

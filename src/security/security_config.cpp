@@ -329,7 +329,12 @@ PermissionSet permissions_of(const SecurityConfig& config, const User& user) {
   for (const auto& gname : user.groups)
     if (const auto* g = find_group(config, gname))
       for (const auto& pname : g->permissions)
-        if (auto p = parse_permission(pname)) set.add(*p);
+        if (auto p = parse_permission(pname)) {
+          set.add(*p);
+          // The Python platform had no history: its groups that may view (by its names) may
+          // read the history too.
+          if (*p == Permission::view && pname != "view") set.add(Permission::view_history);
+        }
   return set;
 }
 

@@ -36,6 +36,14 @@ TEST(SecurityConfig, PythonFixturesLoad) {
     EXPECT_TRUE(perms.has(p)) << to_string(p);
   EXPECT_FALSE(perms.has(Permission::mqtt_connect));
   EXPECT_FALSE(perms.has(Permission::view_audit));
+  // The Python platform had no history: its view ("login") brings view_history along; Weir's own
+  // "view" does not.
+  EXPECT_TRUE(perms.has(Permission::view_history));
+  SecurityConfig native;
+  native.groups.push_back(Group{"viewers", {"view"}});
+  native.users.push_back(User{"v", "", {"viewers"}, {}});
+  EXPECT_FALSE(permissions_of(native, native.users[0]).has(Permission::view_history));
+  EXPECT_TRUE(permissions_of(native, native.users[0]).has(Permission::view));
 }
 
 TEST(SecurityConfig, PythonUnitTestFixtureWithPlaceholderPermissionsIsRefused) {

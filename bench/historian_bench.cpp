@@ -1,0 +1,332 @@
+// The historian's store against a naive SQLite table (one row per value, primary key (tag, time),
+// WAL, batched transactions) in the same run:
+//  1. ingest: 100,000 tags, values in random tag order (each tag's values in time order);
+//  2. trend: 1,000 buckets (M4) from 1,000,000 values of one tag;
+//  3. bytes per stored value: a random walk and demo-like data (tank level ramps, pump and
+//     door states).
+//
+//   build/release/bench/weir_historian_bench [values_per_tag (default 20)]
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "historian/sqlite_history_store.hpp"
+#include "storage/database.hpp"
+#include "storage/statement.hpp"
+
+namespace {
+
+using namespace weir;
+using namespace weir::historian;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+constexpr std::int64_t kT0 = 1'767'225'600'000;  // 2026-01-01
+
+std::filesystem::path temp_dir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "weir-hbench-XXXXXX").string();
+  if (!::mkdtemp(pattern.data())) std::abort();
+  return pattern;
+}
+
+void check(bool ok, const char* what) {
+  if (!ok) {
+    std::fprintf(stderr, "failed: %s\n", what);
+    std::exit(1);
+  }
+}
+
+std::unique_ptr<SqliteHistoryStore> open_store(const std::filesystem::path& p) {
+  SqliteStoreOptions o;
+  o.max_queue = 50'000'000;
+  auto s = SqliteHistoryStore::open(p, o);
+  check(bool(s), "open store");
+  return std::move(*s);
+}
+
+std::unique_ptr<storage::Database> open_naive(const std::filesystem::path& p) {
+  auto db = storage::Database::open(p);
+  check(bool(db), "open naive");
+  check(bool((*db)->exec("CREATE TABLE IF NOT EXISTS naive (tag INTEGER NOT NULL, t INTEGER NOT "
+                         "NULL, v REAL, quality INTEGER NOT NULL, PRIMARY KEY (tag, t))")),
+        "naive schema");
+  return std::move(*db);
+}
+
+std::uint64_t used_bytes(storage::Database& db) {
+  auto q = [&](const char* sql) {
+    auto s = db.prepare(sql);
+    (void)s->step();
+    return s->int64(0);
+  };
+  return static_cast<std::uint64_t>((q("PRAGMA page_count") - q("PRAGMA freelist_count")) *
+                                    q("PRAGMA page_size"));
+}
+
+// Values in random tag order, each tag in time order: tag k's i-th value at kT0 + i s + k ms.
+std::vector<TaggedSample> random_order(std::uint32_t tags, int per_tag) {
+  std::vector<std::uint32_t> order;
+  order.reserve(static_cast<std::size_t>(tags) * per_tag);
+  for (int i = 0; i < per_tag; ++i)
+    for (std::uint32_t k = 0; k < tags; ++k) order.push_back(k);
+  std::mt19937 rng(42);
+  // Shuffle within windows of one "second" of every tag so each tag stays in time order.
+  for (std::size_t w = 0; w < order.size(); w += tags)
+    std::shuffle(order.begin() + static_cast<std::ptrdiff_t>(w),
+                 order.begin() + static_cast<std::ptrdiff_t>(w + tags), rng);
+  std::vector<int> next(tags, 0);
+  std::vector<double> level(tags, 50);
+  std::normal_distribution<double> step(0, 0.2);
+  std::vector<TaggedSample> out;
+  out.reserve(order.size());
+  for (auto k : order) {
+    const std::int64_t t = kT0 + next[k]++ * 1000LL + k % 1000;
+    level[k] += step(rng);
+    out.push_back({k, Sample{t, t + 2, std::round(level[k] * 100) / 100}});
+  }
+  return out;
+}
+
+void ingest(int per_tag) {
+  const std::uint32_t tags = 100'000;
+  auto values = random_order(tags, per_tag);
+  std::printf("== ingest: %u tags, %zu values in random tag order ==\n", tags, values.size());
+  const auto dir = temp_dir();
+  double store_rate = 0, naive_rate = 0;
+  {
+    auto store = open_store(dir / "history.db");
+    std::vector<TagDef> defs;
+    for (std::uint32_t k = 0; k < tags; ++k)
+      defs.push_back({"Plant@T" + std::to_string(k), ValueKind::float_});
+    store->define_tags(std::move(defs));
+    check(bool(store->flush()), "define");
+    const auto start = Clock::now();
+    const std::size_t batch = 5'000;  // what the module hands over per tick at 100 k values/s
+    for (std::size_t i = 0; i < values.size(); i += batch) {
+      std::vector<TaggedSample> b(
+          values.begin() + static_cast<std::ptrdiff_t>(i),
+          values.begin() + static_cast<std::ptrdiff_t>(std::min(values.size(), i + batch)));
+      store->append(std::move(b), {});
+    }
+    check(bool(store->flush()), "flush");
+    const double s = seconds_since(start);
+    const auto st = store->stats();
+    check(st.dropped == 0 && st.stored == values.size(), "nothing dropped");
+    store_rate = static_cast<double>(values.size()) / s;
+    std::printf("historian store : %8.3f s  %10.0f values/s  (%llu commits: chunks)\n", s,
+                store_rate, static_cast<unsigned long long>(st.commits));
+    const auto final_start = Clock::now();
+    check(bool(store->flush(true)), "final flush");
+    std::printf(
+        "                  + %.3f s to write the open 1 min and 1 h buckets of every tag "
+        "(shutdown)\n",
+        seconds_since(final_start));
+  }
+  {
+    auto db = open_naive(dir / "naive.db");
+    const auto start = Clock::now();
+    const std::size_t batch = 100'000;
+    for (std::size_t i = 0; i < values.size(); i += batch) {
+      auto tx = storage::Transaction::begin(*db);
+      check(bool(tx), "begin");
+      for (std::size_t j = i; j < std::min(values.size(), i + batch); ++j) {
+        auto ins = db->prepare("INSERT INTO naive(tag, t, v, quality) VALUES (?, ?, ?, 0)");
+        check(bool(ins->bind_all(values[j].tag, values[j].sample.source_ms,
+                                 std::get<double>(values[j].sample.value))
+                       .run()),
+              "insert");
+      }
+      check(bool(tx->commit()), "commit");
+    }
+    const double s = seconds_since(start);
+    naive_rate = static_cast<double>(values.size()) / s;
+    std::printf("naive table     : %8.3f s  %10.0f values/s\n", s, naive_rate);
+  }
+  std::printf("ratio           : %.1fx\n\n", store_rate / naive_rate);
+  std::filesystem::remove_all(dir);
+}
+
+void trend() {
+  const int n = 1'000'000;
+  std::printf("== trend: 1,000 buckets from %d values of one tag (1 s apart, %.1f days) ==\n", n,
+              n / 86400.0);
+  const auto dir = temp_dir();
+  std::mt19937 rng(1);
+  std::normal_distribution<double> step(0, 0.5);
+  std::vector<TaggedSample> values;
+  double v = 100;
+  for (int i = 0; i < n; ++i) {
+    v += step(rng);
+    values.push_back({0, Sample{kT0 + i * 1000LL, kT0 + i * 1000LL, v}});
+  }
+  const std::int64_t from = kT0, to = kT0 + n * 1000LL;
+  auto median = [](std::vector<double> x) {
+    std::sort(x.begin(), x.end());
+    return x[x.size() / 2];
+  };
+  double store_ms = 0, naive_ms = 0;
+  {
+    auto store = open_store(dir / "history.db");
+    store->define_tags({{"Plant@LEVEL", ValueKind::float_}});
+    store->append(values, {});
+    check(bool(store->flush(true)), "flush");
+    std::vector<double> times;
+    std::string level;
+    std::size_t buckets = 0;
+    for (int i = 0; i < 30; ++i) {
+      const auto start = Clock::now();
+      auto r = store->trend_now({{"Plant@LEVEL"}, from, to, 1000});
+      times.push_back(seconds_since(start) * 1e3);
+      check(bool(r), "trend");
+      level = level_name((*r)[0].level);
+      buckets = (*r)[0].buckets.size();
+    }
+    store_ms = median(times);
+    std::printf("historian store : %8.3f ms median of 30 (%zu buckets from the %s rollup)\n",
+                store_ms, buckets, level.c_str());
+  }
+  {
+    auto db = open_naive(dir / "naive.db");
+    auto tx = storage::Transaction::begin(*db);
+    for (const auto& s : values) {
+      auto ins = db->prepare("INSERT INTO naive(tag, t, v, quality) VALUES (0, ?, ?, 0)");
+      (void)ins->bind_all(s.sample.source_ms, std::get<double>(s.sample.value)).run();
+    }
+    check(bool(tx->commit()), "commit");
+    std::vector<double> times;
+    const std::int64_t width = output_width(from, to, 1000);
+    for (int i = 0; i < 5; ++i) {
+      const auto start = Clock::now();
+      auto q = db->prepare(
+          "SELECT (t - ?1) / ?2 AS b, min(v), max(v), count(*), sum(v), min(t), max(t) FROM naive "
+          "WHERE tag = 0 AND t >= ?1 AND t < ?3 GROUP BY b ORDER BY b");
+      q->bind_all(from, width, to);
+      std::size_t rows = 0;
+      (void)q->each([&](const storage::Statement&) { ++rows; });
+      times.push_back(seconds_since(start) * 1e3);
+      check(rows == 1000, "naive buckets");
+    }
+    naive_ms = median(times);
+    std::printf("naive table     : %8.3f ms median of 5 (GROUP BY over the rows)\n", naive_ms);
+  }
+  std::printf("ratio           : %.0fx faster\n\n", naive_ms / store_ms);
+  std::filesystem::remove_all(dir);
+}
+
+void bytes_per_value(const char* name, std::uint32_t tags, const std::vector<TaggedSample>& values,
+                     std::vector<TagDef> defs) {
+  const auto dir = temp_dir();
+  std::uint64_t total = 0, chunk_bytes = 0, naive = 0;
+  {
+    auto store = open_store(dir / "history.db");
+    store->define_tags(std::move(defs));
+    store->append(values, {});
+    check(bool(store->flush(true)), "flush");
+  }
+  {
+    auto db = storage::Database::open(dir / "history.db");
+    total = used_bytes(**db);
+    auto s = (*db)->prepare("SELECT sum(length(data)) FROM chunks");
+    (void)s->step();
+    chunk_bytes = static_cast<std::uint64_t>(s->int64(0));
+  }
+  {
+    auto db = open_naive(dir / "naive.db");
+    auto tx = storage::Transaction::begin(*db);
+    for (const auto& s : values) {
+      auto ins = db->prepare("INSERT INTO naive(tag, t, v, quality) VALUES (?, ?, ?, 0)");
+      const auto v = numeric(s.sample.value);
+      (void)ins->bind_all(s.tag, s.sample.source_ms, v.value_or(0)).run();
+    }
+    (void)tx->commit();
+    naive = used_bytes(*db);
+  }
+  const double n = static_cast<double>(values.size());
+  std::printf(
+      "%-28s: chunks %5.2f B/value, whole file (with rollups, indexes) %5.2f B/value; "
+      "naive table %5.2f B/value (%u tags, %zu values)\n",
+      name, chunk_bytes / n, total / n, naive / n, tags, values.size());
+  std::filesystem::remove_all(dir);
+}
+
+void bytes() {
+  std::printf("== bytes per stored value ==\n");
+  {  // random walk: 100 tags x 10,000 values at 1 s, 2 decimals
+    std::vector<TaggedSample> values;
+    std::vector<TagDef> defs;
+    std::mt19937 rng(5);
+    std::normal_distribution<double> step(0, 0.3);
+    for (std::uint32_t k = 0; k < 100; ++k) {
+      defs.push_back({"W@T" + std::to_string(k), ValueKind::float_});
+      double v = 50;
+      for (int i = 0; i < 10'000; ++i) {
+        v += step(rng);
+        values.push_back(
+            {k, Sample{kT0 + i * 1000LL + 3, kT0 + i * 1000LL + 5, std::round(v * 100) / 100}});
+      }
+    }
+    bytes_per_value("random walk (2 decimals)", 100, values, std::move(defs));
+  }
+  {  // raw doubles: a random walk at full precision
+    std::vector<TaggedSample> values;
+    std::vector<TagDef> defs;
+    std::mt19937 rng(6);
+    std::normal_distribution<double> step(0, 0.3);
+    for (std::uint32_t k = 0; k < 100; ++k) {
+      defs.push_back({"W@T" + std::to_string(k), ValueKind::float_});
+      double v = 50;
+      for (int i = 0; i < 10'000; ++i) {
+        v += step(rng);
+        values.push_back({k, Sample{kT0 + i * 1000LL, kT0 + i * 1000LL + 1, v}});
+      }
+    }
+    bytes_per_value("random walk (full doubles)", 100, values, std::move(defs));
+  }
+  {  // the demo plant: tank level ramps 0.5 per 100 ms tick, pump and door states
+    std::vector<TaggedSample> values;
+    std::vector<TagDef> defs{{"WaterTank@TANK", ValueKind::float_},
+                             {"WaterTank@PUMP", ValueKind::enum_},
+                             {"WaterTank@DOOR", ValueKind::enum_},
+                             {"Boiler@PRESSURE", ValueKind::float_}};
+    double level = 50, pressure = 2.0;
+    bool filling = true;
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<double> jitter(-0.02, 0.02);
+    for (int i = 0; i < 200'000; ++i) {
+      const std::int64_t t = kT0 + i * 100LL;
+      level += filling ? 0.5 : -0.5;
+      if (level >= 90 || level <= 10) {
+        filling = !filling;
+        values.push_back({1, Sample{t, t + 1, std::string(filling ? "OPENED" : "CLOSED")}});
+      }
+      values.push_back({0, Sample{t, t + 1, level}});
+      if (i % 10 == 0) {
+        pressure = std::round((pressure + jitter(rng)) * 100) / 100;
+        values.push_back({3, Sample{t, t + 1, pressure}});
+      }
+      if (i % 3000 == 0)
+        values.push_back({2, Sample{t, t + 1, std::string(i % 6000 ? "OPENED" : "CLOSED")}});
+    }
+    bytes_per_value("demo plant (tank, boiler)", 4, values, std::move(defs));
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int per_tag = argc > 1 ? std::max(1, std::atoi(argv[1])) : 20;
+  ingest(per_tag);
+  trend();
+  bytes();
+}

@@ -1,0 +1,136 @@
+// The historian module without sockets: the datapoint module and the historian on a TestHost,
+// updates through the DatapointService, the routes called on the Router.
+#include "historian/historian_module.hpp"
+
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "datapoint/datapoint_service.hpp"
+#include "module/test_host.hpp"
+#include "storage/storage_test_support.hpp"
+
+void weir_register_datapoint_module(weir::module::ModuleRegistry&);
+
+namespace weir::historian {
+namespace {
+
+class Allow final : public api::AccessControl {
+ public:
+  Result<api::Caller> authorize(const HttpRequest&, std::string_view) override {
+    api::Caller c;
+    c.user = "tester";
+    return c;
+  }
+};
+
+constexpr const char* kConfig = R"({
+  "dp_types": {"LEVEL": {"type": "float", "min": 0, "max": 100, "default": 0}},
+  "drivers": [{"name": "D", "driver_class": "Nothing",
+               "datapoints": [{"name": "A", "type": "LEVEL"}, {"name": "B", "type": "LEVEL"}]}],
+  "modules": [{"name": "datapoint"},
+              {"name": "historian", "config": {"flush_interval_ms": 10,
+                "tags": [{"datapoints": "D@A", "deadband_percent": 1}]}}]})";
+
+HttpResponse get(module::TestHost& t, const std::string& path,
+                 std::multimap<std::string, std::string> query) {
+  HttpRequest req;
+  req.method = "GET";
+  req.path = path;
+  req.target = path;
+  req.query = std::move(query);
+  auto res = t.router.handle(req);
+  if (!res.deferred) return res;
+  auto answer = std::make_shared<std::promise<HttpResponse>>();
+  auto f = answer->get_future();
+  res.deferred([answer](HttpResponse r) { answer->set_value(std::move(r)); });
+  return f.get();
+}
+
+TEST(HistorianModule, StoresWhatThePolicyKeepsAndAnswersTheRoutes) {
+  storage::testing::TempDir dir;
+  ManualClock clock(from_unix_ms(1'700'000'000'000));
+  ProcessOptions o;
+  o.data_dir = dir.path.string();
+  module::TestHost t(clock, o);
+  t.router.set_access(std::make_shared<Allow>());
+  weir_register_datapoint_module(t.registry);
+  weir_register_historian_module(t.registry);
+  auto cfg = config::parse_system_config(kConfig);
+  ASSERT_TRUE(cfg.ok()) << cfg.errors_text();
+  auto set = t.create(*cfg.config);
+  ASSERT_TRUE(set) << set.error().message;
+  ASSERT_TRUE((*set)->start());
+  auto* dp = t.services.find<datapoint::DatapointService>();
+  ASSERT_NE(dp, nullptr);
+  const auto a = *dp->registry().find("D@A");
+  const auto b = *dp->registry().find("D@B");
+  const auto from = clock.now();
+  // D@A has a deadband of 1 % of 0-100: 10.5 is not stored. D@B stores every change.
+  for (double v : {10.0, 10.5, 12.0, 12.0, 20.0}) {
+    clock.advance(std::chrono::seconds(1));
+    for (auto i : {a, b}) {
+      model::RawTagUpdate u;
+      u.index = i;
+      u.value = v;
+      ASSERT_EQ(dp->apply(u), datapoint::Rejection::none);
+    }
+  }
+  (*set)->tick();
+  const auto to = to_iso8601(clock.now() + std::chrono::seconds(1));
+  auto raw =
+      get(t, "/api/history/raw", {{"tags", "D@A,D@B"}, {"from", to_iso8601(from)}, {"to", to}});
+  ASSERT_EQ(raw.status, 200) << raw.body;
+  auto j = boost::json::parse(raw.body).as_object();
+  std::vector<std::string> got;
+  for (const auto& item : j["items"].as_array())
+    got.push_back(std::string(item.at("tag").as_string()) + "=" +
+                  std::to_string(item.at("value").to_number<double>()));
+  EXPECT_EQ(got, (std::vector<std::string>{"D@A=10.000000", "D@A=12.000000", "D@A=20.000000",
+                                           "D@B=10.000000", "D@B=10.500000", "D@B=12.000000",
+                                           "D@B=20.000000"}));
+
+  auto trend = get(t, "/api/history/trend",
+                   {{"tags", "D@B"}, {"from", to_iso8601(from)}, {"to", to}, {"points", "1"}});
+  ASSERT_EQ(trend.status, 200) << trend.body;
+  auto series = boost::json::parse(trend.body).at("series").at(0);
+  EXPECT_EQ(series.at("level").as_string(), "raw");
+  EXPECT_EQ(series.at("buckets").at(0).at("count").as_int64(), 4);
+  EXPECT_EQ(series.at("buckets").at(0).at("max").to_number<double>(), 20.0);
+
+  auto csv = get(t, "/api/history/export.csv",
+                 {{"tags", "D@A,D@B"}, {"from", to_iso8601(from)}, {"to", to}, {"layout", "wide"}});
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_EQ(csv.content_type.rfind("text/csv", 0), 0u);
+  EXPECT_EQ(csv.body.substr(0, csv.body.find("\r\n")), "time,D@A,D@B");
+
+  auto bad = get(t, "/api/history/trend", {{"tags", "D@B"}, {"points", "0"}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("\"field\":\"points\""), std::string::npos) << bad.body;
+
+  std::string metrics;
+  (*set)->metrics(metrics);
+  EXPECT_NE(metrics.find("weir_historian_values_stored_total 7"), std::string::npos) << metrics;
+  (*set)->stop();
+}
+
+TEST(HistorianModule, CheckNamesThePathOfEachProblem) {
+  auto cfg = config::parse_system_config(R"({
+    "dp_types": {"S": {"type": "string", "default": ""}},
+    "drivers": [{"name": "D", "driver_class": "Nothing", "datapoints": [{"name": "A", "type": "S"}]}],
+    "modules": [{"name": "historian", "config": {"backend": "postgresql", "flush_interval_ms": 1,
+      "tags": [{"datapoints": "Nope@*"}, {"datapoints": "D@A", "deadband_percent": 5}]}}]})");
+  ASSERT_TRUE(cfg.ok()) << cfg.errors_text();
+  module::ModuleRegistry registry;
+  weir_register_historian_module(registry);
+  auto plan = module::plan_modules(registry, *cfg.config);
+  std::string text;
+  for (const auto& i : plan.issues) text += i.to_string() + "\n";
+  EXPECT_NE(text.find("modules[0].config.backend"), std::string::npos) << text;
+  EXPECT_NE(text.find("modules[0].config.flush_interval_ms"), std::string::npos) << text;
+  EXPECT_NE(text.find("modules[0].config.tags[0].datapoints"), std::string::npos) << text;
+  EXPECT_NE(text.find("modules[0].config.tags[1].deadband_percent"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace weir::historian

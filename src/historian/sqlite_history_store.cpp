@@ -1,0 +1,764 @@
+#include "historian/sqlite_history_store.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <tuple>
+
+#include "storage/statement.hpp"
+
+namespace weir::historian {
+namespace {
+
+using storage::Database;
+using storage::Statement;
+
+constexpr storage::Migration kSchema[] = {{1, R"sql(
+CREATE TABLE IF NOT EXISTS tags (
+  id   INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+  id   INTEGER PRIMARY KEY,
+  tag  INTEGER NOT NULL,
+  t0   INTEGER NOT NULL,
+  t1   INTEGER NOT NULL,
+  n    INTEGER NOT NULL,
+  data BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_tag_t1 ON chunks(tag, t1);
+CREATE INDEX IF NOT EXISTS chunks_t1 ON chunks(t1);
+CREATE TABLE IF NOT EXISTS rollup_1s (
+  tag INTEGER NOT NULL, start_ms INTEGER NOT NULL, count INTEGER NOT NULL, sum REAL NOT NULL,
+  first REAL NOT NULL, first_ms INTEGER NOT NULL, last REAL NOT NULL, last_ms INTEGER NOT NULL,
+  min REAL NOT NULL, min_ms INTEGER NOT NULL, max REAL NOT NULL, max_ms INTEGER NOT NULL,
+  PRIMARY KEY (tag, start_ms)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rollup_1m (
+  tag INTEGER NOT NULL, start_ms INTEGER NOT NULL, count INTEGER NOT NULL, sum REAL NOT NULL,
+  first REAL NOT NULL, first_ms INTEGER NOT NULL, last REAL NOT NULL, last_ms INTEGER NOT NULL,
+  min REAL NOT NULL, min_ms INTEGER NOT NULL, max REAL NOT NULL, max_ms INTEGER NOT NULL,
+  PRIMARY KEY (tag, start_ms)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rollup_1h (
+  tag INTEGER NOT NULL, start_ms INTEGER NOT NULL, count INTEGER NOT NULL, sum REAL NOT NULL,
+  first REAL NOT NULL, first_ms INTEGER NOT NULL, last REAL NOT NULL, last_ms INTEGER NOT NULL,
+  min REAL NOT NULL, min_ms INTEGER NOT NULL, max REAL NOT NULL, max_ms INTEGER NOT NULL,
+  PRIMARY KEY (tag, start_ms)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events (
+  id      INTEGER PRIMARY KEY,
+  time_ms INTEGER NOT NULL,
+  kind    TEXT NOT NULL,
+  source  TEXT NOT NULL,
+  detail  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_time ON events(time_ms);
+)sql"}};
+
+constexpr std::size_t kRetentionBatch = 2'000;
+constexpr std::size_t kSizeBatch = 256;  // chunks per step over the size cap (then measured again)
+constexpr std::size_t kMaxRawScan = 5'000'000;  // samples one trend query may decode
+
+std::string upsert_sql(Level l) {
+  const std::string t(rollup_table(l));
+  return "INSERT INTO " + t +
+         "(tag, start_ms, count, sum, first, first_ms, last, last_ms, min, min_ms, max, max_ms) "
+         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(tag, start_ms) DO UPDATE SET "
+         "count = count + excluded.count, sum = sum + excluded.sum, "
+         "first = CASE WHEN excluded.first_ms < first_ms THEN excluded.first ELSE first END, "
+         "first_ms = min(first_ms, excluded.first_ms), "
+         "last = CASE WHEN excluded.last_ms >= last_ms THEN excluded.last ELSE last END, "
+         "last_ms = max(last_ms, excluded.last_ms), "
+         "min = CASE WHEN excluded.min < min THEN excluded.min ELSE min END, "
+         "min_ms = CASE WHEN excluded.min < min THEN excluded.min_ms ELSE min_ms END, "
+         "max = CASE WHEN excluded.max > max THEN excluded.max ELSE max END, "
+         "max_ms = CASE WHEN excluded.max > max THEN excluded.max_ms ELSE max_ms END";
+}
+
+Result<std::int64_t> scalar(Database& db, std::string_view sql) {
+  auto s = db.prepare(sql);
+  if (!s) return s.error();
+  auto more = s->step();
+  if (!more) return more.error();
+  return *more ? s->int64(0) : 0;
+}
+
+}  // namespace
+
+std::string RawCursor::encode() const {
+  return std::to_string(tag_pos) + "." + std::to_string(ms) + "." + std::to_string(skip);
+}
+
+std::optional<RawCursor> RawCursor::decode(std::string_view s) {
+  RawCursor c;
+  auto part = [&](auto& out) {
+    const auto dot = s.find('.');
+    const auto piece = s.substr(0, dot);
+    auto [p, ec] = std::from_chars(piece.data(), piece.data() + piece.size(), out);
+    if (ec != std::errc{} || p != piece.data() + piece.size() || piece.empty()) return false;
+    s = dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
+    return true;
+  };
+  if (s.size() > 64 || !part(c.tag_pos) || !part(c.ms) || !part(c.skip) || !s.empty())
+    return std::nullopt;
+  return c;
+}
+
+SqliteHistoryStore::SqliteHistoryStore(SqliteStoreOptions options)
+    : options_(std::move(options)),
+      clock_(options_.clock ? *options_.clock : SystemClock::instance()) {}
+
+Result<std::unique_ptr<SqliteHistoryStore>> SqliteHistoryStore::open(
+    const std::filesystem::path& path, SqliteStoreOptions options) {
+  auto db = Database::open(path);
+  if (!db) return db.error();
+  if (auto st = (*db)->migrate(kSchema); !st) return st.error();
+  std::unique_ptr<SqliteHistoryStore> store(new SqliteHistoryStore(std::move(options)));
+  storage::WriterOptions wo;
+  wo.name = "historian";
+  wo.flush_interval = std::chrono::milliseconds(0);  // no rows: commits are ours
+  wo.post = store->options_.post;
+  store->writer_ = std::make_unique<storage::Writer>(std::move(*db), std::move(wo));
+  auto* s = store.get();
+  if (s->options_.background) {
+    const auto every = std::max(s->options_.flush_interval, std::chrono::milliseconds(10));
+    s->writer_->every(every, every, [s](Database& db) {
+      (void)s->commit(db, false);
+      return false;
+    });
+    auto last = std::make_shared<MonoTime>(s->clock_.mono());
+    auto running = std::make_shared<bool>(false);
+    s->writer_->every(
+        std::chrono::milliseconds(100), std::chrono::milliseconds(100),
+        [s, last, running](Database& db) {
+          std::int64_t interval = 0;
+          {
+            std::lock_guard lock(s->retention_mu_);
+            interval = s->retention_.interval_ms;
+          }
+          if (interval <= 0) return false;
+          if (!*running && s->clock_.mono() - *last < std::chrono::milliseconds(interval))
+            return false;
+          *running = true;
+          auto more = s->retention_step(db);
+          if (!more || !*more) {
+            *running = false;
+            *last = s->clock_.mono();
+            return false;
+          }
+          return true;
+        });
+  }
+  return store;
+}
+
+SqliteHistoryStore::~SqliteHistoryStore() {
+  if (writer_) (void)flush(true);
+}
+
+void SqliteHistoryStore::define_tags(std::vector<TagDef> tags) {
+  writer_->submit([this, tags = std::move(tags)](Database& db) {
+    if (auto st = define_now(db, tags); !st)
+      spdlog::error("historian: tags not defined: {}", st.error().message);
+  });
+}
+
+Status SqliteHistoryStore::define_now(Database& db, const std::vector<TagDef>& tags) {
+  auto tx = storage::Transaction::begin(db);
+  if (!tx) return tx.error();
+  std::vector<TagState*> index;
+  index.reserve(tags.size());
+  for (const auto& def : tags) {
+    auto t = lookup(db, def.name);
+    if (!t) return t.error();
+    TagState* state = *t;
+    if (!state) {
+      auto ins = db.prepare("INSERT INTO tags(name, kind) VALUES (?, ?)");
+      if (!ins) return ins.error();
+      if (auto st = ins->bind_all(def.name, kind_name(def.kind)).run(); !st) return st;
+      state = &by_name_[def.name];
+      state->id = db.last_insert_id();
+      state->kind = def.kind;
+      state->recovered = true;  // nothing to recover
+    } else if (state->kind != def.kind) {
+      close_chunk(*state);  // the next chunk has the new kind
+      state->kind = def.kind;
+      auto up = db.prepare("UPDATE tags SET kind = ? WHERE id = ?");
+      if (!up) return up.error();
+      if (auto st = up->bind_all(kind_name(def.kind), state->id).run(); !st) return st;
+    }
+    if (!state->recovered) {
+      if (auto st = recover_rollups(db, *state); !st) return st;
+      state->recovered = true;
+    }
+    index.push_back(state);
+  }
+  if (auto st = tx->commit(); !st) return st;
+  by_index_ = std::move(index);
+  return {};
+}
+
+Result<SqliteHistoryStore::TagState*> SqliteHistoryStore::lookup(Database& db,
+                                                                 const std::string& name) {
+  if (auto it = by_name_.find(name); it != by_name_.end()) return &it->second;
+  auto s = db.prepare("SELECT id, kind FROM tags WHERE name = ?");
+  if (!s) return s.error();
+  s->bind(1, name);
+  auto more = s->step();
+  if (!more) return more.error();
+  if (!*more) return static_cast<TagState*>(nullptr);
+  TagState& t = by_name_[name];
+  t.id = s->int64(0);
+  t.kind = kind_from_name(s->text(1)).value_or(ValueKind::float_);
+  return &t;
+}
+
+Status SqliteHistoryStore::recover_rollups(Database& db, TagState& t) {
+  if (t.kind == ValueKind::string || t.kind == ValueKind::enum_) return {};
+  auto newest = db.prepare("SELECT max(t1) FROM chunks WHERE tag = ?");
+  if (!newest) return newest.error();
+  newest->bind(1, t.id);
+  if (auto more = newest->step(); !more) return more.error();
+  if (newest->is_null(0)) return {};
+  // At most the last day is looked at (a crash loses at most the open buckets: one hour).
+  const std::int64_t horizon = newest->int64(0) - 86'400'000;
+  std::array<std::int64_t, 3> start{};
+  std::int64_t from = INT64_MAX;
+  start.fill(INT64_MAX);
+  for (std::size_t i = 1; i < kRollupLevels.size(); ++i) {  // 1 min and 1 h (1 s is not stored)
+    const Level level = kRollupLevels[i];
+    auto last = db.prepare("SELECT max(start_ms) FROM " + std::string(rollup_table(level)) +
+                           " WHERE tag = ?");
+    if (!last) return last.error();
+    last->bind(1, t.id);
+    if (auto more = last->step(); !more) return more.error();
+    start[i] = std::max(horizon, last->is_null(0) ? INT64_MIN : last->int64(0) + level_ms(level));
+    from = std::min(from, start[i]);
+  }
+  auto samples = read_samples(db, t.id, from, INT64_MAX, kMaxRawScan);
+  if (!samples) return samples.error();
+  std::size_t rebuilt = 0;
+  for (std::size_t i = 1; i < kRollupLevels.size(); ++i) {
+    const Level level = kRollupLevels[i];
+    const std::int64_t w = level_ms(level);
+    std::optional<Bucket> b;
+    auto emit = [&] {
+      if (b) buckets_.push_back({t.id, {level, *b}});
+      ++rebuilt;
+    };
+    for (const auto& s : *samples) {
+      const auto v = numeric(s.value);
+      if (!v || s.source_ms < start[i]) continue;
+      const std::int64_t bs = s.source_ms / w * w - (s.source_ms % w < 0 ? w : 0);
+      if (b && b->start_ms != bs) {
+        emit();
+        b.reset();
+      }
+      if (!b) {
+        b.emplace();
+        b->start_ms = bs;
+      }
+      b->add(s.source_ms, *v);
+    }
+    if (b) emit();
+  }
+  if (rebuilt > 0)
+    spdlog::info("historian: {} rollup buckets of tag {} rebuilt from its stored values", rebuilt,
+                 t.id);
+  return {};
+}
+
+void SqliteHistoryStore::append(std::vector<TaggedSample> samples, std::vector<Event> events) {
+  const std::uint64_t want = samples.size() + events.size();
+  if (want == 0) return;
+  const std::uint64_t queued = queued_.load();
+  const std::uint64_t room = queued >= options_.max_queue ? 0 : options_.max_queue - queued;
+  if (want > room) {
+    // Keep what fits: events first (rare and each one different), then the oldest samples.
+    std::uint64_t left = room;
+    if (events.size() > left) events.resize(left);
+    left -= events.size();
+    if (samples.size() > left) samples.resize(left);
+    dropped_ += want - samples.size() - events.size();
+  }
+  const std::uint64_t n = samples.size() + events.size();
+  if (n == 0) return;
+  queued_ += n;
+  const bool commit_now = queued_.load() >= options_.max_queue / 2;
+  const bool ok = writer_->submit([this, samples = std::move(samples), events = std::move(events),
+                                   commit_now](Database& db) mutable {
+    ingest(samples, events);
+    if (commit_now) (void)commit(db, false);
+  });
+  if (!ok) {
+    queued_ -= n;
+    dropped_ += n;
+  }
+}
+
+void SqliteHistoryStore::close_chunk(TagState& t) {
+  if (!t.chunk || t.chunk->count() == 0) {
+    t.chunk.reset();
+    return;
+  }
+  closed_.push_back(
+      {&t, t.row, t.chunk->first_ms(), t.chunk->last_ms(), t.chunk->count(), t.chunk->bytes()});
+  t.chunk.reset();
+  t.row = 0;
+}
+
+void SqliteHistoryStore::ingest(const std::vector<TaggedSample>& samples,
+                                std::vector<Event>& events) {
+  std::vector<RollupAccumulator::Closed> closed;
+  for (const auto& ts : samples) {
+    ++pending_samples_;
+    if (ts.tag >= by_index_.size()) continue;  // a reload changed the tags meanwhile
+    TagState& t = *by_index_[ts.tag];
+    const Sample& s = ts.sample;
+    if (t.chunk && (t.chunk->count() >= options_.chunk_values ||
+                    s.source_ms - t.chunk->first_ms() >= options_.chunk_ms ||
+                    s.source_ms < t.chunk->last_ms()))
+      close_chunk(t);
+    if (!t.chunk) t.chunk.emplace(t.kind);
+    t.chunk->append(s);
+    if (!t.dirty) {
+      t.dirty = true;
+      dirty_.push_back(&t);
+    }
+    if (auto v = numeric(s.value)) {
+      closed.clear();
+      t.rollups.add(s.source_ms, *v, closed);
+      for (auto& c : closed)
+        if (c.level != Level::s1) buckets_.push_back({t.id, c});
+    }
+    pending_max_server_ms_ = std::max(pending_max_server_ms_, s.server_ms);
+  }
+  pending_events_ += events.size();
+  for (auto& e : events) events_.push_back(std::move(e));
+}
+
+Status SqliteHistoryStore::commit(Database& db, bool final) {
+  if (final)
+    for (auto& [name, t] : by_name_) {
+      std::vector<RollupAccumulator::Closed> open;
+      t.rollups.take_open(open);
+      for (auto& c : open)
+        if (c.level != Level::s1) buckets_.push_back({t.id, c});
+    }
+  if (dirty_.empty() && closed_.empty() && buckets_.empty() && events_.empty() &&
+      pending_samples_ == 0)
+    return {};
+  // In key order: B-tree pages are then touched once each instead of at random (tags arrive in any
+  // order).
+  std::sort(dirty_.begin(), dirty_.end(),
+            [](const TagState* a, const TagState* b) { return a->id < b->id; });
+  std::sort(buckets_.begin(), buckets_.end(), [](const ClosedBucket& a, const ClosedBucket& b) {
+    return std::tie(a.b.level, a.tag_id, a.b.bucket.start_ms) <
+           std::tie(b.b.level, b.tag_id, b.b.bucket.start_ms);
+  });
+  std::vector<std::pair<TagState*, std::int64_t>> rows;  // open chunks inserted now
+  Status st = [&]() -> Status {
+    auto tx = storage::Transaction::begin(db);
+    if (!tx) return tx.error();
+    auto write = [&](std::int64_t row, std::int64_t tag, std::int64_t t0, std::int64_t t1,
+                     std::size_t n, const std::vector<std::uint8_t>& data) -> Result<std::int64_t> {
+      if (row != 0) {
+        auto up = db.prepare("UPDATE chunks SET t0 = ?, t1 = ?, n = ?, data = ? WHERE id = ?");
+        if (!up) return up.error();
+        if (auto s = up->bind_all(t0, t1, n, data, row).run(); !s) return s.error();
+        if (db.changes() > 0) return row;
+        // Retention removed it meanwhile: write it again.
+      }
+      auto ins = db.prepare("INSERT INTO chunks(tag, t0, t1, n, data) VALUES (?, ?, ?, ?, ?)");
+      if (!ins) return ins.error();
+      if (auto s = ins->bind_all(tag, t0, t1, n, data).run(); !s) return s.error();
+      return db.last_insert_id();
+    };
+    for (const auto& c : closed_)
+      if (auto r = write(c.row, c.tag->id, c.t0, c.t1, c.n, c.data); !r) return r.error();
+    for (auto* t : dirty_) {
+      if (!t->chunk) continue;
+      auto r = write(t->row, t->id, t->chunk->first_ms(), t->chunk->last_ms(), t->chunk->count(),
+                     t->chunk->bytes());
+      if (!r) return r.error();
+      rows.emplace_back(t, *r);
+    }
+    for (const auto& [tag, c] : buckets_) {
+      thread_local std::string sql[4];
+      auto& text = sql[static_cast<int>(c.level)];
+      if (text.empty()) text = upsert_sql(c.level);
+      auto up = db.prepare(text);
+      if (!up) return up.error();
+      const Bucket& b = c.bucket;
+      if (auto s = up->bind_all(tag, b.start_ms, b.count, b.sum, b.first, b.first_ms, b.last,
+                                b.last_ms, b.min, b.min_ms, b.max, b.max_ms)
+                       .run();
+          !s)
+        return s;
+    }
+    for (const auto& e : events_) {
+      auto ins =
+          db.prepare("INSERT INTO events(time_ms, kind, source, detail) VALUES (?, ?, ?, ?)");
+      if (!ins) return ins.error();
+      if (auto s = ins->bind_all(e.time_ms, e.kind, e.source, e.detail).run(); !s) return s;
+    }
+    return tx->commit();
+  }();
+  if (!st) {
+    ++write_errors_;
+    if (!failing_)
+      spdlog::error("historian: cannot write (kept for a retry): {}", st.error().message);
+    failing_ = true;
+    return st;
+  }
+  if (failing_) spdlog::info("historian: writing again");
+  failing_ = false;
+  for (auto [t, row] : rows) t->row = row;
+  for (auto* t : dirty_) t->dirty = false;
+  dirty_.clear();
+  closed_.clear();
+  buckets_.clear();
+  events_.clear();
+  stored_ += pending_samples_;
+  events_stored_ += pending_events_;
+  queued_ -= pending_samples_ + pending_events_;
+  pending_samples_ = pending_events_ = 0;
+  committed_through_ = std::max(committed_through_.load(), pending_max_server_ms_);
+  ++commits_;
+  return {};
+}
+
+Status SqliteHistoryStore::flush(bool final) {
+  auto r = writer_->read_now<bool>([this, final](Database& db) -> Result<bool> {
+    if (auto st = commit(db, final); !st) return st.error();
+    return true;
+  });
+  if (!r) return r.error();
+  return {};
+}
+
+void SqliteHistoryStore::set_retention(RetentionSettings r) {
+  std::lock_guard lock(retention_mu_);
+  retention_ = r;
+}
+
+StoreStats SqliteHistoryStore::stats() const {
+  StoreStats s;
+  s.queued = queued_.load();
+  s.dropped = dropped_.load();
+  s.stored = stored_.load();
+  s.events_stored = events_stored_.load();
+  s.commits = commits_.load();
+  s.write_errors = write_errors_.load();
+  s.committed_through_ms = committed_through_.load();
+  s.retention_deleted_chunks = deleted_chunks_.load();
+  s.retention_deleted_rows = deleted_rows_.load();
+  s.used_bytes = used_bytes_.load();
+  return s;
+}
+
+// ---- queries ---------------------------------------------------------------------------------
+
+Result<std::vector<Sample>> SqliteHistoryStore::read_samples(Database& db, std::int64_t tag_id,
+                                                             std::int64_t from_ms,
+                                                             std::int64_t to_ms, std::size_t max) {
+  auto s = db.prepare(
+      "SELECT t0, n, data FROM chunks WHERE tag = ? AND t1 >= ? AND t0 < ? ORDER BY t1, id");
+  if (!s) return s.error();
+  s->bind_all(tag_id, from_ms, to_ms);
+  std::vector<Sample> out;
+  for (;;) {
+    auto more = s->step();
+    if (!more) return more.error();
+    if (!*more) break;
+    const auto data = s->blob(2);
+    auto chunk = decode_chunk(data, s->int64(1));
+    if (!chunk) return chunk.error();
+    for (auto& x : chunk->samples)
+      if (x.source_ms >= from_ms && x.source_ms < to_ms) out.push_back(std::move(x));
+    if (out.size() > max)
+      return Error::make(ErrorKind::too_large, "too_many_values",
+                         "more than " + std::to_string(max) + " values in the range");
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Sample& a, const Sample& b) { return a.source_ms < b.source_ms; });
+  return out;
+}
+
+Result<RawPage> SqliteHistoryStore::query_raw(Database& db, const RawQuery& q) {
+  if (auto st = commit(db, false); !st) return st.error();
+  RawPage page;
+  const std::size_t limit = std::max<std::size_t>(q.limit, 1);
+  std::size_t pos = q.cursor ? q.cursor->tag_pos : 0;
+  for (; pos < q.tags.size(); ++pos) {
+    auto t = lookup(db, q.tags[pos]);
+    if (!t) return t.error();
+    if (!*t) continue;
+    const bool resume = q.cursor && q.cursor->tag_pos == pos;
+    const std::int64_t from = resume ? std::max(q.from_ms, q.cursor->ms) : q.from_ms;
+    std::uint64_t skip = resume && q.cursor->ms >= q.from_ms ? q.cursor->skip : 0;
+    auto s = db.prepare(
+        "SELECT n, data FROM chunks WHERE tag = ? AND t1 >= ? AND t0 < ? ORDER BY t1, id");
+    if (!s) return s.error();
+    s->bind_all((*t)->id, from, q.to_ms);
+    std::int64_t last_ms = resume ? q.cursor->ms : INT64_MIN;
+    std::uint64_t at_last = skip;
+    for (;;) {
+      auto more = s->step();
+      if (!more) return more.error();
+      if (!*more) break;
+      const auto data = s->blob(1);
+      auto chunk = decode_chunk(data, s->int64(0));
+      if (!chunk) return chunk.error();
+      for (auto& x : chunk->samples) {
+        if (x.source_ms < from || x.source_ms >= q.to_ms) continue;
+        if (x.source_ms == from && skip > 0) {
+          --skip;
+          continue;
+        }
+        if (page.rows.size() == limit) {
+          page.next = RawCursor{pos, last_ms, at_last};
+          return page;
+        }
+        at_last = x.source_ms == last_ms ? at_last + 1 : 1;
+        last_ms = x.source_ms;
+        page.rows.push_back({pos, std::move(x)});
+      }
+    }
+  }
+  return page;
+}
+
+Result<std::vector<TrendSeries>> SqliteHistoryStore::query_trend(Database& db,
+                                                                 const TrendQuery& q) {
+  if (auto st = commit(db, false); !st) return st.error();
+  std::vector<TrendSeries> out;
+  // 1 s buckets are not stored (see kStoredLevels): that level is computed from the chunks.
+  Level level = choose_level(q.from_ms, q.to_ms, q.budget);
+  if (level == Level::s1) level = Level::raw;
+  const std::int64_t width = output_width(q.from_ms, q.to_ms, q.budget);
+  for (const auto& name : q.tags) {
+    TrendSeries series;
+    series.tag = name;
+    series.level = level;
+    series.width_ms = width;
+    auto t = lookup(db, name);
+    if (!t) return t.error();
+    if (*t && level == Level::raw) {
+      auto samples = read_samples(db, (*t)->id, q.from_ms, q.to_ms, kMaxRawScan);
+      if (!samples) return samples.error();
+      series.buckets = bucket_samples(*samples, q.from_ms, q.to_ms, width);
+    } else if (*t) {
+      const std::int64_t lw = level_ms(level);
+      auto s = db.prepare(
+          "SELECT start_ms, count, sum, first, first_ms, last, last_ms, min, min_ms, max, max_ms "
+          "FROM " +
+          std::string(rollup_table(level)) +
+          " WHERE tag = ? AND start_ms > ? AND start_ms < ? ORDER BY start_ms");
+      if (!s) return s.error();
+      s->bind_all((*t)->id, q.from_ms - lw, q.to_ms);
+      auto rows = s->collect([](const Statement& r) {
+        Bucket b;
+        b.start_ms = r.int64(0);
+        b.count = static_cast<std::uint64_t>(r.int64(1));
+        b.sum = r.real(2);
+        b.first = r.real(3);
+        b.first_ms = r.int64(4);
+        b.last = r.real(5);
+        b.last_ms = r.int64(6);
+        b.min = r.real(7);
+        b.min_ms = r.int64(8);
+        b.max = r.real(9);
+        b.max_ms = r.int64(10);
+        return b;
+      });
+      if (!rows) return rows.error();
+      if (const auto& open = (*t)->rollups.open(level);
+          open && open->start_ms > q.from_ms - lw && open->start_ms < q.to_ms) {
+        if (!rows->empty() && rows->back().start_ms == open->start_ms)
+          rows->back().merge(*open);
+        else
+          rows->push_back(*open);
+      }
+      series.buckets = regroup(*rows, q.from_ms, q.to_ms, width);
+    }
+    out.push_back(std::move(series));
+  }
+  return out;
+}
+
+void SqliteHistoryStore::raw(RawQuery q, std::function<void(Result<RawPage>)> done) {
+  writer_->read<RawPage>([this, q = std::move(q)](Database& db) { return query_raw(db, q); },
+                         std::move(done));
+}
+
+void SqliteHistoryStore::trend(TrendQuery q,
+                               std::function<void(Result<std::vector<TrendSeries>>)> done) {
+  writer_->read<std::vector<TrendSeries>>(
+      [this, q = std::move(q)](Database& db) { return query_trend(db, q); }, std::move(done));
+}
+
+namespace {
+Result<std::vector<EventRecord>> select_events(Database& db, const EventQuery& q) {
+  std::string sql = "SELECT id, time_ms, kind, source, detail FROM events WHERE 1";
+  if (q.from_ms) sql += " AND time_ms >= :from";
+  if (q.to_ms) sql += " AND time_ms < :to";
+  if (q.kind) sql += " AND kind = :kind";
+  if (q.source) sql += " AND source = :source";
+  if (q.before_id) sql += " AND id < :before";
+  sql += " ORDER BY id DESC LIMIT :limit";
+  auto s = db.prepare(sql);
+  if (!s) return s.error();
+  if (q.from_ms) s->bind(":from", *q.from_ms);
+  if (q.to_ms) s->bind(":to", *q.to_ms);
+  if (q.kind) s->bind(":kind", *q.kind);
+  if (q.source) s->bind(":source", *q.source);
+  if (q.before_id) s->bind(":before", *q.before_id);
+  s->bind(":limit", std::clamp<std::size_t>(q.limit, 1, 1000));
+  return s->collect([](const Statement& r) {
+    return EventRecord{r.int64(0), Event{r.int64(1), r.text(2), r.text(3), r.text(4)}};
+  });
+}
+}  // namespace
+
+void SqliteHistoryStore::events(EventQuery q,
+                                std::function<void(Result<std::vector<EventRecord>>)> done) {
+  writer_->read<std::vector<EventRecord>>(
+      [this, q = std::move(q)](Database& db) -> Result<std::vector<EventRecord>> {
+        if (auto st = commit(db, false); !st) return st.error();
+        return select_events(db, q);
+      },
+      std::move(done));
+}
+
+Result<RawPage> SqliteHistoryStore::raw_now(const RawQuery& q) {
+  return writer_->read_now<RawPage>([&](Database& db) { return query_raw(db, q); });
+}
+Result<std::vector<TrendSeries>> SqliteHistoryStore::trend_now(const TrendQuery& q) {
+  return writer_->read_now<std::vector<TrendSeries>>(
+      [&](Database& db) { return query_trend(db, q); });
+}
+Result<std::vector<EventRecord>> SqliteHistoryStore::events_now(const EventQuery& q) {
+  return writer_->read_now<std::vector<EventRecord>>(
+      [&](Database& db) -> Result<std::vector<EventRecord>> {
+        if (auto st = commit(db, false); !st) return st.error();
+        return select_events(db, q);
+      });
+}
+
+// ---- retention -------------------------------------------------------------------------------
+
+Result<bool> SqliteHistoryStore::retention_step(Database& db) {
+  RetentionSettings r;
+  {
+    std::lock_guard lock(retention_mu_);
+    r = retention_;
+  }
+  if (auto st = commit(db, false); !st) return st.error();
+  const std::int64_t now = to_unix_ms(clock_.now());
+  std::uint64_t chunks = 0, rows = 0;
+  auto run = [&](const std::string& sql, std::int64_t before, std::uint64_t& count,
+                 std::size_t batch = kRetentionBatch) -> Status {
+    auto s = db.prepare(sql);
+    if (!s) return s.error();
+    if (auto st = s->bind_all(before, batch).run(); !st) return st;
+    count += static_cast<std::uint64_t>(db.changes());
+    return {};
+  };
+  // The oldest rows whatever their age (the size cap): `before` is beyond every time.
+  constexpr std::int64_t kAny = INT64_MAX;
+  Status st = [&]() -> Status {
+    auto tx = storage::Transaction::begin(db);
+    if (!tx) return tx.error();
+    if (r.raw_max_age_ms > 0)
+      if (auto s = run("DELETE FROM chunks WHERE id IN (SELECT id FROM chunks WHERE t1 < ? "
+                       "ORDER BY t1 LIMIT ?)",
+                       now - r.raw_max_age_ms, chunks);
+          !s)
+        return s;
+    const std::pair<Level, std::int64_t> levels[] = {{Level::s1, r.rollup_1s_max_age_ms},
+                                                     {Level::m1, r.rollup_1m_max_age_ms},
+                                                     {Level::h1, r.rollup_1h_max_age_ms}};
+    for (auto [level, age] : levels) {
+      if (age <= 0) continue;
+      const std::string t(rollup_table(level));
+      if (auto s =
+              run("DELETE FROM " + t + " WHERE (tag, start_ms) IN (SELECT tag, start_ms FROM " + t +
+                      " WHERE start_ms < ? LIMIT ?)",
+                  now - age, rows);
+          !s)
+        return s;
+    }
+    if (r.events_max_age_ms > 0)
+      if (auto s = run("DELETE FROM events WHERE id IN (SELECT id FROM events WHERE time_ms < ? "
+                       "ORDER BY time_ms LIMIT ?)",
+                       now - r.events_max_age_ms, rows);
+          !s)
+        return s;
+    return tx->commit();
+  }();
+  if (!st) return st.error();
+
+  // The size cap: the oldest chunks first, then the oldest 1 min rollups, then events.
+  auto used = [&]() -> Result<std::uint64_t> {
+    auto pages = scalar(db, "PRAGMA page_count");
+    auto free = scalar(db, "PRAGMA freelist_count");
+    auto size = scalar(db, "PRAGMA page_size");
+    if (!pages) return pages.error();
+    if (!free) return free.error();
+    if (!size) return size.error();
+    return static_cast<std::uint64_t>((*pages - *free) * *size);
+  };
+  auto u = used();
+  if (!u) return u.error();
+  used_bytes_ = *u;
+  bool over = false;
+  if (r.max_bytes > 0 && *u > r.max_bytes) {
+    over = true;
+    std::uint64_t before = chunks;
+    auto tx = storage::Transaction::begin(db);
+    if (!tx) return tx.error();
+    if (auto s = run("DELETE FROM chunks WHERE id IN (SELECT id FROM chunks WHERE t1 < ? ORDER BY "
+                     "t1 LIMIT ?)",
+                     kAny, chunks, kSizeBatch);
+        !s)
+      return s.error();
+    if (chunks == before) {
+      if (auto s = run("DELETE FROM rollup_1m WHERE (tag, start_ms) IN (SELECT tag, start_ms FROM "
+                       "rollup_1m WHERE start_ms < ? ORDER BY start_ms LIMIT ?)",
+                       kAny, rows);
+          !s)
+        return s.error();
+      if (auto s = run("DELETE FROM events WHERE id IN (SELECT id FROM events WHERE time_ms < ? "
+                       "ORDER BY time_ms LIMIT ?)",
+                       kAny, rows);
+          !s)
+        return s.error();
+    }
+    if (auto s = tx->commit(); !s) return s.error();
+    if (chunks == before && rows == 0) over = false;  // nothing left to drop
+  }
+  deleted_chunks_ += chunks;
+  deleted_rows_ += rows;
+  if (chunks > 0 || rows > 0)
+    spdlog::info("historian: retention dropped {} chunks and {} rollup/event rows{}", chunks, rows,
+                 over ? " (database over its size cap)" : "");
+  const bool more = over || chunks >= kRetentionBatch || rows >= kRetentionBatch;
+  return more;
+}
+
+Status SqliteHistoryStore::run_retention() {
+  auto r = writer_->read_now<bool>([this](Database& db) -> Result<bool> {
+    for (int i = 0; i < 100'000; ++i) {
+      auto more = retention_step(db);
+      if (!more) return more.error();
+      if (!*more) return true;
+    }
+    return true;
+  });
+  if (!r) return r.error();
+  return {};
+}
+
+}  // namespace weir::historian

@@ -1,0 +1,213 @@
+#include "historian/sqlite_history_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "storage/storage_test_support.hpp"
+
+namespace weir::historian {
+namespace {
+
+using storage::testing::TempDir;
+
+constexpr std::int64_t kT0 = 1'700'000'000'000;
+
+struct StoreFixture : ::testing::Test {
+  TempDir dir;
+  ManualClock clock{from_unix_ms(kT0)};
+  std::unique_ptr<SqliteHistoryStore> store;
+
+  void open(std::size_t chunk_values = 100, std::size_t max_queue = 1'000'000) {
+    store.reset();
+    SqliteStoreOptions o;
+    o.background = false;
+    o.chunk_values = chunk_values;
+    o.max_queue = max_queue;
+    o.clock = &clock;
+    auto s = SqliteHistoryStore::open(dir.file("history.db"), o);
+    ASSERT_TRUE(s) << s.error().message;
+    store = std::move(*s);
+    store->define_tags({{"A@X", ValueKind::float_}, {"A@S", ValueKind::enum_}});
+  }
+  void write_series(std::uint32_t tag, std::int64_t from, int n, std::int64_t step,
+                    double (*f)(int)) {
+    std::vector<TaggedSample> batch;
+    for (int i = 0; i < n; ++i)
+      batch.push_back({tag, Sample{from + i * step, from + i * step + 1, f(i)}});
+    store->append(std::move(batch), {});
+  }
+};
+
+TEST_F(StoreFixture, RawQueryPagesWithACursorAcrossChunksAndReopen) {
+  open(64);
+  write_series(0, kT0, 1000, 1000, [](int i) { return i * 0.5; });
+  ASSERT_TRUE(store->flush());
+  EXPECT_EQ(store->stats().stored, 1000u);
+  open(64);  // reopened: everything written is there
+  RawQuery q{{"A@X"}, kT0 + 10'000, kT0 + 500'000, 300, {}};
+  std::vector<Sample> all;
+  for (int page = 0; page < 10; ++page) {
+    auto r = store->raw_now(q);
+    ASSERT_TRUE(r) << r.error().message;
+    for (auto& row : r->rows) all.push_back(row.sample);
+    if (!r->next) break;
+    auto c = RawCursor::decode(r->next->encode());
+    ASSERT_TRUE(c);
+    q.cursor = *c;
+  }
+  ASSERT_EQ(all.size(), 490u);
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].source_ms, kT0 + static_cast<std::int64_t>(10 + i) * 1000);
+    EXPECT_EQ(all[i].server_ms, all[i].source_ms + 1);
+    EXPECT_EQ(all[i].value, model::Value((10 + static_cast<double>(i)) * 0.5));
+  }
+}
+
+TEST_F(StoreFixture, CursorHandlesEqualTimestamps) {
+  open();
+  std::vector<TaggedSample> batch;
+  for (int i = 0; i < 10; ++i) batch.push_back({0, Sample{kT0, kT0, double(i)}});
+  store->append(std::move(batch), {});
+  RawQuery q{{"A@X", "A@S"}, kT0, kT0 + 1, 3, {}};
+  std::vector<double> seen;
+  for (int page = 0; page < 10; ++page) {
+    auto r = store->raw_now(q);
+    ASSERT_TRUE(r);
+    for (auto& row : r->rows) seen.push_back(std::get<double>(row.sample.value));
+    if (!r->next) break;
+    q.cursor = r->next;
+  }
+  ASSERT_EQ(seen.size(), 10u);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(seen[i], i);
+}
+
+TEST_F(StoreFixture, TrendUsesRollupsAndKeepsTheSpike) {
+  open(256);
+  // 2 days at 1 s: 172,800 values, one spike.
+  const int n = 172'800;
+  write_series(0, kT0, n, 1000, [](int i) { return i == 100'000 ? 999.0 : (i % 60) * 0.1; });
+  ASSERT_TRUE(store->flush());
+  auto r = store->trend_now({{"A@X"}, kT0, kT0 + n * 1000LL, 100});
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->size(), 1u);
+  const auto& s = (*r)[0];
+  EXPECT_EQ(s.level, Level::m1);  // 2880 minutes >= 100 > 48 hours
+  ASSERT_EQ(s.buckets.size(), 100u);
+  std::uint64_t count = 0;
+  double max = 0;
+  for (const auto& b : s.buckets) {
+    count += b.count;
+    max = std::max(max, b.max);
+  }
+  EXPECT_EQ(count, static_cast<std::uint64_t>(n));  // the open buckets come from memory
+  EXPECT_EQ(max, 999.0);
+  // A short range is served from raw values: the same answer.
+  auto raw = store->trend_now({{"A@X"}, kT0 + 99'990'000, kT0 + 100'010'000, 1000});
+  ASSERT_TRUE(raw);
+  EXPECT_EQ((*raw)[0].level, Level::raw);
+  EXPECT_EQ((*raw)[0].buckets.size(), 20u);
+  // Rollups written on the final flush survive a reopen and merge with what follows.
+  ASSERT_TRUE(store->flush(true));
+  open(256);
+  write_series(0, kT0 + n * 1000LL, 10, 1000, [](int) { return 1.0; });
+  ASSERT_TRUE(store->flush(true));
+  auto after = store->trend_now({{"A@X"}, kT0, kT0 + (n + 10) * 1000LL, 10});
+  ASSERT_TRUE(after);
+  count = 0;
+  for (const auto& b : (*after)[0].buckets) count += b.count;
+  EXPECT_EQ(count, static_cast<std::uint64_t>(n + 10));
+}
+
+TEST_F(StoreFixture, RollupsLostInACrashAreRebuiltFromTheStoredValues) {
+  open(256);
+  const int n = 7'300;  // two hours and a bit at 1 s: every level has an open bucket
+  write_series(0, kT0, n, 1000, [](int i) { return double(i % 100); });
+  ASSERT_TRUE(store->flush());  // committed, open buckets only in memory
+  // What a kill -9 leaves: the file and its WAL as they are now.
+  for (const char* ext : {"", "-wal"})
+    std::filesystem::copy_file(dir.file(std::string("history.db") + ext),
+                               dir.file(std::string("crash.db") + ext));
+  SqliteStoreOptions o;
+  o.background = false;
+  auto crashed = SqliteHistoryStore::open(dir.file("crash.db"), o);
+  ASSERT_TRUE(crashed);
+  (*crashed)->define_tags({{"A@X", ValueKind::float_}});
+  for (std::size_t budget : {2, 100, 1000}) {  // the 1 h, 1 min and 1 s levels
+    auto r = (*crashed)->trend_now({{"A@X"}, kT0, kT0 + n * 1000LL, budget});
+    ASSERT_TRUE(r) << r.error().message;
+    std::uint64_t count = 0;
+    for (const auto& b : (*r)[0].buckets) count += b.count;
+    EXPECT_EQ(count, static_cast<std::uint64_t>(n)) << level_name((*r)[0].level);
+  }
+}
+
+TEST_F(StoreFixture, EnumsAndEvents) {
+  open();
+  store->append({{1, Sample{kT0, kT0, std::string("OPENED")}},
+                 {1, Sample{kT0 + 5, kT0 + 5, std::string("CLOSED")}}},
+                {{kT0, "alarm", "pump_low", R"({"state":"ACTIVE"})"},
+                 {kT0 + 1, "driver", "WaterTank", R"({"state":"online"})"}});
+  auto r = store->raw_now({{"A@S"}, kT0, kT0 + 10, 10, {}});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->rows.size(), 2u);
+  EXPECT_EQ(r->rows[1].sample.value, model::Value(std::string("CLOSED")));
+  EventQuery q;
+  q.kind = "driver";
+  auto e = store->events_now(q);
+  ASSERT_TRUE(e);
+  ASSERT_EQ(e->size(), 1u);
+  EXPECT_EQ((*e)[0].event.source, "WaterTank");
+  EXPECT_EQ(store->stats().events_stored, 2u);
+}
+
+TEST_F(StoreFixture, FullQueueDropsAndCounts) {
+  open(100, 50);
+  std::vector<TaggedSample> batch;
+  for (int i = 0; i < 80; ++i) batch.push_back({0, Sample{kT0 + i, kT0 + i, double(i)}});
+  store->append(std::move(batch), {});
+  ASSERT_TRUE(store->flush());
+  const auto s = store->stats();
+  EXPECT_EQ(s.stored, 50u);
+  EXPECT_EQ(s.dropped, 30u);
+  EXPECT_EQ(s.queued, 0u);
+  EXPECT_EQ(s.committed_through_ms, kT0 + 49);
+}
+
+TEST_F(StoreFixture, RetentionByAgeAndBySize) {
+  open(16);
+  write_series(0, kT0, 10'000, 1000, [](int i) { return double(i % 7) + i * 1e-3; });
+  ASSERT_TRUE(store->flush());
+  clock.set(from_unix_ms(kT0 + 10'000'000));
+  RetentionSettings r;
+  r.raw_max_age_ms = 5'000'000;  // keeps what is younger than kT0 + 5,000 s
+  store->set_retention(r);
+  ASSERT_TRUE(store->run_retention());
+  EXPECT_GT(store->stats().retention_deleted_chunks, 0u);
+  auto rows = store->raw_now({{"A@X"}, 0, kT0 + 100'000'000, 100'000, {}});
+  ASSERT_TRUE(rows);
+  ASSERT_FALSE(rows->rows.empty());
+  EXPECT_GE(rows->rows.front().sample.source_ms, kT0 + 4'900'000);
+  EXPECT_LT(rows->rows.front().sample.source_ms, kT0 + 5'100'000);
+  EXPECT_EQ(rows->rows.back().sample.source_ms, kT0 + 9'999'000);
+
+  // Over the size cap: the oldest chunks go first, the newest stay.
+  const auto used = store->stats().used_bytes;
+  const auto deleted = store->stats().retention_deleted_chunks;
+  r.raw_max_age_ms = 0;
+  r.max_bytes = used - 8192;
+  store->set_retention(r);
+  ASSERT_TRUE(store->run_retention());
+  EXPECT_GT(store->stats().retention_deleted_chunks, deleted);
+  EXPECT_LE(store->stats().used_bytes, used - 8192);
+  auto left = store->raw_now({{"A@X"}, 0, kT0 + 100'000'000, 100'000, {}});
+  ASSERT_TRUE(left);
+  ASSERT_FALSE(left->rows.empty());
+  ASSERT_LT(left->rows.size(), rows->rows.size());
+  const std::size_t dropped = rows->rows.size() - left->rows.size();
+  for (std::size_t i = 0; i < left->rows.size(); ++i)
+    ASSERT_EQ(left->rows[i].sample, rows->rows[dropped + i].sample);
+}
+
+}  // namespace
+}  // namespace weir::historian
