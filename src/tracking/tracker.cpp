@@ -221,8 +221,40 @@ TrackingEventDto Tracker::to_dto(const Event& e) const {
           e.kind,     to_iso8601(e.time), summary(e)};
 }
 
+void Tracker::append_time(std::string& out, WallTime t) const {
+  // to_iso8601, with the part up to the second formatted once per second.
+  const std::int64_t ms = to_unix_ms(t);
+  const std::int64_t sec = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+  if (sec != time_second_ || time_prefix_.empty()) {
+    time_second_ = sec;
+    time_prefix_ = to_iso8601(from_unix_ms(sec * 1000));
+    time_prefix_.resize(time_prefix_.size() - 4);  // without "000Z"
+  }
+  const int frac = static_cast<int>(ms - sec * 1000);
+  out += time_prefix_;
+  out.push_back(static_cast<char>('0' + frac / 100));
+  out.push_back(static_cast<char>('0' + frac / 10 % 10));
+  out.push_back(static_cast<char>('0' + frac % 10));
+  out.push_back('Z');
+}
+
 void Tracker::append_json(std::string& out, const Event& e) const {
-  json::dump_to(out, json::to_json(to_dto(e)));
+  // TrackingEventDto's JSON form, written directly: the file mode does this for every event.
+  out += R"({"event_id":)";
+  out += std::to_string(e.event_id);
+  out += R"(,"correlation_id":)";
+  json::append_escaped(out, correlation_of(e));
+  out += R"(,"source":)";
+  json::append_escaped(out, e.source);
+  out += R"(,"status":")";
+  out += json::enum_name(e.status);
+  out += R"(","kind":")";
+  out += json::enum_name(e.kind);
+  out += R"(","time":")";
+  append_time(out, e.time);
+  out += R"(","summary":)";
+  json::append_escaped(out, summary(e));
+  out += '}';
 }
 
 std::vector<const Event*> Tracker::query(const TrackingQuery& q) const {

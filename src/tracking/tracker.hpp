@@ -69,6 +69,7 @@ class Tracker {
   void done(const Event& e);
   std::string correlation_of(const Event& e) const;
   std::string summary(const Event& e) const;
+  void append_time(std::string& out, WallTime t) const;
 
   const Clock& clock_;
   std::function<std::string(model::DatapointIndex)> name_of_;
@@ -84,6 +85,8 @@ class Tracker {
     bool accepted;
   };
   std::vector<OpenRaw> open_raw_;
+  mutable std::int64_t time_second_ = 0;  // append_time's cache
+  mutable std::string time_prefix_;
 };
 
 }  // namespace weir::tracking

@@ -171,6 +171,14 @@ TEST(Tracker, TheRingIsBoundedAndKeepsTheNewest) {
   EXPECT_EQ(j.at("status").as_string(), "created");
   EXPECT_EQ(j.at("correlation_id").as_string(), "e-5");
   EXPECT_EQ(j.at("summary").as_string(), "info from rule4: m");
+  // ... the same as the DTO's JSON form.
+  EXPECT_EQ(boost::json::value(j), json::to_json(t.to_dto(*all[2])));
+  clock.advance(std::chrono::milliseconds(1007));  // the cached second moves on
+  t.on_alert({"late", "m", "info", "", {}, 30, clock.now()});
+  line.clear();
+  t.append_json(line, *t.query({"", "", 1})[0]);
+  EXPECT_EQ(boost::json::parse(line).at("time").as_string(), to_iso8601(clock.now()));
+  EXPECT_EQ(to_iso8601(clock.now()).substr(19), ".007Z");
   t.resize(10);
   EXPECT_EQ(t.query({}).size(), 0u);
 }
