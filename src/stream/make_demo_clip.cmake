@@ -1,6 +1,6 @@
 # Generates the demo HLS clip: cmake -DFFMPEG=... -DOUT=dir -P make_demo_clip.cmake
 # Six seconds of ffmpeg's `testsrc` (a counter and colour bars, 320x180, 10 fps, H.264 baseline
-# so every browser plays it) in three 2-second segments: about 150 KB. A failure is a warning:
+# so every browser plays it) in three 2-second segments: about 40 KB. A failure is a warning:
 # the build goes on and the demo stream reports itself unreachable.
 file(MAKE_DIRECTORY ${OUT})
 file(GLOB old ${OUT}/demo*)
