@@ -9,10 +9,11 @@
 namespace weir::api {
 
 inline void publish_user_action(bus::Bus& bus, const Clock& clock, const RequestContext& ctx,
-                                std::string action, std::string target, bool ok,
-                                std::string detail) {
+                                std::string action, std::string target, bool ok, std::string detail,
+                                std::string correlation_id = {}) {
   bus.publish(model::UserAction{ctx.caller.user, ctx.request.remote_address, std::move(action),
-                                std::move(target), ok, std::move(detail), clock.now()});
+                                std::move(target), ok, std::move(detail), clock.now(),
+                                std::move(correlation_id)});
 }
 
 }  // namespace weir::api

@@ -65,24 +65,15 @@ class Bus {
 
   template <class M>
   [[nodiscard]] Subscription subscribe(std::function<void(const M&)> handler) {
-    auto& list = channel(detail::type_index<M>());
-    auto entry = std::make_shared<Entry>();
-    entry->fn = [h = std::move(handler)](const void* m) { h(*static_cast<const M*>(m)); };
-    list.entries.push_back(entry);
-    std::weak_ptr<bool> alive = alive_;
-    std::weak_ptr<Entry> weak = entry;
-    const std::size_t idx = detail::type_index<M>();
-    return Subscription([this, alive, weak, idx] {
-      if (alive.expired() || !*alive.lock()) return;
-      auto e = weak.lock();
-      if (!e) return;
-      e->active = false;
-      auto& l = channels_[idx];
-      if (l.publishing == 0)
-        compact(l);
-      else
-        l.dirty = true;
-    });
+    return add<M>(std::move(handler), false);
+  }
+
+  // Like subscribe(), but the handler runs before every other one of M: it sees each message
+  // before anything it causes (tracking follows the causal order this way). Not from inside a
+  // dispatch of M.
+  template <class M>
+  [[nodiscard]] Subscription subscribe_first(std::function<void(const M&)> handler) {
+    return add<M>(std::move(handler), true);
   }
 
   template <class M>
@@ -120,6 +111,32 @@ class Bus {
     int publishing = 0;
     bool dirty = false;
   };
+  template <class M>
+  Subscription add(std::function<void(const M&)> handler, bool first) {
+    auto& list = channel(detail::type_index<M>());
+    auto entry = std::make_shared<Entry>();
+    entry->fn = [h = std::move(handler)](const void* m) { h(*static_cast<const M*>(m)); };
+    if (first) {
+      assert(list.publishing == 0);
+      list.entries.insert(list.entries.begin(), entry);
+    } else {
+      list.entries.push_back(entry);
+    }
+    std::weak_ptr<bool> alive = alive_;
+    std::weak_ptr<Entry> weak = entry;
+    const std::size_t idx = detail::type_index<M>();
+    return Subscription([this, alive, weak, idx] {
+      if (alive.expired() || !*alive.lock()) return;
+      auto e = weak.lock();
+      if (!e) return;
+      e->active = false;
+      auto& l = channels_[idx];
+      if (l.publishing == 0)
+        compact(l);
+      else
+        l.dirty = true;
+    });
+  }
   Channel& channel(std::size_t idx) {
     if (idx >= channels_.size()) channels_.resize(idx + 1);
     return channels_[idx];

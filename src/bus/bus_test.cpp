@@ -78,5 +78,19 @@ TEST(Bus, HandleOutlivingBusIsHarmless) {
   SUCCEED();
 }
 
+TEST(Bus, SubscribeFirstRunsBeforeEarlierSubscribers) {
+  Bus bus;
+  std::string order;
+  auto s1 = bus.subscribe<A>([&](const A&) { order += "1"; });
+  auto s2 = bus.subscribe_first<A>([&](const A&) { order += "F"; });
+  auto s3 = bus.subscribe<A>([&](const A&) { order += "3"; });
+  bus.publish(A{1});
+  EXPECT_EQ(order, "F13");
+  s2.reset();
+  order.clear();
+  bus.publish(A{2});
+  EXPECT_EQ(order, "13");
+}
+
 }  // namespace
 }  // namespace weir::bus

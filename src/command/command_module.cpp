@@ -118,7 +118,8 @@ void CommandModule::add_routes() {
                                                body->datapoint, fb.has_value(),
                                                fb ? std::string(json::enum_name(fb->status)) + " " +
                                                         model::to_display(fb->value)
-                                                  : fb.error().message);
+                                                  : fb.error().message,
+                                               fb ? fb->command_id : std::string());
                       if (!fb) return error_response(fb.error());
                       return dto_response(202, to_dto(service_.registry(), *fb));
                     }});

@@ -78,6 +78,7 @@ void SimulatedDriver::publish(const std::string& tag) {
   u.quality = model::Quality::uncertain;
   u.reason = model::QualityReason::simulated;
   u.origin = "driver";
+  u.correlation_id = cause_;
   ctx_.publish(std::move(u));
 }
 
@@ -143,6 +144,11 @@ Value SimulatedDriver::map_command(const model::DatapointType& state_type, const
 }
 
 void SimulatedDriver::command(const model::DriverCommand& cmd) {
+  cause_ = cmd.command_id;
+  struct Done {
+    std::string_view& c;
+    ~Done() { c = {}; }
+  } done{cause_};
   model::CommandFeedback fb = feedback_for(cmd, ctx_.clock().now());
   std::string target = cmd.tag;
   if (target.size() > 4 && target.ends_with("_CMD")) target.resize(target.size() - 4);

@@ -52,6 +52,7 @@ class SimulatedDriver : public Driver {
   bool connected_ = false;
   std::chrono::milliseconds period_{1000};
   std::mt19937 rng_;
+  std::string_view cause_;  // the command being applied: its id follows the readings it causes
   std::uint64_t ticks_ = 0;
 };
 

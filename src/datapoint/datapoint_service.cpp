@@ -54,6 +54,7 @@ Rejection DatapointService::apply(const model::RawTagUpdate& u, std::string* why
   out.server_time = s.server_time;
   out.quality = s.quality;
   out.reason = s.reason;
+  out.raw = &u;
   bus_.publish(out);
   return Rejection::none;
 }

@@ -25,6 +25,9 @@ struct RawTagUpdate {
   Quality quality = Quality::good;
   QualityReason reason = QualityReason::none;
   const char* origin = "driver";  // "driver", "api", "mqtt", "rule" — static strings only
+  // Follows the reading (or the command that caused it) through tracking: "" when none, else the
+  // id of the command whose effect this is. Points into the sender's data: valid during dispatch.
+  std::string_view correlation_id;
 };
 
 // An accepted update: the datapoint store changed. Published after validation.
@@ -35,6 +38,9 @@ struct TagUpdate {
   WallTime server_time{};
   Quality quality = Quality::good;
   QualityReason reason = QualityReason::none;
+  // The raw update this came from (valid during dispatch); null for quality changes the
+  // datapoint module makes itself (a driver going offline). Tracking follows a reading by it.
+  const RawTagUpdate* raw = nullptr;
 };
 
 enum class DriverState { offline, connecting, online };
@@ -150,6 +156,7 @@ struct UserAction {
   bool ok = true;
   std::string detail;
   WallTime time{};
+  std::string correlation_id;  // what it started, when tracking can follow it (a command's id)
 };
 
 }  // namespace weir::model

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/system_config.hpp"
+#include "stream/stream_status.hpp"
 
 namespace weir::stream {
 
@@ -17,8 +18,11 @@ struct StreamDto {
   std::string description;
   std::string protocol;
   std::string url;  // https://host[:port]/path, or /path for a clip Weir serves itself (server "")
+  Reachability status = Reachability::unknown;  // of the playlist (HTTP HEAD), cached
+  std::string detail;                           // "HTTP 200", "cannot connect: ...", ...
+  std::string checked;                          // ISO 8601 of the last check ("" before)
 };
-BOOST_DESCRIBE_STRUCT(StreamDto, (), (id, description, protocol, url))
+BOOST_DESCRIBE_STRUCT(StreamDto, (), (id, description, protocol, url, status, detail, checked))
 
 struct StreamList {
   std::vector<StreamDto> items;
