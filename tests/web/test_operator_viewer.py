@@ -25,7 +25,8 @@ def weir():
         legacy = hashlib.sha256(b"not-the-password").hexdigest()
         config["users"].append({"username": "viewer", "password_hash": legacy, "groups": ["viewers"],
                                 "allowed_apps": ["scada"]})
-        status, body, _ = h.request("PUT", "/api/security/config", body=config)
+        status, body, _ = h.request("PUT", "/api/security/config", body=config,
+                                    headers={"If-Match": "*"})
         assert status == 200, body
         status, body, _ = h.post("/api/security/users/viewer/password", {"password": VIEWER_PASSWORD})
         assert status in (200, 204), body
