@@ -16,6 +16,17 @@
 #include "svg/svg_library.hpp"
 
 namespace weir::animation {
+namespace {
+
+// What an operator may read off a graphic: good values and uncertain ones with a value behind
+// them (simulated, held after a loss of communication, written by hand), not bad values and not
+// the type's default before anything was received. The datapoints view still shows the quality.
+bool usable(model::Quality q, model::QualityReason r) {
+  return q == model::Quality::good ||
+         (q == model::Quality::uncertain && r != model::QualityReason::initial);
+}
+
+}  // namespace
 
 namespace {
 
@@ -38,8 +49,7 @@ class AnimationModule final : public module::ModuleWith<module::NoSettings> {
                                   engine_.encode(static_cast<AnimationEngine::Key>(key), out);
                                 }});
     tags_ = host_.bus.subscribe<model::TagUpdate>([this](const model::TagUpdate& u) {
-      engine_.on_value(u.index, u.value, u.quality == model::Quality::good, host_.clock.mono(),
-                       changed_);
+      engine_.on_value(u.index, u.value, usable(u.quality, u.reason), host_.clock.mono(), changed_);
       publish();
     });
     drivers_ = host_.bus.subscribe<model::DriverStatusChanged>(
@@ -127,7 +137,7 @@ class AnimationModule final : public module::ModuleWith<module::NoSettings> {
     const auto now = host_.clock.mono();
     for (auto dp : engine_.bound_datapoints()) {
       const auto& st = values_.state(dp);
-      engine_.on_value(dp, &st.value, st.quality == model::Quality::good, now, changed_);
+      engine_.on_value(dp, &st.value, usable(st.quality, st.reason), now, changed_);
     }
     for (const auto& [d, s] : driver_states_) engine_.on_connection(d, s, now, changed_);
     for (const auto& [r, s] : alarm_states_) engine_.on_alarm(r, s, now, changed_);

@@ -184,6 +184,17 @@ def test_weirs_demo_graphics_animate_without_warnings():
                 files = {f["name"]: f for f in body["items"]}
                 link = next(c for c in files[svg]["commands"] if c["element"] == "driver_link")
                 assert link["kind"] == "driver" and link["allowed"], link
+            # The demo's simulated drivers report uncertain quality (reason simulated): a graphic
+            # still shows their values, not the "unknown" placeholder.
+            def tank_text_shown():
+                ws2, now = feed(w, h, "animation")
+                ws2.close()
+                text = next(i for i in now if i["svg"] == "1.tank.svg" and i["element"] == "level_text")
+                return text.get("text") not in (None, "?")
+            deadline = time.time() + 10
+            while not tank_text_shown():
+                assert time.time() < deadline, "the simulated tank level never showed on the graphic"
+                time.sleep(0.1)
             alarm = next(i for i in items if i["element"] == "alarm_indicator" and i["svg"] == "1.tank.svg")
             assert alarm["attr"]["visibility"] in ("hidden", "visible")
             log = w.output()

@@ -102,7 +102,7 @@ function SvgPanel({ entry }: { entry: SvgEntry }) {
         const el = host.current.querySelector<SVGElement>(`[id="${CSS.escape(key)}"]`)
         if (!el) continue
         const d = Number(it.duration ?? 0)
-        el.style.transition = d > 0 ? `all ${d}ms linear` : ''
+        el.style.transition = d > 0 ? `all ${d}s linear` : '' // duration in seconds
         const attrs = (it.attr ?? {}) as Record<string, unknown>
         for (const [k, v] of Object.entries(attrs)) {
           // A group's fill/stroke applies to its shapes.
