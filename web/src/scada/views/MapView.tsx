@@ -53,7 +53,18 @@ export function MapView() {
       if (base) {
         fetch(base, { credentials: 'same-origin' })
           .then((r) => r.json())
-          .then((g) => L.geoJSON(g, { style: { color: '#888', weight: 1, fillOpacity: 0.05 } }).addTo(m))
+          // Points of the base layer (site names) are drawn as small labelled dots: Leaflet's default
+          // marker is an image this app does not ship.
+          .then((g) =>
+            L.geoJSON(g, {
+              style: { color: '#888', weight: 1, fillOpacity: 0.05 },
+              pointToLayer: (f, at) =>
+                L.circleMarker(at, { radius: 3, color: '#666', weight: 1, fillOpacity: 0.6 }).bindTooltip(
+                  String((f.properties as { name?: unknown } | null)?.name ?? ''),
+                  { permanent: true, direction: 'right', className: 'gis-site' },
+                ),
+            }).addTo(m),
+          )
           .catch(() => setNote('The local base layer could not be loaded.'))
       }
       map.current = { L, map: m, markers: new Map() }
