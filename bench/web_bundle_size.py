@@ -28,21 +28,22 @@ def refs(name, pattern):
         return {m for m in pattern.findall(f.read()) if os.path.exists(os.path.join(assets, m))}
 
 
+def reachable(start, pattern):
+    """Every asset the scripts and style sheets of `start` import, followed transitively."""
+    found, queue = set(start), [n for n in start if n.endswith((".js", ".css"))]
+    while queue:
+        for r in refs(queue.pop(), pattern) - found:
+            found.add(r)
+            if r.endswith((".js", ".css")):
+                queue.append(r)
+    return found
+
+
 with open(os.path.join(dist, "scada", "index.html"), encoding="utf-8") as f:
     html = f.read()
 initial = set(re.findall(r'/assets/([\w.\-]+)"', html))
-todo = [n for n in initial if n.endswith(".js")]
-while todo:
-    for r in refs(todo.pop(), STATIC) - initial:
-        initial.add(r)
-        todo.append(r)
-everything = set(initial)
-todo = [n for n in initial if n.endswith((".js", ".css"))]
-while todo:
-    for r in refs(todo.pop(), ANY) - everything:
-        everything.add(r)
-        if r.endswith((".js", ".css")):
-            todo.append(r)
+initial = reachable(initial, STATIC)  # what loads up front: static imports only
+everything = reachable(initial, ANY)  # plus what the views import on demand
 lazy = everything - initial
 
 html_gz = len(gzip.compress(html.encode(), 9))
