@@ -275,28 +275,13 @@ void ConfigEditor::add_routes(api::Router& router) {
               [this](const RequestContext& ctx) {
                 auto cur = current();
                 if (!cur) return api::error_response(cur.error());
-                const std::string from(ctx.request.query_param("from"));
-                std::string to(ctx.request.query_param("to"));
-                if (from.empty())
-                  return api::error_response(
-                      bad_request("missing_field", "from: a version id is required", "from"));
-                if (to.empty()) to = cur->second.id;
-                boost::json::value docs[2];
-                const std::string* ids[2] = {&from, &to};
-                for (int i = 0; i < 2; ++i) {
-                  auto text = versions_.read(*ids[i]);
-                  if (!text) {
-                    auto e = text.error();
-                    e.field = i == 0 ? "from" : "to";
-                    return api::error_response(e);
-                  }
-                  auto doc = json::parse(*text);
-                  if (!doc) return api::error_response(doc.error());
-                  docs[i] = std::move(*doc);
-                }
-                return api::dto_response(200,
-                                         VersionDiff{from, to, summarize_changes(docs[0], docs[1]),
-                                                     diff_json(docs[0], docs[1])});
+                auto pair = read_version_pair(ctx.request, versions_, cur->second.id,
+                                              [](const std::string& t) { return json::parse(t); });
+                if (!pair) return api::error_response(pair.error());
+                const auto& docs = pair->docs;
+                return api::dto_response(
+                    200, VersionDiff{pair->from, pair->to, summarize_changes(docs[0], docs[1]),
+                                     diff_json(docs[0], docs[1])});
               }});
 
   router.add({"POST",

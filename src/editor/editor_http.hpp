@@ -65,6 +65,36 @@ inline std::optional<HttpResponse> check_if_match(const HttpRequest& req,
       std::move(conflict_extra));
 }
 
+// The two kept versions a diff route compares: query `from` (required) and `to` (default: the
+// `current` version), each read from `versions` and turned into JSON by `load` (text ->
+// Result<json>); an unknown version names its parameter.
+struct VersionPair {
+  std::string from, to;
+  boost::json::value docs[2];
+};
+template <class Load>
+Result<VersionPair> read_version_pair(const HttpRequest& req, const VersionStore& versions,
+                                      const std::string& current, Load load) {
+  VersionPair out;
+  out.from = std::string(req.query_param("from"));
+  out.to = std::string(req.query_param("to"));
+  if (out.from.empty())
+    return bad_request("missing_field", "from: a version id is required", "from");
+  if (out.to.empty()) out.to = current;
+  for (int i = 0; i < 2; ++i) {
+    auto text = versions.read(i == 0 ? out.from : out.to);
+    if (!text) {
+      auto e = text.error();
+      e.field = i == 0 ? "from" : "to";
+      return e;
+    }
+    auto doc = load(*text);
+    if (!doc) return doc.error();
+    out.docs[i] = std::move(*doc);
+  }
+  return out;
+}
+
 inline void set_etag(HttpResponse& r, const std::string& version) {
   r.headers.emplace_back("ETag", "\"" + version + "\"");
 }

@@ -317,44 +317,28 @@ void SecurityEditor::add_routes(api::Router& router) {
                 return api::dto_response(200, VersionDocument{*versions_.find(id), *doc});
               }});
 
-  router.add(
-      {"GET",
-       "/api/security/config/diff",
-       "edit_security",
-       false,
-       "security",
-       "Structural diff between two kept versions of security_config.json (password "
-       "hashes masked)",
-       {},
-       schema_of<VersionDiff>(),
-       "application/json",
-       200,
-       {{"from", "version id", true}, {"to", "version id (default: the current version)"}},
-       {400, 404},
-       [this](const RequestContext& ctx) {
-         auto cur = current();
-         if (!cur) return api::error_response(cur.error());
-         const std::string from(ctx.request.query_param("from"));
-         std::string to(ctx.request.query_param("to"));
-         if (from.empty())
-           return api::error_response(
-               bad_request("missing_field", "from: a version id is required", "from"));
-         if (to.empty()) to = cur->second.id;
-         boost::json::value docs[2];
-         const std::string* ids[2] = {&from, &to};
-         for (int i = 0; i < 2; ++i) {
-           auto text = versions_.read(*ids[i]);
-           if (!text) {
-             auto e = text.error();
-             e.field = i == 0 ? "from" : "to";
-             return api::error_response(e);
-           }
-           auto doc = masked_text(*text);
-           if (!doc) return api::error_response(doc.error());
-           docs[i] = std::move(*doc);
-         }
-         return api::dto_response(200, VersionDiff{from, to, {}, diff_json(docs[0], docs[1])});
-       }});
+  router.add({"GET",
+              "/api/security/config/diff",
+              "edit_security",
+              false,
+              "security",
+              "Structural diff between two kept versions of security_config.json (password "
+              "hashes masked)",
+              {},
+              schema_of<VersionDiff>(),
+              "application/json",
+              200,
+              {{"from", "version id", true}, {"to", "version id (default: the current version)"}},
+              {400, 404},
+              [this](const RequestContext& ctx) {
+                auto cur = current();
+                if (!cur) return api::error_response(cur.error());
+                auto pair = read_version_pair(ctx.request, versions_, cur->second.id, masked_text);
+                if (!pair) return api::error_response(pair.error());
+                return api::dto_response(
+                    200,
+                    VersionDiff{pair->from, pair->to, {}, diff_json(pair->docs[0], pair->docs[1])});
+              }});
 
   router.add(
       {"POST",
