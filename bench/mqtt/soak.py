@@ -53,7 +53,8 @@ def loop_metrics(server):
     out = []
     for name in ("weir_mqtt_loop_lag_seconds", "weir_mqtt_loop_handler_seconds",
                  "weir_mqtt_commit_seconds", "weir_mqtt_persist_snapshot_seconds",
-                 "weir_mqtt_checkpoint_seconds", "weir_mqtt_wal_catch_up_seconds"):
+                 "weir_mqtt_checkpoint_seconds", "weir_mqtt_wal_catch_up_seconds",
+                 "weir_mqtt_commit_write_seconds", "weir_mqtt_wal_restart_commit_seconds"):
         b, n = buckets.get(name, {}), values.get(name + "_count", 0)
         if not n:
             continue

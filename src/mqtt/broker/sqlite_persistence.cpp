@@ -210,6 +210,17 @@ void SqlitePersistence::background_pass(storage::Database& db) {
   if (rc == SQLITE_OK && done >= 0 && cycle == cycle_) copied_ = static_cast<std::uint32_t>(done);
 }
 
+void SqlitePersistence::note_commit_time(std::chrono::nanoseconds took) {
+  std::lock_guard lock(wal_mu_);
+  // A commit that restarted the WAL wrote and fsynced its header first (SQLite does, so that a
+  // power cut cannot mix two cycles' frames): its own histogram shows what that costs.
+  if (wal_.restarts != restarts_seen_)
+    wal_.restart_commit_time.record(took);
+  else
+    wal_.commit_write_time.record(took);
+  restarts_seen_ = wal_.restarts;
+}
+
 WalStats SqlitePersistence::wal_stats() const {
   std::lock_guard lock(wal_mu_);
   return wal_;
@@ -311,7 +322,10 @@ void SqlitePersistence::commit(std::function<void(Status)> done) {
       std::this_thread::sleep_until(next_commit_);
       next_commit_ = std::chrono::steady_clock::now() + options_.min_commit_interval;
     }
-    return write_batch(db, *batch);
+    const auto start = std::chrono::steady_clock::now();
+    Status st = write_batch(db, *batch);
+    note_commit_time(std::chrono::steady_clock::now() - start);
+    return st;
   };
   if (!post_) {
     auto r = writer_->read_now<bool>([&](storage::Database& db) -> Result<bool> {

@@ -41,15 +41,17 @@ SqlitePersistenceOptions persistence_options(const BrokerOptions& o);
 // The WAL and its checkpoints, for /metrics. Bytes are the WAL's logical length (frames since
 // its last restart); the file itself is trimmed back to the hard size when the WAL restarts.
 struct WalStats {
-  std::uint64_t frames = 0;              // WAL frames after the last commit
-  std::uint64_t bytes = 0;               // the same, in bytes
-  std::uint64_t max_bytes = 0;           // the longest it has been
-  std::uint64_t restarts = 0;            // WAL cycles (restarts from its first frame)
-  std::uint64_t catch_ups = 0;           // catch-ups the writer ran between commits
-  std::uint64_t catch_ups_deferred = 0;  // catch-ups put off: a pass held the checkpoint
-  std::uint64_t catch_ups_waited = 0;    // catch-ups that waited for a pass (WAL at 2x hard)
-  DurationHistogram checkpoint_time;     // the checkpointer's passes (no one waits for them)
-  DurationHistogram catch_up_time;       // the writer's catch-ups (the next commit waits)
+  std::uint64_t frames = 0;               // WAL frames after the last commit
+  std::uint64_t bytes = 0;                // the same, in bytes
+  std::uint64_t max_bytes = 0;            // the longest it has been
+  std::uint64_t restarts = 0;             // WAL cycles (restarts from its first frame)
+  std::uint64_t catch_ups = 0;            // catch-ups the writer ran between commits
+  std::uint64_t catch_ups_deferred = 0;   // catch-ups put off: a pass held the checkpoint
+  std::uint64_t catch_ups_waited = 0;     // catch-ups that waited for a pass (WAL at 2x hard)
+  DurationHistogram checkpoint_time;      // the checkpointer's passes (no one waits for them)
+  DurationHistogram catch_up_time;        // the writer's catch-ups (the next commit waits)
+  DurationHistogram commit_write_time;    // a commit's transaction on the writer thread
+  DurationHistogram restart_commit_time;  // the same, for commits that restarted the WAL
 };
 
 class SqlitePersistence final : public Persistence {
@@ -90,6 +92,8 @@ class SqlitePersistence final : public Persistence {
   // Writer thread, after a commit has answered: wakes nobody (the checkpointer polls), or
   // catches up (wal_policy.hpp).
   void after_commit(storage::Database& db);
+  // Writer thread: how long a commit's transaction took (paced commits: after the wait).
+  void note_commit_time(std::chrono::nanoseconds took);
   // Checkpointer thread: one PASSIVE pass when one is due.
   void background_pass(storage::Database& db);
   static int wal_hook(void* self, ::sqlite3* db, const char* name, int frames);
@@ -103,11 +107,12 @@ class SqlitePersistence final : public Persistence {
   std::chrono::steady_clock::time_point next_commit_{};  // writer thread only
   // The WAL's state, shared by the writer and the checkpointer threads (and /metrics).
   mutable std::mutex wal_mu_;
-  WalStats wal_;                  // guarded by wal_mu_
-  std::uint32_t copied_ = 0;      // guarded by wal_mu_: frames checkpointed this cycle
-  std::uint64_t cycle_ = 0;       // guarded by wal_mu_: bumped when the WAL restarts
-  bool catch_up_wanted_ = false;  // guarded by wal_mu_
-  std::mutex checkpoint_mu_;      // one checkpoint at a time: a pass or a catch-up
+  WalStats wal_;                     // guarded by wal_mu_
+  std::uint32_t copied_ = 0;         // guarded by wal_mu_: frames checkpointed this cycle
+  std::uint64_t cycle_ = 0;          // guarded by wal_mu_: bumped when the WAL restarts
+  std::uint64_t restarts_seen_ = 0;  // guarded by wal_mu_: wal_.restarts at the last commit
+  bool catch_up_wanted_ = false;     // guarded by wal_mu_
+  std::mutex checkpoint_mu_;         // one checkpoint at a time: a pass or a catch-up
   std::unique_ptr<storage::Writer> writer_;
   std::unique_ptr<storage::Writer> checkpointer_;  // WAL checkpoints, off the commits' thread
 };

@@ -281,6 +281,11 @@ Status MqttBrokerModule::build() {
                              "Background WAL checkpoint passes (nobody waits for them)");
     ws.catch_up_time.write(out, "weir_mqtt_wal_catch_up_seconds",
                            "Catch-up checkpoints between commits (the next commit waits)");
+    ws.commit_write_time.write(out, "weir_mqtt_commit_write_seconds",
+                               "A commit's transaction on the persistence thread");
+    ws.restart_commit_time.write(
+        out, "weir_mqtt_wal_restart_commit_seconds",
+        "The same, for commits that restarted the WAL (its header written and fsynced first)");
   };
   metrics_writer_ = [w = std::move(metrics_writer_), listeners](std::string& out) {
     w(out);
