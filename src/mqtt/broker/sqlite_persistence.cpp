@@ -95,6 +95,9 @@ SqlitePersistence::SqlitePersistence(std::string path, storage::Post post,
     open_error_ = st.error().message;
     return;
   }
+  if (auto ps = (*db)->prepare("PRAGMA page_size"); ps) {
+    if (auto row = ps->step(); row && *row) frame_bytes_ = 24 + std::uint64_t(ps->int64(0));
+  }
   // synchronous=NORMAL (storage's): a commit writes the WAL without an fsync, so it survives a
   // crash of the process but a power cut may lose the last commits; FULL fsyncs every commit.
   // journal_size_limit: when the WAL restarts, its file is cut back to the hard size (it only
@@ -106,9 +109,6 @@ SqlitePersistence::SqlitePersistence(std::string path, storage::Post post,
       !st) {
     open_error_ = st.error().message;
     return;
-  }
-  if (auto ps = (*db)->prepare("PRAGMA page_size"); ps) {
-    if (auto row = ps->step(); row && *row) frame_bytes_ = 24 + std::uint64_t(ps->int64(0));
   }
   // No automatic checkpoint: registering a wal hook replaces SQLite's (which checkpointed
   // inside the commit crossing 1,000 frames, fsyncs included, while its acknowledgements
@@ -145,7 +145,8 @@ int SqlitePersistence::wal_hook(void* self, ::sqlite3*, const char*, int frames)
 
 void SqlitePersistence::on_commit_frames(std::uint32_t frames) {
   std::lock_guard lock(wal_mu_);
-  if (frames < wal_.frames) {  // the transaction restarted the WAL from its first frame
+  last_commit_restarted_ = frames < wal_.frames;
+  if (last_commit_restarted_) {  // the transaction restarted the WAL from its first frame
     ++wal_.restarts;
     ++cycle_;
     copied_ = 0;
@@ -214,11 +215,11 @@ void SqlitePersistence::note_commit_time(std::chrono::nanoseconds took) {
   std::lock_guard lock(wal_mu_);
   // A commit that restarted the WAL wrote and fsynced its header first (SQLite does, so that a
   // power cut cannot mix two cycles' frames): its own histogram shows what that costs.
-  if (wal_.restarts != restarts_seen_)
+  if (last_commit_restarted_)
     wal_.restart_commit_time.record(took);
   else
     wal_.commit_write_time.record(took);
-  restarts_seen_ = wal_.restarts;
+  last_commit_restarted_ = false;
 }
 
 WalStats SqlitePersistence::wal_stats() const {

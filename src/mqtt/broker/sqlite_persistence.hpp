@@ -107,12 +107,12 @@ class SqlitePersistence final : public Persistence {
   std::chrono::steady_clock::time_point next_commit_{};  // writer thread only
   // The WAL's state, shared by the writer and the checkpointer threads (and /metrics).
   mutable std::mutex wal_mu_;
-  WalStats wal_;                     // guarded by wal_mu_
-  std::uint32_t copied_ = 0;         // guarded by wal_mu_: frames checkpointed this cycle
-  std::uint64_t cycle_ = 0;          // guarded by wal_mu_: bumped when the WAL restarts
-  std::uint64_t restarts_seen_ = 0;  // guarded by wal_mu_: wal_.restarts at the last commit
-  bool catch_up_wanted_ = false;     // guarded by wal_mu_
-  std::mutex checkpoint_mu_;         // one checkpoint at a time: a pass or a catch-up
+  WalStats wal_;                        // guarded by wal_mu_
+  std::uint32_t copied_ = 0;            // guarded by wal_mu_: frames checkpointed this cycle
+  std::uint64_t cycle_ = 0;             // guarded by wal_mu_: bumped when the WAL restarts
+  bool last_commit_restarted_ = false;  // guarded by wal_mu_: set by the wal hook
+  bool catch_up_wanted_ = false;        // guarded by wal_mu_
+  std::mutex checkpoint_mu_;            // one checkpoint at a time: a pass or a catch-up
   std::unique_ptr<storage::Writer> writer_;
   std::unique_ptr<storage::Writer> checkpointer_;  // WAL checkpoints, off the commits' thread
 };
