@@ -77,9 +77,10 @@ run() {
   [[ $port == "$MOSQ_PORT" ]] && pid=$MOSQ_PID
   local c0 t0 line c1 t1
   c0=$(cpu_ticks "$pid"); t0=$(date +%s.%N)
-  line=$(timeout 300 "$LOADGEN" "$@" --port "$port" --timeout 240 | grep '^RESULT' | tail -1)
+  # RESULT, and for QoS 1 throughput the publishers' round-trip split (SPLIT), on one line.
+  line=$(timeout 300 "$LOADGEN" "$@" --port "$port" --timeout 240 | grep -E '^(RESULT|SPLIT)' | tr '\n' ' ')
   c1=$(cpu_ticks "$pid" 2>/dev/null || echo "$c0"); t1=$(date +%s.%N)
-  echo "$line broker_cpu_pct=$(awk -v c="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" -v t0="$t0" -v t1="$t1" \
+  echo "${line% } broker_cpu_pct=$(awk -v c="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" -v t0="$t0" -v t1="$t1" \
     'BEGIN { printf "%.0f", 100 * c / hz / (t1 - t0) }')"
 }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
