@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
     auto db = std::make_unique<weir::mqtt::SqlitePersistence>(
         data_dir + "/mqtt_broker.db",
         [&io](std::function<void()> f) { boost::asio::post(io, std::move(f)); },
-        std::chrono::milliseconds(bopts.commit_interval_ms));
+        weir::mqtt::persistence_options(bopts));
     if (!db->ok()) {
       std::fprintf(stderr, "persistence: %s\n", db->open_error().c_str());
       return 1;

@@ -4,8 +4,8 @@
 # Both brokers: loopback, persistence off, per-client queue limits lifted so nothing is
 # dropped, QoS 0 included (we measure routing, not overload policy: Mosquitto's
 # max_queued_messages 0 queues without limit, so Weir's QoS 0 backlog limit is lifted too). Scenario sizes: env MESSAGES, RATE,
-# DURATION (latency run, seconds), IDLE_CONNECTIONS. Both brokers get the same outbound window
-# (32 in flight per client) and unlimited queues; each throughput row has the broker's CPU beside
+# DURATION (latency run, seconds), IDLE_CONNECTIONS, WINDOW, FANIN. Both brokers get the same outbound window
+# (env WINDOW in flight per client, 32 by default) and unlimited queues; each throughput row has the broker's CPU beside
 # it (broker_cpu_pct: % of one core over the run), so a window-bound result shows as one that
 # leaves CPU idle.
 set -euo pipefail
@@ -18,6 +18,8 @@ MESSAGES=${MESSAGES:-200000}
 RATE=${RATE:-2000}
 SECONDS_LAT=${DURATION:-5}  # not SECONDS: bash keeps its own
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
+WINDOW=${WINDOW:-32}  # QoS 1/2 in flight per client: both brokers' outbound window and the generator's
+FANIN=${FANIN:-8}     # publishers of the fan-in rows
 for f in "$LOADGEN" "$SERVER" "$MOSQUITTO"; do
   [[ -x $f ]] || { echo "missing $f (build weir_mqtt_loadgen and weir_mqtt_bench_server)" >&2; exit 1; }
 done
@@ -50,7 +52,7 @@ allow_anonymous true
 persistence false
 log_dest none
 max_queued_messages 0
-max_inflight_messages 32
+max_inflight_messages $WINDOW
 max_connections -1
 CONF
   "$MOSQUITTO" -c "$TMP/mosquitto.conf" & MOSQ_PID=$!
@@ -60,7 +62,7 @@ CONF
 start_weir() {
   WEIR_PORT=$(free_port)
   "$SERVER" --port "$WEIR_PORT" --max-queued 10000000 --max-queued-bytes 0 \
-    --max-outgoing-bytes 4000000000 --max-inflight 32 --sys-interval 0 --quiet > "$TMP/weir.log" 2>&1 & WEIR_PID=$!
+    --max-outgoing-bytes 4000000000 --max-inflight "$WINDOW" --sys-interval 0 --quiet > "$TMP/weir.log" 2>&1 & WEIR_PID=$!
   PIDS+=("$WEIR_PID")
   wait_port "$WEIR_PORT"
 }
@@ -75,9 +77,10 @@ run() {
   [[ $port == "$MOSQ_PORT" ]] && pid=$MOSQ_PID
   local c0 t0 line c1 t1
   c0=$(cpu_ticks "$pid"); t0=$(date +%s.%N)
-  line=$(timeout 300 "$LOADGEN" "$@" --port "$port" --timeout 240 | grep '^RESULT' | tail -1)
+  # RESULT, and for QoS 1 throughput the publishers' round-trip split (SPLIT), on one line.
+  line=$(timeout 300 "$LOADGEN" "$@" --port "$port" --timeout 240 | grep -E '^(RESULT|SPLIT)' | tr '\n' ' ')
   c1=$(cpu_ticks "$pid" 2>/dev/null || echo "$c0"); t1=$(date +%s.%N)
-  echo "$line broker_cpu_pct=$(awk -v c="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" -v t0="$t0" -v t1="$t1" \
+  echo "${line% } broker_cpu_pct=$(awk -v c="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" -v t0="$t0" -v t1="$t1" \
     'BEGIN { printf "%.0f", 100 * c / hz / (t1 - t0) }')"
 }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
@@ -103,10 +106,10 @@ start_mosquitto
 start_weir
 echo "weir_mqtt_bench_server pid $WEIR_PID port $WEIR_PORT; mosquitto pid $MOSQ_PID port $MOSQ_PORT"
 
-scenario "QoS0 fan-in 8 pub -> 1 sub"  msgs_per_s higher throughput --qos 0 --publishers 8 --subscribers 1 --messages "$MESSAGES"
-scenario "QoS1 fan-in 8 pub -> 1 sub"  msgs_per_s higher throughput --qos 1 --publishers 8 --subscribers 1 --messages "$MESSAGES"
+scenario "QoS0 fan-in $FANIN pub -> 1 sub"  msgs_per_s higher throughput --qos 0 --publishers "$FANIN" --subscribers 1 --messages "$MESSAGES"
+scenario "QoS1 fan-in $FANIN pub -> 1 sub"  msgs_per_s higher throughput --qos 1 --publishers "$FANIN" --subscribers 1 --messages "$MESSAGES" --window "$WINDOW"
 scenario "QoS0 fan-out 1 pub -> 8 sub" msgs_per_s higher throughput --qos 0 --publishers 1 --subscribers 8 --messages "$((MESSAGES / 4))"
-scenario "QoS1 fan-out 1 pub -> 8 sub" msgs_per_s higher throughput --qos 1 --publishers 1 --subscribers 8 --messages "$((MESSAGES / 4))"
+scenario "QoS1 fan-out 1 pub -> 8 sub" msgs_per_s higher throughput --qos 1 --publishers 1 --subscribers 8 --messages "$((MESSAGES / 4))" --window "$WINDOW"
 for q in 0 1; do
   lat_w=$(run "$WEIR_PORT" latency --qos "$q" --rate "$RATE" --seconds "$SECONDS_LAT")
   lat_m=$(run "$MOSQ_PORT" latency --qos "$q" --rate "$RATE" --seconds "$SECONDS_LAT")

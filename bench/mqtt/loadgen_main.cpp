@@ -33,6 +33,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -145,6 +146,7 @@ class Client : public std::enable_shared_from_this<Client> {
   void flush() {
     if (writing_ || out_.empty() || closed_) return;
     writing_ = true;
+    if (split) split->handed_off(Clock::now());
     wbuf_.swap(out_);
     out_.clear();
     asio::async_write(
@@ -166,6 +168,30 @@ class Client : public std::enable_shared_from_this<Client> {
   PacketFn on_packet;
   std::function<void()> on_drained;
   static inline long failures = 0;
+
+  // The QoS 1 round trip seen by a publisher (throughput scenario): a PUBLISH's hand-off to the
+  // socket (async_write's initiation, which writes at once when the socket can take it) to its
+  // PUBACK read, and a PUBACK read to the hand-off of the PUBLISH that refills the freed slot.
+  struct Split {
+    std::vector<std::uint16_t> queued_mids;  // PUBLISHes in out_
+    std::vector<Clock::time_point> refills;  // PUBACK read times whose refill is in out_
+    std::map<std::uint16_t, Clock::time_point> sent_at;
+    std::vector<float> round_trip_us, ack_to_publish_us;
+    void handed_off(Clock::time_point now) {
+      for (auto mid : queued_mids) sent_at[mid] = now;
+      queued_mids.clear();
+      for (auto t : refills)
+        ack_to_publish_us.push_back(std::chrono::duration<float, std::micro>(now - t).count());
+      refills.clear();
+    }
+    void acked(std::uint16_t mid, Clock::time_point now) {
+      auto it = sent_at.find(mid);
+      if (it == sent_at.end()) return;
+      round_trip_us.push_back(std::chrono::duration<float, std::micro>(now - it->second).count());
+      sent_at.erase(it);
+    }
+  };
+  std::unique_ptr<Split> split;
 
  private:
   void fail(const std::string& what) {
@@ -298,6 +324,8 @@ long rss_kb(int pid) {
 
 // --- scenarios ----------------------------------------------------------------------------
 
+double pct(const std::vector<float>& v, double p);  // below
+
 int throughput(asio::io_context& io, const tcp::endpoint& ep, const Options& o) {
   std::vector<std::shared_ptr<Client>> subs, pubs;
   const long per_pub = o.messages / o.publishers;
@@ -317,6 +345,23 @@ int throughput(asio::io_context& io, const tcp::endpoint& ep, const Options& o) 
         o.qos, o.publishers, o.subscribers, per_pub * o.publishers, received, secs,
         secs > 0 ? static_cast<double>(received) / secs : 0.0,
         1.0 - static_cast<double>(received) / static_cast<double>(expected));
+    if (o.qos == 1) {
+      // The publishers' QoS 1 round trip, split: publish (hand-off) -> PUBACK read is the
+      // broker and the kernel; PUBACK read -> next publish hand-off is this client.
+      std::vector<float> rt, cl;
+      for (auto& p : pubs)
+        if (p->split) {
+          rt.insert(rt.end(), p->split->round_trip_us.begin(), p->split->round_trip_us.end());
+          cl.insert(cl.end(), p->split->ack_to_publish_us.begin(),
+                    p->split->ack_to_publish_us.end());
+        }
+      std::sort(rt.begin(), rt.end());
+      std::sort(cl.begin(), cl.end());
+      std::printf(
+          "SPLIT publish_to_puback_us p50=%.1f p99=%.1f n=%zu puback_to_next_publish_us p50=%.1f "
+          "p99=%.1f n=%zu\n",
+          pct(rt, 0.5), pct(rt, 0.99), rt.size(), pct(cl, 0.5), pct(cl, 0.99), cl.size());
+    }
     io.stop();
   };
   // QoS 0 may drop under overload: stop when nothing arrives for 2 s.
@@ -346,12 +391,18 @@ int throughput(asio::io_context& io, const tcp::endpoint& ep, const Options& o) 
       auto acked = std::make_shared<long>(0);
       auto next_mid = std::make_shared<std::uint16_t>(0);
       Client* raw = p.get();
-      auto pump = [raw, sent, acked, next_mid, per_pub, &o, &payload] {
+      if (o.qos == 1) p->split = std::make_unique<Client::Split>();
+      auto pump = [raw, sent, acked, next_mid, per_pub, &o,
+                   &payload](std::optional<Clock::time_point> ack_read = std::nullopt) {
         // QoS 0: keep one batch in flight per write; QoS 1: at most `window` unacknowledged.
         int batch = 0;
         while (*sent < per_pub && batch < 256 && (o.qos == 0 || *sent - *acked < o.window)) {
           if (++*next_mid == 0) *next_mid = 1;
           put_publish(raw->out(), "bench/t", payload, o.qos, *next_mid);
+          if (raw->split) {
+            raw->split->queued_mids.push_back(*next_mid);
+            if (ack_read) raw->split->refills.push_back(*ack_read);
+          }
           ++*sent;
           ++batch;
         }
@@ -360,10 +411,14 @@ int throughput(asio::io_context& io, const tcp::endpoint& ep, const Options& o) 
       p->on_drained = [pump, &o] {
         if (o.qos == 0) pump();
       };
-      p->on_packet = [acked, pump](std::uint8_t header, const std::uint8_t*, std::size_t) {
+      p->on_packet = [raw, acked, pump](std::uint8_t header, const std::uint8_t* body,
+                                        std::size_t n) {
         if ((header >> 4) == 4) {
           ++*acked;
-          pump();
+          const auto now = Clock::now();
+          if (raw->split && n >= 2)
+            raw->split->acked(static_cast<std::uint16_t>((body[0] << 8) | body[1]), now);
+          pump(now);
         }
       };
       pump();

@@ -52,7 +52,9 @@ def loop_metrics(server):
             values[m.group(1)] = float(m.group(2))
     out = []
     for name in ("weir_mqtt_loop_lag_seconds", "weir_mqtt_loop_handler_seconds",
-                 "weir_mqtt_commit_seconds", "weir_mqtt_persist_snapshot_seconds"):
+                 "weir_mqtt_commit_seconds", "weir_mqtt_persist_snapshot_seconds",
+                 "weir_mqtt_checkpoint_seconds", "weir_mqtt_wal_catch_up_seconds",
+                 "weir_mqtt_commit_write_seconds", "weir_mqtt_wal_restart_commit_seconds"):
         b, n = buckets.get(name, {}), values.get(name + "_count", 0)
         if not n:
             continue
@@ -60,7 +62,10 @@ def loop_metrics(server):
         out.append(f"METRIC {name} count={n:.0f} mean_us={1e6 * values[name + '_sum'] / n:.0f} "
                    f"over_1ms_pct={over('0.001'):.3f} over_5ms_pct={over('0.005'):.3f} "
                    f"max_us={1e6 * values.get(name + '_max', 0):.0f}")
-    for name in ("weir_mqtt_acks_held", "weir_mqtt_reads_paused_total"):
+    for name in ("weir_mqtt_acks_held", "weir_mqtt_reads_paused_total", "weir_mqtt_wal_bytes",
+                 "weir_mqtt_wal_max_bytes", "weir_mqtt_wal_file_bytes",
+                 "weir_mqtt_wal_restarts_total", "weir_mqtt_wal_catch_ups_total",
+                 "weir_mqtt_wal_catch_ups_deferred_total", "weir_mqtt_wal_catch_ups_waited_total"):
         out.append(f"METRIC {name} {values.get(name, float('nan')):.0f}")
     return "\n".join(out)
 

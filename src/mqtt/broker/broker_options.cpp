@@ -23,6 +23,9 @@ Result<BrokerOptions> broker_options_from_json(const boost::json::value& config)
     return bad_request("out_of_range", "maximum_qos: must be 0, 1 or 2", "maximum_qos");
   if (out.max_packet_size < 64)
     return bad_request("out_of_range", "max_packet_size: must be at least 64", "max_packet_size");
+  if (out.persistence_wal_max_mb < 1 || out.persistence_wal_max_mb > 4096)
+    return bad_request("out_of_range", "persistence_wal_max_mb: must be 1 to 4096",
+                       "persistence_wal_max_mb");
   return out;
 }
 

@@ -70,6 +70,15 @@ struct BrokerOptions {
   // back (and the io thread its core on a small machine) for up to this much acknowledgement
   // latency. Throughput does not drop: more waits for each commit.
   std::uint32_t commit_interval_ms = 2;
+  // true: every commit fsyncs the WAL before its acknowledgements go out (SQLite
+  // synchronous=FULL), so what was acknowledged also survives a power cut or a kernel crash, for
+  // one fsync per commit (its latency is the disk's). false: a commit is written without an
+  // fsync: nothing acknowledged is lost when the process crashes (SIGKILL included); a power cut
+  // may lose the last commits, never corrupting the file.
+  bool persistence_fsync_commits = false;
+  // The WAL's size: from a quarter of it a background thread checkpoints; at it the persistence
+  // thread catches up between two commits and the WAL restarts (its file is cut back to this).
+  std::uint32_t persistence_wal_max_mb = 16;
   std::vector<AclRule> acl;  // used only when no Authorizer is installed; empty = allow all
 };
 BOOST_DESCRIBE_STRUCT(BrokerOptions, (),
@@ -81,7 +90,8 @@ BOOST_DESCRIBE_STRUCT(BrokerOptions, (),
                        wildcard_subscription_available, shared_subscription_available,
                        subscription_identifiers_available, session_expiry_max,
                        max_kept_sessions_per_user, sys_interval_s, persistence, persistence_path,
-                       ack_after_commit, max_held_acks, commit_interval_ms, acl))
+                       ack_after_commit, max_held_acks, commit_interval_ms,
+                       persistence_fsync_commits, persistence_wal_max_mb, acl))
 
 // Defaults overlaid with the members present in `config`; errors name the JSON path.
 Result<BrokerOptions> broker_options_from_json(const boost::json::value& config);

@@ -1065,6 +1065,9 @@ TEST(BrokerOptionsJson, DefaultsOverlaid) {
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("max_inflight"), std::string::npos);
   EXPECT_FALSE(broker_options_from_json(boost::json::parse(R"({"nope":1})")));
+  auto wal = broker_options_from_json(boost::json::parse(R"({"persistence_wal_max_mb":0})"));
+  ASSERT_FALSE(wal);
+  EXPECT_EQ(wal.error().field, "persistence_wal_max_mb");
 }
 
 }  // namespace

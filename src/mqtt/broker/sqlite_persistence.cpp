@@ -1,5 +1,8 @@
 #include "mqtt/broker/sqlite_persistence.hpp"
 
+#include <sqlite3.h>
+
+#include <algorithm>
 #include <thread>
 #include <vector>
 
@@ -68,9 +71,20 @@ Status write_batch(storage::Database& db, const SqlitePersistence::Batch& b);
 
 }  // namespace
 
+SqlitePersistenceOptions persistence_options(const BrokerOptions& o) {
+  SqlitePersistenceOptions out;
+  out.min_commit_interval = std::chrono::milliseconds(o.commit_interval_ms);
+  out.fsync_commits = o.persistence_fsync_commits;
+  // Frames of 4 KiB pages (SQLite's default page size) and their 24-byte headers.
+  const std::uint64_t frames = std::uint64_t{o.persistence_wal_max_mb} * 1024 * 1024 / (4096 + 24);
+  out.wal.hard_frames = static_cast<std::uint32_t>(std::max<std::uint64_t>(frames, 8));
+  out.wal.soft_frames = out.wal.hard_frames / 4;
+  return out;
+}
+
 SqlitePersistence::SqlitePersistence(std::string path, storage::Post post,
-                                     std::chrono::milliseconds min_commit_interval)
-    : post_(std::move(post)), min_interval_(min_commit_interval) {
+                                     SqlitePersistenceOptions options)
+    : post_(std::move(post)), options_(options) {
   // The busy timeout is the Writer thread's: it waits at most this long for the file.
   auto db = storage::Database::open(path, {.busy_timeout = std::chrono::milliseconds(2000)});
   if (!db) {
@@ -81,33 +95,136 @@ SqlitePersistence::SqlitePersistence(std::string path, storage::Post post,
     open_error_ = st.error().message;
     return;
   }
-  // Checkpoints copy the WAL into the file and fsync it. SQLite's automatic one runs inside the
-  // commit that crosses 1000 WAL pages, and its copy and fsync hold that commit's
-  // acknowledgements for as long as the disk takes (tens of ms on a busy machine). A second
-  // connection on its own thread checkpoints PASSIVE (never waiting for nor blocking the
-  // writer) every kCheckpointPeriod, so the commit's own checkpoint finds the WAL mostly copied
-  // and the file mostly synced. The writer keeps its automatic checkpoint: only a checkpoint
-  // between the writer's transactions lets the next one restart the WAL from its beginning
-  // (with only the PASSIVE one, under a steady stream, the WAL grew without end).
+  if (auto ps = (*db)->prepare("PRAGMA page_size"); ps) {
+    if (auto row = ps->step(); row && *row) frame_bytes_ = 24 + std::uint64_t(ps->int64(0));
+  }
+  // synchronous=NORMAL (storage's): a commit writes the WAL without an fsync, so it survives a
+  // crash of the process but a power cut may lose the last commits; FULL fsyncs every commit.
+  // journal_size_limit: when the WAL restarts, its file is cut back to the hard size (it only
+  // passes it by what one commit and one checkpoint pass write, wal_policy.hpp).
+  const std::uint64_t hard_bytes = 32 + std::uint64_t{options_.wal.hard_frames} * frame_bytes_;
+  if (auto st = (*db)->exec(std::string(options_.fsync_commits ? "PRAGMA synchronous=FULL;"
+                                                               : "PRAGMA synchronous=NORMAL;") +
+                            "PRAGMA journal_size_limit=" + std::to_string(hard_bytes));
+      !st) {
+    open_error_ = st.error().message;
+    return;
+  }
+  // No automatic checkpoint: registering a wal hook replaces SQLite's (which checkpointed
+  // inside the commit crossing 1,000 frames, fsyncs included, while its acknowledgements
+  // waited). The hook only notes the WAL's length; after_commit() and the checkpointer act on
+  // it (wal_policy.hpp).
+  sqlite3_wal_hook((*db)->handle(), &SqlitePersistence::wal_hook, this);
   // No rows are pushed (flush_interval 0): every write is a job carrying one batch.
   writer_ = std::make_unique<storage::Writer>(
       std::move(*db),
       storage::WriterOptions{
           .name = "mqtt-persist", .flush_interval = std::chrono::milliseconds(0), .post = post_});
   auto ck = storage::Database::open(path, {.busy_timeout = std::chrono::milliseconds(0)});
-  if (!ck) return;  // the writer's automatic checkpoint alone, as before
+  if (!ck) return;  // then only the writer's catch-ups checkpoint: still bounded
   checkpointer_ = std::make_unique<storage::Writer>(
       std::move(*ck), storage::WriterOptions{.name = "mqtt-checkpoint",
                                              .flush_interval = std::chrono::milliseconds(0)});
-  checkpointer_->every(kCheckpointPeriod, kCheckpointPeriod, [](storage::Database& d) {
-    (void)d.exec("PRAGMA wal_checkpoint(PASSIVE)");
-    return false;
-  });
+  checkpointer_->every(options_.checkpoint_period, options_.checkpoint_period,
+                       [this](storage::Database& d) {
+                         background_pass(d);
+                         return false;
+                       });
 }
 
 SqlitePersistence::~SqlitePersistence() {
   checkpointer_.reset();
   if (writer_) (void)flush();
+}
+
+int SqlitePersistence::wal_hook(void* self, ::sqlite3*, const char*, int frames) {
+  static_cast<SqlitePersistence*>(self)->on_commit_frames(
+      static_cast<std::uint32_t>(std::max(frames, 0)));
+  return SQLITE_OK;
+}
+
+void SqlitePersistence::on_commit_frames(std::uint32_t frames) {
+  std::lock_guard lock(wal_mu_);
+  last_commit_restarted_ = frames < wal_.frames;
+  if (last_commit_restarted_) {  // the transaction restarted the WAL from its first frame
+    ++wal_.restarts;
+    ++cycle_;
+    copied_ = 0;
+    catch_up_wanted_ = false;
+  }
+  wal_.frames = frames;
+  wal_.bytes = frames == 0 ? 0 : 32 + frames * frame_bytes_;
+  wal_.max_bytes = std::max(wal_.max_bytes, wal_.bytes);
+}
+
+void SqlitePersistence::after_commit(storage::Database& db) {
+  bool must = false;
+  {
+    std::lock_guard lock(wal_mu_);
+    const auto frames = static_cast<std::uint32_t>(wal_.frames);
+    const auto step = wal_step_after_commit(options_.wal, frames, copied_);
+    if (step != WalStep::catch_up) return;  // the checkpointer polls for `background`
+    catch_up_wanted_ = true;                // no new pass starts from now on
+    must = wal_must_wait_for_pass(options_.wal, frames);
+  }
+  // A pass under way holds the checkpoint: the next commit tries again (the WAL grows by one
+  // commit meanwhile) instead of this thread waiting for the pass's fsyncs; only a WAL twice
+  // its hard size waits for the pass (the bound; the checkpointer fell far behind).
+  std::unique_lock ck(checkpoint_mu_, std::defer_lock);
+  if (must)
+    ck.lock();
+  else if (!ck.try_lock()) {
+    std::lock_guard lock(wal_mu_);
+    ++wal_.catch_ups_deferred;
+    return;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  int log = 0, done = 0;
+  const int rc =
+      sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+  const auto took = std::chrono::steady_clock::now() - start;
+  std::lock_guard lock(wal_mu_);
+  ++wal_.catch_ups;
+  if (must) ++wal_.catch_ups_waited;
+  wal_.catch_up_time.record(took);
+  if (rc == SQLITE_OK && done >= 0) copied_ = static_cast<std::uint32_t>(done);
+}
+
+void SqlitePersistence::background_pass(storage::Database& db) {
+  std::uint64_t cycle = 0;
+  {
+    std::lock_guard lock(wal_mu_);
+    if (!wal_background_pass(options_.wal, static_cast<std::uint32_t>(wal_.frames), copied_,
+                             catch_up_wanted_))
+      return;
+    cycle = cycle_;
+  }
+  std::lock_guard ck(checkpoint_mu_);
+  const auto start = std::chrono::steady_clock::now();
+  int log = 0, done = 0;
+  const int rc =
+      sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+  const auto took = std::chrono::steady_clock::now() - start;
+  std::lock_guard lock(wal_mu_);
+  wal_.checkpoint_time.record(took);
+  // A restart meanwhile makes this pass's count stale: the new cycle starts from nothing copied.
+  if (rc == SQLITE_OK && done >= 0 && cycle == cycle_) copied_ = static_cast<std::uint32_t>(done);
+}
+
+void SqlitePersistence::note_commit_time(std::chrono::nanoseconds took) {
+  std::lock_guard lock(wal_mu_);
+  // A commit that restarted the WAL wrote and fsynced its header first (SQLite does, so that a
+  // power cut cannot mix two cycles' frames): its own histogram shows what that costs.
+  if (last_commit_restarted_)
+    wal_.restart_commit_time.record(took);
+  else
+    wal_.commit_write_time.record(took);
+  last_commit_restarted_ = false;
+}
+
+WalStats SqlitePersistence::wal_stats() const {
+  std::lock_guard lock(wal_mu_);
+  return wal_;
 }
 
 Result<StoredState> SqlitePersistence::load() {
@@ -188,29 +305,55 @@ void SqlitePersistence::restore(Batch&& failed) {
 void SqlitePersistence::commit(std::function<void(Status)> done) {
   if (!writer_) return done(not_open(open_error_));
   auto batch = std::make_shared<Batch>(std::exchange(pending_, Batch{}));
-  auto query = [batch, this](storage::Database& db) -> Result<bool> {
-    // Pacing (on the writer's thread, never the broker's): what arrives meanwhile joins the next
-    // batch, so commits per second, and their CPU and WAL writes, stay bounded under load.
-    if (min_interval_.count() > 0) {
-      std::this_thread::sleep_until(next_commit_);
-      next_commit_ = std::chrono::steady_clock::now() + min_interval_;
-    }
-    if (auto st = write_batch(db, *batch); !st) return st.error();
-    return true;
-  };
   // The answer runs on the broker thread (through post_), where pending_ lives; it may arrive
   // after this object is gone (shutdown), and is then ignored.
   auto answer = [this, alive = std::weak_ptr<bool>(alive_), batch,
-                 done = std::move(done)](Result<bool> r) {
+                 done = std::move(done)](Status st) {
     if (!alive.lock()) return;
-    if (!r) {
+    if (!st) {
       restore(std::move(*batch));
-      return done(r.error());
+      return done(st.error());
     }
     done({});
   };
-  if (!post_) return answer(writer_->read_now<bool>(query));
-  writer_->read<bool>(query, std::move(answer));
+  auto write = [batch, this](storage::Database& db) -> Status {
+    // Pacing (on the writer's thread, never the broker's): what arrives meanwhile joins the next
+    // batch, so commits per second, and their CPU and WAL writes, stay bounded under load.
+    if (options_.min_commit_interval.count() > 0) {
+      std::this_thread::sleep_until(next_commit_);
+      next_commit_ = std::chrono::steady_clock::now() + options_.min_commit_interval;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    Status st = write_batch(db, *batch);
+    note_commit_time(std::chrono::steady_clock::now() - start);
+    return st;
+  };
+  if (!post_) {
+    auto r = writer_->read_now<bool>([&](storage::Database& db) -> Result<bool> {
+      auto st = write(db);
+      after_commit(db);
+      if (!st) return st.error();
+      return true;
+    });
+    if (!r) return answer(r.error());
+    return answer(Status{});
+  }
+  // The answer is posted before a catch-up runs: no acknowledgement waits for a checkpoint.
+  auto shared = std::make_shared<decltype(answer)>(std::move(answer));
+  const bool queued = writer_->submit([this, write, shared](storage::Database& db) {
+    Status st;
+    try {
+      st = write(db);
+    } catch (const std::exception& e) {  // the answer must come, or its acknowledgements hang
+      st = not_open(std::string("mqtt-persist: commit failed: ") + e.what());
+    }
+    post_([shared, st]() { (*shared)(st); });
+    after_commit(db);
+  });
+  if (!queued)
+    post_([shared]() {
+      (*shared)(Error::make(ErrorKind::unavailable, "storage", "mqtt-persist: busy or stopping"));
+    });
 }
 
 Status SqlitePersistence::flush() {
@@ -220,8 +363,10 @@ Status SqlitePersistence::flush() {
   }
   if (!writer_) return not_open(open_error_);
   Batch batch = std::exchange(pending_, Batch{});
-  auto r = writer_->read_now<bool>([&batch](storage::Database& db) -> Result<bool> {
-    if (auto st = write_batch(db, batch); !st) return st.error();
+  auto r = writer_->read_now<bool>([&batch, this](storage::Database& db) -> Result<bool> {
+    auto st = write_batch(db, batch);
+    after_commit(db);
+    if (!st) return st.error();
     return true;
   });
   if (!r) {

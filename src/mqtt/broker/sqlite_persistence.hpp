@@ -3,30 +3,64 @@
 // the file is touched only on the Writer's thread, never on the broker thread. Changes are
 // coalesced in memory (last write per session / retained topic wins); commit() hands them to
 // that thread as ONE transaction and answers through the Post on the broker thread. A commit
-// survives a crash of the process (SIGKILL) once it has returned; a power cut may lose the WAL
-// tail (synchronous=NORMAL does not fsync each commit). The connection, statements,
-// transaction and schema versions are storage's (src/storage). A second connection checkpoints
-// the WAL on its own thread (see the constructor), so a commit's own checkpoint has little left.
+// survives a crash of the process (SIGKILL) once it has returned; a power cut may lose the last
+// commits (synchronous=NORMAL does not fsync each commit; `fsync_commits` does). The
+// connection, statements, transaction and schema versions are storage's (src/storage).
+// Checkpoints never run inside a commit: a second connection on its own thread checkpoints the
+// WAL, and the writer catches up between commits when the WAL is long (wal_policy.hpp).
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
+#include "mqtt/broker/broker_options.hpp"
+#include "mqtt/broker/duration_histogram.hpp"
 #include "mqtt/broker/persistence.hpp"
+#include "mqtt/broker/wal_policy.hpp"
 #include "storage/writer.hpp"
 
 namespace weir::mqtt {
 
+struct SqlitePersistenceOptions {
+  // A commit starts at least this long after the previous one started
+  // (BrokerOptions::commit_interval_ms).
+  std::chrono::milliseconds min_commit_interval{};
+  WalLimits wal;
+  // How often the checkpointer looks whether a pass is due (wal_background_pass).
+  std::chrono::milliseconds checkpoint_period{10};
+  // synchronous=FULL: every commit fsyncs the WAL before it answers, so what was acknowledged
+  // also survives a power cut (BrokerOptions::persistence_fsync_commits).
+  bool fsync_commits = false;
+};
+
+// The settings BrokerOptions gives (commit_interval_ms, persistence_fsync_commits,
+// persistence_wal_max_mb: the hard size; the soft one is a quarter of it).
+SqlitePersistenceOptions persistence_options(const BrokerOptions& o);
+
+// The WAL and its checkpoints, for /metrics. Bytes are the WAL's logical length (frames since
+// its last restart); the file itself is trimmed back to the hard size when the WAL restarts.
+struct WalStats {
+  std::uint64_t frames = 0;               // WAL frames after the last commit
+  std::uint64_t bytes = 0;                // the same, in bytes
+  std::uint64_t max_bytes = 0;            // the longest it has been
+  std::uint64_t restarts = 0;             // WAL cycles (restarts from its first frame)
+  std::uint64_t catch_ups = 0;            // catch-ups the writer ran between commits
+  std::uint64_t catch_ups_deferred = 0;   // catch-ups put off: a pass held the checkpoint
+  std::uint64_t catch_ups_waited = 0;     // catch-ups that waited for a pass (WAL at 2x hard)
+  DurationHistogram checkpoint_time;      // the checkpointer's passes (no one waits for them)
+  DurationHistogram catch_up_time;        // the writer's catch-ups (the next commit waits)
+  DurationHistogram commit_write_time;    // a commit's transaction on the writer thread
+  DurationHistogram restart_commit_time;  // the same, for commits that restarted the WAL
+};
+
 class SqlitePersistence final : public Persistence {
  public:
-  static constexpr std::chrono::milliseconds kCheckpointPeriod{100};
   // Opens (creating if needed) the database; check ok() / open_error() before use. `post` runs
   // a commit's answer on the broker thread; without one commit() waits and answers at once
   // (tests, tools).
-  // min_commit_interval: a commit starts at least this long after the previous one started
-  // (BrokerOptions::commit_interval_ms).
   explicit SqlitePersistence(std::string path, storage::Post post = {},
-                             std::chrono::milliseconds min_commit_interval = {});
+                             SqlitePersistenceOptions options = {});
   ~SqlitePersistence() override;
   SqlitePersistence(const SqlitePersistence&) = delete;
   SqlitePersistence& operator=(const SqlitePersistence&) = delete;
@@ -43,6 +77,7 @@ class SqlitePersistence final : public Persistence {
   bool has_pending() const override { return pending() != 0; }
   Status flush() override;
   std::size_t pending() const { return pending_.sessions.size() + pending_.retained.size(); }
+  WalStats wal_stats() const;
 
   struct Batch {
     std::map<std::string, std::optional<StoredSession>> sessions;  // nullopt = erase
@@ -52,16 +87,34 @@ class SqlitePersistence final : public Persistence {
  private:
   // A failed batch goes back under what was recorded since (newer changes win).
   void restore(Batch&& failed);
+  // Writer thread: a commit left the WAL `frames` long (SQLite's wal hook).
+  void on_commit_frames(std::uint32_t frames);
+  // Writer thread, after a commit has answered: wakes nobody (the checkpointer polls), or
+  // catches up (wal_policy.hpp).
+  void after_commit(storage::Database& db);
+  // Writer thread: how long a commit's transaction took (paced commits: after the wait).
+  void note_commit_time(std::chrono::nanoseconds took);
+  // Checkpointer thread: one PASSIVE pass when one is due.
+  void background_pass(storage::Database& db);
+  static int wal_hook(void* self, ::sqlite3* db, const char* name, int frames);
 
   std::string open_error_;
   storage::Post post_;
-  std::chrono::milliseconds min_interval_{};
+  SqlitePersistenceOptions options_;
+  std::uint64_t frame_bytes_ = 4096 + 24;  // a WAL frame: header + page
   Batch pending_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  std::chrono::steady_clock::time_point next_commit_{};  // writer thread only
+  // The WAL's state, shared by the writer and the checkpointer threads (and /metrics).
+  mutable std::mutex wal_mu_;
+  WalStats wal_;                        // guarded by wal_mu_
+  std::uint32_t copied_ = 0;            // guarded by wal_mu_: frames checkpointed this cycle
+  std::uint64_t cycle_ = 0;             // guarded by wal_mu_: bumped when the WAL restarts
+  bool last_commit_restarted_ = false;  // guarded by wal_mu_: set by the wal hook
+  bool catch_up_wanted_ = false;        // guarded by wal_mu_
+  std::mutex checkpoint_mu_;            // one checkpoint at a time: a pass or a catch-up
   std::unique_ptr<storage::Writer> writer_;
-  std::unique_ptr<storage::Writer> checkpointer_;
-  std::chrono::steady_clock::time_point
-      next_commit_{};  // writer thread only  // WAL checkpoints, off the commits' thread
+  std::unique_ptr<storage::Writer> checkpointer_;  // WAL checkpoints, off the commits' thread
 };
 
 }  // namespace weir::mqtt

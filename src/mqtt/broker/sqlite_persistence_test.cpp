@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <future>
 
 #include "mqtt/broker/broker_test_support.hpp"
 
@@ -98,6 +99,70 @@ TEST(SqlitePersistence, BrokerStateSurvivesRestart) {
   pub.connect("pub");
   pub.publish("data/2", "live", 1);
   EXPECT_EQ(sub.publishes().size(), 1u);  // subscription survived
+}
+
+// Sessions of ~6 KB rewritten again and again write the WAL ~45 times its hard size; the
+// WAL file must stay near that size (the checkpointer copies in the background, the writer
+// catches up between commits, and the WAL restarts), and everything must still be there.
+TEST(SqlitePersistence, WalStaysBoundedUnderAStreamOfCommits) {
+  TempDb db;
+  SqlitePersistenceOptions o;
+  o.wal = {.soft_frames = 16, .hard_frames = 64};
+  o.checkpoint_period = 1ms;
+  // Answers arrive on the writer's thread; the loop waits for each one before the next commit.
+  SqlitePersistence p(
+      db.path.string(), [](std::function<void()> f) { f(); }, o);
+  ASSERT_TRUE(p.ok()) << p.open_error();
+  const std::uint64_t frame = 4096 + 24;
+  // Twice the hard size (wal_must_wait_for_pass) plus one commit (~4 frames here).
+  const std::uint64_t bound = 32 + (2 * 64 + 8) * frame;
+  std::uintmax_t largest_file = 0;
+  std::uint64_t written = 0;
+  for (int i = 0; i < 2000; ++i) {
+    StoredSession s;
+    s.client_id = "c" + std::to_string(i % 8);
+    s.expiry_interval = 100;
+    StoredMessage m;
+    m.topic = "t";
+    m.qos = 1;
+    m.payload = make_payload(std::vector<std::uint8_t>(6000, static_cast<std::uint8_t>(i)));
+    s.messages.push_back(m);
+    written += 6000;
+    p.put_session(std::move(s));
+    std::promise<Status> done;
+    p.commit([&done](Status st) { done.set_value(st); });
+    ASSERT_TRUE(done.get_future().get());
+    std::error_code ec;
+    largest_file =
+        std::max(largest_file, std::filesystem::file_size(db.path.string() + "-wal", ec));
+  }
+  const auto ws = p.wal_stats();
+  EXPECT_GT(written, 40 * 64 * frame);  // 12 MB of payloads through a 0.26 MB WAL
+  EXPECT_GT(ws.restarts, 10u);
+  EXPECT_GT(ws.catch_ups, 0u);
+  EXPECT_LE(ws.max_bytes, bound) << "restarts " << ws.restarts << " catch-ups " << ws.catch_ups
+                                 << " deferred " << ws.catch_ups_deferred << " waited "
+                                 << ws.catch_ups_waited << " passes " << ws.checkpoint_time.count();
+  EXPECT_LE(largest_file, bound);
+  auto st = p.load();
+  ASSERT_TRUE(st);
+  ASSERT_EQ(st->sessions.size(), 8u);
+  for (const auto& s : st->sessions) {
+    ASSERT_EQ(s.messages.size(), 1u);
+    EXPECT_EQ(s.messages[0].payload->size(), 6000u);
+  }
+}
+
+TEST(SqlitePersistence, OptionsFromBrokerSettings) {
+  BrokerOptions b;
+  b.commit_interval_ms = 3;
+  b.persistence_wal_max_mb = 16;
+  b.persistence_fsync_commits = true;
+  auto o = persistence_options(b);
+  EXPECT_EQ(o.min_commit_interval, 3ms);
+  EXPECT_TRUE(o.fsync_commits);
+  EXPECT_EQ(o.wal.hard_frames, 16u * 1024 * 1024 / 4120);
+  EXPECT_EQ(o.wal.soft_frames, o.wal.hard_frames / 4);
 }
 
 }  // namespace

@@ -180,16 +180,20 @@ Status MqttBrokerModule::build() {
   }
   BrokerOptions opts = settings_;
   std::unique_ptr<Persistence> persistence;
+  SqlitePersistence* sqlite = nullptr;  // for /metrics; owned by the broker
+  std::string wal_path;
   if (opts.persistence) {
     std::filesystem::path db_path =
         opts.persistence_path.empty() ? "mqtt_broker.db" : opts.persistence_path;
     if (db_path.is_relative()) db_path = std::filesystem::path(o.data_dir) / db_path;
     // Commits run on the persistence's own thread; their answers come back to the io thread.
-    auto p = std::make_unique<SqlitePersistence>(
-        db_path.string(), host_.post, std::chrono::milliseconds(opts.commit_interval_ms));
+    auto p = std::make_unique<SqlitePersistence>(db_path.string(), host_.post,
+                                                 persistence_options(opts));
     if (!p->ok())
       return Error::make(ErrorKind::internal, "persistence",
                          "MQTT persistence: cannot open " + db_path.string());
+    sqlite = p.get();
+    wal_path = db_path.string() + "-wal";
     persistence = std::move(p);
   }
   broker_ = std::make_unique<Broker>(opts, host_.clock, std::move(persistence));
@@ -248,6 +252,41 @@ Status MqttBrokerModule::build() {
                           "io thread time taking the snapshots of changed sessions for a commit");
   };
   MqttListeners* listeners = &running_;
+  metrics_writer_ = [w = std::move(metrics_writer_), sqlite, wal_path](std::string& out) {
+    w(out);
+    if (!sqlite) return;
+    auto ws = sqlite->wal_stats();
+    api::metric(out, "weir_mqtt_wal_bytes", "gauge",
+                "Length of the persistence's WAL after the last commit (since it last restarted)",
+                static_cast<double>(ws.bytes));
+    api::metric(out, "weir_mqtt_wal_max_bytes", "gauge", "Longest the WAL has been since start",
+                static_cast<double>(ws.max_bytes));
+    std::error_code ec;
+    const auto file = std::filesystem::file_size(wal_path, ec);
+    api::metric(out, "weir_mqtt_wal_file_bytes", "gauge", "Size of the WAL file on disk",
+                ec ? 0.0 : static_cast<double>(file));
+    api::metric(out, "weir_mqtt_wal_restarts_total", "counter",
+                "Times the WAL restarted from its first frame", static_cast<double>(ws.restarts));
+    api::metric(out, "weir_mqtt_wal_catch_ups_total", "counter",
+                "Checkpoints the persistence thread ran itself between commits (WAL at its "
+                "hard size)",
+                static_cast<double>(ws.catch_ups));
+    api::metric(out, "weir_mqtt_wal_catch_ups_deferred_total", "counter",
+                "Catch-ups put off to the next commit because a background pass was running",
+                static_cast<double>(ws.catch_ups_deferred));
+    api::metric(out, "weir_mqtt_wal_catch_ups_waited_total", "counter",
+                "Catch-ups that waited for a background pass (the WAL at twice its maximum)",
+                static_cast<double>(ws.catch_ups_waited));
+    ws.checkpoint_time.write(out, "weir_mqtt_checkpoint_seconds",
+                             "Background WAL checkpoint passes (nobody waits for them)");
+    ws.catch_up_time.write(out, "weir_mqtt_wal_catch_up_seconds",
+                           "Catch-up checkpoints between commits (the next commit waits)");
+    ws.commit_write_time.write(out, "weir_mqtt_commit_write_seconds",
+                               "A commit's transaction on the persistence thread");
+    ws.restart_commit_time.write(
+        out, "weir_mqtt_wal_restart_commit_seconds",
+        "The same, for commits that restarted the WAL (its header written and fsynced first)");
+  };
   metrics_writer_ = [w = std::move(metrics_writer_), listeners](std::string& out) {
     w(out);
     api::metric(out, "weir_mqtt_accept_pauses_total", "counter",
