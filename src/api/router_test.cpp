@@ -134,5 +134,47 @@ TEST(Router, OpenApiStatesPermissions) {
   EXPECT_TRUE(doc.at("components").at("schemas").as_object().contains("ErrorBody"));
 }
 
+// A handler that adds routes while it runs (the table grows, its storage moves) still runs on
+// intact state: the router calls a copy of the handler, not the one inside the moving table.
+// Without the copy, ASan reports the captured string read after its storage was freed.
+TEST(Router, HandlerMayAddRoutesWhileItRuns) {
+  Router r(std::make_shared<FakeAccess>());
+  std::string greeting(64, 'x');  // heap-allocated, so a moved-from capture is noticed
+  r.add({"GET",
+         "/api/grow",
+         "view",
+         false,
+         "things",
+         "Adds routes",
+         {},
+         {},
+         "application/json",
+         200,
+         {},
+         {},
+         [&r, greeting](const RequestContext&) {
+           for (int i = 0; i < 100; ++i)
+             r.add({"GET",
+                    "/api/added/" + std::to_string(i),
+                    "view",
+                    false,
+                    "things",
+                    "Added",
+                    {},
+                    {},
+                    "application/json",
+                    200,
+                    {},
+                    {},
+                    [](const RequestContext&) { return HttpResponse::json(200, "{}"); }});
+           return HttpResponse::json(200, "{\"g\":\"" + greeting + "\"}");
+         }});
+  auto resp = r.handle(req("GET", "/api/grow", "viewer"));
+  EXPECT_EQ(resp.status, 200);
+  EXPECT_EQ(resp.body, "{\"g\":\"" + greeting + "\"}");
+  EXPECT_EQ(r.routes().size(), 101u);
+  EXPECT_EQ(r.handle(req("GET", "/api/added/99", "viewer")).status, 200);
+}
+
 }  // namespace
 }  // namespace weir::api
