@@ -296,6 +296,15 @@ const steps = {
     report.previewText = await text.textContent()
     report.problemsAfter = await problems.locator('li').allInnerTexts()
     await shot(page, 'config-svg-bind')
+    // A control of the demo layout: clicking it in the preview picks it with its binding, and
+    // opens no command dialog (nothing is sent from the editor).
+    await page.locator('.svg-layouts').getByRole('button', { name: '1.tank.svg', exact: true }).click()
+    const pump = page.locator('.svg-bind-preview [data-svg="1.tank.svg"] [id=pump]')
+    await pump.waitFor()
+    await pump.click()
+    await form.waitFor()
+    report.pumpPicked = { datapoint: await form.getByLabel('bind datapoint').inputValue(), animation: await form.getByLabel('bind animation').inputValue() }
+    report.pumpDialogs = await page.getByRole('dialog', { name: 'Confirm command' }).count()
 
     const op = await newPage()
     await scadaLogin(op, opt.user, opt.password)

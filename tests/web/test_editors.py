@@ -204,6 +204,8 @@ def test_svg_element_bound_by_clicking_animates_in_the_operator_app(weir, admin)
     assert report["previewText"][0].isdigit() or report["previewText"][0] == "-", report
     assert report["operatorText"] != report["operatorLater"], report
     assert not any("text-1" in p for p in report["problemsAfter"]), report["problemsAfter"]
+    assert report["pumpPicked"] == {"datapoint": "WaterTank@PUMP", "animation": "toggle_opened_closed"}, report
+    assert report["pumpDialogs"] == 0
 
 
 def test_security_issue_shown_at_its_field(weir):

@@ -103,7 +103,8 @@ export function SvgLayouts({ me, ids: idList, animations, drivers, readOnly }: {
     return () => live.stop()
   }, [live])
 
-  // Clicking an element of the preview picks it (before the operator app's command handlers).
+  // Clicking an element of the preview picks it (before the operator app's command handlers, so
+  // no command can be sent from the editor's preview).
   const preview = useRef<HTMLDivElement>(null)
   useEffect(() => {
     const box = preview.current
@@ -114,9 +115,13 @@ export function SvgLayouts({ me, ids: idList, animations, drivers, readOnly }: {
       if (!host || !svg) return
       e.preventDefault()
       e.stopPropagation()
+      // The nearest element with an id or a binding (a control is often a group of shapes);
+      // with Alt, exactly the shape under the pointer (a <tspan> counts as its <text>).
       let el = e.target as Element
       const text = el.closest('text')
       if (text && svg.contains(text)) el = text
+      const named = e.altKey ? null : el.closest('[id], [data-datapoint], [data-animation], [command-value]')
+      if (named && named !== svg && svg.contains(named)) el = named
       if (el === svg || !svg.contains(el)) return
       const path = indexPath(svg, el)
       if (!path) return
@@ -126,8 +131,19 @@ export function SvgLayouts({ me, ids: idList, animations, drivers, readOnly }: {
       const src = inDraft ?? el
       setPicked({ path, id: src.getAttribute('id') ?? '', tag: src.localName, datapoint: src.getAttribute('data-datapoint') ?? '', animation: src.getAttribute('data-animation') ?? '' })
     }
+    // Enter on a focused control would open the operator app's command dialog: it picks too.
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Enter' || !(e.target as Element | null)?.closest?.('.svg-host')) return
+      e.preventDefault()
+      e.stopPropagation()
+      ;(e.target as Element).dispatchEvent(new MouseEvent('click', { bubbles: true }))
+    }
     box.addEventListener('click', onClick, true)
-    return () => box.removeEventListener('click', onClick, true)
+    box.addEventListener('keydown', onKey, true)
+    return () => {
+      box.removeEventListener('click', onClick, true)
+      box.removeEventListener('keydown', onKey, true)
+    }
   }, [draftDoc, selected])
 
   function applyBinding(p: Picked) {
@@ -265,7 +281,7 @@ export function SvgLayouts({ me, ids: idList, animations, drivers, readOnly }: {
             </header>
             {file ? (
               <>
-                <p className="muted small">Live preview, animated as in the operator app. Click an element to bind it.</p>
+                <p className="muted small">Live preview, animated as in the operator app. Click an element to bind it (Alt+click: exactly the shape under the pointer).</p>
                 <Ctx.Provider value={{ live, me, navigate: () => undefined }}>
                   <div className="svg-bind-preview" ref={preview} data-selected={selected}>
                     <style>{`.svg-bind-preview .svg-panel:not([data-svg="${selected.replace(/["\\]/g, '')}"]) { display: none }`}</style>
