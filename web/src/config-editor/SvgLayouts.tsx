@@ -246,7 +246,7 @@ export function SvgLayouts({ me, ids: idList, animations, drivers, readOnly }: {
               return (
                 <tr key={f.name} aria-selected={f.name === selected}>
                   <td>
-                    <button type="button" className="link" onClick={() => setSelected(f.name)}>
+                    <button type="button" className="link" onClick={() => (f.name === selected || !dirty || confirm(`Drop the unsaved bindings of ${selected}?`)) && setSelected(f.name)}>
                       {f.name}
                     </button>
                   </td>
