@@ -89,10 +89,13 @@ function under(field: string, path: string, exact: boolean) {
   return field === path || (!exact && (field.startsWith(path + '.') || field.startsWith(path + '[')))
 }
 
-// The issue when its path is `path` (or below it, unless exact), at the field it names.
-function IssueAt({ path, exact = false }: { path: string; exact?: boolean }) {
+// The issue when its path is `path` (or below it, unless exact), at the field it names; with
+// `except`, not when it is under one of those (shown at their own fields): an entry's other keys
+// (an unknown key typed in the raw JSON) are shown at the entry.
+function IssueAt({ path, exact = false, except = [] }: { path: string; exact?: boolean; except?: string[] }) {
   const issue = useContext(IssueCtx)
   if (!issue || !under(issue.field, path, exact)) return null
+  if (except.some((e) => under(issue.field, `${path}.${e}`, false))) return null
   return (
     <ul className="field-issues" role="alert" data-path={issue.field}>
       <li>{atField(issue)}</li>
@@ -271,7 +274,7 @@ export function SecurityEditor({ me, section }: { me: string; section: string })
                   Remove group
                 </button>
               </header>
-              <IssueAt path={`groups[${i}]`} exact />
+              <IssueAt path={`groups[${i}]`} except={['name', 'permissions']} />
               <IssueAt path={`groups[${i}].name`} />
               <UnknownPermissions
                 permissions={g.permissions}
@@ -322,7 +325,7 @@ export function SecurityEditor({ me, section }: { me: string; section: string })
               </label>
             </header>
             <IssueAt path="mqtt.allow_anonymous" />
-            <IssueAt path="mqtt.anonymous" exact />
+            <IssueAt path="mqtt.anonymous" except={['publish', 'subscribe', 'deny_publish', 'deny_subscribe']} />
             {mqtt.allow_anonymous && <AclFields path="mqtt.anonymous" acl={mqtt.anonymous ?? { publish: [], subscribe: [] }} onChange={(a) => setMqtt({ anonymous: a })} />}
           </section>
           {mqtt.devices.map((d, i) => (
@@ -336,7 +339,7 @@ export function SecurityEditor({ me, section }: { me: string; section: string })
                   Remove device
                 </button>
               </header>
-              <IssueAt path={`mqtt.devices[${i}]`} exact />
+              <IssueAt path={`mqtt.devices[${i}]`} except={['username', 'password_hash', 'publish', 'subscribe', 'deny_publish', 'deny_subscribe']} />
               <IssueAt path={`mqtt.devices[${i}].username`} />
               <IssueAt path={`mqtt.devices[${i}].password_hash`} />
               <AclFields path={`mqtt.devices[${i}]`} acl={d} onChange={(a) => setMqtt({ devices: mqtt.devices.map((x, j) => (j === i ? { ...x, ...a } : x)) })} />
@@ -385,7 +388,7 @@ export function SecurityEditor({ me, section }: { me: string; section: string })
                   Remove rule
                 </button>
               </header>
-              <IssueAt path={`mqtt.acl[${i}]`} exact />
+              <IssueAt path={`mqtt.acl[${i}]`} except={['user', 'group', 'publish', 'subscribe', 'deny_publish', 'deny_subscribe']} />
               <IssueAt path={`mqtt.acl[${i}].user`} />
               <IssueAt path={`mqtt.acl[${i}].group`} />
               <AclFields path={`mqtt.acl[${i}]`} acl={r} onChange={(a) => setMqtt({ acl: mqtt.acl.map((x, j) => (j === i ? { ...x, ...a } : x)) })} />
@@ -533,7 +536,7 @@ function Users({
                     <b>{u.username}</b>
                     {u.username === me && <span className="tag">you</span>}
                     {s?.may_edit_security && <span className="tag" title="may edit security">may edit security</span>}
-                    <IssueAt path={`users[${i}]`} exact />
+                    <IssueAt path={`users[${i}]`} except={['username', 'password_hash', 'password_change_required', 'groups', 'allowed_apps']} />
                     <IssueAt path={`users[${i}].username`} />
                     <IssueAt path={`users[${i}].password_hash`} />
                     <IssueAt path={`users[${i}].password_change_required`} />
