@@ -112,9 +112,12 @@ HttpResponse Router::handle(const HttpRequest& req) const {
       if (auto c = access_->authorize(req, ""); c) caller = std::move(*c);
     }
     RequestContext ctx{req, caller, std::move(params)};
+    // A copy: the handler may add routes while it runs (a module's first request registering
+    // more), which can move routes_ and with it the std::function being called.
+    const Handler handler = r.handler;
     HttpResponse resp;
     try {
-      resp = r.handler(ctx);
+      resp = handler(ctx);
     } catch (const std::exception& e) {
       resp = error_response(
           Error::make(ErrorKind::internal, "internal", std::string("internal error: ") + e.what()));

@@ -134,5 +134,50 @@ TEST(Router, OpenApiStatesPermissions) {
   EXPECT_TRUE(doc.at("components").at("schemas").as_object().contains("ErrorBody"));
 }
 
+// A handler that adds routes while it runs (the table grows, its storage moves) still runs on
+// intact state: the router calls a copy of the handler, not the one inside the moving table. The
+// handler's captures (two pointers) fit std::function's own storage, so they live inside the
+// table: without the copy, ASan reports them read after the table's old storage was freed.
+TEST(Router, HandlerMayAddRoutesWhileItRuns) {
+  Router r(std::make_shared<FakeAccess>());
+  const std::string greeting(64, 'x');
+  r.add({"GET",
+         "/api/grow",
+         "view",
+         false,
+         "things",
+         "Adds routes",
+         {},
+         {},
+         "application/json",
+         200,
+         {},
+         {},
+         [router = &r, text = &greeting](const RequestContext&) {
+           for (int i = 0; i < 100; ++i)
+             router->add({"GET",
+                          "/api/added/" + std::to_string(i),
+                          "view",
+                          false,
+                          "things",
+                          "Added",
+                          {},
+                          {},
+                          "application/json",
+                          200,
+                          {},
+                          {},
+                          [](const RequestContext&) { return HttpResponse::json(200, "{}"); }});
+           // Reads the captures after the table moved.
+           return HttpResponse::json(200, "{\"g\":\"" + *text + "\",\"n\":" +
+                                              std::to_string(router->routes().size()) + "}");
+         }});
+  auto resp = r.handle(req("GET", "/api/grow", "viewer"));
+  EXPECT_EQ(resp.status, 200);
+  EXPECT_EQ(resp.body, "{\"g\":\"" + greeting + "\",\"n\":101}");
+  EXPECT_EQ(r.routes().size(), 101u);
+  EXPECT_EQ(r.handle(req("GET", "/api/added/99", "viewer")).status, 200);
+}
+
 }  // namespace
 }  // namespace weir::api

@@ -325,7 +325,7 @@ void Server::add_app_routes() {
   auto schema = std::make_shared<std::string>(json::dump(module::system_config_schema(s.registry)));
   s.router.add({"GET",
                 "/api/config/schema",
-                "view",
+                "view_config",
                 false,
                 "config",
                 "JSON Schema of system_config.json: every module's settings (modules[].config) and "

@@ -147,7 +147,7 @@ HttpResponse ConfigEditor::save(const RequestContext& ctx, const std::string& te
 void ConfigEditor::add_routes(api::Router& router) {
   router.add({"GET",
               "/api/config",
-              "edit_config",
+              "view_config",
               false,
               "config",
               "The current system_config.json with its version (also the ETag: send it back as "
@@ -188,7 +188,7 @@ void ConfigEditor::add_routes(api::Router& router) {
 
   router.add({"POST",
               "/api/config/dry-run",
-              "edit_config",
+              "view_config",
               false,
               "config",
               "What saving this document would change (drivers, datapoints, rules and the other "
@@ -222,7 +222,7 @@ void ConfigEditor::add_routes(api::Router& router) {
 
   router.add({"GET",
               "/api/config/versions",
-              "edit_config",
+              "view_config",
               false,
               "config",
               "The kept versions of system_config.json, newest first (author, time, action)",
@@ -240,7 +240,7 @@ void ConfigEditor::add_routes(api::Router& router) {
 
   router.add({"GET",
               "/api/config/versions/{id}",
-              "edit_config",
+              "view_config",
               false,
               "config",
               "One kept version of system_config.json",
@@ -261,7 +261,7 @@ void ConfigEditor::add_routes(api::Router& router) {
 
   router.add({"GET",
               "/api/config/diff",
-              "edit_config",
+              "view_config",
               false,
               "config",
               "Structural diff between two kept versions: the sections' entries and every JSON "

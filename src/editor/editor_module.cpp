@@ -75,7 +75,7 @@ class EditorModule final : public module::ModuleWith<EditorSettings> {
     host_.router.add(
         {"POST",
          "/api/expression/check",
-         "edit_config",
+         "view_config",
          false,
          "config",
          "Compile one expression with the server's own compiler: {expression, kind: "

@@ -1,6 +1,5 @@
 #include "editor/expression_check.hpp"
 
-#include <cctype>
 #include <charconv>
 
 #include "expression/action.hpp"
@@ -28,41 +27,6 @@ ExpressionCheck failure(const std::string& message) {
   return out;
 }
 
-// Animation expressions read `value`, the bound datapoint's value. The compiler knows datapoints
-// by their id (a token with '@'), so each bare word `value` outside string literals becomes the
-// same-length id "v@lue" (columns unchanged), resolved as a datapoint of unknown type.
-constexpr std::string_view kValueId = "v@lue";
-
-std::string with_value_id(std::string_view text) {
-  std::string out(text);
-  auto word = [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '@' || c == '.';
-  };
-  char quote = 0;
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    const char c = out[i];
-    if (quote) {
-      if (c == quote) quote = 0;
-      continue;
-    }
-    if (c == '\'' || c == '"') {
-      quote = c;
-      continue;
-    }
-    if (out.compare(i, 5, "value") == 0 && (i == 0 || !word(out[i - 1])) &&
-        (i + 5 == out.size() || !word(out[i + 5]))) {
-      out.replace(i, 5, kValueId);
-      i += 4;
-    }
-  }
-  return out;
-}
-
-void replace_all(std::string& s, std::string_view from, std::string_view to) {
-  for (auto p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size()))
-    s.replace(p, from.size(), to);
-}
-
 }  // namespace
 
 ExpressionCheck check_expression(std::string_view text, ExpressionKind kind,
@@ -81,17 +45,15 @@ ExpressionCheck check_expression(std::string_view text, ExpressionKind kind,
     return ExpressionCheck{true, std::string("action"), {}, {}, {}};
   }
   if (kind == ExpressionKind::animation) {
-    expression::Resolver value_only =
-        [](std::string_view id) -> std::optional<expression::DatapointRef> {
-      if (id == kValueId) return expression::DatapointRef{0, nullptr};
+    // Animation expressions read only `value`, the bound datapoint's value: a name (the
+    // compiler's `names` resolver), not a datapoint id; no datapoint id resolves.
+    expression::Resolver value_name =
+        [](std::string_view name) -> std::optional<expression::DatapointRef> {
+      if (name == "value") return expression::DatapointRef{0, nullptr};
       return std::nullopt;
     };
-    auto x = expression::Expression::compile(with_value_id(text), value_only);
-    if (!x) {
-      auto out = failure(x.error().message);
-      if (out.error) replace_all(*out.error, kValueId, "value");
-      return out;
-    }
+    auto x = expression::Expression::compile(text, {}, value_name);
+    if (!x) return failure(x.error().message);
     return ExpressionCheck{true, std::string(expression::to_string(x->type())), {}, {}, {}};
   }
   auto x = expression::Expression::compile(text, resolve);

@@ -51,6 +51,18 @@ TEST(ExpressionCheck, AnimationSeesOnlyValue) {
   EXPECT_EQ(bad.error->find("v@lue"), std::string::npos);
 }
 
+// `value` is a name given to the compiler, not a rewritten datapoint id: an id spelt like the old
+// stand-in is an unknown datapoint, and the columns are those of the text as typed.
+TEST(ExpressionCheck, AnimationValueIsANameNotAnId) {
+  auto r = check_expression("v@lue + 1", ExpressionKind::animation, tank_only());
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.column, 1u);
+  auto late = check_expression("value + Tank@LEVEL", ExpressionKind::animation, tank_only());
+  EXPECT_FALSE(late.ok);
+  EXPECT_EQ(late.column, 9u);
+  EXPECT_TRUE(check_expression("value", ExpressionKind::animation, tank_only()).ok);
+}
+
 TEST(ExpressionCheck, ActionsAndTheirDatapoint) {
   EXPECT_TRUE(check_expression("raise_alarm()", ExpressionKind::action, tank_only()).ok);
   auto r = check_expression("send_command('Tank@NOPE', 1)", ExpressionKind::action, tank_only());

@@ -209,7 +209,7 @@ void SvgEditor::add_routes(api::Router& router) {
 
   router.add({"GET",
               "/api/svg/{name}/versions",
-              "edit_config",
+              "view_config",
               false,
               "svg",
               "The kept versions of an SVG layout, newest first, and the current version (\"\" "

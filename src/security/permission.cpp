@@ -34,7 +34,9 @@ const std::array<PermissionInfo, permission_count> kCatalogue{{
      kAlertLegacy},
     {Permission::view_audit, "view_audit", "Read the audit log", {}},
     {Permission::edit_config, "edit_config",
-     "Validate and save the system configuration (config editor)", kEditConfigLegacy},
+     "Validate, save and revert the system configuration and SVG layouts (config editor; "
+     "includes view_config)",
+     kEditConfigLegacy},
     {Permission::edit_security, "edit_security",
      "Read and save users, groups, permissions and MQTT credentials (security editor)",
      kEditSecurityLegacy},
@@ -52,6 +54,11 @@ const std::array<PermissionInfo, permission_count> kCatalogue{{
      "view_history",
      "Read the history: stored values, trends, CSV export and events (granted with view to "
      "groups migrated from the Python platform)",
+     {}},
+    {Permission::view_config,
+     "view_config",
+     "Read the system configuration, its schema, kept versions and diffs, and SVG layout "
+     "versions (config editor, read only; edit_config includes it)",
      {}},
 }};
 

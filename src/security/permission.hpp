@@ -20,19 +20,21 @@ enum class Permission : unsigned char {
   control_driver,   // connect / disconnect / toggle a driver
   alert_feedback,   // answer an alert shown to the operator
   view_audit,       // read the audit log
-  edit_config,      // config editor: validate and save system_config.json, SVG files
+  edit_config,      // config editor: validate and save system_config.json, SVG files (implies
+                    // view_config)
   edit_security,    // security editor: users, groups, permissions, MQTT credentials
   restart_app,      // restart the application
   mqtt_connect,     // a Weir user may log in to the MQTT broker (topics still need an ACL rule)
   device_control,   // play / stop / resume the demo devices
   shelve_alarm,     // shelve / unshelve an alarm, take it out of service and back
   view_history,     // read the historian: raw values, trends, CSV export, events
+  view_config,      // config editor read-only: the configuration, its schema, versions, diffs
 };
 BOOST_DESCRIBE_ENUM(Permission, view, write_datapoint, send_command, ack_alarm, control_driver,
                     alert_feedback, view_audit, edit_config, edit_security, restart_app,
-                    mqtt_connect, device_control, shelve_alarm, view_history)
+                    mqtt_connect, device_control, shelve_alarm, view_history, view_config)
 
-inline constexpr std::size_t permission_count = 14;
+inline constexpr std::size_t permission_count = 15;
 
 // The web apps a user may be allowed to open (users[].allowed_apps).
 enum class App : unsigned char { scada, config_editor, security_editor };

@@ -335,6 +335,8 @@ PermissionSet permissions_of(const SecurityConfig& config, const User& user) {
           // read the history too.
           if (*p == Permission::view && pname != "view") set.add(Permission::view_history);
         }
+  // Who may save the configuration may read it.
+  if (set.has(Permission::edit_config)) set.add(Permission::view_config);
   return set;
 }
 

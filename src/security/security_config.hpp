@@ -113,7 +113,8 @@ const Group* find_group(const SecurityConfig& config, std::string_view name);
 Group* find_group(SecurityConfig& config, std::string_view name);
 const MqttDevice* find_mqtt_device(const SecurityConfig& config, std::string_view username);
 
-// Union of the permissions of the user's groups (unknown names are ignored: validate first).
+// Union of the permissions of the user's groups (unknown names are ignored: validate first);
+// edit_config brings view_config along.
 PermissionSet permissions_of(const SecurityConfig& config, const User& user);
 
 }  // namespace weir::security

@@ -46,6 +46,18 @@ TEST(SecurityConfig, PythonFixturesLoad) {
   EXPECT_TRUE(permissions_of(native, native.users[0]).has(Permission::view));
 }
 
+TEST(SecurityConfig, EditConfigImpliesViewConfigNotTheReverse) {
+  SecurityConfig c;
+  c.groups.push_back(Group{"editors", {"edit_config"}});
+  c.groups.push_back(Group{"readers", {"view_config"}});
+  c.users.push_back(User{"e", "", {"editors"}, {}});
+  c.users.push_back(User{"r", "", {"readers"}, {}});
+  EXPECT_TRUE(permissions_of(c, c.users[0]).has(Permission::view_config));
+  EXPECT_TRUE(permissions_of(c, c.users[0]).has(Permission::edit_config));
+  EXPECT_TRUE(permissions_of(c, c.users[1]).has(Permission::view_config));
+  EXPECT_FALSE(permissions_of(c, c.users[1]).has(Permission::edit_config));
+}
+
 TEST(SecurityConfig, PythonUnitTestFixtureWithPlaceholderPermissionsIsRefused) {
   // tests/security_config.json is a Python unit-test stub with permissions "p1", "p2", "p3".
   auto r = load_security_config_file(kFixtures + "/tests/security_config.json");

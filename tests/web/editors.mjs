@@ -4,8 +4,8 @@
 // Every request that is not for weir on 127.0.0.1 is recorded (report.offsite) and refused.
 //
 // Usage: node tests/web/editors.mjs --base http://127.0.0.1:PORT --password PW --step STEP
-//          [--name NAME] [--name2 NAME] [--expression EXPR] [--screenshots DIR]
-// Steps: add-datapoint, bad-rule, revert, conflict, operator-user, tour.
+//          [--name NAME] [--name2 NAME] [--expression EXPR] [--svg-name NAME.svg] [--screenshots DIR]
+// Steps: add-datapoint, bad-rule, revert, conflict, operator-user, svg-bind, security-issue, tour.
 // Run by tests/web/test_editors.py, which starts weir and checks the server's side.
 import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -28,6 +28,7 @@ const { values: opt } = parseArgs({
     expression: { type: 'string', default: 'float(WaterTank@TANK) < < 10' },
     'op-user': { type: 'string', default: 'op1' },
     'op-password': { type: 'string', default: 'Operator-Pass-2026-x' },
+    'svg-name': { type: 'string', default: '9.bind.svg' },
     screenshots: { type: 'string', default: tmpdir() },
     chromium: { type: 'string', default: '/usr/bin/chromium' },
     timeout: { type: 'string', default: '30000' },
@@ -72,6 +73,33 @@ async function login(page, path, user = opt.user, password = opt.password) {
   await page.getByRole('button', { name: 'Log in' }).click()
   await page.locator('.editor-toolbar').waitFor()
 }
+
+// The operator app's login (the same Login component as the editors'), with the forced password
+// change when the server asks for one; returns the password in use afterwards.
+async function scadaLogin(page, user, password) {
+  await page.goto(new URL('/scada/', base).href)
+  await page.getByLabel('User name').fill(user)
+  await page.getByLabel('Password', { exact: true }).fill(password)
+  await page.getByRole('button', { name: 'Log in' }).click()
+  await page.locator('header.topbar, form[aria-label="Change password"]').first().waitFor()
+  if (await page.locator('form[aria-label="Change password"]').count()) {
+    const next = `${password}-new`
+    await page.getByLabel('Current password').fill(password)
+    await page.getByLabel('New password', { exact: true }).fill(next)
+    await page.getByLabel('New password again').fill(next)
+    await page.getByRole('button', { name: 'Change password' }).click()
+    password = next
+    report.forcedPasswordChange = true
+  }
+  await page.locator('header.topbar').waitFor()
+  return password
+}
+
+const apiStatus = (page, method, path, body) =>
+  page.evaluate(
+    async ([m, p, b]) => (await fetch(p, { method: m, headers: { 'Content-Type': 'application/json' }, body: b ? JSON.stringify(b) : undefined })).status,
+    [method, path, body],
+  )
 
 async function section(page, id) {
   await page.evaluate((h) => (location.hash = h), id)
@@ -203,6 +231,123 @@ const steps = {
     await page.locator('table.topic-result').waitFor()
     report.topic = await page.locator('table.topic-result').innerText()
     await shot(page, 'security-topic')
+
+    // The new operator in the operator app, in a browser context of their own.
+    const op = await newPage()
+    report.opPassword = await scadaLogin(op, opt['op-user'], opt['op-password'])
+    await op.locator('nav.tabs a[href="/scada/graphics"]').click()
+    const pump = op.locator('[data-svg="1.tank.svg"] [id=pump]')
+    await op.locator('[data-svg="1.tank.svg"] [id=pump][aria-disabled=false]').waitFor()
+    report.pumpEnabled = (await pump.getAttribute('aria-disabled')) === 'false'
+    await pump.click()
+    const dialog = op.getByRole('dialog', { name: 'Confirm command' })
+    await dialog.waitFor()
+    report.pumpDialog = await dialog.innerText()
+    await dialog.getByRole('button', { name: 'Cancel' }).click()
+    await op.locator('nav.tabs a[href="/scada/communications"]').click()
+    const connect = op.getByRole('button', { name: 'Connect' }).first()
+    const disconnect = op.getByRole('button', { name: 'Disconnect' }).first()
+    await connect.waitFor()
+    report.driverControlsDisabled = (await connect.isDisabled()) && (await disconnect.isDisabled())
+    await shot(op, 'operator-user-communications')
+    report.opServer = {
+      disconnect: await apiStatus(op, 'POST', '/api/drivers/WaterTank/disconnect'),
+      connect: await apiStatus(op, 'POST', '/api/drivers/WaterTank/connect'),
+      config: await apiStatus(op, 'GET', '/api/config'),
+    }
+    await op.context().close()
+  },
+
+  // Upload a layout, bind an unbound element by clicking it in the live preview, save; the
+  // preview and the operator app's graphic animate it.
+  async 'svg-bind'() {
+    const name = opt['svg-name']
+    const svg =
+      '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 120" width="300" height="120">' +
+      '<rect x="0" y="0" width="300" height="120" fill="#eef"/>' +
+      '<text x="20" y="60" font-size="28">?</text>' +
+      '<circle id="lamp" cx="200" cy="60" r="20" fill="gray" data-animation="toggle_opened_closed"/>' +
+      '<rect id="ghost" x="240" y="40" width="40" height="40" data-datapoint="WaterTank@NOPE" data-animation="no_such_animation"/>' +
+      '</svg>'
+    const page = await newPage()
+    await login(page, '/config-editor/#svg')
+    await page.locator('input[type=file]').setInputFiles({ name, mimeType: 'image/svg+xml', buffer: Buffer.from(svg) })
+    await page.locator('.svg-layouts [role=status]').filter({ hasText: `${name} saved as version` }).waitFor()
+    const panel = page.locator(`.svg-bind-preview [data-svg="${name}"]`)
+    await panel.locator('.svg-host svg').waitFor()
+    const problems = page.locator('[aria-label="Binding problems"]')
+    await problems.locator('li').first().waitFor()
+    report.problemsBefore = await problems.locator('li').allInnerTexts()
+    // Click the text (it has no id: binding gives it one).
+    await panel.locator('.svg-host svg > text').click()
+    const form = page.locator('form[aria-label="Bind element"]')
+    await form.waitFor()
+    await form.getByLabel('bind datapoint').fill('WaterTank@TANK')
+    await form.getByLabel('bind animation').selectOption('level_text')
+    await form.getByRole('button', { name: 'Bind', exact: true }).click()
+    report.bound = await page.locator('.svg-layouts [role=status]').innerText()
+    await page.getByRole('button', { name: 'Save layout' }).click()
+    await page.locator('.svg-layouts [role=status]').filter({ hasText: `${name} saved as version` }).waitFor()
+    report.saved = await page.locator('.svg-layouts [role=status]').innerText()
+    // The preview (the operator app's graphic) shows the tank level in the new binding.
+    const text = page.locator(`.svg-bind-preview [data-svg="${name}"] [id="text-1"]`)
+    await text.waitFor()
+    await page.waitForFunction((n) => /^-?\d/.test(document.querySelector(`.svg-bind-preview [data-svg="${n}"] [id="text-1"]`)?.textContent ?? ''), name)
+    report.previewText = await text.textContent()
+    report.problemsAfter = await problems.locator('li').allInnerTexts()
+    await shot(page, 'config-svg-bind')
+    // A control of the demo layout: clicking it in the preview picks it with its binding, and
+    // opens no command dialog (nothing is sent from the editor).
+    await page.locator('.svg-layouts').getByRole('button', { name: '1.tank.svg', exact: true }).click()
+    const pump = page.locator('.svg-bind-preview [data-svg="1.tank.svg"] [id=pump]')
+    await pump.waitFor()
+    await pump.click()
+    await form.waitFor()
+    report.pumpPicked = { datapoint: await form.getByLabel('bind datapoint').inputValue(), animation: await form.getByLabel('bind animation').inputValue() }
+    report.pumpDialogs = await page.getByRole('dialog', { name: 'Confirm command' }).count()
+
+    const op = await newPage()
+    await scadaLogin(op, opt.user, opt.password)
+    await op.locator('nav.tabs a[href="/scada/graphics"]').click()
+    const opText = op.locator(`[data-svg="${name}"] [id="text-1"]`)
+    await opText.waitFor()
+    const first = await op.waitForFunction((n) => {
+      const t = document.querySelector(`[data-svg="${n}"] [id="text-1"]`)?.textContent ?? ''
+      return /^-?\d/.test(t) ? t : false
+    }, name)
+    report.operatorText = await first.jsonValue()
+    // It moves with the tank: a later value differs (the demo tank changes every second).
+    const later = await op.waitForFunction(
+      ([n, was]) => {
+        const t = document.querySelector(`[data-svg="${n}"] [id="text-1"]`)?.textContent ?? ''
+        return /^-?\d/.test(t) && t !== was ? t : false
+      },
+      [name, report.operatorText],
+    )
+    report.operatorLater = await later.jsonValue()
+    await shot(op, 'operator-svg-bound')
+    await op.context().close()
+  },
+
+  // A bad group permission typed in the raw JSON; saved from the Groups section: the server's
+  // issue is shown at that group's permissions.
+  async 'security-issue'() {
+    const page = await newPage()
+    await login(page, '/security-editor/#raw')
+    const raw = page.getByRole('textbox', { name: 'Raw JSON' })
+    const cfg = JSON.parse(await raw.inputValue())
+    const g = cfg.groups.length - 1
+    cfg.groups[g].permissions.push('fly_to_the_moon')
+    report.group = cfg.groups[g].name
+    report.field = `groups[${g}].permissions[${cfg.groups[g].permissions.length - 1}]`
+    await raw.fill(JSON.stringify(cfg, null, 2))
+    await section(page, 'groups')
+    report.refused = await saveAndWait(page, 'Not saved')
+    const at = page.locator(`section[aria-label="Group ${report.group}"] .field-issues[data-path="${report.field}"]`)
+    await at.waitFor()
+    report.fieldIssue = await at.innerText()
+    report.unknownShown = await page.locator(`section[aria-label="Group ${report.group}"] .unknown-permissions`).innerText()
+    await shot(page, 'security-field-issue')
   },
 
   async tour() {

@@ -8,7 +8,12 @@ the demo configuration (config/), checking on the server what the browser did:
 - revert to the previous version takes the datapoint away again;
 - two browser contexts saving at once: one saves, the other is shown one conflict, merges, saves;
 - an operator group (view + send_command) and a user limited to the operator app are created in
-  the security editor; the user logs in to scada only and the server refuses what it may not do.
+  the security editor; the user logs in to /scada in a browser context of their own (the forced
+  password change if asked), sees the pump's command control enabled and the driver connect /
+  disconnect controls disabled, and the server refuses those (403) and every other app;
+- an SVG layout is uploaded, an element bound by clicking it in the live preview and saved; the
+  preview and the operator app's graphic animate it; unbound and unknown bindings are listed;
+- a bad group permission saved in the security editor is shown at that group's permissions.
 
 No request may leave 127.0.0.1. Screenshots go to $WEIR_SCREENSHOT_DIR (default /tmp/weir-editors).
 """
@@ -163,16 +168,55 @@ def test_operator_user_limited_to_scada(weir, admin):
     op = next(u for u in users["items"] if u["username"] == OP_USER)
     assert op["allowed_apps"] == ["scada"] and op["groups"] == ["operators"], op
     assert sorted(op["permissions"]) == ["send_command", "view"], op
+    # In the operator app (its own browser context): the command control is enabled, the driver
+    # controls are not, and the server refuses them anyway.
+    assert report["pumpEnabled"] and "WaterTank@PUMP_CMD" in report["pumpDialog"], report
+    assert report["driverControlsDisabled"], report
+    assert report["opServer"] == {"disconnect": 403, "connect": 403, "config": 403}, report["opServer"]
+    password = report["opPassword"]
     h = Http(weir)
-    me, _ = h.login(username=OP_USER, password=OP_PASSWORD, app="scada")
+    me, _ = h.login(username=OP_USER, password=password, app="scada")
     assert sorted(me["permissions"]) == ["send_command", "view"]
     assert h.get("/api/datapoints")[0] == 200
     assert h.request("PUT", "/api/config", body={}, headers={"If-Match": '"x"'})[0] == 403
     assert h.get("/api/security/users")[0] == 403
     for app in ("config_editor", "security_editor"):
         status, body, _ = Http(weir).post("/api/auth/login", {"username": OP_USER,
-                                                              "password": OP_PASSWORD, "app": app})
+                                                              "password": password, "app": app})
         assert status in (401, 403), (app, status, body)
+
+
+def test_svg_element_bound_by_clicking_animates_in_the_operator_app(weir, admin):
+    name = "9.bind.svg"
+    report = run(weir, "svg-bind", svg_name=name)
+    before = "\n".join(report["problemsBefore"])
+    assert "lamp: animation toggle_opened_closed without a datapoint" in before, before
+    assert "ghost: unknown datapoint WaterTank@NOPE" in before, before
+    assert "ghost: unknown animation no_such_animation" in before, before
+    assert "text-1 bound to WaterTank@TANK (level_text)" in report["bound"], report["bound"]
+    # Stored through the versioned route, with the binding the sanitiser reports.
+    status, versions, _ = admin.get(f"/api/svg/{name}/versions")
+    assert status == 200 and [v["action"] for v in versions["items"]][:2] == ["save", "save"], versions
+    assert versions["items"][0]["author"] == "admin"
+    status, listing, _ = admin.get("/api/svg")
+    entry = next(f for f in listing["items"] if f["name"] == name)
+    assert {"element": "text-1", "datapoint": "WaterTank@TANK", "animation": "level_text"} in entry["bindings"], entry
+    assert report["previewText"][0].isdigit() or report["previewText"][0] == "-", report
+    assert report["operatorText"] != report["operatorLater"], report
+    assert not any("text-1" in p for p in report["problemsAfter"]), report["problemsAfter"]
+    assert report["pumpPicked"] == {"datapoint": "WaterTank@PUMP", "animation": "toggle_opened_closed"}, report
+    assert report["pumpDialogs"] == 0
+
+
+def test_security_issue_shown_at_its_field(weir):
+    sec = Http(weir)
+    sec.login(app="security_editor")
+    before = sec.get("/api/security/config")[2]["ETag"]
+    report = run(weir, "security-issue")
+    assert "Not saved (422)" in report["refused"], report["refused"]
+    assert "fly_to_the_moon" in report["fieldIssue"] and "unknown permission" in report["fieldIssue"], report
+    assert "fly_to_the_moon" in report["unknownShown"]
+    assert sec.get("/api/security/config")[2]["ETag"] == before
 
 
 def test_screens_in_both_sizes_and_themes(weir):

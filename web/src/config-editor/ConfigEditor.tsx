@@ -9,6 +9,7 @@ import { Changes, ConflictPanel, DiffView, History, type Conflict } from '../edi
 import { merge } from '../editor-common/merge'
 import { ExpressionInput } from './ExpressionInput'
 import { SvgLayouts } from './SvgLayouts'
+import type { Me } from '../scada/api'
 
 export const SECTIONS = [
   { id: 'drivers', title: 'Drivers' },
@@ -53,7 +54,9 @@ function sectionOfPath(path: string, doc: Doc): string {
   return SECTIONS.some((s) => s.id === top) ? top : 'raw'
 }
 
-export function ConfigEditor({ section, go }: { section: string; go: (s: string) => void }) {
+export function ConfigEditor({ me, section, go }: { me: Me; section: string; go: (s: string) => void }) {
+  // view_config alone: everything is shown, nothing can be saved (the server refuses it too).
+  const readOnly = !me.permissions.includes('edit_config')
   const [schema, setSchema] = useState<Schema | null>(null)
   const [base, setBase] = useState<{ version: string; document: Doc } | null>(null)
   const [doc, setDoc] = useState<Doc | null>(null)
@@ -203,7 +206,12 @@ export function ConfigEditor({ section, go }: { section: string; go: (s: string)
 
   let body: ReactNode
   if (section === 'history') body = <History base="/api/config" onReverted={() => void load()} />
-  else if (section === 'svg') body = <SvgLayouts />
+  else if (section === 'svg') {
+    const saved = base.document
+    const animations = saved.animations && typeof saved.animations === 'object' && !Array.isArray(saved.animations) ? (saved.animations as Record<string, unknown>) : {}
+    const drivers = ((saved.drivers as Doc[] | undefined) ?? []).map((d) => String(d.name))
+    body = <SvgLayouts me={me} ids={liveIds} animations={animations} drivers={drivers} readOnly={readOnly} />
+  }
   else if (section === 'raw') body = <RawView doc={doc} onApply={setDoc} />
   else if (section === 'datapoints' || section === 'command_datapoints') {
     const drivers = (doc.drivers as Doc[] | undefined) ?? []
@@ -271,7 +279,8 @@ export function ConfigEditor({ section, go }: { section: string; go: (s: string)
         <button type="button" onClick={() => void load()} disabled={busy}>
           Reload
         </button>
-        <button type="button" className="primary" onClick={() => void save()} disabled={busy || !dirty}>
+        {readOnly && <span className="tag">read only (view_config)</span>}
+        <button type="button" className="primary" onClick={() => void save()} disabled={busy || !dirty || readOnly} title={readOnly ? 'Saving needs the edit_config permission' : ''}>
           Save
         </button>
       </div>

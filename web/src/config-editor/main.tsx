@@ -6,5 +6,5 @@ import '../editor-common/editor.css'
 
 document.documentElement.dataset.theme = localStorage.getItem('weir.theme') === 'dark' ? 'dark' : 'light'
 createRoot(document.getElementById('weir-editor')!).render(
-  <EditorApp app="config_editor" title="config editor" sections={SECTIONS} render={(_me, section, go) => <ConfigEditor section={section} go={go} />} />,
+  <EditorApp app="config_editor" title="config editor" sections={SECTIONS} render={(me, section, go) => <ConfigEditor me={me} section={section} go={go} />} />,
 )

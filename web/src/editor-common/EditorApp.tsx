@@ -1,54 +1,12 @@
 // The editors' session life cycle and frame, on the operator app's login flow and styles: ask
-// /api/auth/me; no session (or no right to this app) -> log in for this app; a forced password
-// change -> the operator app's form; then the editor under a top bar (brand, sections, user).
-import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react'
-import { api, ApiError, errorText, post, SESSION_EXPIRED, type Me } from '../scada/api'
-import { PasswordChange } from '../scada/Login'
+// /api/auth/me; no session (or no right to this app) -> the operator app's login form, for this
+// app (web/src/scada/Login.tsx: one definition for every app); a forced password change -> its
+// form; then the editor under a top bar (brand, sections, user).
+import { useCallback, useEffect, useState, type ReactNode } from 'react'
+import { api, ApiError, SESSION_EXPIRED, type Me } from '../scada/api'
+import { Login, PasswordChange, type WebApp } from '../scada/Login'
 
-export type AppName = 'config_editor' | 'security_editor'
-
-function EditorLogin({ app, title, notice, onLoggedIn }: { app: AppName; title: string; notice: string; onLoggedIn: (me: Me) => void }) {
-  const [username, setUsername] = useState('')
-  const [password, setPassword] = useState('')
-  const [error, setError] = useState('')
-  const [busy, setBusy] = useState(false)
-  async function submit(e: FormEvent) {
-    e.preventDefault()
-    setBusy(true)
-    setError('')
-    try {
-      const r = await post<Me>('/api/auth/login', { username, password, app })
-      setPassword('')
-      onLoggedIn(r)
-    } catch (err) {
-      setError(errorText(err))
-    } finally {
-      setBusy(false)
-    }
-  }
-  return (
-    <main className="login">
-      <form className="login-card" onSubmit={submit} aria-label="Log in">
-        <h1>
-          <span className="brand">Weir</span> {title}
-        </h1>
-        {notice && <p className="notice" role="status">{notice}</p>}
-        <label>
-          User name
-          <input name="username" autoComplete="username" required value={username} onChange={(e) => setUsername(e.target.value)} autoFocus />
-        </label>
-        <label>
-          Password
-          <input name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
-        </label>
-        {error && <p className="error" role="alert">{error}</p>}
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Logging in…' : 'Log in'}
-        </button>
-      </form>
-    </main>
-  )
-}
+export type AppName = Exclude<WebApp, 'scada'>
 
 export interface Section {
   id: string
@@ -94,7 +52,7 @@ export function EditorApp({ app, title, sections, render }: { app: AppName; titl
   if (me === undefined) return <div className="boot">{notice || 'Loading…'}</div>
   if (me === null)
     return (
-      <EditorLogin
+      <Login
         app={app}
         title={title}
         notice={notice}
@@ -104,7 +62,7 @@ export function EditorApp({ app, title, sections, render }: { app: AppName; titl
         }}
       />
     )
-  if (me.password_change_required) return <PasswordChange me={me} onDone={() => void refresh()} onLogout={() => setMe(null)} />
+  if (me.password_change_required) return <PasswordChange me={me} app={app} onDone={() => void refresh()} onLogout={() => setMe(null)} />
   const go = (s: string) => {
     location.hash = s
     setSection(s)

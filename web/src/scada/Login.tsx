@@ -1,7 +1,22 @@
+// The login and forced password-change forms of every web app: the operator app and the editors
+// (web/src/editor-common/EditorApp.tsx) open their session with these, each for its own app.
 import { useState, type FormEvent } from 'react'
 import { api, errorText, post, type Me } from './api'
 
-export function Login({ notice, onLoggedIn }: { notice: string; onLoggedIn: (me: Me) => void }) {
+// The web apps a session is opened for (users[].allowed_apps).
+export type WebApp = 'scada' | 'config_editor' | 'security_editor'
+
+export function Login({
+  notice,
+  onLoggedIn,
+  title = 'operator',
+  app = 'scada',
+}: {
+  notice: string
+  onLoggedIn: (me: Me) => void
+  title?: string
+  app?: WebApp
+}) {
   const [username, setUsername] = useState('')
   const [password, setPassword] = useState('')
   const [error, setError] = useState('')
@@ -12,7 +27,7 @@ export function Login({ notice, onLoggedIn }: { notice: string; onLoggedIn: (me:
     setBusy(true)
     setError('')
     try {
-      const r = await post<Me>('/api/auth/login', { username, password, app: 'scada' })
+      const r = await post<Me>('/api/auth/login', { username, password, app })
       setPassword('')
       onLoggedIn(r)
     } catch (err) {
@@ -26,7 +41,7 @@ export function Login({ notice, onLoggedIn }: { notice: string; onLoggedIn: (me:
     <main className="login">
       <form className="login-card" onSubmit={submit} aria-label="Log in">
         <h1>
-          <span className="brand">Weir</span> operator
+          <span className="brand">Weir</span> {title}
         </h1>
         {notice && <p className="notice" role="status">{notice}</p>}
         <label>
@@ -46,7 +61,7 @@ export function Login({ notice, onLoggedIn }: { notice: string; onLoggedIn: (me:
   )
 }
 
-export function PasswordChange({ me, onDone, onLogout }: { me: Me; onDone: () => void; onLogout: () => void }) {
+export function PasswordChange({ me, onDone, onLogout, app = 'scada' }: { me: Me; onDone: () => void; onLogout: () => void; app?: WebApp }) {
   const [current, setCurrent] = useState('')
   const [next, setNext] = useState('')
   const [again, setAgain] = useState('')
@@ -58,7 +73,7 @@ export function PasswordChange({ me, onDone, onLogout }: { me: Me; onDone: () =>
     try {
       await post('/api/auth/password', { current_password: current, new_password: next })
       // The change may end every session of the user: log in again with the new password.
-      await post('/api/auth/login', { username: me.user, password: next, app: 'scada' }).catch(() => undefined)
+      await post('/api/auth/login', { username: me.user, password: next, app }).catch(() => undefined)
       onDone()
     } catch (err) {
       setError(errorText(err))

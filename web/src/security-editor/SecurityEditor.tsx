@@ -1,8 +1,10 @@
 // The security editor: users (create, disable, reset password: immediate actions on the server),
 // groups with the permission catalogue, allowed apps, MQTT device accounts and ACL rules (allow
 // and deny), "who may publish / subscribe to this topic?", the raw JSON; saved with If-Match like
-// the config editor, with history, diff, revert and the conflict panel.
-import { useCallback, useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react'
+// the config editor, with history, diff, revert and the conflict panel. A refused save's issue
+// (the server's JSON path + message) is shown at its field in these forms, as the config editor
+// shows its issues.
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react'
 import { call } from '../editor-common/http'
 import { ConflictPanel, History, type Conflict } from '../editor-common/Versions'
 import { merge } from '../editor-common/merge'
@@ -75,6 +77,44 @@ interface TopicAccess {
   subscribe: boolean
 }
 
+// The server's issue with a refused save or action: its JSON path ("groups[1].permissions[2]")
+// and message, shown by the IssueAt under that path.
+interface FieldIssue {
+  field: string
+  message: string
+}
+const IssueCtx = createContext<FieldIssue | null>(null)
+
+function under(field: string, path: string, exact: boolean) {
+  return field === path || (!exact && (field.startsWith(path + '.') || field.startsWith(path + '[')))
+}
+
+// The issue when its path is `path` (or below it, unless exact), at the field it names; with
+// `except`, not when it is under one of those (shown at their own fields): an entry's other keys
+// (an unknown key typed in the raw JSON) are shown at the entry.
+function IssueAt({ path, exact = false, except = [] }: { path: string; exact?: boolean; except?: string[] }) {
+  const issue = useContext(IssueCtx)
+  if (!issue || !under(issue.field, path, exact)) return null
+  if (except.some((e) => under(issue.field, `${path}.${e}`, false))) return null
+  return (
+    <ul className="field-issues" role="alert" data-path={issue.field}>
+      <li>{atField(issue)}</li>
+    </ul>
+  )
+}
+
+// The message without the path it starts with: shown at the field, the path is where it is.
+function atField(issue: FieldIssue): string {
+  const m = issue.message.replace(/^request body: /, '')
+  return m.startsWith(issue.field + ': ') ? m.slice(issue.field.length + 2) : m
+}
+
+// Marks an input whose path has the issue.
+function useInvalid(path: string): boolean {
+  const issue = useContext(IssueCtx)
+  return !!issue && under(issue.field, path, false)
+}
+
 async function sha256hex(text: string): Promise<string> {
   const d = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))
   return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('')
@@ -92,8 +132,9 @@ function Checks({ options, value, onChange, label }: { options: { name: string; 
   )
 }
 
-function Lines({ value, onChange, label }: { value: string[] | undefined; onChange: (v: string[]) => void; label: string }) {
+function Lines({ value, onChange, label, path }: { value: string[] | undefined; onChange: (v: string[]) => void; label: string; path: string }) {
   const [text, setText] = useState((value ?? []).join('\n'))
+  const invalid = useInvalid(path)
   useEffect(() => {
     if (text.split('\n').filter(Boolean).join('\n') !== (value ?? []).join('\n')) setText((value ?? []).join('\n'))
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -104,6 +145,7 @@ function Lines({ value, onChange, label }: { value: string[] | undefined; onChan
       <textarea
         className="mono"
         aria-label={label}
+        aria-invalid={invalid || undefined}
         rows={Math.max(2, (value ?? []).length + 1)}
         value={text}
         placeholder="one topic filter a line"
@@ -117,17 +159,18 @@ function Lines({ value, onChange, label }: { value: string[] | undefined; onChan
           )
         }}
       />
+      <IssueAt path={path} />
     </label>
   )
 }
 
-function AclFields({ acl, onChange }: { acl: TopicAcl; onChange: (a: TopicAcl) => void }) {
+function AclFields({ acl, onChange, path }: { acl: TopicAcl; onChange: (a: TopicAcl) => void; path: string }) {
   return (
     <div className="acl-fields">
-      <Lines label="publish" value={acl.publish} onChange={(v) => onChange({ ...acl, publish: v })} />
-      <Lines label="subscribe" value={acl.subscribe} onChange={(v) => onChange({ ...acl, subscribe: v })} />
-      <Lines label="deny publish" value={acl.deny_publish} onChange={(v) => onChange({ ...acl, deny_publish: v.length ? v : undefined })} />
-      <Lines label="deny subscribe" value={acl.deny_subscribe} onChange={(v) => onChange({ ...acl, deny_subscribe: v.length ? v : undefined })} />
+      <Lines label="publish" path={`${path}.publish`} value={acl.publish} onChange={(v) => onChange({ ...acl, publish: v })} />
+      <Lines label="subscribe" path={`${path}.subscribe`} value={acl.subscribe} onChange={(v) => onChange({ ...acl, subscribe: v })} />
+      <Lines label="deny publish" path={`${path}.deny_publish`} value={acl.deny_publish} onChange={(v) => onChange({ ...acl, deny_publish: v.length ? v : undefined })} />
+      <Lines label="deny subscribe" path={`${path}.deny_subscribe`} value={acl.deny_subscribe} onChange={(v) => onChange({ ...acl, deny_subscribe: v.length ? v : undefined })} />
     </div>
   )
 }
@@ -139,6 +182,7 @@ export function SecurityEditor({ me, section }: { me: string; section: string })
   const [catalogue, setCatalogue] = useState<Catalogue>({ permissions: [], apps: [] })
   const [conflict, setConflict] = useState<Conflict | null>(null)
   const [status, setStatus] = useState<{ kind: 'ok' | 'error' | 'info'; text: string; field?: string } | null>(null)
+  const [issue, setIssue] = useState<FieldIssue | null>(null)
   const [busy, setBusy] = useState(false)
 
   const load = useCallback(async (keepStatus = false) => {
@@ -148,6 +192,7 @@ export function SecurityEditor({ me, section }: { me: string; section: string })
     setCfg(structuredClone(c.body))
     if (u.ok) setSummary(u.body.items)
     setConflict(null)
+    setIssue(null)
     if (!keepStatus) setStatus(null)
   }, [])
   useEffect(() => {
@@ -166,6 +211,7 @@ export function SecurityEditor({ me, section }: { me: string; section: string })
       setStatus({ kind: 'ok', text: `Saved and applied: version ${r.body.version}.` })
       return
     }
+    setIssue(r.status !== 409 && r.error?.field ? { field: r.error.field, message: r.error.message } : null)
     const b = r.body as Record<string, unknown>
     if (r.status === 409) {
       setConflict({ version: String(b.version), your_version: String(b.your_version), message: r.error!.message, diff: b.diff as JsonDiff, proposed_diff: b.proposed_diff as JsonDiff })
@@ -189,6 +235,9 @@ export function SecurityEditor({ me, section }: { me: string; section: string })
     if (dirty && !confirm('This acts at once and reloads the configuration: your unsaved edits will be dropped. Continue?')) return false
     const r = await call<{ version: string }>(path, { method: 'POST', json })
     if (!r.ok) {
+      // The action's body paths ("password", "groups[0]"), under the form that sent it.
+      const form = path === '/api/security/users' ? 'new_user' : path.endsWith('/reset-password') ? 'reset_password' : ''
+      setIssue(r.error?.field && form ? { field: `${form}.${r.error.field}`, message: r.error.message } : null)
       setStatus({ kind: 'error', text: `${r.error!.field ? r.error!.field + ': ' : ''}${r.error!.message}`, field: r.error!.field })
       return false
     }
@@ -218,13 +267,21 @@ export function SecurityEditor({ me, section }: { me: string; section: string })
               <header>
                 <label>
                   Group{' '}
-                  <input aria-label="group name" value={g.name} onChange={(e) => set({ groups: cfg.groups.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)) })} />
+                  <input aria-label="group name" aria-invalid={issue?.field === `groups[${i}].name` || undefined} value={g.name} onChange={(e) => set({ groups: cfg.groups.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)) })} />
                 </label>
                 <span className="muted small">{cfg.users.filter((u) => u.groups.includes(g.name)).map((u) => u.username).join(', ') || 'no members'}</span>
                 <button type="button" onClick={() => set({ groups: cfg.groups.filter((_, j) => j !== i) })}>
                   Remove group
                 </button>
               </header>
+              <IssueAt path={`groups[${i}]`} except={['name', 'permissions']} />
+              <IssueAt path={`groups[${i}].name`} />
+              <UnknownPermissions
+                permissions={g.permissions}
+                catalogue={catalogue}
+                onRemove={(n) => set({ groups: cfg.groups.map((x, j) => (j === i ? { ...x, permissions: x.permissions.filter((p) => p !== n) } : x)) })}
+              />
+              <IssueAt path={`groups[${i}].permissions`} />
               <div className="perm-list" role="group" aria-label={`Permissions of ${g.name}`}>
                 {catalogue.permissions.map((p) => (
                   <label key={p.name}>
@@ -267,7 +324,9 @@ export function SecurityEditor({ me, section }: { me: string; section: string })
                 <input type="checkbox" checked={mqtt.allow_anonymous === true} onChange={(e) => setMqtt({ allow_anonymous: e.target.checked || undefined })} /> allowed
               </label>
             </header>
-            {mqtt.allow_anonymous && <AclFields acl={mqtt.anonymous ?? { publish: [], subscribe: [] }} onChange={(a) => setMqtt({ anonymous: a })} />}
+            <IssueAt path="mqtt.allow_anonymous" />
+            <IssueAt path="mqtt.anonymous" except={['publish', 'subscribe', 'deny_publish', 'deny_subscribe']} />
+            {mqtt.allow_anonymous && <AclFields path="mqtt.anonymous" acl={mqtt.anonymous ?? { publish: [], subscribe: [] }} onChange={(a) => setMqtt({ anonymous: a })} />}
           </section>
           {mqtt.devices.map((d, i) => (
             <section className="panel" key={i} aria-label={`Device ${d.username}`}>
@@ -280,7 +339,10 @@ export function SecurityEditor({ me, section }: { me: string; section: string })
                   Remove device
                 </button>
               </header>
-              <AclFields acl={d} onChange={(a) => setMqtt({ devices: mqtt.devices.map((x, j) => (j === i ? { ...x, ...a } : x)) })} />
+              <IssueAt path={`mqtt.devices[${i}]`} except={['username', 'password_hash', 'publish', 'subscribe', 'deny_publish', 'deny_subscribe']} />
+              <IssueAt path={`mqtt.devices[${i}].username`} />
+              <IssueAt path={`mqtt.devices[${i}].password_hash`} />
+              <AclFields path={`mqtt.devices[${i}]`} acl={d} onChange={(a) => setMqtt({ devices: mqtt.devices.map((x, j) => (j === i ? { ...x, ...a } : x)) })} />
             </section>
           ))}
           <p>
@@ -326,7 +388,10 @@ export function SecurityEditor({ me, section }: { me: string; section: string })
                   Remove rule
                 </button>
               </header>
-              <AclFields acl={r} onChange={(a) => setMqtt({ acl: mqtt.acl.map((x, j) => (j === i ? { ...x, ...a } : x)) })} />
+              <IssueAt path={`mqtt.acl[${i}]`} except={['user', 'group', 'publish', 'subscribe', 'deny_publish', 'deny_subscribe']} />
+              <IssueAt path={`mqtt.acl[${i}].user`} />
+              <IssueAt path={`mqtt.acl[${i}].group`} />
+              <AclFields path={`mqtt.acl[${i}]`} acl={r} onChange={(a) => setMqtt({ acl: mqtt.acl.map((x, j) => (j === i ? { ...x, ...a } : x)) })} />
             </section>
           ))}
           <p>
@@ -368,8 +433,32 @@ export function SecurityEditor({ me, section }: { me: string; section: string })
         </p>
       )}
       {conflict && <ConflictPanel conflict={conflict} onReload={() => void load()} onOverwrite={() => void mergeOntoTheirs()} />}
-      <div className="editor-body">{body}</div>
+      <IssueCtx.Provider value={issue}>
+        <div className="editor-body">{body}</div>
+      </IssueCtx.Provider>
     </div>
+  )
+}
+
+// Permissions of a group that the catalogue does not know (typed in the raw JSON): listed so they
+// can be seen, and removed, where the server's issue about them is shown.
+function UnknownPermissions({ permissions, catalogue, onRemove }: { permissions: string[]; catalogue: Catalogue; onRemove: (name: string) => void }) {
+  if (!catalogue.permissions.length) return null
+  const known = new Set(catalogue.permissions.flatMap((p) => [p.name, ...p.legacy_names]))
+  const unknown = permissions.filter((p) => !known.has(p))
+  if (!unknown.length) return null
+  return (
+    <p className="unknown-permissions small">
+      Not in the catalogue:{' '}
+      {unknown.map((n) => (
+        <span key={n} className="tag abnormal">
+          <span className="mono">{n}</span>{' '}
+          <button type="button" className="link" aria-label={`remove ${n}`} onClick={() => onRemove(n)}>
+            ✕
+          </button>
+        </span>
+      ))}
+    </p>
   )
 }
 
@@ -447,15 +536,21 @@ function Users({
                     <b>{u.username}</b>
                     {u.username === me && <span className="tag">you</span>}
                     {s?.may_edit_security && <span className="tag" title="may edit security">may edit security</span>}
+                    <IssueAt path={`users[${i}]`} except={['username', 'password_hash', 'password_change_required', 'groups', 'allowed_apps']} />
+                    <IssueAt path={`users[${i}].username`} />
+                    <IssueAt path={`users[${i}].password_hash`} />
+                    <IssueAt path={`users[${i}].password_change_required`} />
                   </td>
                   <td className="small">
                     {s?.disabled ? <span className="abnormal">⊘ disabled</span> : s?.password_change_required ? <span>⟳ must change password</span> : s ? <span className="muted">active</span> : <span className="muted">(unsaved)</span>}
                   </td>
                   <td>
                     <Checks label={`Groups of ${u.username}`} options={groupOpts} value={u.groups} onChange={(g) => setUser(i, { groups: g })} />
+                    <IssueAt path={`users[${i}].groups`} />
                   </td>
                   <td>
                     <Checks label={`Apps of ${u.username}`} options={catalogue.apps} value={u.allowed_apps} onChange={(a) => setUser(i, { allowed_apps: a })} />
+                    <IssueAt path={`users[${i}].allowed_apps`} />
                   </td>
                   <td className="actions">
                     <button type="button" disabled={!s || s.disabled} onClick={() => confirm(`Disable ${u.username}? Their sessions and MQTT connections end now.`) && void action(`/api/security/users/${encodeURIComponent(u.username)}/disable`, {}, `${u.username} disabled.`)}>
@@ -483,6 +578,7 @@ function Users({
             }}
           >
             New password for <b>{reset.user}</b>
+            <IssueAt path="reset_password" />
             <input type="password" aria-label="new password" autoComplete="new-password" required value={reset.password} onChange={(e) => setReset({ ...reset, password: e.target.value })} />
             <button type="submit" className="primary">
               Reset
@@ -513,6 +609,7 @@ function Users({
           <label>
             <input type="checkbox" checked={nu.password_change_required} onChange={(e) => setNu({ ...nu, password_change_required: e.target.checked })} /> must change the password at the first login
           </label>
+          <IssueAt path="new_user" />
           <button type="submit" className="primary">
             Create user
           </button>
