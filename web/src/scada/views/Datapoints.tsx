@@ -7,6 +7,9 @@ import { Quality } from '../ui'
 
 const ROW = 34
 const OVERSCAN = 10
+// The scroll position is kept in steps of STEP rows: scrolling within a step re-renders nothing
+// (React skips a state set to the same value), the overscan covers the rest.
+const STEP = 5
 type SortKey = 'id' | 'value' | 'quality' | 'source_time' | 'server_time'
 
 function cmp(a: unknown, b: unknown): number {
@@ -47,7 +50,7 @@ export function Datapoints() {
   // The set may have shrunk since the last scroll event (a new snapshot, a filter): clamp.
   const top = Math.min(scroll, Math.max(0, order.length * ROW - height))
   const first = Math.max(0, Math.floor(top / ROW) - OVERSCAN)
-  const last = Math.min(order.length, Math.ceil((top + height) / ROW) + OVERSCAN)
+  const last = Math.min(order.length, Math.ceil((top + height) / ROW) + STEP + OVERSCAN)
   const header = (key: SortKey, label: string) => (
     <th
       aria-sort={sort.key === key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}
@@ -75,7 +78,7 @@ export function Datapoints() {
         className={`vtable ${stale ? 'stale' : ''}`}
         ref={box}
         onScroll={(e) => {
-          setScroll(e.currentTarget.scrollTop)
+          setScroll(Math.floor(e.currentTarget.scrollTop / (ROW * STEP)) * ROW * STEP)
           setHeight(e.currentTarget.clientHeight)
         }}
       >
