@@ -119,6 +119,33 @@ const apiStatus = (page, method, path, body) =>
     [method, path, body],
   )
 
+// The demo clip plays in the Streams view with the given player (native | hls.js): a decoded
+// picture, readyState >= 2 and currentTime advancing.
+async function videoPlays(page, player) {
+  await page.goto(new URL(`/scada/streams${player === 'hls.js' ? '?player=hls.js' : ''}`, base).href)
+  await page.locator('main.view[data-view=streams]').waitFor()
+  const video = page.locator('video[data-stream=demo_clip]')
+  await video.waitFor()
+  await page.waitForFunction(() => {
+    const v = document.querySelector('video[data-stream=demo_clip]')
+    return v && v.readyState >= 2 && v.currentTime > 0.2
+  }, null, { timeout, polling: 100 }).catch(async () => {
+    const s = await video.evaluate((v) => ({ readyState: v.readyState, currentTime: v.currentTime, error: v.error?.message, player: v.dataset.player }))
+    throw new Error(`not playing: ${JSON.stringify(s)}`)
+  })
+  const t1 = await video.evaluate((v) => v.currentTime)
+  await page.waitForFunction((t) => {
+    const v = document.querySelector('video[data-stream=demo_clip]')
+    return v.currentTime > t || v.ended
+  }, t1, { timeout, polling: 100 })
+  const seen = await video.evaluate((v) => ({ readyState: v.readyState, currentTime: +v.currentTime.toFixed(2),
+    width: v.videoWidth, height: v.videoHeight, player: v.dataset.player }))
+  ;(report.video ??= {})[player] = seen
+  if (seen.player !== player) throw new Error(`played by ${seen.player}, not ${player}`)
+  if (!seen.width) throw new Error(`no picture: ${JSON.stringify(seen)}`)
+  await shoot(page, `streams-playing-${player}`)
+}
+
 // Opens a view by its tab (or its URL when it has no tab) and waits until it has rendered.
 async function openView(page, view) {
   if (!(await page.locator(`main.view[data-view=${view}]`).count())) {
@@ -379,27 +406,8 @@ try {
       await shoot(page, 'trends-stored')
     }],
 
-    'video-plays': ["the stream's video element plays the demo clip", async () => {
-      await openView(page, 'streams')
-      const video = page.locator('video[data-stream=demo_clip]')
-      await video.waitFor()
-      await page.waitForFunction(() => {
-        const v = document.querySelector('video[data-stream=demo_clip]')
-        return v && v.readyState >= 2 && v.currentTime > 0.2
-      }, null, { timeout, polling: 100 }).catch(async () => {
-        const s = await video.evaluate((v) => ({ readyState: v.readyState, currentTime: v.currentTime, error: v.error?.message, player: v.dataset.player }))
-        throw new Error(`not playing: ${JSON.stringify(s)}`)
-      })
-      const t1 = await video.evaluate((v) => v.currentTime)
-      await page.waitForFunction((t) => {
-        const v = document.querySelector('video[data-stream=demo_clip]')
-        return v.currentTime > t || v.ended
-      }, t1, { timeout, polling: 100 })
-      report.video = await video.evaluate((v) => ({ readyState: v.readyState, currentTime: +v.currentTime.toFixed(2),
-        width: v.videoWidth, height: v.videoHeight, player: v.dataset.player }))
-      if (!report.video.width) throw new Error(`no picture: ${JSON.stringify(report.video)}`)
-      await shoot(page, 'streams-playing')
-    }],
+    'video-plays': ["the stream's video element plays the demo clip (the browser's own HLS player)", () => videoPlays(page, 'native')],
+    'video-plays-hlsjs': ["the stream's video element plays the demo clip through hls.js (MSE)", () => videoPlays(page, 'hls.js')],
 
     'overview-live': ['the overview shows the plant live: drivers online, key values with sparklines', async () => {
       await openView(page, 'overview')
