@@ -4,8 +4,8 @@
 // Logs in (first render after login), then for each view asked (default Overview, Datapoints)
 // records for --seconds: every frame interval (requestAnimationFrame), every long task
 // (PerformanceObserver 'longtask'), the datapoint updates that reached the page (counted on its
-// one WebSocket), and the renderer's main-thread time (CDP Performance.getMetrics TaskDuration)
-// per update. Prints one JSON report.
+// one WebSocket), and the renderer's main-thread time (CDP Performance.getMetrics: TaskDuration,
+// wall time, and ThreadTime / ProcessTime, CPU time) per update. Prints one JSON report.
 //
 // Usage: node bench/web_frame_time.mjs --base http://127.0.0.1:PORT --user U --password P
 //          [--views overview,datapoints] [--seconds 10] [--chromium /usr/bin/chromium]
@@ -95,6 +95,11 @@ try {
       await cdp.send('Profiler.enable')
       await cdp.send('Profiler.start')
     }
+    const traceEvents = []
+    if (process.env.WEIR_BENCH_TRACE) {
+      cdp.on('Tracing.dataCollected', (d) => traceEvents.push(...d.value))
+      await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents' })
+    }
     const r = await page.evaluate(async ([seconds, scrolling]) => {
       const longTasks = []
       const obs = new PerformanceObserver((l) => {
@@ -126,6 +131,15 @@ try {
       const { writeFileSync } = await import('node:fs')
       writeFileSync(opt.profile, JSON.stringify(profile))
     }
+    if (process.env.WEIR_BENCH_TRACE) {
+      const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r))
+      await cdp.send('Tracing.end')
+      await done
+      const main = traceEvents.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+      const by = {}
+      for (const e of traceEvents) if (e.ph === 'X' && main && e.tid === main.tid && e.pid === main.pid) by[e.name] = (by[e.name] ?? 0) + e.dur / 1000
+      process.stderr.write(JSON.stringify(Object.entries(by).sort((a, b) => b[1] - a[1]).slice(0, 20).map(([k, v]) => `${k} ${v.toFixed(0)}`)) + '\n')
+    }
     const m1 = await metrics()
     const spent = (name) => Math.round(((m1[name] - m0[name]) * 1000) / (r.ms / 1000)) // ms per second
     const cpuMs = (m1.TaskDuration - m0.TaskDuration) * 1000
@@ -141,7 +155,11 @@ try {
       longestTaskMs: Math.round(Math.max(0, ...r.longTasks)),
       mainThreadMsPerSecond: Math.round(cpuMs / (r.ms / 1000)),
       mainThreadUsPerUpdate: r.updates ? Math.round((cpuMs * 1000) / r.updates) : null,
-      msPerSecond: { script: spent('ScriptDuration'), style: spent('RecalcStyleDuration'), layout: spent('LayoutDuration') },
+      msPerSecond: { script: spent('ScriptDuration'), style: spent('RecalcStyleDuration'), layout: spent('LayoutDuration'), other: spent('TaskOtherDuration') },
+      // CPU time, not wall time: what the work costs whatever else the machine is doing.
+      mainThreadCpuMsPerSecond: spent('ThreadTime'),
+      rendererCpuMsPerSecond: spent('ProcessTime'),
+      mainThreadCpuUsPerUpdate: r.updates ? Math.round(((m1.ThreadTime - m0.ThreadTime) * 1e6) / r.updates) : null,
     }
   }
   report.ok = true

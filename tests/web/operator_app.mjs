@@ -296,6 +296,16 @@ try {
       })
       await shoot(page, 'datapoints-100000')
       if (report.load.rowsInDom > 200) throw new Error(`${report.load.rowsInDom} rows in the DOM: not virtualised`)
+      // The rows are as high as the virtualisation assumes: the table is N rows high, so the
+      // scroll bar and the rows shown match.
+      const geometry = await page.evaluate(() => {
+        const rows = [...document.querySelectorAll('[data-testid=datapoints] tr[data-dp]')].map((r) => r.getBoundingClientRect().height)
+        const table = document.querySelector('[data-testid=datapoints]')
+        const head = table.querySelector('thead').getBoundingClientRect().height
+        return { rows: [...new Set(rows.map((h) => Math.round(h)))], body: table.getBoundingClientRect().height - head }
+      })
+      if (geometry.rows.length !== 1 || Math.abs(geometry.body - 100000 * geometry.rows[0]) > 100000 * 0.5)
+        throw new Error(`row heights ${geometry.rows} px, table body ${geometry.body} px for 100,000 rows`)
       // Frame times and long tasks are measured by bench/web_frame_time.py (make bench), not
       // judged here: on a machine shared with compilers they measure the machine, not the app.
       // An update for a row on screen reaches it.

@@ -5,7 +5,7 @@ import { fmtTime, fmtValue } from '../format'
 import type { Item } from '../live'
 import { Quality } from '../ui'
 
-const ROW = 34
+const ROW = 40 // px: a 34 px touch-size button, padding and the border
 const OVERSCAN = 10
 // The scroll position is kept in steps of STEP rows: scrolling within a step re-renders nothing
 // (React skips a state set to the same value), the overscan covers the rest.
