@@ -8,7 +8,7 @@ interval p50/p99/max, long tasks, the updates that reached the page and the rend
 main-thread time per update. Exits non-zero when a long task exceeded 50 ms.
 
 Usage: WEIR_BUILD_DIR=build/release python3 bench/web_frame_time.py [--tags 1000] [--rate 1000]
-         [--seconds 10] [--views overview,datapoints]"""
+         [--seconds 10] [--views overview,datapoints] [--no-scroll] [--web-root DIR]"""
 import argparse
 import json
 import os
@@ -86,6 +86,7 @@ def main():
     ap.add_argument("--rate", type=int, default=1000, help="datapoint updates per second")
     ap.add_argument("--seconds", type=int, default=10, help="measured per view")
     ap.add_argument("--views", default="overview,datapoints")
+    ap.add_argument("--no-scroll", action="store_true", help="keep the Datapoints table still")
     ap.add_argument("--web-root", help="a built web/dist (default: this tree's, built if missing)")
     args = ap.parse_args()
     node = shutil.which("node")
@@ -99,7 +100,8 @@ def main():
         try:
             run = subprocess.run([node, os.path.join(HERE, "web_frame_time.mjs"), "--base", w.url(""),
                                   "--user", "admin", "--password", PASSWORD, "--views", args.views,
-                                  "--seconds", str(args.seconds), "--chromium", CHROMIUM],
+                                  "--seconds", str(args.seconds), "--chromium", CHROMIUM]
+                                 + (["--no-scroll"] if args.no_scroll else []),
                                  capture_output=True, text=True, timeout=600)
         finally:
             stop.set()
