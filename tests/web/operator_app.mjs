@@ -334,8 +334,19 @@ try {
       await page.getByTestId('dp-count').getByText(/^\d\d of \d\d datapoints$/).waitFor()
     }],
 
-    'wrong-password': ['a wrong password is refused with a message, and nothing hints at a credential', async () => {
-      // (run before logging in: see below)
+    // Runs before logging in (see below), from GET /.
+    'wrong-password': ['GET / leads to the login page, which hints at no credential; a wrong password is refused', async () => {
+      await page.goto(new URL('/', base).href)
+      await page.getByLabel('User name').waitFor()
+      if (!page.url().endsWith('/scada/')) throw new Error(`GET / landed on ${page.url()}`)
+      const text = await page.locator('body').innerText()
+      if (/admin|password:|default/i.test(text.replace(/Password/g, ''))) throw new Error(`the login page hints at a credential: ${text}`)
+      await shootAll(page, 'login')
+      await page.getByLabel('User name').fill(opt.user)
+      await page.getByLabel('Password', { exact: true }).fill('wrong-password-1')
+      await page.getByRole('button', { name: 'Log in' }).click()
+      await page.getByRole('alert').waitFor()
+      await page.getByLabel('Password', { exact: true }).fill('')
     }],
 
     'session-expiry': ['session expiry goes back to login and returns to the same view', async () => {
@@ -477,19 +488,7 @@ try {
   for (const v of list(opt.views)) if (!READY[v]) throw new Error(`unknown view ${v}`)
 
   if (checks.includes('wrong-password')) {
-    await step(CHECKS['wrong-password'][0], async () => {
-      await page.goto(new URL('/', base).href)
-      await page.getByLabel('User name').waitFor()
-      if (!page.url().endsWith('/scada/')) throw new Error(`GET / landed on ${page.url()}`)
-      const text = await page.locator('body').innerText()
-      if (/admin|password:|default/i.test(text.replace(/Password/g, ''))) throw new Error(`the login page hints at a credential: ${text}`)
-      await shootAll(page, 'login')
-      await page.getByLabel('User name').fill(opt.user)
-      await page.getByLabel('Password', { exact: true }).fill('wrong-password-1')
-      await page.getByRole('button', { name: 'Log in' }).click()
-      await page.getByRole('alert').waitFor()
-      await page.getByLabel('Password', { exact: true }).fill('')
-    })
+    await step(...CHECKS['wrong-password'])
     if (!report.failures.length) report.checksPassed.push('wrong-password')
   } else {
     await page.goto(new URL('/scada/', base).href)

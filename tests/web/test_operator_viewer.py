@@ -5,6 +5,6 @@ from operator_support import VIEWER_PASSWORD, add_viewer, operate, weir  # noqa:
 
 def test_viewer_sees_controls_disabled_and_is_refused(weir):  # noqa: F811
     add_viewer(weir)
-    report = operate(weir, user="viewer", password=VIEWER_PASSWORD, role="viewer",
+    report = operate(weir, user="viewer", password=VIEWER_PASSWORD, role="viewer", views=["graphics"],
                      checks=["viewer-disabled", "viewer-refused"])
     assert set(report["refused"].values()) == {403}
