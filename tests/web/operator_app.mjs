@@ -408,23 +408,40 @@ try {
       await shoot(page, 'map-esp32-online')
     }],
 
-    'trend-stored': ['a trend shows the values the historian stored', async () => {
-      const { tag, values } = checkArgs.trend
+    'trend-stored': ['a trend shows the values the historian stored, one labelled y axis per unit', async () => {
+      const { tag, values, other } = checkArgs.trend
       await openView(page, 'trends')
-      await page.getByLabel('Tags').selectOption([tag])
+      await page.getByLabel('Tags').selectOption([tag, other.tag])
       const chart = page.getByTestId('trend-chart')
       await page.waitForFunction(
-        ([t, want]) => {
-          const s = JSON.parse(document.querySelector('[data-testid=trend-chart]')?.dataset.series ?? '[]').find((x) => x.tag === t)
-          return !!s && want.every((v) => s.values.includes(v))
+        ([t, want, o]) => {
+          const series = JSON.parse(document.querySelector('[data-testid=trend-chart]')?.dataset.series ?? '[]')
+          const s = series.find((x) => x.tag === t)
+          return !!s && want.every((v) => s.values.includes(v)) && series.some((x) => x.tag === o)
         },
-        [tag, values],
+        [tag, values, other.tag],
         { timeout, polling: 200 },
       ).catch(async () => {
         throw new Error(`the chart's series: ${await chart.getAttribute('data-series')}`)
       })
-      await chart.locator('canvas').waitFor()
-      await shoot(page, 'trends-stored')
+      // Two units, two y axes (left and right), each labelled with its unit and its tag.
+      const axes = async () => JSON.parse((await chart.getAttribute('data-axes')) ?? '[]')
+      const want = [`${checkArgs.trend.unit} — ${tag}`, `${other.unit} — ${other.tag}`]
+      await page.waitForFunction((w) => {
+        const a = JSON.parse(document.querySelector('[data-testid=trend-chart]')?.dataset.axes ?? '[]')
+        return w.every((l) => a.some((x) => x.label === l)) && new Set(a.map((x) => x.side)).size === 2
+      }, want).catch(async () => {
+        throw new Error(`y axes ${JSON.stringify(await axes())}, not ${JSON.stringify(want)}`)
+      })
+      await shootAll(page, 'trends-stored')
+      // The canvas cannot use CSS variables: the chart is redrawn in the dark theme's ink.
+      const light = await chart.getAttribute('data-ink')
+      await page.evaluate(() => (document.documentElement.dataset.theme = 'dark'))
+      await page.waitForFunction((l) => {
+        const ink = document.querySelector('[data-testid=trend-chart]').dataset.ink
+        return ink !== l && ink === getComputedStyle(document.documentElement).getPropertyValue('--ink').trim()
+      }, light).catch(() => { throw new Error('the chart kept the light theme\'s ink in the dark theme') })
+      await page.evaluate(() => (document.documentElement.dataset.theme = 'light'))
     }],
 
     'video-plays': ["the stream's video element plays the demo clip (the browser's own HLS player)", () => videoPlays(page, 'native')],

@@ -1,6 +1,7 @@
 """Trends: values written to esp32@THRESHOLD (no device drives it in the test) are stored by the
-historian; picking that tag in the Trends view draws a series holding exactly those values (read
-from the chart's data-series attribute, not from pixels)."""
+historian; picking that tag and WaterTank@TANK in the Trends view draws a series holding exactly
+those values (read from the chart's data-series attribute, not from pixels) and two y axes, each
+labelled with its unit and tag."""
 import time
 import urllib.parse
 
@@ -33,4 +34,6 @@ def test_trend_shows_stored_values(weir):  # noqa: F811
             break
         assert time.time() < deadline, (status, body)
         time.sleep(0.2)
-    operate(weir, views=["trends"], checks=["trend-stored"], args={"trend": {"tag": TAG, "values": VALUES}})
+    operate(weir, views=["trends"], checks=["trend-stored"],
+            args={"trend": {"tag": TAG, "values": VALUES, "unit": "°C",
+                            "other": {"tag": "WaterTank@TANK", "unit": "%"}}})

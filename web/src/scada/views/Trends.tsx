@@ -215,6 +215,11 @@ export function Trends() {
       plot.current?.destroy()
       chartEl.current.replaceChildren()
       plot.current = new uPlot(opts, [xs, ...cols] as uPlotType.AlignedData, chartEl.current)
+      // The y axes as drawn (uPlot draws them on the canvas), for tests and tools.
+      chartEl.current.dataset.axes = JSON.stringify(
+        plan.map((a) => ({ label: axisLabel(a), side: a.side === 3 ? 'left' : 'right', colour: a.tags.length === 1 ? colour(a.tags[0]) : ink })),
+      )
+      chartEl.current.dataset.ink = ink
     })
     return () => {
       gone = true
