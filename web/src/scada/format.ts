@@ -1,13 +1,26 @@
 // Display helpers: times in the operator's local time with seconds, values with their unit,
 // quality as text + a symbol (never colour alone).
 
+// One formatter each, made once: toLocaleTimeString(…, options) builds a new Intl formatter per
+// call, which made the time columns the most expensive thing in a scrolling table.
+const TIME = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })
+const DATE = new Intl.DateTimeFormat(undefined)
+let dayStart = 0 // local midnight of today, refreshed when a time falls outside today
+let dayEnd = 0
+
 export function fmtTime(iso: unknown): string {
   if (typeof iso !== 'string' || !iso) return '—'
-  const d = new Date(iso)
-  if (Number.isNaN(d.getTime())) return iso
-  const today = new Date()
-  const time = d.toLocaleTimeString(undefined, { hour12: false })
-  return d.toDateString() === today.toDateString() ? time : `${d.toLocaleDateString()} ${time}`
+  const t = Date.parse(iso)
+  if (Number.isNaN(t)) return iso
+  if (t < dayStart || t >= dayEnd) {
+    const today = new Date()
+    today.setHours(0, 0, 0, 0)
+    dayStart = today.getTime()
+    today.setDate(today.getDate() + 1)
+    dayEnd = today.getTime()
+  }
+  const time = TIME.format(t)
+  return t >= dayStart && t < dayEnd ? time : `${DATE.format(t)} ${time}`
 }
 
 export function fmtValue(v: unknown): string {

@@ -27,7 +27,8 @@ const HISTORY_POINTS = 120 // per numeric datapoint, for sparklines
 export interface FeedState {
   items: Map<string, Item>
   status: 'pending' | 'live' | 'unavailable' | 'forbidden'
-  version: number
+  version: number // any change
+  keys: number // the set of ids changed (a snapshot, an id added or removed)
 }
 
 type Listener = () => void
@@ -47,7 +48,7 @@ export class LiveSocket {
   updatesSeen = 0
 
   constructor(private readonly wanted: string[]) {
-    for (const f of wanted) this.feeds.set(f, { items: new Map(), status: 'pending', version: 0 })
+    for (const f of wanted) this.feeds.set(f, { items: new Map(), status: 'pending', version: 0, keys: 0 })
   }
 
   start() {
@@ -65,7 +66,7 @@ export class LiveSocket {
   feed(name: string): FeedState {
     let f = this.feeds.get(name)
     if (!f) {
-      f = { items: new Map(), status: 'pending', version: 0 }
+      f = { items: new Map(), status: 'pending', version: 0, keys: 0 }
       this.feeds.set(name, f)
     }
     return f
@@ -148,6 +149,7 @@ export class LiveSocket {
         for (const it of m.items ?? []) f.items.set(key(it), it)
         f.status = 'live'
         f.version++
+        f.keys++
         if (m.feed === 'datapoint') for (const it of m.items ?? []) this.record(it)
         this.notify()
         break
@@ -161,9 +163,11 @@ export class LiveSocket {
           if (APPEND_ONLY.has(name)) {
             f.items.set(k, it)
             if (f.items.size > MAX_APPEND) f.items.delete(f.items.keys().next().value as string)
+            f.keys++
           } else {
             const old = f.items.get(k)
             f.items.set(k, old ? { ...old, ...it } : it)
+            if (!old) f.keys++
           }
           if (name === 'datapoint') this.record(it)
         }

@@ -1,6 +1,6 @@
-import { useState, type FormEvent } from 'react'
+import { useMemo, useState, type FormEvent } from 'react'
 import { errorText, post } from '../api'
-import { useCan, useFeed } from '../context'
+import { useCan, useFeed, useFeedMap } from '../context'
 import { fmtTime, fmtValue } from '../format'
 import { parseLike } from './Datapoints'
 
@@ -11,7 +11,8 @@ export function statusIcon(s: unknown) {
 }
 
 export function Commands() {
-  const dps = useFeed('datapoint').items.filter((d) => d.command)
+  const { map, keys } = useFeedMap('datapoint')
+  const dps = useMemo(() => [...map.values()].filter((d) => d.command), [map, keys]) // eslint-disable-line react-hooks/exhaustive-deps
   const { items, stale } = useFeed('command')
   const canSend = useCan('send_command')
   const [dp, setDp] = useState('')

@@ -1,17 +1,23 @@
-import { useEffect, useState } from 'react'
+import { useEffect, useMemo, useState } from 'react'
 import { api, errorText, post } from '../api'
-import { useCan, useFeed } from '../context'
+import { useCan, useFeed, useFeedMap } from '../context'
 import { fmtTime, fmtValue } from '../format'
 import type { Item } from '../live'
 import { Panel, Quality } from '../ui'
 
 export function Devices() {
   const { items } = useFeed('devices')
-  const dps = useFeed('datapoint').items
+  const { map, keys } = useFeedMap('datapoint')
+  // Ids per device, recomputed only when the set of datapoints changes.
+  const ids = useMemo(() => {
+    const by = new Map<string, string[]>()
+    for (const [k, p] of map) if (!p.command) by.set(String(p.driver), [...(by.get(String(p.driver)) ?? []), k])
+    return by
+  }, [map, keys]) // eslint-disable-line react-hooks/exhaustive-deps
   return (
     <div className="grid">
       {items.map((d) => (
-        <Device key={String(d.id)} dev={d} dps={dps.filter((p) => p.driver === d.id && !p.command)} />
+        <Device key={String(d.id)} dev={d} dps={(ids.get(String(d.id)) ?? []).map((k) => map.get(k)).filter((p): p is Item => !!p)} />
       ))}
       {!items.length && <p className="muted">No demo devices are configured.</p>}
     </div>

@@ -1,6 +1,7 @@
-import { useState } from 'react'
-import { useApp, useFeed, useLive } from '../context'
+import { memo, useMemo, useState } from 'react'
+import { useApp, useFeed, useFeedMap } from '../context'
 import { fmtValue, isStanding, isUnacked, PRIORITY } from '../format'
+import type { Item } from '../live'
 import { DriverState, Panel, Quality, Sparkline } from '../ui'
 
 const KEY_TAGS = 'weir.keyTags'
@@ -10,20 +11,22 @@ function defaultKeys(ids: string[]): string[] {
 }
 
 export function Overview() {
-  const live = useLive()
-  const { navigate } = useApp()
+  const { live, navigate } = useApp()
   const drivers = useFeed('communication').items
   const alarms = useFeed('alarm').items
   const devices = useFeed('devices').items
-  const dps = useFeed('datapoint').items
-  const numeric = dps.filter((d) => typeof d.value === 'number' && !d.command).map((d) => String(d.id))
+  // The datapoint feed's own map: no copy of every tag per frame (there may be 100,000).
+  const { map: byId, keys: dpKeys } = useFeedMap('datapoint')
+  const numeric = useMemo(
+    () => [...byId.values()].filter((d) => typeof d.value === 'number' && !d.command).map((d) => String(d.id)),
+    [byId, dpKeys], // eslint-disable-line react-hooks/exhaustive-deps
+  )
   const [keys, setKeys] = useState<string[] | null>(() => {
     const s = localStorage.getItem(KEY_TAGS)
     return s ? (JSON.parse(s) as string[]) : null
   })
   const [choosing, setChoosing] = useState(false)
   const shown = keys ?? defaultKeys(numeric)
-  const byId = new Map(dps.map((d) => [String(d.id), d]))
   const online = drivers.filter((d) => d.state === 'online').length
 
   return (
@@ -88,19 +91,9 @@ export function Overview() {
           </div>
         )}
         <div className="keyvalues">
-          {shown.map((id) => {
-            const d = byId.get(id)
-            return (
-              <div key={id} className={`kv ${d?.quality === 'bad' ? 'abnormal' : ''}`} data-tag={id}>
-                <div className="kv-name">{id}</div>
-                <div className="kv-value">
-                  {fmtValue(d?.value)} <span className="unit">{String(d?.unit ?? '')}</span>
-                </div>
-                <Sparkline values={live.history.get(id) ?? []} />
-                <Quality q={d?.quality} />
-              </div>
-            )
-          })}
+          {shown.map((id) => (
+            <KeyValue key={id} id={id} d={byId.get(id)} history={live.history.get(id)} />
+          ))}
         </div>
       </Panel>
       <Panel title="Demo devices" className="wide" actions={<button onClick={() => navigate('devices')}>Devices</button>}>
@@ -123,3 +116,18 @@ export function Overview() {
     </div>
   )
 }
+
+// One key value: re-rendered only when its datapoint changed (a new item object; its history is
+// appended at the same time), so a frame with 1,000 updates redraws only the tags shown that moved.
+const KeyValue = memo(function KeyValue({ id, d, history }: { id: string; d: Item | undefined; history: number[] | undefined }) {
+  return (
+    <div className={`kv ${d?.quality === 'bad' ? 'abnormal' : ''}`} data-tag={id}>
+      <div className="kv-name">{id}</div>
+      <div className="kv-value">
+        {fmtValue(d?.value)} <span className="unit">{String(d?.unit ?? '')}</span>
+      </div>
+      <Sparkline values={history ?? []} />
+      <Quality q={d?.quality} />
+    </div>
+  )
+})

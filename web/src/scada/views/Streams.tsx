@@ -41,9 +41,14 @@ export function Player({ stream, status, focused }: { stream: Item; status: stri
       return
     }
     let destroy = () => {}
-    if (v.canPlayType('application/vnd.apple.mpegurl')) {
+    // The browser's own HLS player when it has one (Debian's Chromium does), else hls.js (MSE);
+    // ?player=hls.js asks for hls.js anyway (to compare, or where the native player misbehaves).
+    const forceHlsJs = new URLSearchParams(location.search).get('player') === 'hls.js'
+    if (!forceHlsJs && v.canPlayType('application/vnd.apple.mpegurl')) {
+      v.dataset.player = 'native'
       v.src = url
     } else {
+      v.dataset.player = 'hls.js'
       void import('hls.js/light').then(({ default: Hls }) => {
         if (!Hls.isSupported()) return setError('This browser cannot play HLS.')
         const hls = new Hls({ enableWorker: false })

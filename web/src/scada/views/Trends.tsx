@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import type uPlotType from 'uplot'
 import { api, errorText, isAbsent } from '../api'
-import { useLive } from '../context'
+import { useFeedMap } from '../context'
+import { fmtValue } from '../format'
 import { NotAvailable } from '../ui'
 
 type Series = { tag: string; t: number[]; v: (number | null)[] }
@@ -40,10 +41,54 @@ export function normaliseTrend(r: unknown): Series[] {
   })
 }
 
+// Several tags on one chart: one y axis per unit (tags without a unit share one), each axis
+// labelled with its unit and the tags drawn on it, left, right, left... Pure, for the tests.
+export interface AxisPlan {
+  scale: string // uPlot scale key
+  unit: string
+  tags: string[]
+  side: 1 | 3 // right | left
+}
+export function planAxes(tags: string[], unitOf: (tag: string) => string): AxisPlan[] {
+  const axes: AxisPlan[] = []
+  for (const tag of tags) {
+    const unit = unitOf(tag)
+    const scale = unit ? `u:${unit}` : 'u:'
+    let a = axes.find((x) => x.scale === scale)
+    if (!a) axes.push((a = { scale, unit, tags: [], side: axes.length % 2 ? 1 : 3 }))
+    a.tags.push(tag)
+  }
+  return axes
+}
+export function axisLabel(a: AxisPlan): string {
+  const names = a.tags.length > 2 ? `${a.tags.slice(0, 2).join(', ')} +${a.tags.length - 2}` : a.tags.join(', ')
+  return a.unit ? `${a.unit} — ${names}` : names
+}
+
+const PALETTE = ['#3a6ea5', '#b5651d', '#5b8c5a', '#7a5195', '#8a8a8a']
+const cssVar = (name: string, fallback: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback
+
+// Follows the theme (data-theme on <html>): a canvas cannot use CSS variables, so the chart is
+// redrawn with the theme's colours when it changes.
+function useThemeRev(): number {
+  const [rev, setRev] = useState(0)
+  useEffect(() => {
+    const obs = new MutationObserver(() => setRev((r) => r + 1))
+    obs.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] })
+    return () => obs.disconnect()
+  }, [])
+  return rev
+}
+
 export function Trends() {
-  const live = useLive()
-  const numeric = [...live.feed('datapoint').items.values()].filter((d) => typeof d.value === 'number' && !d.command).map((d) => String(d.id))
-  const [tags, setTags] = useState<string[]>([])
+  const { map: dpMap, keys: dpKeys } = useFeedMap('datapoint')
+  const numeric = useMemo(
+    () => [...dpMap.values()].filter((d) => typeof d.value === 'number' && !d.command).map((d) => String(d.id)),
+    [dpMap, dpKeys], // eslint-disable-line react-hooks/exhaustive-deps
+  )
+  const themeRev = useThemeRev()
+  // ?tags=a,b opens the view on those tags (links from other views).
+  const [tags, setTags] = useState<string[]>(() => (new URLSearchParams(location.search).get('tags') ?? '').split(',').filter(Boolean))
   const [span, setSpan] = useState(RANGES[0][1])
   const [window_, setWindow] = useState<{ from: number; to: number } | null>(null) // null = live tail
   const [data, setData] = useState<Series[]>([])
@@ -51,6 +96,7 @@ export function Trends() {
   const [error, setError] = useState('')
   const chartEl = useRef<HTMLDivElement>(null)
   const plot = useRef<uPlotType | null>(null)
+  const fetched = useRef({ from: 0, to: 0 }) // the window of `data`, in ms
   const [width, setWidth] = useState(800)
 
   useEffect(() => {
@@ -72,6 +118,7 @@ export function Trends() {
     const q = new URLSearchParams({ tags: tags.join(','), from: new Date(from).toISOString(), to: new Date(to).toISOString(), points: String(width) })
     api<unknown>(`/api/history/trend?${q}`).then(
       (r) => {
+        fetched.current = { from, to }
         setData(normaliseTrend(r))
         setError('')
       },
@@ -101,17 +148,59 @@ export function Trends() {
         s.t.forEach((t, i) => (col[index.get(t)!] = s.v[i]))
         return col
       })
-      // live tail: append the values seen on the feed since the fetch
-      const units = data.map((s) => String(live.feed('datapoint').items.get(s.tag)?.unit ?? ''))
-      const scales = [...new Set(units)]
-      const palette = ['#3a6ea5', '#b5651d', '#5b8c5a', '#7a5195', '#555']
+      const units = data.map((s) => String(dpMap.get(s.tag)?.unit ?? ''))
+      const unitOf = (tag: string) => units[data.findIndex((s) => s.tag === tag)] ?? ''
+      const plan = planAxes(
+        data.map((s) => s.tag),
+        unitOf,
+      )
+      const ink = cssVar('--ink', '#1f1f1f')
+      const grid = cssVar('--line', '#b3b3b3')
+      const font = '12px system-ui, sans-serif'
+      const colour = (tag: string) => PALETTE[data.findIndex((s) => s.tag === tag) % PALETTE.length]
+      // Room for the widest tick value: measured, so large numbers are never clipped.
+      const size = (self: uPlotType, values: string[] | null) => {
+        if (!values?.length) return 40
+        self.ctx.font = font
+        return Math.ceil(Math.max(...values.map((v) => self.ctx.measureText(v ?? '').width))) + 16
+      }
       const opts: uPlotType.Options = {
         width,
         height: 380,
         cursor: { drag: { x: true, y: false } },
-        scales: Object.fromEntries(scales.map((u) => [u || 'value', { auto: true }])),
-        axes: [{ stroke: 'var(--ink)' }, ...scales.map((u, i) => ({ scale: u || 'value', label: u, side: i % 2 ? 1 : 3, stroke: 'var(--ink)' }))],
-        series: [{}, ...data.map((s, i) => ({ label: s.tag, scale: units[i] || 'value', stroke: palette[i % palette.length], width: 1.5, spanGaps: true }))],
+        scales: {
+          // the time axis spans the window asked for, not just the values stored in it
+          x: { time: true, range: (): uPlotType.Range.MinMax => [fetched.current.from / 1000, fetched.current.to / 1000] },
+          ...Object.fromEntries(plan.map((a) => [a.scale, { auto: true }])),
+        },
+        axes: [
+          { stroke: ink, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, font },
+          ...plan.map((a, i) => ({
+            scale: a.scale,
+            side: a.side,
+            label: axisLabel(a),
+            labelSize: 22,
+            labelFont: `bold ${font}`,
+            font,
+            // one series on the axis: its colour, so which line it measures is plain
+            stroke: a.tags.length === 1 ? colour(a.tags[0]) : ink,
+            size,
+            values: (_u: uPlotType, splits: number[]) => splits.map((v) => fmtValue(v)),
+            grid: i === 0 ? { stroke: grid, width: 1 } : { show: false },
+            ticks: { stroke: grid, width: 1 },
+          })),
+        ],
+        series: [
+          {},
+          ...data.map((s, i) => ({
+            label: units[i] ? `${s.tag} (${units[i]})` : s.tag,
+            scale: plan.find((a) => a.tags.includes(s.tag))!.scale,
+            stroke: colour(s.tag),
+            width: 1.5,
+            spanGaps: true,
+            value: (_u: uPlotType, v: number | null) => (v === null || v === undefined ? '—' : `${fmtValue(v)}${units[i] ? ` ${units[i]}` : ''}`),
+          })),
+        ],
         hooks: {
           setSelect: [
             (u: uPlotType) => {
@@ -126,11 +215,16 @@ export function Trends() {
       plot.current?.destroy()
       chartEl.current.replaceChildren()
       plot.current = new uPlot(opts, [xs, ...cols] as uPlotType.AlignedData, chartEl.current)
+      // The y axes as drawn (uPlot draws them on the canvas), for tests and tools.
+      chartEl.current.dataset.axes = JSON.stringify(
+        plan.map((a) => ({ label: axisLabel(a), side: a.side === 3 ? 'left' : 'right', colour: a.tags.length === 1 ? colour(a.tags[0]) : ink })),
+      )
+      chartEl.current.dataset.ink = ink
     })
     return () => {
       gone = true
     }
-  }, [data, width]) // eslint-disable-line react-hooks/exhaustive-deps
+  }, [data, width, themeRev]) // eslint-disable-line react-hooks/exhaustive-deps
 
   const pan = (dir: number) => {
     const to = window_ ? window_.to : Date.now()
@@ -155,6 +249,12 @@ export function Trends() {
     a.click()
     URL.revokeObjectURL(a.href)
   }
+
+  // What the chart draws, for tests and tools (values only, no pixels): [{tag, unit, values}].
+  const series = useMemo(
+    () => JSON.stringify(data.map((s) => ({ tag: s.tag, unit: String(dpMap.get(s.tag)?.unit ?? ''), values: s.v.filter((v) => v !== null) }))),
+    [data], // eslint-disable-line react-hooks/exhaustive-deps
+  )
 
   if (absent) return <NotAvailable what="Trends">{absent}</NotAvailable>
   return (
@@ -197,7 +297,7 @@ export function Trends() {
       </div>
       {error && <p className="error">{error}</p>}
       <section className="panel">
-        <div ref={chartEl} className="chart" data-testid="trend-chart" />
+        <div ref={chartEl} className="chart" data-testid="trend-chart" data-series={series} />
         {!data.length && <p className="muted">No stored values for these tags in this range.</p>}
       </section>
     </div>
