@@ -26,9 +26,10 @@ RULE = "pump_start_if_low_level"
 
 def config(**extra):
     settings = {"flush_interval_ms": 100, "export_page_rows": PAGE_ROWS}
+    # The historian before the alarm module: it hears what the alarm module republishes at start.
     c = tank_config(autostart=False, modules=[
         {"name": "datapoint"}, {"name": "command"}, {"name": "communication"},
-        {"name": "rule"}, {"name": "alarm"}, {"name": "historian", "config": settings}])
+        {"name": "historian", "config": settings}, {"name": "rule"}, {"name": "alarm"}])
     c["drivers"][0]["params"]["auto_cycle"] = False
     c["rules"] = [{"rule_id": RULE, "on_condition": "float(WaterTank@TANK) < 10",
                    "on_actions": ["raise_alarm()"]}]
