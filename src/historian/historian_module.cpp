@@ -555,9 +555,9 @@ class HistorianModule final : public module::ModuleWith<HistorianSettings> {
     add_routes();
   }
 
-  // An alarm's transition (the alarm module publishes one per change, and one per standing alarm
-  // when it starts): stored as an "alarm" event unless it repeats the rule's last stored state
-  // (a restart's republished alarms, a change of something not stored).
+  // An alarm's transition (the alarm module publishes one per change): stored as an "alarm" event
+  // unless it repeats the rule's last stored state (an alarm republished after a restart, a change
+  // of something not stored).
   void on_alarm(const model::AlarmUpdate& a) {
     const std::string key = alarm_key(a.occurrence_id, json::enum_name(a.state),
                                       a.acknowledge_time.has_value(), a.user);
