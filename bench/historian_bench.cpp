@@ -5,7 +5,11 @@
 //  3. bytes per stored value: a random walk and demo-like data (tank level ramps, pump and
 //     door states).
 //
-//   build/release/bench/weir_historian_bench [values_per_tag (default 20)]
+//  4. with --big only (not in `make bench`: about 1 GB written, minutes): 100,000,000 values over
+//     100 tags (1,000,000 each, 1 s apart), then trends of 1,000 points: one tag, 10 and 100 tags
+//     in one call; ingest rate, file size and bytes per value.
+//
+//   build/release/bench/weir_historian_bench [values_per_tag (default 20)] [--trend] [--big [dir]]
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -14,6 +18,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -322,11 +327,121 @@ void bytes() {
   }
 }
 
+// 100,000,000 values over 100 tags, generated and handed over in batches (never all in memory).
+void big(const std::filesystem::path& where) {
+  const std::uint32_t tags = 100;
+  const int per_tag = 1'000'000;
+  std::printf("== big: %u tags x %d values (1 s apart, %.1f days) = %.0f M values ==\n", tags,
+              per_tag, per_tag / 86400.0, tags * static_cast<double>(per_tag) / 1e6);
+  std::filesystem::create_directories(where);
+  std::string pattern = (where / "weir-hbig-XXXXXX").string();
+  check(::mkdtemp(pattern.data()) != nullptr, "temp dir");
+  const std::filesystem::path dir = pattern;
+  std::vector<TagDef> defs;
+  std::vector<std::string> names;
+  for (std::uint32_t k = 0; k < tags; ++k) {
+    names.push_back("Big@T" + std::to_string(k));
+    defs.push_back({names.back(), ValueKind::float_});
+  }
+  {
+    auto store = open_store(dir / "history.db");
+    store->define_tags(defs);
+    check(bool(store->flush()), "define");
+    std::mt19937 rng(9);
+    std::normal_distribution<double> step(0, 0.3);
+    std::vector<double> level(tags, 50);
+    const auto start = Clock::now();
+    const int seconds_per_batch = 1000;  // 100,000 values
+    for (int i0 = 0; i0 < per_tag; i0 += seconds_per_batch) {
+      std::vector<TaggedSample> b;
+      b.reserve(static_cast<std::size_t>(seconds_per_batch) * tags);
+      for (int i = i0; i < i0 + seconds_per_batch; ++i)
+        for (std::uint32_t k = 0; k < tags; ++k) {
+          const std::int64_t t = kT0 + i * 1000LL + k;
+          level[k] += step(rng);
+          b.push_back({k, Sample{t, t + 2, std::round(level[k] * 100) / 100}});
+        }
+      store->append(std::move(b), {});
+      if ((i0 / seconds_per_batch) % 50 == 49) check(bool(store->flush()), "flush");
+    }
+    check(bool(store->flush(true)), "final flush");
+    const double s = seconds_since(start);
+    const auto st = store->stats();
+    check(st.dropped == 0 && st.stored == std::uint64_t(tags) * per_tag, "nothing dropped");
+    std::printf("ingest          : %8.1f s  %10.0f values/s (generation included)\n", s,
+                st.stored / s);
+  }
+  std::uint64_t file = 0, used = 0, chunk_bytes = 0, rollup_bytes = 0;
+  {
+    auto db = storage::Database::open(dir / "history.db");
+    used = used_bytes(**db);
+    file = std::filesystem::file_size(dir / "history.db");
+    auto q = [&](const char* sql) {
+      auto s = (*db)->prepare(sql);
+      (void)s->step();
+      return static_cast<std::uint64_t>(s->int64(0));
+    };
+    chunk_bytes = q("SELECT sum(length(data)) FROM chunks");
+    rollup_bytes =
+        q("SELECT (SELECT sum(length(data)) FROM rollup_1m) + "
+          "(SELECT sum(length(data)) FROM rollup_1h)");
+  }
+  const double n = tags * static_cast<double>(per_tag);
+  std::printf(
+      "size            : file %.1f MB (used %.1f MB), %.2f B/value whole file; chunks "
+      "%.2f B/value, rollup pages %.2f B/value\n",
+      file / 1e6, used / 1e6, used / n, chunk_bytes / n, rollup_bytes / n);
+  {
+    auto store = open_store(dir / "history.db");  // reopened: nothing from memory
+    store->define_tags(defs);
+    const std::int64_t from = kT0, to = kT0 + per_tag * 1000LL;
+    auto median = [](std::vector<double> x) {
+      std::sort(x.begin(), x.end());
+      return x[x.size() / 2];
+    };
+    for (std::size_t count : {std::size_t{1}, std::size_t{10}, std::size_t{100}}) {
+      std::vector<double> times;
+      std::size_t buckets = 0;
+      std::string level;
+      for (int i = 0; i < 15; ++i) {
+        std::vector<std::string> q;
+        for (std::size_t k = 0; k < count; ++k) q.push_back(names[(i * 7 + k) % tags]);
+        const auto t = Clock::now();
+        auto r = store->trend_now({q, from, to, 1000});
+        times.push_back(seconds_since(t) * 1e3);
+        check(bool(r) && r->size() == count, "trend");
+        buckets = (*r)[0].buckets.size();
+        level = level_name((*r)[0].level);
+      }
+      std::printf(
+          "trend %3zu tag%s  : %8.3f ms median of 15 (%zu buckets per tag from the %s "
+          "rollup)\n",
+          count, count == 1 ? " " : "s", median(times), buckets, level.c_str());
+    }
+  }
+  std::printf("(no naive table here: 100 M rows would take ~20 min to write at its rate)\n");
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int per_tag = argc > 1 ? std::max(1, std::atoi(argv[1])) : 20;
-  ingest(per_tag);
+  int per_tag = 20;
+  bool trend_only = false;
+  std::optional<std::filesystem::path> big_dir;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--trend") {
+      trend_only = true;
+    } else if (a == "--big") {
+      big_dir = i + 1 < argc && argv[i + 1][0] != '-' ? std::filesystem::path(argv[++i])
+                                                      : std::filesystem::temp_directory_path();
+    } else {
+      per_tag = std::max(1, std::atoi(a.c_str()));
+    }
+  }
+  if (big_dir) return big(*big_dir), 0;
+  if (!trend_only) ingest(per_tag);
   trend();
-  bytes();
+  if (!trend_only) bytes();
 }

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
+#include <unordered_map>
 
 #include "api/system_routes.hpp"
 #include "datapoint/datapoint_service.hpp"
@@ -109,7 +110,7 @@ constexpr std::size_t kMaxTags = 100;
 constexpr std::size_t kMaxTagName = 256;
 constexpr std::size_t kMaxRawLimit = 10'000;
 constexpr std::size_t kMaxPoints = 10'000;
-constexpr std::size_t kMaxCsvRows = 200'000;
+constexpr std::size_t kCsvPieceBytes = 8 << 20;  // a page of wide rows with long string values
 constexpr std::size_t kMaxDetail = 2048;
 constexpr double kDayMs = 86'400'000.0;
 
@@ -199,12 +200,23 @@ std::string csv_value(const model::Value& v) {
   return model::to_display(v);
 }
 
-// Long: one row per value. Wide: one row per time, one column per tag (empty where a tag has no
-// value at that time).
-std::string to_csv(const Range& r, const RawPage& page, bool wide) {
-  std::string out;
+// The header row. Long: time, tag, value, quality, reason, server_time. Wide: time and one column
+// per tag.
+std::string csv_header(const Range& r, bool wide) {
+  if (!wide) return "time,tag,value,quality,reason,server_time\r\n";
+  std::string out = "time";
+  for (const auto& t : r.tags) {
+    out.push_back(',');
+    csv_field(out, t);
+  }
+  out += "\r\n";
+  return out;
+}
+
+// The rows of one page. Long: one row per value. Wide: one row per time, one column per tag
+// (empty where a tag has no value at that time); the page must hold every value of its times.
+void csv_rows(std::string& out, const Range& r, const RawPage& page, bool wide) {
   if (!wide) {
-    out += "time,tag,value,quality,reason,server_time\r\n";
     for (const auto& row : page.rows) {
       out += to_iso8601(from_unix_ms(row.sample.source_ms));
       out.push_back(',');
@@ -219,14 +231,8 @@ std::string to_csv(const Range& r, const RawPage& page, bool wide) {
       out += to_iso8601(from_unix_ms(row.sample.server_ms));
       out += "\r\n";
     }
-    return out;
+    return;
   }
-  out += "time";
-  for (const auto& t : r.tags) {
-    out.push_back(',');
-    csv_field(out, t);
-  }
-  out += "\r\n";
   // Rows are grouped by tag, each in time order: merge them by time.
   std::vector<std::pair<std::size_t, std::size_t>> spans(r.tags.size(), {0, 0});
   for (std::size_t i = 0; i < page.rows.size(); ++i) {
@@ -254,8 +260,22 @@ std::string to_csv(const Range& r, const RawPage& page, bool wide) {
     }
     out += "\r\n";
   }
-  return out;
 }
+
+// Where a streamed export is. Long layout: the raw query's cursor, page after page. Wide layout:
+// time windows, each read whole (so a time's row is complete), sized to give about a page of
+// values: doubled after a small window, halved and read again when a window holds more.
+struct CsvExport {
+  Range range;
+  bool wide = false;
+  std::size_t page_rows = 5'000;
+  bool header_sent = false;
+  bool done = false;
+  std::optional<RawCursor> cursor;  // long
+  std::int64_t window_from = 0;     // wide
+  std::int64_t window_ms = 60'000;
+  std::uint64_t rows = 0;
+};
 
 TrendSeriesDto to_dto(const TrendSeries& s) {
   TrendSeriesDto d;
@@ -301,7 +321,13 @@ class HistorianModule final : public module::ModuleWith<HistorianSettings> {
     o.post = host.post;
     auto store = SqliteHistoryStore::open(dir / s.file, std::move(o));
     if (!store) return store.error();
+    EventQuery alarms;
+    alarms.kind = "alarm";
+    alarms.limit = 1000;
+    auto stored_alarms = (*store)->events_now(alarms);
+    if (!stored_alarms) return stored_alarms.error();
     auto m = std::make_unique<HistorianModule>(host, std::move(*store));
+    m->seed_alarms(*stored_alarms);
     if (auto st = m->apply(config, s); !st) return st.error();
     m->wire();
     return m;
@@ -327,6 +353,8 @@ class HistorianModule final : public module::ModuleWith<HistorianSettings> {
       issue(path + ".max_queue", "must be between 1000 and 10000000");
     if (s.chunk_values < 16 || s.chunk_values > 65'536)
       issue(path + ".chunk_values", "must be between 16 and 65536");
+    if (s.export_page_rows < 10 || s.export_page_rows > 50'000)
+      issue(path + ".export_page_rows", "must be between 10 and 50000");
     if (s.chunk_seconds < 1 || s.chunk_seconds > 7 * 86'400)
       issue(path + ".chunk_seconds", "must be between 1 and 604800 (one week)");
     const std::pair<const char*, double> ages[] = {
@@ -361,8 +389,9 @@ class HistorianModule final : public module::ModuleWith<HistorianSettings> {
     }
   }
 
-  Status apply(const config::SystemConfig&, const HistorianSettings& s) override {
+  Status apply(const config::SystemConfig& config, const HistorianSettings& s) override {
     settings_ = s;
+    read_alarm_priorities(config);
     RetentionSettings r;
     auto ms = [](double days) { return static_cast<std::int64_t>(days * kDayMs); };
     r.raw_max_age_ms = ms(s.raw_max_age_days);
@@ -495,9 +524,8 @@ class HistorianModule final : public module::ModuleWith<HistorianSettings> {
       if (recorder_.offer(u.index, s)) batch_.push_back({u.index, std::move(s)});
       if (batch_.size() >= 4096) hand_over();
     }));
-    subs_.push_back(host_.bus.subscribe<model::AlarmRequest>([this](const model::AlarmRequest& r) {
-      event(r.time, "alarm", std::string(r.rule_id), {{"raise", r.raise}});
-    }));
+    subs_.push_back(host_.bus.subscribe<model::AlarmUpdate>(
+        [this](const model::AlarmUpdate& a) { on_alarm(a); }));
     subs_.push_back(
         host_.bus.subscribe<model::CommandFeedback>([this](const model::CommandFeedback& f) {
           auto* dp = host_.services.find<datapoint::DatapointService>();
@@ -527,7 +555,74 @@ class HistorianModule final : public module::ModuleWith<HistorianSettings> {
     add_routes();
   }
 
+  // An alarm's transition (the alarm module publishes one per change): stored as an "alarm" event
+  // unless it repeats the rule's last stored state (an alarm republished after a restart, a change
+  // of something not stored).
+  void on_alarm(const model::AlarmUpdate& a) {
+    const std::string key = alarm_key(a.occurrence_id, json::enum_name(a.state),
+                                      a.acknowledge_time.has_value(), a.user);
+    auto& last = last_alarm_[a.rule_id];
+    if (last == key) return;
+    last = key;
+    boost::json::object d{{"state", json::enum_name(a.state)}, {"occurrence_id", a.occurrence_id}};
+    if (auto p = alarm_priority_.find(a.rule_id); p != alarm_priority_.end())
+      d["priority"] = p->second;
+    else if (!default_alarm_priority_.empty())
+      d["priority"] = default_alarm_priority_;
+    if (a.activation_time != WallTime{}) d["activation_time"] = to_iso8601(a.activation_time);
+    if (a.deactivation_time) d["deactivation_time"] = to_iso8601(*a.deactivation_time);
+    if (a.acknowledge_time) d["acknowledge_time"] = to_iso8601(*a.acknowledge_time);
+    if (!a.user.empty()) d["user"] = a.user;
+    event(host_.clock.now(), "alarm", a.rule_id, std::move(d));
+  }
+  // Each alarm's priority as the alarm module's settings give it (modules[alarm].config: alarms[]
+  // by rule id, else default_priority, "medium" when unset): AlarmUpdate does not carry it.
+  void read_alarm_priorities(const config::SystemConfig& config) {
+    alarm_priority_.clear();
+    default_alarm_priority_.clear();
+    for (const auto& m : config.modules) {
+      if (m.name != "alarm") continue;
+      default_alarm_priority_ = "medium";
+      auto text = [](const boost::json::object& o, const char* k) -> std::string {
+        auto* x = o.if_contains(k);
+        return x && x->is_string() ? std::string(x->as_string()) : std::string();
+      };
+      if (auto d = text(m.config, "default_priority"); !d.empty()) default_alarm_priority_ = d;
+      if (auto* list = m.config.if_contains("alarms"); list && list->is_array())
+        for (const auto& a : list->as_array())
+          if (a.is_object())
+            if (auto p = text(a.as_object(), "priority"); !p.empty())
+              alarm_priority_[text(a.as_object(), "rule_id")] = p;
+    }
+  }
+  static std::string alarm_key(std::string_view occurrence, std::string_view state, bool acked,
+                               std::string_view user) {
+    return std::string(occurrence) + '\n' + std::string(state) + '\n' + (acked ? "ack" : "") +
+           '\n' + std::string(user);
+  }
+
+ public:
+  // The last stored state of each alarm (newest events first), so what the alarm module
+  // republishes when it starts is not stored twice.
+  void seed_alarms(const std::vector<EventRecord>& newest_first) {
+    for (const auto& r : newest_first) {
+      if (last_alarm_.contains(r.event.source)) continue;
+      boost::system::error_code ec;
+      auto v = boost::json::parse(r.event.detail, ec);
+      if (ec || !v.is_object()) continue;
+      const auto& o = v.as_object();
+      auto text = [&](const char* k) -> std::string {
+        auto* x = o.if_contains(k);
+        return x && x->is_string() ? std::string(x->as_string()) : std::string();
+      };
+      last_alarm_[r.event.source] = alarm_key(text("occurrence_id"), text("state"),
+                                              o.contains("acknowledge_time"), text("user"));
+    }
+  }
+
+ private:
   void add_routes();
+  void export_next(std::shared_ptr<CsvExport> x, BodyStream::Give give);
 
   module::ModuleHost& host_;
   std::unique_ptr<HistoryStore> store_;
@@ -540,7 +635,51 @@ class HistorianModule final : public module::ModuleWith<HistorianSettings> {
   std::vector<Event> events_;
   std::vector<Recorder::Out> due_;
   std::vector<bus::Subscription> subs_;
+  std::unordered_map<std::string, std::string> last_alarm_;      // rule id -> alarm_key
+  std::unordered_map<std::string, std::string> alarm_priority_;  // rule id -> priority name
+  std::string default_alarm_priority_;                           // "" without an alarm module
 };
+
+// The next piece of a streamed export: one page read on the storage thread, turned into CSV on
+// the io thread. Empty wide windows are skipped (an empty piece would end the body).
+void HistorianModule::export_next(std::shared_ptr<CsvExport> x, BodyStream::Give give) {
+  if (x->done) return give(std::string());
+  RawQuery q{x->range.tags, x->range.from_ms, x->range.to_ms, x->page_rows, x->cursor};
+  if (x->wide) {
+    q.from_ms = x->window_from;
+    q.to_ms = x->range.to_ms - x->window_from > x->window_ms ? x->window_from + x->window_ms
+                                                             : x->range.to_ms;
+    q.cursor.reset();
+  }
+  hand_over();
+  store_->raw(q, [this, x, q, give = std::move(give)](Result<RawPage> page) mutable {
+    if (!page) return give(page.error());
+    if (x->wide && page->next) {  // more than a page in this window: a smaller one
+      if (q.to_ms - q.from_ms <= 1)
+        return give(Error::make(
+            ErrorKind::too_large, "too_many_values",
+            "more than " + std::to_string(x->page_rows) + " values at one millisecond"));
+      x->window_ms = std::max<std::int64_t>((q.to_ms - q.from_ms) / 2, 1);
+      return export_next(x, std::move(give));
+    }
+    std::string out;
+    if (!x->header_sent) out = csv_header(x->range, x->wide);
+    x->header_sent = true;
+    csv_rows(out, x->range, *page, x->wide);
+    x->rows += page->rows.size();
+    if (x->wide) {
+      x->window_from = q.to_ms;
+      x->done = q.to_ms >= x->range.to_ms;
+      if (page->rows.size() < x->page_rows / 4)
+        x->window_ms = std::min<std::int64_t>(x->window_ms * 2, 366LL * 86'400'000);
+    } else {
+      x->cursor = page->next;
+      x->done = !page->next;
+    }
+    if (out.empty()) return export_next(x, std::move(give));
+    give(std::move(out));
+  });
+}
 
 void HistorianModule::add_routes() {
   using api::dto_response;
@@ -636,14 +775,13 @@ void HistorianModule::add_routes() {
 
   params = range_params;
   params.push_back({"layout", "long (a row per value, the default) or wide (a column per tag)"});
-  params.push_back({"cursor", "paging: the X-Next-Cursor header of the previous export"});
   r.add({"GET",
          "/api/history/export.csv",
          "view_history",
          false,
          "history",
-         "Stored values as CSV (RFC 4180, ISO 8601 UTC times), at most 200000 rows per call; "
-         "when more are left the X-Next-Cursor header says where to go on",
+         "Stored values of the range as CSV (RFC 4180, ISO 8601 UTC times), all of them, streamed "
+         "(chunked transfer encoding) page by page as the client reads",
          {},
          {},
          "text/csv",
@@ -657,27 +795,21 @@ void HistorianModule::add_routes() {
            if (!layout.empty() && layout != "long" && layout != "wide")
              return error_response(
                  bad_request("bad_layout", "layout: expected long or wide", "layout"));
-           RawQuery q{range->tags, range->from_ms, range->to_ms, kMaxCsvRows, {}};
-           if (auto c = ctx.request.query_param("cursor"); !c.empty()) {
-             q.cursor = RawCursor::decode(c);
-             if (!q.cursor || q.cursor->tag_pos >= q.tags.size())
-               return error_response(
-                   bad_request("bad_cursor", "cursor: not a cursor of this query", "cursor"));
-           }
-           hand_over();
-           return HttpResponse::later([this, q = std::move(q), range = *range,
-                                       wide = layout == "wide"](HttpResponse::Reply reply) {
-             store_->raw(q, [reply, range, wide](Result<RawPage> page) {
-               if (!page) return reply(error_response(page.error()));
-               HttpResponse res;
-               res.content_type = "text/csv; charset=utf-8";
-               res.body = to_csv(range, *page, wide);
-               res.headers.emplace_back("Content-Disposition",
-                                        "attachment; filename=\"history.csv\"");
-               if (page->next) res.headers.emplace_back("X-Next-Cursor", page->next->encode());
-               reply(std::move(res));
-             });
-           });
+           auto x = std::make_shared<CsvExport>();
+           x->range = std::move(*range);
+           x->wide = layout == "wide";
+           x->page_rows = settings_.export_page_rows;
+           x->window_from = x->range.from_ms;
+           BodyStream body;
+           body.next = [this, x](BodyStream::Give give) { export_next(x, std::move(give)); };
+           body.cancel = [x] {
+             spdlog::info("historian: CSV export stopped after {} rows (client gone or too slow)",
+                          x->rows);
+           };
+           body.max_piece_bytes = kCsvPieceBytes;
+           auto res = HttpResponse::streamed(200, "text/csv; charset=utf-8", std::move(body));
+           res.headers.emplace_back("Content-Disposition", "attachment; filename=\"history.csv\"");
+           return res;
          }});
 
   r.add({"GET",

@@ -9,7 +9,7 @@
 //    "chunk_values": 1024, "chunk_seconds": 3600, "record_events": true,
 //    "raw_max_age_days": 365, "rollup_1m_max_age_days": 730,
 //    "rollup_1h_max_age_days": 0, "events_max_age_days": 365, "max_size_mb": 0,
-//    "retention_interval_ms": 3600000,
+//    "retention_interval_ms": 3600000, "export_page_rows": 5000,
 //    "tags": [{"datapoints": "WaterTank@TANK", "deadband": 0.5},
 //             {"datapoints": "WaterTank@*", "deadband_percent": 1, "min_interval_ms": 1000,
 //              "max_interval_ms": 60000},
@@ -50,13 +50,14 @@ struct HistorianSettings {
   double events_max_age_days = 365;
   double max_size_mb = 0;
   std::uint32_t retention_interval_ms = 3'600'000;
+  std::uint32_t export_page_rows = 5'000;  // values read per piece of a streamed CSV export
   std::vector<HistorianTagSettings> tags;
 };
 BOOST_DESCRIBE_STRUCT(HistorianSettings, (),
                       (backend, file, flush_interval_ms, max_queue, chunk_values, chunk_seconds,
                        record_events, raw_max_age_days, rollup_1m_max_age_days,
                        rollup_1h_max_age_days, events_max_age_days, max_size_mb,
-                       retention_interval_ms, tags))
+                       retention_interval_ms, export_page_rows, tags))
 
 // Does a tags[].datapoints pattern name this datapoint id?
 bool pattern_matches(std::string_view pattern, std::string_view id);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <future>
 
 #include "datapoint/datapoint_service.hpp"
@@ -40,6 +41,19 @@ HttpResponse get(module::TestHost& t, const std::string& path,
   req.target = path;
   req.query = std::move(query);
   auto res = t.router.handle(req);
+  if (res.stream) {  // a streamed body: every piece asked for in turn, until the empty one
+    for (;;) {
+      auto piece = std::make_shared<std::promise<Result<std::string>>>();
+      auto f = piece->get_future();
+      res.stream->next([piece](Result<std::string> p) { piece->set_value(std::move(p)); });
+      auto p = f.get();
+      if (!p) return HttpResponse::text(500, p.error().message);
+      if (p->empty()) break;
+      res.body += *p;
+    }
+    res.stream.reset();
+    return res;
+  }
   if (!res.deferred) return res;
   auto answer = std::make_shared<std::promise<HttpResponse>>();
   auto f = answer->get_future();
@@ -103,6 +117,7 @@ TEST(HistorianModule, StoresWhatThePolicyKeepsAndAnswersTheRoutes) {
   ASSERT_EQ(csv.status, 200);
   EXPECT_EQ(csv.content_type.rfind("text/csv", 0), 0u);
   EXPECT_EQ(csv.body.substr(0, csv.body.find("\r\n")), "time,D@A,D@B");
+  EXPECT_EQ(std::count(csv.body.begin(), csv.body.end(), '\n'), 5);  // header + 4 times
 
   auto bad = get(t, "/api/history/trend", {{"tags", "D@B"}, {"points", "0"}});
   EXPECT_EQ(bad.status, 400);

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <map>
 #include <tuple>
 
+#include "historian/rollup_page.hpp"
 #include "storage/statement.hpp"
 
 namespace weir::historian {
@@ -54,27 +56,40 @@ CREATE TABLE IF NOT EXISTS events (
   detail  TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_time ON events(time_ms);
+)sql"},
+                                          // Rollups packed in pages (rollup_page.hpp): a tag's
+                                          // 1 min buckets of one hour, 1 h buckets of one day, in
+                                          // one row. open() rebuilds them from the chunks.
+                                          {2, R"sql(
+DROP TABLE IF EXISTS rollup_1s;
+DROP TABLE IF EXISTS rollup_1m;
+DROP TABLE IF EXISTS rollup_1h;
+CREATE TABLE rollup_1m (
+  id      INTEGER PRIMARY KEY,
+  tag     INTEGER NOT NULL,
+  page_ms INTEGER NOT NULL,
+  n       INTEGER NOT NULL,
+  data    BLOB NOT NULL,
+  UNIQUE (tag, page_ms)
+);
+CREATE INDEX rollup_1m_page ON rollup_1m(page_ms);
+CREATE TABLE rollup_1h (
+  id      INTEGER PRIMARY KEY,
+  tag     INTEGER NOT NULL,
+  page_ms INTEGER NOT NULL,
+  n       INTEGER NOT NULL,
+  data    BLOB NOT NULL,
+  UNIQUE (tag, page_ms)
+);
+CREATE INDEX rollup_1h_page ON rollup_1h(page_ms);
 )sql"}};
+constexpr int kLayoutVersion = 2;
+// Levels whose buckets are stored (1 s buckets are computed from the chunks).
+constexpr std::array<Level, 2> kStoredLevels{Level::m1, Level::h1};
 
 constexpr std::size_t kRetentionBatch = 2'000;
 constexpr std::size_t kSizeBatch = 256;  // chunks per step over the size cap (then measured again)
 constexpr std::size_t kMaxRawScan = 5'000'000;  // samples one trend query may decode
-
-std::string upsert_sql(Level l) {
-  const std::string t(rollup_table(l));
-  return "INSERT INTO " + t +
-         "(tag, start_ms, count, sum, first, first_ms, last, last_ms, min, min_ms, max, max_ms) "
-         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(tag, start_ms) DO UPDATE SET "
-         "count = count + excluded.count, sum = sum + excluded.sum, "
-         "first = CASE WHEN excluded.first_ms < first_ms THEN excluded.first ELSE first END, "
-         "first_ms = min(first_ms, excluded.first_ms), "
-         "last = CASE WHEN excluded.last_ms >= last_ms THEN excluded.last ELSE last END, "
-         "last_ms = max(last_ms, excluded.last_ms), "
-         "min = CASE WHEN excluded.min < min THEN excluded.min ELSE min END, "
-         "min_ms = CASE WHEN excluded.min < min THEN excluded.min_ms ELSE min_ms END, "
-         "max = CASE WHEN excluded.max > max THEN excluded.max ELSE max END, "
-         "max_ms = CASE WHEN excluded.max > max THEN excluded.max_ms ELSE max_ms END";
-}
 
 Result<std::int64_t> scalar(Database& db, std::string_view sql) {
   auto s = db.prepare(sql);
@@ -82,6 +97,110 @@ Result<std::int64_t> scalar(Database& db, std::string_view sql) {
   auto more = s->step();
   if (!more) return more.error();
   return *more ? s->int64(0) : 0;
+}
+
+std::string level_table(Level l) {
+  return std::string(rollup_table(l));
+}
+
+// Merges `buckets` (sorted by start, all of `level`) into the tag's stored pages: each page read,
+// merged and written back (a restart mid-bucket adds to the stored bucket).
+Status write_buckets(Database& db, Level level, std::int64_t tag, std::span<const Bucket> buckets) {
+  const std::string table = level_table(level);
+  std::size_t i = 0;
+  while (i < buckets.size()) {
+    const std::int64_t page = page_start(level, buckets[i].start_ms);
+    std::size_t j = i;
+    while (j < buckets.size() && page_start(level, buckets[j].start_ms) == page) ++j;
+    const auto incoming = buckets.subspan(i, j - i);
+    i = j;
+    auto sel = db.prepare("SELECT id, data FROM " + table + " WHERE tag = ? AND page_ms = ?");
+    if (!sel) return sel.error();
+    sel->bind_all(tag, page);
+    auto more = sel->step();
+    if (!more) return more.error();
+    std::vector<Bucket> merged;
+    std::int64_t row = 0;
+    if (*more) {
+      row = sel->int64(0);
+      auto existing = decode_page(level, page, sel->blob(1));
+      if (!existing) return existing.error();
+      merged = merge_buckets(*existing, incoming);
+    } else {
+      merged = merge_buckets({}, incoming);
+    }
+    const auto data = encode_page(level, page, merged);
+    if (row != 0) {
+      auto up = db.prepare("UPDATE " + table + " SET n = ?, data = ? WHERE id = ?");
+      if (!up) return up.error();
+      if (auto st = up->bind_all(merged.size(), data, row).run(); !st) return st;
+    } else {
+      auto ins = db.prepare("INSERT INTO " + table + "(tag, page_ms, n, data) VALUES (?, ?, ?, ?)");
+      if (!ins) return ins.error();
+      if (auto st = ins->bind_all(tag, page, merged.size(), data).run(); !st) return st;
+    }
+  }
+  return {};
+}
+
+// The start of the tag's newest stored bucket of `level`, if any.
+Result<std::optional<std::int64_t>> last_bucket_start(Database& db, Level level, std::int64_t tag) {
+  auto s = db.prepare("SELECT page_ms, data FROM " + level_table(level) +
+                      " WHERE tag = ? ORDER BY page_ms DESC LIMIT 1");
+  if (!s) return s.error();
+  s->bind(1, tag);
+  auto more = s->step();
+  if (!more) return more.error();
+  if (!*more) return std::optional<std::int64_t>{};
+  auto page = decode_page(level, s->int64(0), s->blob(1));
+  if (!page) return page.error();
+  if (page->empty()) return std::optional<std::int64_t>{};
+  return std::optional<std::int64_t>{page->back().start_ms};
+}
+
+// Every stored bucket of every tag computed again from the chunks (a database of layout 1, whose
+// rollups were one row per bucket). Tag by tag: one tag's buckets in memory at a time.
+Status rebuild_rollups(Database& db) {
+  auto tags = db.prepare("SELECT id FROM tags ORDER BY id");
+  if (!tags) return tags.error();
+  auto ids = tags->collect([](const Statement& r) { return r.int64(0); });
+  if (!ids) return ids.error();
+  std::uint64_t values = 0, buckets = 0;
+  for (const std::int64_t tag : *ids) {
+    std::array<std::map<std::int64_t, Bucket>, 2> levels;
+    auto s = db.prepare("SELECT n, data FROM chunks WHERE tag = ? ORDER BY t1, id");
+    if (!s) return s.error();
+    s->bind(1, tag);
+    for (;;) {
+      auto more = s->step();
+      if (!more) return more.error();
+      if (!*more) break;
+      auto chunk = decode_chunk(s->blob(1), s->int64(0));
+      if (!chunk) return chunk.error();
+      for (const auto& x : chunk->samples) {
+        const auto v = numeric(x.value);
+        if (!v) continue;
+        ++values;
+        for (std::size_t i = 0; i < kStoredLevels.size(); ++i) {
+          const std::int64_t w = level_ms(kStoredLevels[i]);
+          const std::int64_t start = x.source_ms / w * w - (x.source_ms % w < 0 ? w : 0);
+          Bucket& b = levels[i][start];
+          b.start_ms = start;
+          b.add(x.source_ms, *v);
+        }
+      }
+    }
+    for (std::size_t i = 0; i < kStoredLevels.size(); ++i) {
+      std::vector<Bucket> sorted;
+      sorted.reserve(levels[i].size());
+      for (auto& [start, b] : levels[i]) sorted.push_back(b);
+      buckets += sorted.size();
+      if (auto st = write_buckets(db, kStoredLevels[i], tag, sorted); !st) return st;
+    }
+  }
+  spdlog::info("historian: rollups rebuilt from the chunks: {} values, {} buckets, {} tags", values,
+               buckets, ids->size());
+  return {};
 }
 
 }  // namespace
@@ -113,7 +232,21 @@ Result<std::unique_ptr<SqliteHistoryStore>> SqliteHistoryStore::open(
     const std::filesystem::path& path, SqliteStoreOptions options) {
   auto db = Database::open(path);
   if (!db) return db.error();
+  auto was = (*db)->user_version();
+  if (!was) return was.error();
   if (auto st = (*db)->migrate(kSchema); !st) return st.error();
+  if (*was == 1) {
+    // Layout 1 kept one row per rollup bucket: the pages are computed again from the chunks (the
+    // values themselves are unchanged).
+    spdlog::warn(
+        "historian: {}: database layout 1 found, rebuilding its rollups as pages (layout "
+        "{})",
+        path.string(), kLayoutVersion);
+    auto tx = storage::Transaction::begin(**db);
+    if (!tx) return tx.error();
+    if (auto st = rebuild_rollups(**db); !st) return st.error();
+    if (auto st = tx->commit(); !st) return st.error();
+  }
   std::unique_ptr<SqliteHistoryStore> store(new SqliteHistoryStore(std::move(options)));
   storage::WriterOptions wo;
   wo.name = "historian";
@@ -228,12 +361,9 @@ Status SqliteHistoryStore::recover_rollups(Database& db, TagState& t) {
   start.fill(INT64_MAX);
   for (std::size_t i = 1; i < kRollupLevels.size(); ++i) {  // 1 min and 1 h (1 s is not stored)
     const Level level = kRollupLevels[i];
-    auto last = db.prepare("SELECT max(start_ms) FROM " + std::string(rollup_table(level)) +
-                           " WHERE tag = ?");
+    auto last = last_bucket_start(db, level, t.id);
     if (!last) return last.error();
-    last->bind(1, t.id);
-    if (auto more = last->step(); !more) return more.error();
-    start[i] = std::max(horizon, last->is_null(0) ? INT64_MIN : last->int64(0) + level_ms(level));
+    start[i] = std::max(horizon, *last ? **last + level_ms(level) : INT64_MIN);
     from = std::min(from, start[i]);
   }
   auto samples = read_samples(db, t.id, from, INT64_MAX, kMaxRawScan);
@@ -384,18 +514,14 @@ Status SqliteHistoryStore::commit(Database& db, bool final) {
       if (!r) return r.error();
       rows.emplace_back(t, *r);
     }
-    for (const auto& [tag, c] : buckets_) {
-      thread_local std::string sql[4];
-      auto& text = sql[static_cast<int>(c.level)];
-      if (text.empty()) text = upsert_sql(c.level);
-      auto up = db.prepare(text);
-      if (!up) return up.error();
-      const Bucket& b = c.bucket;
-      if (auto s = up->bind_all(tag, b.start_ms, b.count, b.sum, b.first, b.first_ms, b.last,
-                                b.last_ms, b.min, b.min_ms, b.max, b.max_ms)
-                       .run();
-          !s)
-        return s;
+    std::vector<Bucket> run;  // one tag's buckets of one level (buckets_ is sorted so)
+    for (std::size_t i = 0; i < buckets_.size();) {
+      const Level level = buckets_[i].b.level;
+      const std::int64_t tag = buckets_[i].tag_id;
+      run.clear();
+      for (; i < buckets_.size() && buckets_[i].b.level == level && buckets_[i].tag_id == tag; ++i)
+        run.push_back(buckets_[i].b.bucket);
+      if (auto s = write_buckets(db, level, tag, run); !s) return s;
     }
     for (const auto& e : events_) {
       auto ins =
@@ -551,27 +677,22 @@ Result<std::vector<TrendSeries>> SqliteHistoryStore::query_trend(Database& db,
       series.buckets = bucket_samples(*samples, q.from_ms, q.to_ms, width);
     } else if (*t) {
       const std::int64_t lw = level_ms(level);
-      auto s = db.prepare(
-          "SELECT start_ms, count, sum, first, first_ms, last, last_ms, min, min_ms, max, max_ms "
-          "FROM " +
-          std::string(rollup_table(level)) +
-          " WHERE tag = ? AND start_ms > ? AND start_ms < ? ORDER BY start_ms");
+      // The pages holding buckets that start in (from - lw, to); each decoded straight into the
+      // list, buckets outside the range dropped.
+      auto s = db.prepare("SELECT page_ms, data FROM " + level_table(level) +
+                          " WHERE tag = ? AND page_ms > ? AND page_ms < ? ORDER BY page_ms");
       if (!s) return s.error();
-      s->bind_all((*t)->id, q.from_ms - lw, q.to_ms);
-      auto rows = s->collect([](const Statement& r) {
-        Bucket b;
-        b.start_ms = r.int64(0);
-        b.count = static_cast<std::uint64_t>(r.int64(1));
-        b.sum = r.real(2);
-        b.first = r.real(3);
-        b.first_ms = r.int64(4);
-        b.last = r.real(5);
-        b.last_ms = r.int64(6);
-        b.min = r.real(7);
-        b.min_ms = r.int64(8);
-        b.max = r.real(9);
-        b.max_ms = r.int64(10);
-        return b;
+      s->bind_all((*t)->id, q.from_ms - lw - page_ms(level), q.to_ms);
+      Result<std::vector<Bucket>> rows{std::vector<Bucket>{}};
+      for (;;) {
+        auto more = s->step();
+        if (!more) return more.error();
+        if (!*more) break;
+        if (auto st = decode_page_into(level, s->int64(0), s->blob(1), *rows); !st)
+          return st.error();
+      }
+      std::erase_if(*rows, [&](const Bucket& b) {
+        return b.start_ms <= q.from_ms - lw || b.start_ms >= q.to_ms;
       });
       if (!rows) return rows.error();
       if (const auto& open = (*t)->rollups.open(level);
@@ -677,16 +798,15 @@ Result<bool> SqliteHistoryStore::retention_step(Database& db) {
                        now - r.raw_max_age_ms, chunks);
           !s)
         return s;
-    const std::pair<Level, std::int64_t> levels[] = {{Level::s1, r.rollup_1s_max_age_ms},
-                                                     {Level::m1, r.rollup_1m_max_age_ms},
+    // A page goes when all of it is older than the age (its newest bucket included).
+    const std::pair<Level, std::int64_t> levels[] = {{Level::m1, r.rollup_1m_max_age_ms},
                                                      {Level::h1, r.rollup_1h_max_age_ms}};
     for (auto [level, age] : levels) {
       if (age <= 0) continue;
-      const std::string t(rollup_table(level));
-      if (auto s =
-              run("DELETE FROM " + t + " WHERE (tag, start_ms) IN (SELECT tag, start_ms FROM " + t +
-                      " WHERE start_ms < ? LIMIT ?)",
-                  now - age, rows);
+      const std::string t = level_table(level);
+      if (auto s = run("DELETE FROM " + t + " WHERE id IN (SELECT id FROM " + t +
+                           " WHERE page_ms < ? ORDER BY page_ms LIMIT ?)",
+                       now - age - page_ms(level) + 1, rows);
           !s)
         return s;
     }
@@ -725,8 +845,8 @@ Result<bool> SqliteHistoryStore::retention_step(Database& db) {
         !s)
       return s.error();
     if (chunks == before) {
-      if (auto s = run("DELETE FROM rollup_1m WHERE (tag, start_ms) IN (SELECT tag, start_ms FROM "
-                       "rollup_1m WHERE start_ms < ? ORDER BY start_ms LIMIT ?)",
+      if (auto s = run("DELETE FROM rollup_1m WHERE id IN (SELECT id FROM rollup_1m WHERE page_ms "
+                       "< ? ORDER BY page_ms LIMIT ?)",
                        kAny, rows);
           !s)
         return s.error();

@@ -9,9 +9,10 @@
 // On the storage thread each tag has an open chunk (ChunkEncoder) and open rollup buckets. Every
 // flush_interval ONE transaction writes what changed: open chunks (inserted, then rewritten as
 // they grow, so a crash loses at most one flush interval), chunks that closed (chunk_values
-// samples or chunk_ms of time), rollup buckets that closed (merged into an existing row of the
-// same bucket), and events. Queries run on the same thread after writing what waits, so they see
-// everything handed over before them; trend queries add the open rollup buckets from memory.
+// samples or chunk_ms of time), rollup buckets that closed (merged into their page: one row per
+// tag per hour of 1 min buckets, per day of 1 h buckets, rollup_page.hpp), and events. Queries run
+// on the same thread after writing what waits, so they see everything handed over before them;
+// trend queries add the open rollup buckets from memory.
 //
 // The queue between the caller and the thread is bounded (max_queue samples and events); past it
 // a batch's excess is dropped and counted, the caller never waits.

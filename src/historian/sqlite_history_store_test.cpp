@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 
+#include "historian/rollup_page.hpp"
+#include "storage/database.hpp"
+#include "storage/statement.hpp"
 #include "storage/storage_test_support.hpp"
 
 namespace weir::historian {
@@ -207,6 +211,71 @@ TEST_F(StoreFixture, RetentionByAgeAndBySize) {
   const std::size_t dropped = rows->rows.size() - left->rows.size();
   for (std::size_t i = 0; i < left->rows.size(); ++i)
     ASSERT_EQ(left->rows[i].sample, rows->rows[dropped + i].sample);
+}
+
+TEST_F(StoreFixture, TrendFromRollupPagesMatchesTheRawValuesAndKeepsASpike) {
+  open(256);
+  const int n = 20'000;  // 5.5 hours at 1 s: 100 points come from the 1 min pages
+  write_series(0, kT0, n, 1000, [](int i) { return i == 12'345 ? 1e6 : std::sin(i / 50.0); });
+  ASSERT_TRUE(store->flush(true));
+  open(256);  // read back from the file: every bucket from the pages
+  const std::int64_t from = kT0 + 777, to = kT0 + n * 1000LL;
+  auto r = store->trend_now({{"A@X"}, from, to, 100});
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ((*r)[0].level, Level::m1);
+  auto raw = store->raw_now({{"A@X"}, 0, INT64_MAX, 100'000, {}});
+  ASSERT_TRUE(raw);
+  // The same output buckets computed from the values on 1 min boundaries.
+  std::vector<Sample> samples;
+  for (const auto& row : raw->rows)
+    if (row.sample.source_ms >= page_start(Level::m1, from)) samples.push_back(row.sample);
+  const std::int64_t width = (*r)[0].width_ms;
+  std::vector<Bucket> minutes = bucket_samples(samples, kT0 - kT0 % 60'000, to + 60'000, 60'000);
+  const auto expect = regroup(minutes, from, to, width);
+  ASSERT_EQ((*r)[0].buckets, expect);
+  double max = 0;
+  for (const auto& b : (*r)[0].buckets) max = std::max(max, b.max);
+  EXPECT_EQ(max, 1e6);
+}
+
+TEST_F(StoreFixture, ALayoutOneDatabaseGetsItsRollupsRebuilt) {
+  {
+    // A database as the first historian wrote it: one row per 1 min bucket (here a wrong one,
+    // which must not survive) and the values in a chunk.
+    auto db = storage::Database::open(dir.file("history.db"));
+    ASSERT_TRUE(db);
+    ASSERT_TRUE((*db)->exec(R"sql(
+CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, kind TEXT NOT NULL);
+CREATE TABLE chunks (id INTEGER PRIMARY KEY, tag INTEGER NOT NULL, t0 INTEGER NOT NULL,
+  t1 INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE TABLE rollup_1m (tag INTEGER NOT NULL, start_ms INTEGER NOT NULL, count INTEGER NOT NULL,
+  sum REAL NOT NULL, first REAL NOT NULL, first_ms INTEGER NOT NULL, last REAL NOT NULL,
+  last_ms INTEGER NOT NULL, min REAL NOT NULL, min_ms INTEGER NOT NULL, max REAL NOT NULL,
+  max_ms INTEGER NOT NULL, PRIMARY KEY (tag, start_ms)) WITHOUT ROWID;
+CREATE TABLE events (id INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL, kind TEXT NOT NULL,
+  source TEXT NOT NULL, detail TEXT NOT NULL);
+INSERT INTO tags VALUES (1, 'A@X', 'float');
+INSERT INTO rollup_1m VALUES (1, 0, 99, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+PRAGMA user_version = 1;
+)sql"));
+    ChunkEncoder enc(ValueKind::float_);
+    for (int i = 0; i < 600; ++i)
+      enc.append(Sample{kT0 + i * 1000LL, kT0 + i * 1000LL, double(i % 7)});
+    auto ins = (*db)->prepare("INSERT INTO chunks(tag, t0, t1, n, data) VALUES (1, ?, ?, ?, ?)");
+    ASSERT_TRUE(ins);
+    ASSERT_TRUE(ins->bind_all(enc.first_ms(), enc.last_ms(), enc.count(), enc.bytes()).run());
+  }
+  open();
+  auto r = store->trend_now({{"A@X"}, kT0 - 3'600'000, kT0 + 3'600'000, 60});
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ((*r)[0].level, Level::m1);
+  std::uint64_t count = 0;
+  for (const auto& b : (*r)[0].buckets) count += b.count;
+  EXPECT_EQ(count, 600u);
+  store.reset();
+  auto db = storage::Database::open(dir.file("history.db"));
+  ASSERT_TRUE(db);
+  EXPECT_EQ(*(*db)->user_version(), 2);
 }
 
 }  // namespace

@@ -6,12 +6,14 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/file_body.hpp>
 #include <boost/beast/http/message_generator.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <exception>
@@ -76,6 +78,7 @@ class HttpSession final : public Stoppable,
     if (phase_ == Phase::handshake || phase_ == Phase::waiting || phase_ == Phase::reading ||
         phase_ == Phase::lingering)
       tcp().cancel();
+    if (streaming_) end_stream("the server stops");  // a stream would not finish soon
   }
 
  private:
@@ -91,6 +94,7 @@ class HttpSession final : public Stoppable,
     timer_.async_wait([self = this->shared_from_this(), gen = generation_](error_code ec) {
       if (ec || gen != self->generation_) return;
       self->timed_out_ = true;
+      if (self->streaming_) return self->end_stream("time limit reached");
       self->tcp().cancel();
     });
   }
@@ -332,10 +336,129 @@ class HttpSession final : public Stoppable,
 
   // ---- writing -------------------------------------------------------------------------------
   void send(HttpResponse res, const ResponseContext& ctx) {
+    if (res.stream) return send_stream(std::move(res), ctx);
     bool keep_alive = ctx.keep_alive && !state_->stopping;
     ResponseContext c = ctx;
     c.keep_alive = keep_alive;
     write(http::message_generator(to_beast_response(std::move(res), c)), keep_alive, false);
+  }
+
+  // ---- a streamed body (BodyStream): header, then one piece at a time ------------------------
+  struct Streaming {
+    explicit Streaming(http::response<http::empty_body> r) : res(std::move(r)), sr(res) {}
+    http::response<http::empty_body> res;
+    http::response_serializer<http::empty_body> sr;  // refers to res: Streaming never moves
+    std::shared_ptr<BodyStream> body;
+    std::string piece;  // being written
+    std::uint64_t id = 0;
+    bool chunked = true;
+    bool keep_alive = false;
+  };
+
+  void send_stream(HttpResponse res, const ResponseContext& ctx) {
+    auto body = std::move(res.stream);
+    res.stream.reset();
+    res.body.clear();
+    ResponseContext c = ctx;
+    c.keep_alive = ctx.keep_alive && !state_->stopping;
+    const bool chunked = ctx.version >= 11;
+    if (!chunked)
+      c.keep_alive = false;  // HTTP/1.0: the end of the body is the end of the connection
+    auto full = to_beast_response(std::move(res), c);
+    http::response<http::empty_body> head{full.result(), full.version()};
+    for (const auto& f : full) head.insert(f.name_string(), f.value());
+    head.erase(http::field::content_length);
+    if (chunked) head.chunked(true);
+    head.keep_alive(c.keep_alive);
+    if (ctx.head) {  // the header alone: the producer is not asked
+      if (body->cancel) body->cancel();
+      head.erase(http::field::transfer_encoding);
+      return write(http::message_generator(std::move(head)), c.keep_alive, false);
+    }
+    streaming_ = std::make_unique<Streaming>(std::move(head));
+    streaming_->body = std::move(body);
+    streaming_->id = ++stream_ids_;
+    streaming_->chunked = chunked;
+    streaming_->keep_alive = c.keep_alive;
+    streaming_->sr.split(true);
+    phase_ = Phase::writing;
+    arm_timer(streaming_->body->time_limit);
+    tcp().expires_after(options().write_timeout);
+    http::async_write_header(stream_, streaming_->sr,
+                             [self = this->shared_from_this()](error_code ec, std::size_t n) {
+                               self->state_->stats.bytes_sent += n;
+                               if (!self->streaming_) return;
+                               if (ec) return self->end_stream("the client went away");
+                               self->ask_next();
+                             });
+  }
+
+  void ask_next() {
+    tcp().expires_never();  // waiting for the producer: its time is the stream's time limit
+    BodyStream::Give give = [self = this->shared_from_this(),
+                             id = streaming_->id](Result<std::string> piece) {
+      if (!self->streaming_ || self->streaming_->id != id) return;  // ended meanwhile
+      self->on_piece(std::move(piece));
+    };
+    try {
+      streaming_->body->next(std::move(give));
+    } catch (const std::exception& e) {
+      spdlog::error("HTTP body stream threw: {}", e.what());
+      end_stream("the producer failed");
+    }
+  }
+
+  void on_piece(Result<std::string> piece) {
+    if (!piece) {
+      spdlog::warn("HTTP body stream to {} failed: {}", remote_, piece.error().message);
+      streaming_->body->cancel = nullptr;  // it ended itself
+      return end_stream("");
+    }
+    if (piece->size() > streaming_->body->max_piece_bytes)
+      return end_stream(fmt::format("a piece of {} bytes is over the limit of {}", piece->size(),
+                                    streaming_->body->max_piece_bytes));
+    const bool last = piece->empty();
+    if (last && !streaming_->chunked) return finish_stream();
+    streaming_->piece = std::move(*piece);
+    tcp().expires_after(options().write_timeout);
+    auto done = [self = this->shared_from_this(), last](error_code ec, std::size_t n) {
+      self->state_->stats.bytes_sent += n;
+      if (!self->streaming_) return;
+      if (ec) return self->end_stream("the client went away");
+      if (last) return self->finish_stream();
+      self->ask_next();
+    };
+    if (!streaming_->chunked)
+      asio::async_write(stream_, asio::buffer(streaming_->piece), std::move(done));
+    else if (last)
+      asio::async_write(stream_, http::make_chunk_last(), std::move(done));
+    else
+      asio::async_write(stream_, http::make_chunk(asio::buffer(streaming_->piece)),
+                        std::move(done));
+  }
+
+  // The whole body was sent: the connection goes on as after any response.
+  void finish_stream() {
+    const bool keep_alive = streaming_->keep_alive;
+    streaming_.reset();
+    cancel_timer();
+    on_write({}, 0, keep_alive, false);
+  }
+
+  // Stopped before its end (why: for the log; "" when the producer failed): the producer is
+  // cancelled and the connection closed, so the client sees an incomplete body.
+  void end_stream(std::string_view why) {
+    auto s = std::move(streaming_);
+    if (!s) return;
+    if (!why.empty()) spdlog::info("HTTP body stream to {} stopped: {}", remote_, why);
+    if (s->body->cancel) {
+      try {
+        s->body->cancel();
+      } catch (const std::exception& e) {
+        spdlog::error("HTTP body stream cancel threw: {}", e.what());
+      }
+    }
+    close_now();
   }
 
   // An error before the request was complete: answer, then read (and drop) what the client still
@@ -417,6 +540,8 @@ class HttpSession final : public Stoppable,
   asio::steady_timer timer_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::unique_ptr<Streaming> streaming_;
+  uint64_t stream_ids_ = 0;
   uint64_t live_id_ = 0;
   uint64_t generation_ = 0;
   std::size_t lingered_ = 0;

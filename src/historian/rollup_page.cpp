@@ -1,0 +1,200 @@
+#include "historian/rollup_page.hpp"
+
+#include <bit>
+#include <string>
+
+namespace weir::historian {
+namespace {
+
+constexpr std::uint8_t kMagic0 = 'W';
+constexpr std::uint8_t kMagic1 = 'R';
+constexpr std::uint8_t kVersion = 1;
+constexpr std::size_t kHeader = 3;
+
+constexpr std::uint8_t kMinIsFirst = 1;
+constexpr std::uint8_t kMinIsLast = 2;
+constexpr std::uint8_t kMaxIsFirst = 4;
+constexpr std::uint8_t kMaxIsLast = 8;
+constexpr std::uint8_t kKnownFlags = 15;
+
+std::uint64_t zigzag(std::int64_t v) {
+  return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
+}
+std::int64_t unzigzag(std::uint64_t v) {
+  return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
+}
+
+void put_varint(std::vector<std::uint8_t>& out, std::uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<std::uint8_t>(v | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<std::uint8_t>(v));
+}
+
+void put_double(std::vector<std::uint8_t>& out, double d) {
+  auto bits = std::bit_cast<std::uint64_t>(d);
+  for (int i = 0; i < 8; ++i, bits >>= 8) out.push_back(static_cast<std::uint8_t>(bits));
+}
+
+class Reader {
+ public:
+  explicit Reader(std::span<const std::uint8_t> b) : b_(b) {}
+  bool done() const { return pos_ >= b_.size(); }
+  std::size_t pos() const { return pos_; }
+  bool byte(std::uint8_t& v) {
+    if (pos_ >= b_.size()) return false;
+    v = b_[pos_++];
+    return true;
+  }
+  bool varint(std::uint64_t& v) {
+    v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      std::uint8_t c = 0;
+      if (!byte(c)) return false;
+      v |= static_cast<std::uint64_t>(c & 0x7f) << shift;
+      if (!(c & 0x80)) return true;
+    }
+    return false;
+  }
+  bool real(double& d) {
+    if (b_.size() - pos_ < 8) return false;
+    std::uint64_t bits = 0;
+    for (int i = 7; i >= 0; --i) bits = bits << 8 | b_[pos_ + static_cast<std::size_t>(i)];
+    pos_ += 8;
+    d = std::bit_cast<double>(bits);
+    return true;
+  }
+
+ private:
+  std::span<const std::uint8_t> b_;
+  std::size_t pos_ = 0;
+};
+
+bool same(double a, std::int64_t a_ms, double b, std::int64_t b_ms) {
+  return a_ms == b_ms && std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
+}
+
+Error corrupt(std::size_t at, const std::string& what) {
+  return Error::make(ErrorKind::internal, "corrupt_rollup",
+                     "rollup page corrupt at byte " + std::to_string(at) + ": " + what);
+}
+
+}  // namespace
+
+std::int64_t page_ms(Level level) {
+  return level == Level::h1 ? 86'400'000 : level == Level::m1 ? 3'600'000 : 60'000;
+}
+
+std::int64_t page_start(Level level, std::int64_t ms) {
+  const std::int64_t w = page_ms(level);
+  const std::int64_t q = ms / w;
+  return (ms % w < 0 ? q - 1 : q) * w;
+}
+
+std::vector<std::uint8_t> encode_page(Level level, std::int64_t start,
+                                      std::span<const Bucket> buckets) {
+  const std::int64_t width = level_ms(level);
+  std::vector<std::uint8_t> out{kMagic0, kMagic1, kVersion};
+  out.reserve(kHeader + buckets.size() * 40);
+  for (const Bucket& b : buckets) {
+    put_varint(out, static_cast<std::uint64_t>((b.start_ms - start) / width));
+    std::uint8_t flags = 0;
+    if (same(b.min, b.min_ms, b.first, b.first_ms))
+      flags |= kMinIsFirst;
+    else if (same(b.min, b.min_ms, b.last, b.last_ms))
+      flags |= kMinIsLast;
+    if (same(b.max, b.max_ms, b.first, b.first_ms))
+      flags |= kMaxIsFirst;
+    else if (same(b.max, b.max_ms, b.last, b.last_ms))
+      flags |= kMaxIsLast;
+    out.push_back(flags);
+    put_varint(out, b.count);
+    put_double(out, b.sum);
+    auto point = [&](double v, std::int64_t ms) {
+      put_varint(out, zigzag(ms - b.start_ms));
+      put_double(out, v);
+    };
+    point(b.first, b.first_ms);
+    point(b.last, b.last_ms);
+    if (!(flags & (kMinIsFirst | kMinIsLast))) point(b.min, b.min_ms);
+    if (!(flags & (kMaxIsFirst | kMaxIsLast))) point(b.max, b.max_ms);
+  }
+  return out;
+}
+
+Status decode_page_into(Level level, std::int64_t start, std::span<const std::uint8_t> bytes,
+                        std::vector<Bucket>& out) {
+  if (bytes.size() < kHeader || bytes[0] != kMagic0 || bytes[1] != kMagic1)
+    return corrupt(0, "not a rollup page");
+  if (bytes[2] != kVersion) return corrupt(2, "unknown version " + std::to_string(bytes[2]));
+  const std::int64_t width = level_ms(level);
+  const std::uint64_t slots = static_cast<std::uint64_t>(page_ms(level) / width);
+  Reader r(bytes.subspan(kHeader));
+  std::int64_t prev_index = -1;
+  while (!r.done()) {
+    const std::size_t at = kHeader + r.pos();
+    std::uint64_t index = 0, count = 0;
+    std::uint8_t flags = 0;
+    Bucket b;
+    if (!r.varint(index) || !r.byte(flags)) return corrupt(at, "truncated bucket");
+    if (index >= slots || static_cast<std::int64_t>(index) <= prev_index)
+      return corrupt(at, "bucket index " + std::to_string(index) + " out of order");
+    if (flags & ~kKnownFlags) return corrupt(at + 1, "unknown flags");
+    prev_index = static_cast<std::int64_t>(index);
+    b.start_ms = start + static_cast<std::int64_t>(index) * width;
+    if (!r.varint(count) || !r.real(b.sum)) return corrupt(kHeader + r.pos(), "truncated bucket");
+    b.count = count;
+    auto point = [&](double& v, std::int64_t& ms) {
+      std::uint64_t z = 0;
+      if (!r.varint(z) || !r.real(v)) return false;
+      ms = b.start_ms + unzigzag(z);
+      return true;
+    };
+    if (!point(b.first, b.first_ms) || !point(b.last, b.last_ms))
+      return corrupt(kHeader + r.pos(), "truncated bucket");
+    if (flags & kMinIsFirst)
+      b.min = b.first, b.min_ms = b.first_ms;
+    else if (flags & kMinIsLast)
+      b.min = b.last, b.min_ms = b.last_ms;
+    else if (!point(b.min, b.min_ms))
+      return corrupt(kHeader + r.pos(), "truncated bucket");
+    if (flags & kMaxIsFirst)
+      b.max = b.first, b.max_ms = b.first_ms;
+    else if (flags & kMaxIsLast)
+      b.max = b.last, b.max_ms = b.last_ms;
+    else if (!point(b.max, b.max_ms))
+      return corrupt(kHeader + r.pos(), "truncated bucket");
+    out.push_back(b);
+  }
+  return {};
+}
+
+Result<std::vector<Bucket>> decode_page(Level level, std::int64_t start,
+                                        std::span<const std::uint8_t> bytes) {
+  std::vector<Bucket> out;
+  if (auto st = decode_page_into(level, start, bytes, out); !st) return st.error();
+  return out;
+}
+
+std::vector<Bucket> merge_buckets(std::span<const Bucket> existing,
+                                  std::span<const Bucket> incoming) {
+  std::vector<Bucket> out;
+  out.reserve(existing.size() + incoming.size());
+  std::size_t i = 0, j = 0;
+  while (i < existing.size() || j < incoming.size()) {
+    const Bucket* next = nullptr;
+    if (j == incoming.size() ||
+        (i < existing.size() && existing[i].start_ms < incoming[j].start_ms))
+      next = &existing[i++];
+    else
+      next = &incoming[j++];
+    if (!out.empty() && out.back().start_ms == next->start_ms)
+      out.back().merge(*next);
+    else
+      out.push_back(*next);
+  }
+  return out;
+}
+
+}  // namespace weir::historian

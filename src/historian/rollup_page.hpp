@@ -1,0 +1,42 @@
+#pragma once
+// A rollup page: one tag's buckets of one level over one page span (1 min buckets: an hour, 1 h
+// buckets: a day) in one blob, so a trend over 11 days reads ~280 rows of 1 min buckets instead
+// of ~16,700. Pure: buckets in, bytes out, and back.
+//
+// Layout: "WR" magic, version 1, then per bucket (in start order):
+//   varint  index of the bucket in the page ((start - page start) / width)
+//   flags   bit0 min is the first value (value and time), bit1 min is the last,
+//           bit2 max is the first, bit3 max is the last; bits 4-7 must be 0
+//   varint  count; 8 bytes: sum
+//   first, last, then min and max unless a flag names them: zigzag varint of the time minus the
+//   bucket start, 8 bytes of the value (the double's bits, little-endian).
+// A decoder that runs out of bytes, meets unknown flags or buckets out of order refuses the page
+// with an error naming the byte offset.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/error.hpp"
+#include "historian/rollup.hpp"
+
+namespace weir::historian {
+
+// The span of one page of `level`'s buckets (1 min: an hour; 1 h: a day).
+std::int64_t page_ms(Level level);
+// The start of the page holding time `ms`.
+std::int64_t page_start(Level level, std::int64_t ms);
+
+// `buckets`: sorted by start, all within the page starting at `start` (width: level_ms(level)).
+std::vector<std::uint8_t> encode_page(Level level, std::int64_t start,
+                                      std::span<const Bucket> buckets);
+Result<std::vector<Bucket>> decode_page(Level level, std::int64_t start,
+                                        std::span<const std::uint8_t> bytes);
+// Decodes and appends to `out` (the trend's read path: no vector per page).
+Status decode_page_into(Level level, std::int64_t start, std::span<const std::uint8_t> bytes,
+                        std::vector<Bucket>& out);
+
+// `existing` and `incoming` sorted by start: one list, buckets of the same start merged.
+std::vector<Bucket> merge_buckets(std::span<const Bucket> existing,
+                                  std::span<const Bucket> incoming);
+
+}  // namespace weir::historian

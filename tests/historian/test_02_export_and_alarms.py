@@ -1,0 +1,155 @@
+"""The historian's streamed CSV export and its alarm events on a real weir.
+
+Export: every row of the range arrives in one response, written with chunked transfer encoding as
+the store is read page by page (export_page_rows small here, so the export is many pieces: the
+server never holds the whole export), and parses with the csv module in both layouts.
+Alarms: the demo tank written low raises the rule's alarm; the alarm module's transitions
+(model::AlarmUpdate) are stored as "alarm" events — raised, acknowledged (with the user), finished
+— no state of an occurrence twice, also across a restart of weir (which republishes the
+standing alarms)."""
+import csv
+import io
+import os
+import shutil
+import socket
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from test_01_history import TANK, iso, ms, write  # noqa: E402
+from weirproc import Http, WeirServer, tank_config, wait_until  # noqa: E402
+
+PAGE_ROWS = 25
+RULE = "pump_start_if_low_level"
+
+
+def config(**extra):
+    settings = {"flush_interval_ms": 100, "export_page_rows": PAGE_ROWS}
+    # The historian before the alarm module: it hears what the alarm module republishes at start.
+    c = tank_config(autostart=False, modules=[
+        {"name": "datapoint"}, {"name": "command"}, {"name": "communication"},
+        {"name": "historian", "config": settings}, {"name": "rule"}, {"name": "alarm"}])
+    c["drivers"][0]["params"]["auto_cycle"] = False
+    c["rules"] = [{"rule_id": RULE, "on_condition": "float(WaterTank@TANK) < 10",
+                   "on_actions": ["raise_alarm()"]}]
+    c.update(extra)
+    return c
+
+
+def get_chunked(server, token, path):
+    """GET over a raw socket: (status line, headers, [chunk payloads]) with the chunks as sent."""
+    s = socket.create_connection(("127.0.0.1", server.http_port), timeout=10)
+    s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+              "Connection: close\r\n\r\n".encode())
+    f = s.makefile("rb")
+    status = f.readline().decode().strip()
+    headers = {}
+    while True:
+        line = f.readline().decode().strip()
+        if not line:
+            break
+        k, v = line.split(":", 1)
+        headers[k.strip().lower()] = v.strip()
+    chunks = []
+    if headers.get("transfer-encoding") == "chunked":
+        while True:
+            size = int(f.readline().split(b";")[0], 16)
+            data = f.read(size)
+            assert f.read(2) == b"\r\n"
+            if size == 0:
+                break
+            chunks.append(data)
+    else:
+        chunks.append(f.read())
+    s.close()
+    return status, headers, chunks
+
+
+def test_the_export_streams_every_row_in_chunks():
+    with WeirServer(system_config=config()) as w:
+        h = Http(w)
+        h.login()
+        written = [write(h, float(20 + i % 50)) for i in range(130)]  # > 5 pages of 25
+        pump = write(h, "OPENED", dp="WaterTank@PUMP")
+        frm, to = written[0][0], pump[0] + 1
+        status, headers, chunks = get_chunked(
+            w, h.token, f"/api/history/export.csv?tags={TANK},WaterTank@PUMP&from={iso(frm)}&to={iso(to)}")
+        assert status.startswith("HTTP/1.1 200"), status
+        assert headers["content-type"].startswith("text/csv")
+        assert headers["transfer-encoding"] == "chunked" and "content-length" not in headers
+        # One piece per page of the store (at least): the export is never built whole.
+        assert len(chunks) >= len(written) // PAGE_ROWS, len(chunks)
+        assert max(len(c) for c in chunks) < 8 * 1024
+        rows = list(csv.DictReader(io.StringIO(b"".join(chunks).decode())))
+        assert [(ms(r["time"]), float(r["value"])) for r in rows if r["tag"] == TANK] == \
+            [(s, v) for s, _, v in written]
+        assert [r["value"] for r in rows if r["tag"] == "WaterTank@PUMP"] == ["OPENED"]
+        assert all(r["quality"] == "good" and r["server_time"].endswith("Z") for r in rows)
+
+        # Wide: one row per time, one column per tag, walked in time windows.
+        status, headers, chunks = get_chunked(
+            w, h.token, f"/api/history/export.csv?tags={TANK}&from={iso(frm)}&to={iso(to)}&layout=wide")
+        assert status.startswith("HTTP/1.1 200")
+        assert len(chunks) >= 2
+        rows = list(csv.reader(io.StringIO(b"".join(chunks).decode())))
+        assert rows[0] == ["time", TANK]
+        assert [(ms(r[0]), float(r[1])) for r in rows[1:]] == [(s, v) for s, _, v in written]
+
+        # An empty range is the header alone; the plain client reads the stream whole.
+        status, text, _ = h.get(f"/api/history/export.csv?tags={TANK}&from={iso(to)}&to={iso(to + 1000)}")
+        assert status == 200 and text == "time,tag,value,quality,reason,server_time\r\n"
+
+
+def alarm_events(h):
+    status, body, _ = h.get(f"/api/history/events?kind=alarm&source={RULE}&limit=100")
+    assert status == 200, body
+    return list(reversed(body["items"]))  # oldest first
+
+
+def occurrence_events(h, occurrence):
+    return [e for e in alarm_events(h) if e["detail"].get("occurrence_id") == occurrence]
+
+
+def test_alarm_transitions_are_stored_once_each():
+    data_dir = tempfile.mkdtemp(prefix="weir-hist-alarm-")
+    try:
+        with WeirServer(system_config=config(), data_dir=data_dir) as w:
+            h = Http(w)
+            h.login()
+            write(h, 50.0)
+            # The driver reports 0 when it connects: the alarm may be up already; start from none.
+            h.post("/api/alarms/ack", {"rule_ids": [RULE]})
+            wait_until(lambda: not [a for a in h.get("/api/alarms")[1]["items"] if a["rule_id"] == RULE],
+                       message="no standing alarm")
+            write(h, 5.0)
+            alarm = wait_until(lambda: [a for a in h.get("/api/alarms")[1]["items"] if a["rule_id"] == RULE],
+                               message="the alarm raised")[0]
+            occurrence = alarm["occurrence_id"]
+            wait_until(lambda: occurrence_events(h, occurrence), message="the raise stored")
+            status, body, _ = h.post(f"/api/alarms/{RULE}/ack")
+            assert status == 200, body
+            events = wait_until(
+                lambda: (lambda e: e if any(x["detail"]["state"] == "ACK" for x in e) else None)(
+                    occurrence_events(h, occurrence)), message="the acknowledgement stored")
+            assert [e["detail"]["state"] for e in events] == ["ACTIVE", "ACK"], events
+            raised, acked = events
+            assert "user" not in raised["detail"] and acked["detail"]["user"] == "admin"
+            assert raised["detail"]["priority"] == "medium" and "acknowledge_time" in acked["detail"]
+            assert raised["source"] == RULE and raised["kind"] == "alarm"
+            stored = [e["id"] for e in alarm_events(h)]
+        # Restarted on the same data: the alarm module republishes its standing alarms at start;
+        # the historian stores no state of an occurrence twice.
+        with WeirServer(system_config=config(), data_dir=data_dir) as w:
+            h = Http(w)
+            h.login()
+            write(h, 40.0)  # the level recovers: whatever stands finishes
+            wait_until(lambda: [e for e in alarm_events(h) if e["id"] not in stored
+                                and e["detail"]["state"] == "FINISHED"], message="a finish stored")
+            events = alarm_events(h)
+            assert [e["id"] for e in events][:len(stored)] == stored
+            pairs = [(e["detail"]["occurrence_id"], e["detail"]["state"]) for e in events]
+            assert len(pairs) == len(set(pairs)), pairs
+            assert (occurrence, "ACK") in pairs and (occurrence, "ACTIVE") in pairs
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
