@@ -23,5 +23,8 @@ echo
 echo "== historian: ingest, trend and bytes per value vs a naive one-row-per-value table =="
 "$build/bench/weir_historian_bench"
 echo
+echo "== historian on PostgreSQL: ingest and trend vs a naive one-row-per-value table =="
+"$build/bench/weir_historian_pg_bench"
+echo
 echo "== MQTT broker: Weir vs Mosquitto =="
 bench/mqtt/compare.sh "$build"

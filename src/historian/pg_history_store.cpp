@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <ctime>
 #include <future>
+#include <limits>
 #include <pqxx/pqxx>
 #include <random>
 #include <tuple>
@@ -27,9 +29,8 @@ CREATE TABLE IF NOT EXISTS history_chunks (
   n integer NOT NULL, data bytea NOT NULL) PARTITION BY RANGE (t1);
 CREATE INDEX IF NOT EXISTS history_chunks_tag_t1 ON history_chunks (tag, t1);
 CREATE TABLE IF NOT EXISTS history_open_chunks (
-  writer bigint NOT NULL, tag bigint NOT NULL, t0 bigint NOT NULL, t1 bigint NOT NULL,
-  n integer NOT NULL, data bytea NOT NULL, PRIMARY KEY (writer, tag));
-CREATE INDEX IF NOT EXISTS history_open_chunks_tag_t1 ON history_open_chunks (tag, t1);
+  tag bigint NOT NULL, writer bigint NOT NULL, t0 bigint NOT NULL, t1 bigint NOT NULL,
+  n integer NOT NULL, data bytea NOT NULL, PRIMARY KEY (tag, writer)) WITH (fillfactor = 50);
 CREATE TABLE IF NOT EXISTS history_rollup_1m (
   tag bigint NOT NULL, start_ms bigint NOT NULL, count bigint NOT NULL,
   sum double precision NOT NULL, first double precision NOT NULL, first_ms bigint NOT NULL,
@@ -305,8 +306,8 @@ void PgHistoryStore::run() {
     if (job) {
       if (!db_ && SteadyClock::now() >= next_connect_) (void)connect();
       job();
-      continue;
     }
+    // The timers run between jobs too: a steady stream of batches must not hold commits back.
     if (!options_.background) continue;
     const auto now = SteadyClock::now();
     if (!db_ && now >= next_connect_) (void)connect();
@@ -339,14 +340,23 @@ Status PgHistoryStore::connect() {
     disconnect(why);
     return db_error(why);
   };
-  db->w = PQconnectdb(options_.conninfo.c_str());
+  // Without a timeout libpq waits for an unreachable host as long as TCP does.
+  std::string conninfo = options_.conninfo;
+  if (conninfo.find("connect_timeout") == std::string::npos) {
+    if (conninfo.starts_with("postgres://") || conninfo.starts_with("postgresql://"))
+      conninfo += conninfo.find('?') == std::string::npos ? "?" : "&";
+    else
+      conninfo += " ";
+    conninfo += "connect_timeout=5";
+  }
+  db->w = PQconnectdb(conninfo.c_str());
   if (PQstatus(db->w) != CONNECTION_OK) {
     std::string msg = PQerrorMessage(db->w);
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
     return fail(msg);
   }
   try {
-    db->r = std::make_unique<pqxx::connection>(options_.conninfo);
+    db->r = std::make_unique<pqxx::connection>(conninfo);
   } catch (const std::exception& e) {
     return fail(e.what());
   }
@@ -662,7 +672,7 @@ Status PgHistoryStore::commit(bool final) {
       if (st)
         st = db_->exec(
             "INSERT INTO history_open_chunks (writer, tag, t0, t1, n, data) SELECT " + w +
-            ", tag, t0, t1, n, data FROM stage_open ON CONFLICT (writer, tag) DO UPDATE SET "
+            ", tag, t0, t1, n, data FROM stage_open ON CONFLICT (tag, writer) DO UPDATE SET "
             "t0 = EXCLUDED.t0, t1 = EXCLUDED.t1, n = EXCLUDED.n, data = EXCLUDED.data");
     }
   }
@@ -738,7 +748,7 @@ Status PgHistoryStore::commit(bool final) {
 
 Status PgHistoryStore::flush(bool final) {
   auto r = call_now<bool>([this, final]() -> Result<bool> {
-    if (!db_) (void)connect();
+    if (!db_ && std::chrono::steady_clock::now() >= next_connect_) (void)connect();
     if (auto st = commit(final); !st) return st.error();
     return true;
   });
@@ -781,11 +791,29 @@ Result<std::int64_t> PgHistoryStore::tag_id(const std::string& name) {
 }
 
 namespace {
+// libpqxx 6 converts numbers through a stringstream (slow for thousands of rollup rows): the text
+// is parsed here instead.
+std::int64_t to_i64(const pqxx::field& f) {
+  std::int64_t v = 0;
+  const char* s = f.c_str();
+  std::from_chars(s, s + f.size(), v);
+  return v;
+}
+double to_f64(const pqxx::field& f) {
+  const std::string_view s(f.c_str(), f.size());
+  if (s == "NaN") return std::numeric_limits<double>::quiet_NaN();
+  if (s == "Infinity") return std::numeric_limits<double>::infinity();
+  if (s == "-Infinity") return -std::numeric_limits<double>::infinity();
+  double v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+
 // Chunks of one tag overlapping [from, to), closed and open ones, in t0 order.
 constexpr const char* kChunksSql =
-    "SELECT t0, n, data FROM history_chunks WHERE tag = $1 AND t1 >= $2 AND t0 < $3 UNION ALL "
-    "SELECT t0, n, data FROM history_open_chunks WHERE tag = $1 AND t1 >= $2 AND t0 < $3 "
-    "ORDER BY 1";
+    "SELECT t0, n, data, writer FROM history_chunks WHERE tag = $1 AND t1 >= $2 AND t0 < $3 "
+    "UNION ALL SELECT t0, n, data, writer FROM history_open_chunks WHERE tag = $1 AND t1 >= $2 "
+    "AND t0 < $3 ORDER BY 1, 4";  // the same order every time: pages of equal times stay apart
 constexpr std::size_t kMaxRawScan = 5'000'000;
 
 // Calls `each` with a tag's samples in [from, to) in time order. Chunks of several writers may
@@ -818,15 +846,23 @@ Status each_sample(pqxx::connection& c, std::int64_t tag, std::int64_t from, std
   return {};
 }
 
-template <class T, class F>
-Result<T> guarded(F&& f) {
-  try {
-    return f();
-  } catch (const std::exception& e) {
-    return db_error(e.what());
-  }
-}
 }  // namespace
+
+template <class T, class F>
+Result<T> PgHistoryStore::guarded(F&& f) {
+  if (!db_) {
+    std::lock_guard lock(mu_);
+    return db_error("not connected" + (last_error_.empty() ? std::string() : ": " + last_error_));
+  }
+  Result<T> r = db_error("not run");
+  try {
+    r = f();
+  } catch (const std::exception& e) {
+    r = db_error(e.what());
+  }
+  if (!r && db_ && db_->broken()) disconnect(r.error().message);
+  return r;
+}
 
 Result<std::vector<Sample>> PgHistoryStore::read_samples(std::int64_t tag, std::int64_t from_ms,
                                                          std::int64_t to_ms, std::size_t max) {
@@ -909,17 +945,17 @@ Result<std::vector<TrendSeries>> PgHistoryStore::query_trend(const TrendQuery& q
       buckets.reserve(rows.size());
       for (const auto& r : rows) {
         Bucket b;
-        b.start_ms = r[0].as<std::int64_t>();
-        b.count = r[1].as<std::uint64_t>();
-        b.sum = r[2].as<double>();
-        b.first = r[3].as<double>();
-        b.first_ms = r[4].as<std::int64_t>();
-        b.last = r[5].as<double>();
-        b.last_ms = r[6].as<std::int64_t>();
-        b.min = r[7].as<double>();
-        b.min_ms = r[8].as<std::int64_t>();
-        b.max = r[9].as<double>();
-        b.max_ms = r[10].as<std::int64_t>();
+        b.start_ms = to_i64(r[0]);
+        b.count = static_cast<std::uint64_t>(to_i64(r[1]));
+        b.sum = to_f64(r[2]);
+        b.first = to_f64(r[3]);
+        b.first_ms = to_i64(r[4]);
+        b.last = to_f64(r[5]);
+        b.last_ms = to_i64(r[6]);
+        b.min = to_f64(r[7]);
+        b.min_ms = to_i64(r[8]);
+        b.max = to_f64(r[9]);
+        b.max_ms = to_i64(r[10]);
         buckets.push_back(b);
       }
       if (auto it = by_name_.find(name); it != by_name_.end()) {
@@ -961,17 +997,9 @@ Result<std::vector<EventRecord>> PgHistoryStore::query_events(const EventQuery& 
   return out;
 }
 
-namespace {
-// Queries need the database: unavailable (503) while it is not there.
-Error not_connected(const std::string& why) {
-  return db_error("not connected" + (why.empty() ? std::string() : ": " + why));
-}
-}  // namespace
-
 void PgHistoryStore::raw(RawQuery q, std::function<void(Result<RawPage>)> done) {
   call<RawPage>(
       [this, q = std::move(q)]() -> Result<RawPage> {
-        if (!db_) return not_connected(stats().backend_error);
         return guarded<RawPage>([&] { return query_raw(q); });
       },
       std::move(done));
@@ -981,7 +1009,6 @@ void PgHistoryStore::trend(TrendQuery q,
                            std::function<void(Result<std::vector<TrendSeries>>)> done) {
   call<std::vector<TrendSeries>>(
       [this, q = std::move(q)]() -> Result<std::vector<TrendSeries>> {
-        if (!db_) return not_connected(stats().backend_error);
         return guarded<std::vector<TrendSeries>>([&] { return query_trend(q); });
       },
       std::move(done));
@@ -991,27 +1018,22 @@ void PgHistoryStore::events(EventQuery q,
                             std::function<void(Result<std::vector<EventRecord>>)> done) {
   call<std::vector<EventRecord>>(
       [this, q = std::move(q)]() -> Result<std::vector<EventRecord>> {
-        if (!db_) return not_connected(stats().backend_error);
         return guarded<std::vector<EventRecord>>([&] { return query_events(q); });
       },
       std::move(done));
 }
 
 Result<RawPage> PgHistoryStore::raw_now(const RawQuery& q) {
-  return call_now<RawPage>([&]() -> Result<RawPage> {
-    if (!db_) return not_connected(stats().backend_error);
-    return guarded<RawPage>([&] { return query_raw(q); });
-  });
+  return call_now<RawPage>(
+      [&]() -> Result<RawPage> { return guarded<RawPage>([&] { return query_raw(q); }); });
 }
 Result<std::vector<TrendSeries>> PgHistoryStore::trend_now(const TrendQuery& q) {
   return call_now<std::vector<TrendSeries>>([&]() -> Result<std::vector<TrendSeries>> {
-    if (!db_) return not_connected(stats().backend_error);
     return guarded<std::vector<TrendSeries>>([&] { return query_trend(q); });
   });
 }
 Result<std::vector<EventRecord>> PgHistoryStore::events_now(const EventQuery& q) {
   return call_now<std::vector<EventRecord>>([&]() -> Result<std::vector<EventRecord>> {
-    if (!db_) return not_connected(stats().backend_error);
     return guarded<std::vector<EventRecord>>([&] { return query_events(q); });
   });
 }
@@ -1095,7 +1117,7 @@ Result<bool> PgHistoryStore::retention_step() {
 
 Status PgHistoryStore::run_retention() {
   auto r = call_now<bool>([this]() -> Result<bool> {
-    if (!db_) return not_connected(stats().backend_error);
+    if (!db_) return db_error("not connected");
     for (int i = 0; i < 10'000; ++i) {
       auto more = retention_step();
       if (!more) return more.error();

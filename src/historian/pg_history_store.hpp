@@ -8,7 +8,8 @@
 // chunk and open rollup buckets per tag, in memory); every flush_interval ONE transaction:
 //   - closed chunks: binary COPY straight into history_chunks (partitioned by t1);
 //   - open chunks: binary COPY into a temporary staging table, then upserted into
-//     history_open_chunks keyed (writer, tag) — a small table rewritten in place as they grow;
+//     history_open_chunks keyed (tag, writer) — a small table rewritten in place as they grow
+//     (no other index and fillfactor 50: the updates are HOT, no index entry written);
 //   - closed rollup buckets: binary COPY into staging, then INSERT ... ON CONFLICT DO UPDATE into
 //     history_rollup_1m / _1h merging first/last/min/max/count/sum, so several writers (nodes, or
 //     this node after a restart) add up into one bucket;
@@ -121,6 +122,9 @@ class PgHistoryStore final : public HistoryStore {
   Result<std::vector<TrendSeries>> query_trend(const TrendQuery& q);
   Result<std::vector<EventRecord>> query_events(const EventQuery& q);
   Result<bool> retention_step();
+  // Runs a query: an exception is an error, a broken connection is closed (and retried later).
+  template <class T, class F>
+  Result<T> guarded(F&& f);
   Status ensure_partition(std::size_t table, std::int64_t key);
   Status refresh_partitions(std::size_t table);
 
