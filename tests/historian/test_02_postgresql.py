@@ -2,7 +2,7 @@
 whose history goes into a real PostgreSQL started for this file (tests/lib/pgserver.py, one
 server, a schema per test): values written over REST come back raw and as a trend matching their
 M4, the running demo tank's trend matches its raw values, CSV parses, retention drops whole time
-partitions, and after kill -9 under load every value reported committed is there; --check-config accepts the backend and names a bad variable name; an unreachable
+partitions, and after kill -9 under load every value reported committed is there; --check-config accepts the backend and names a bad variable name, an unset variable stops weir naming it; an unreachable
 database leaves weir running and says so on /api/health, then is found once it is there."""
 import csv
 import io
@@ -196,3 +196,13 @@ def test_kill_9_under_load_keeps_everything_committed(pg):
         missing = [x for x in must if x not in stored]
         print(f"written {len(written)}, committed before kill {len(must)}, after restart {len(items)}")
         assert len(must) >= 100 and not missing, missing[:5]
+
+
+def test_an_unset_connection_variable_is_named_at_start():
+    env = {k: v for k, v in os.environ.items() if k != "WEIR_TEST_PG"}
+    w = WeirServer(system_config=config())
+    w.env = dict(env, WEIR_ADMIN_PASSWORD=w.env["WEIR_ADMIN_PASSWORD"], ASAN_OPTIONS=w.env["ASAN_OPTIONS"])
+    with pytest.raises(RuntimeError) as e:
+        w.__enter__()
+    w.__exit__(None, None, None)
+    assert "environment variable WEIR_TEST_PG" in str(e.value), str(e.value)[-500:]
