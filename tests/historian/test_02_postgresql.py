@@ -2,8 +2,10 @@
 whose history goes into a real PostgreSQL started for this file (tests/lib/pgserver.py, one
 server, a schema per test): values written over REST come back raw and as a trend matching their
 M4, the running demo tank's trend matches its raw values, CSV parses, retention drops whole time
-partitions, and after kill -9 under load every value reported committed is there; --check-config accepts the backend and names a bad variable name, an unset variable stops weir naming it; an unreachable
-database leaves weir running and says so on /api/health, then is found once it is there."""
+partitions, and after kill -9 under load every value reported committed is there;
+--check-config accepts the backend and names a bad variable name, an unset variable stops weir
+naming it; an unreachable database leaves weir running and says so on /api/health, and a database
+that appears later is found (back-off) with the values queued meanwhile."""
 import csv
 import io
 import json
@@ -206,3 +208,22 @@ def test_an_unset_connection_variable_is_named_at_start():
         w.__enter__()
     w.__exit__(None, None, None)
     assert "environment variable WEIR_TEST_PG" in str(e.value), str(e.value)[-500:]
+
+
+def test_a_database_that_appears_later_gets_the_queued_values(pg):
+    name = f"later{next(_schemas)}"
+    url = pg.url.replace("dbname=postgres", f"dbname={name}")
+    with WeirServer(system_config=config(), env={"WEIR_TEST_PG": url}) as w:
+        h = Http(w)
+        h.login()
+        status, body, _ = h.get("/api/history/status")
+        assert body["connected"] is False and name in body["backend_error"], body
+        written = [write(h, 40.0 + i) for i in range(5)]
+        subprocess.run(["psql", pg.url, "-q", "-c", f"CREATE DATABASE {name}"], check=True,
+                       capture_output=True)
+        wait_until(lambda: h.get("/api/history/status")[1]["connected"], timeout=30,
+                   message="historian connected after the database appeared")
+        items, _ = raw_all(h, [TANK], written[0][0], written[-1][0] + 1)
+        assert [(ms(i["time"]), i["value"]) for i in items] == [(s, v) for s, _, v in written]
+        status, health, _ = h.get("/api/health")
+        assert "history_error" not in health, health
