@@ -25,6 +25,8 @@ echo "== historian: ingest, trend and bytes per value vs a naive one-row-per-val
 echo
 echo "== operator app: frame time in Chromium while 1,000 datapoint updates/s arrive (no long task > 50 ms) =="
 WEIR_BUILD_DIR="$root/$build" /usr/bin/python3 bench/web_frame_time.py || echo "(over the 50 ms long-task budget: see bench/README.md, Operator app)"
+echo "== historian on PostgreSQL: ingest and trend vs a naive one-row-per-value table =="
+"$build/bench/weir_historian_pg_bench"
 echo
 echo "== MQTT broker: Weir vs Mosquitto =="
 bench/mqtt/compare.sh "$build"

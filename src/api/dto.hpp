@@ -92,10 +92,11 @@ struct Health {
   std::size_t drivers_online = 0;
   std::size_t drivers_total = 0;
   std::optional<std::uint64_t> history_dropped;  // historian: values lost to a full queue
+  std::optional<std::string> history_error;      // historian: its database does not answer
 };
 BOOST_DESCRIBE_STRUCT(Health, (),
                       (status, version, uptime_s, datapoints, drivers_online, drivers_total,
-                       history_dropped))
+                       history_dropped, history_error))
 
 struct ConfigIssueDto {
   std::string file;

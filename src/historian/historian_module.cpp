@@ -4,12 +4,14 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <unordered_map>
 
 #include "api/system_routes.hpp"
 #include "datapoint/datapoint_service.hpp"
 #include "historian/logging_policy.hpp"
+#include "historian/pg_history_store.hpp"
 #include "historian/sqlite_history_store.hpp"
 
 namespace weir::historian {
@@ -96,11 +98,15 @@ struct HistoryStatus {
   std::uint64_t retention_deleted_chunks = 0;
   std::uint64_t retention_deleted_rows = 0;
   std::uint64_t used_bytes = 0;
+  std::uint64_t retention_dropped_partitions = 0;  // postgresql: whole time partitions dropped
+  bool connected = true;                           // postgresql: the database answers
+  std::optional<std::string> backend_error;        // why it does not
 };
 BOOST_DESCRIBE_STRUCT(HistoryStatus, (),
                       (backend, tags, queued, dropped, stored, events_stored, commits, write_errors,
                        committed_through, committed_through_ms, retention_deleted_chunks,
-                       retention_deleted_rows, used_bytes))
+                       retention_deleted_rows, used_bytes, retention_dropped_partitions, connected,
+                       backend_error))
 
 namespace {
 
@@ -309,6 +315,29 @@ class HistorianModule final : public module::ModuleWith<HistorianSettings> {
   static Result<std::unique_ptr<HistorianModule>> create(module::ModuleHost& host,
                                                          const config::SystemConfig& config,
                                                          const HistorianSettings& s) {
+    if (s.backend == "postgresql") {
+      const char* env = std::getenv(s.connection_env.c_str());
+      if (!env || !*env)
+        return unprocessable("no_connection",
+                             "historian: backend \"postgresql\" needs the connection string in "
+                             "the environment variable " +
+                                 s.connection_env + " (modules[historian].config.connection_env)");
+      PgStoreOptions o;
+      o.conninfo = env;
+      o.flush_interval = std::chrono::milliseconds(s.flush_interval_ms);
+      o.max_queue = s.max_queue;
+      o.chunk_values = s.chunk_values;
+      o.chunk_ms = static_cast<std::int64_t>(s.chunk_seconds) * 1000;
+      o.partition_ms = static_cast<std::int64_t>(s.partition_seconds) * 1000;
+      o.clock = &host.clock;
+      o.post = host.post;
+      auto store = PgHistoryStore::open(std::move(o));
+      if (!store) return store.error();
+      auto m = std::make_unique<HistorianModule>(host, std::move(*store));
+      if (auto st = m->apply(config, s); !st) return st.error();
+      m->wire();
+      return m;
+    }
     const std::filesystem::path dir(host.options.data_dir);
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
@@ -339,10 +368,21 @@ class HistorianModule final : public module::ModuleWith<HistorianSettings> {
     auto issue = [&](const std::string& p, std::string msg) {
       issues.push_back({"system_config.json", p, std::move(msg), true});
     };
-    if (s.backend != "sqlite")
-      issue(path + ".backend", s.backend == "postgresql"
-                                   ? "backend \"postgresql\" is not available in this build"
-                                   : "unknown backend \"" + s.backend + "\" (known: sqlite)");
+    if (s.backend != "sqlite" && s.backend != "postgresql")
+      issue(path + ".backend", "unknown backend \"" + s.backend + "\" (known: sqlite, postgresql)");
+    if (s.backend == "postgresql") {
+      bool name_ok = !s.connection_env.empty() && s.connection_env.size() <= 128 &&
+                     !(s.connection_env[0] >= '0' && s.connection_env[0] <= '9');
+      for (char c : s.connection_env)
+        name_ok = name_ok && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                              (c >= '0' && c <= '9') || c == '_');
+      if (!name_ok)
+        issue(path + ".connection_env",
+              "expected the name of the environment variable holding the PostgreSQL connection "
+              "string (letters, digits, _), e.g. WEIR_HISTORIAN_PG");
+      if (s.partition_seconds < 1 || s.partition_seconds > 366 * 86'400)
+        issue(path + ".partition_seconds", "must be between 1 and 31622400 (a year)");
+    }
     const std::filesystem::path f(s.file);
     if (s.file.empty() || f.is_absolute() || s.file.find("..") != std::string::npos ||
         s.file.find('/') != std::string::npos)
@@ -441,9 +481,21 @@ class HistorianModule final : public module::ModuleWith<HistorianSettings> {
       static_cast<double>(s.retention_deleted_chunks));
     m("weir_historian_used_bytes", "gauge", "Bytes the history database uses",
       static_cast<double>(s.used_bytes));
+    if (settings_.backend == "postgresql") {
+      m("weir_historian_connected", "gauge", "1 when the PostgreSQL history database answers",
+        s.connected ? 1 : 0);
+      m("weir_historian_retention_dropped_partitions_total", "counter",
+        "Whole time partitions dropped by retention (PostgreSQL)",
+        static_cast<double>(s.retention_dropped_partitions));
+    }
   }
 
-  void health(api::Health& h) const override { h.history_dropped = store_->stats().dropped; }
+  void health(api::Health& h) const override {
+    const auto s = store_->stats();
+    h.history_dropped = s.dropped;
+    if (!s.connected)
+      h.history_error = "history database unavailable (retrying): " + s.backend_error;
+  }
 
  private:
   const void* current_registry() const {
@@ -909,6 +961,9 @@ void HistorianModule::add_routes() {
            d.retention_deleted_chunks = s.retention_deleted_chunks;
            d.retention_deleted_rows = s.retention_deleted_rows;
            d.used_bytes = s.used_bytes;
+           d.retention_dropped_partitions = s.retention_dropped_partitions;
+           d.connected = s.connected;
+           if (!s.backend_error.empty()) d.backend_error = s.backend_error;
            return dto_response(200, d);
          }});
 }
@@ -920,6 +975,6 @@ void weir_register_historian_module(weir::module::ModuleRegistry& registry) {
   registry.add(weir::module::module_type<weir::historian::HistorianModule>(
       "historian",
       "Tag history and events: per-tag logging policy, compressed chunks with 1 s / 1 min / 1 h "
-      "rollups in SQLite, trends (M4), raw queries, CSV export, retention",
+      "rollups in SQLite or PostgreSQL, trends (M4), raw queries, CSV export, retention",
       {"datapoint"}));
 }

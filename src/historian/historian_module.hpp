@@ -16,6 +16,12 @@
 //             {"datapoints": "Noisy@*", "record": false}]}
 // A datapoint takes the first tags[] entry that names it ("Driver@TAG", "Driver@*" or "*");
 // without one, every change is stored. Ages of 0 and a size of 0 mean no limit.
+//
+// backend "postgresql" (PgHistoryStore, PostgreSQL 15): the libpq connection string is read from
+// the environment variable named by "connection_env" (default WEIR_HISTORIAN_PG; never a password
+// in this file), e.g. WEIR_HISTORIAN_PG="host=db1 dbname=weir user=weir" with the password in
+// ~/.pgpass or PGPASSWORD. "partition_seconds" (default 86400) is the width of the time
+// partitions of the value chunks and events; "file" is not used.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -52,12 +58,15 @@ struct HistorianSettings {
   std::uint32_t retention_interval_ms = 3'600'000;
   std::uint32_t export_page_rows = 5'000;  // values read per piece of a streamed CSV export
   std::vector<HistorianTagSettings> tags;
+  std::string connection_env = "WEIR_HISTORIAN_PG";  // postgresql: where the connection string is
+  std::uint32_t partition_seconds = 86'400;          // postgresql: time partition width
 };
 BOOST_DESCRIBE_STRUCT(HistorianSettings, (),
                       (backend, file, flush_interval_ms, max_queue, chunk_values, chunk_seconds,
                        record_events, raw_max_age_days, rollup_1m_max_age_days,
                        rollup_1h_max_age_days, events_max_age_days, max_size_mb,
-                       retention_interval_ms, export_page_rows, tags))
+                       retention_interval_ms, export_page_rows, tags, connection_env,
+                       partition_seconds))
 
 // Does a tags[].datapoints pattern name this datapoint id?
 bool pattern_matches(std::string_view pattern, std::string_view id);

@@ -133,7 +133,7 @@ TEST(HistorianModule, CheckNamesThePathOfEachProblem) {
   auto cfg = config::parse_system_config(R"({
     "dp_types": {"S": {"type": "string", "default": ""}},
     "drivers": [{"name": "D", "driver_class": "Nothing", "datapoints": [{"name": "A", "type": "S"}]}],
-    "modules": [{"name": "historian", "config": {"backend": "postgresql", "flush_interval_ms": 1,
+    "modules": [{"name": "historian", "config": {"backend": "oracle", "flush_interval_ms": 1,
       "tags": [{"datapoints": "Nope@*"}, {"datapoints": "D@A", "deadband_percent": 5}]}}]})");
   ASSERT_TRUE(cfg.ok()) << cfg.errors_text();
   module::ModuleRegistry registry;
@@ -145,6 +145,31 @@ TEST(HistorianModule, CheckNamesThePathOfEachProblem) {
   EXPECT_NE(text.find("modules[0].config.flush_interval_ms"), std::string::npos) << text;
   EXPECT_NE(text.find("modules[0].config.tags[0].datapoints"), std::string::npos) << text;
   EXPECT_NE(text.find("modules[0].config.tags[1].deadband_percent"), std::string::npos) << text;
+}
+
+TEST(HistorianModule, CheckAcceptsPostgresqlAndNamesAMissingVariable) {
+  auto issues_of = [](const std::string& historian) {
+    auto cfg = config::parse_system_config(
+        R"({"dp_types": {}, "drivers": [], "modules": [{"name": "historian", "config": )" +
+        historian + "}]}");
+    EXPECT_TRUE(cfg.ok()) << cfg.errors_text();
+    module::ModuleRegistry registry;
+    weir_register_historian_module(registry);
+    auto plan = module::plan_modules(registry, *cfg.config);
+    std::string text;
+    for (const auto& i : plan.issues) text += i.to_string() + "\n";
+    return text;
+  };
+  EXPECT_EQ(issues_of(R"({"backend": "postgresql"})"), "");
+  EXPECT_EQ(issues_of(R"({"backend": "postgresql", "connection_env": "PG_SITE_A"})"), "");
+  for (const char* bad : {R"("")", R"("WEIR PG")", R"("1PG")"}) {
+    const auto text =
+        issues_of(R"({"backend": "postgresql", "connection_env": )" + std::string(bad) + "}");
+    EXPECT_NE(text.find("modules[0].config.connection_env"), std::string::npos) << bad << text;
+  }
+  EXPECT_NE(issues_of(R"({"backend": "postgresql", "partition_seconds": 0})")
+                .find("modules[0].config.partition_seconds"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -1,9 +1,9 @@
 #pragma once
 // What the historian stores and asks, whatever the database: the SQLite store
-// (sqlite_history_store.hpp, one writer thread, WAL) implements it, and a PostgreSQL store would
-// implement the same calls. Writes are handed over in batches and never block the caller (a full
-// queue drops the batch's excess and counts it); queries answer through a callback on the thread
-// the store was given (the io thread in the server).
+// (sqlite_history_store.hpp, one writer thread, WAL) implements it, and so does the PostgreSQL
+// store (pg_history_store.hpp). Writes are handed over in batches and never block the caller (a
+// full queue drops the batch's excess and counts it); queries answer through a callback on the
+// thread the store was given (the io thread in the server).
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -108,8 +108,11 @@ struct StoreStats {
   std::uint64_t write_errors = 0;         // transactions that failed (retried)
   std::int64_t committed_through_ms = 0;  // every sample accepted up to this server time is stored
   std::uint64_t retention_deleted_chunks = 0;
-  std::uint64_t retention_deleted_rows = 0;  // rollup and event rows
-  std::uint64_t used_bytes = 0;              // at the last retention pass
+  std::uint64_t retention_deleted_rows = 0;        // rollup and event rows
+  std::uint64_t used_bytes = 0;                    // at the last retention pass
+  std::uint64_t retention_dropped_partitions = 0;  // PostgreSQL: whole partitions dropped
+  bool connected = true;                           // PostgreSQL: the database answers
+  std::string backend_error;                       // why it does not (empty when connected)
 };
 
 class HistoryStore {

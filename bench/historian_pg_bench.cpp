@@ -1,0 +1,260 @@
+// The historian's PostgreSQL store (src/historian/pg_history_store.*) against a naive PostgreSQL
+// table (one row per value, primary key (tag, t), filled with binary COPY, 100,000 rows per
+// transaction) in the same run, on a PostgreSQL 15 this program starts on loopback
+// (tests/lib/pgserver.py, fsync on):
+//  1. ingest: 100,000 tags, values in random tag order (each tag's values in time order);
+//  2. trend: 1,000 buckets (M4) from 1,000,000 values of one tag.
+//
+//   build/release/bench/weir_historian_pg_bench [values_per_tag (default 20)]
+#include <libpq-fe.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "historian/pg_copy.hpp"
+#include "historian/pg_history_store.hpp"
+#include "historian/pg_test_server.hpp"
+
+namespace {
+
+using namespace weir;
+using namespace weir::historian;
+using SteadyClock = std::chrono::steady_clock;
+
+double seconds_since(SteadyClock::time_point t) {
+  return std::chrono::duration<double>(SteadyClock::now() - t).count();
+}
+
+constexpr std::int64_t kT0 = 1'767'225'600'000;  // 2026-01-01
+
+void check(bool ok, const char* what) {
+  if (!ok) {
+    std::fprintf(stderr, "failed: %s\n", what);
+    std::exit(1);
+  }
+}
+
+std::string url_with_schema(const std::string& url, const char* schema) {
+  PGconn* c = PQconnectdb(url.c_str());
+  check(PQstatus(c) == CONNECTION_OK, "connect");
+  PGresult* r = PQexec(c, (std::string("CREATE SCHEMA ") + schema).c_str());
+  check(PQresultStatus(r) == PGRES_COMMAND_OK, "create schema");
+  PQclear(r);
+  PQfinish(c);
+  return url + " options='-c search_path=" + schema + "'";
+}
+
+std::unique_ptr<PgHistoryStore> open_store(
+    const std::string& url, std::chrono::milliseconds flush = std::chrono::seconds(1)) {
+  PgStoreOptions o;
+  o.conninfo = url;
+  o.flush_interval = flush;
+  o.max_queue = 50'000'000;
+  auto s = PgHistoryStore::open(o);
+  check(bool(s), "open store");
+  return std::move(*s);
+}
+
+struct Naive {
+  PGconn* c;
+  explicit Naive(const std::string& url) : c(PQconnectdb(url.c_str())) {
+    check(PQstatus(c) == CONNECTION_OK, "naive connect");
+    exec(
+        "CREATE TABLE naive (tag integer NOT NULL, t bigint NOT NULL, v double precision, "
+        "quality smallint NOT NULL, PRIMARY KEY (tag, t))");
+  }
+  ~Naive() { PQfinish(c); }
+  void exec(const std::string& sql) {
+    PGresult* r = PQexec(c, sql.c_str());
+    const auto st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+      std::fprintf(stderr, "%s: %s\n", sql.c_str(), PQresultErrorMessage(r));
+    check(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "naive exec");
+    PQclear(r);
+  }
+  void copy(const std::vector<TaggedSample>& v, std::size_t from, std::size_t to) {
+    PgCopyBuffer b;
+    for (std::size_t i = from; i < to; ++i) {
+      b.row(4);
+      b.i32(static_cast<std::int32_t>(v[i].tag));
+      b.i64(v[i].sample.source_ms);
+      b.f64(std::get<double>(v[i].sample.value));
+      b.i16(0);
+    }
+    exec("BEGIN");
+    PGresult* r = PQexec(c, "COPY naive (tag, t, v, quality) FROM STDIN (FORMAT binary)");
+    check(PQresultStatus(r) == PGRES_COPY_IN, "naive copy");
+    PQclear(r);
+    const std::string& data = b.finish();
+    check(PQputCopyData(c, data.data(), static_cast<int>(data.size())) == 1, "put");
+    check(PQputCopyEnd(c, nullptr) == 1, "end");
+    while ((r = PQgetResult(c)) != nullptr) {
+      check(PQresultStatus(r) == PGRES_COMMAND_OK, "copy result");
+      PQclear(r);
+    }
+    exec("COMMIT");
+  }
+};
+
+// Values in random tag order, each tag in time order: tag k's i-th value at kT0 + i s + k ms.
+std::vector<TaggedSample> random_order(std::uint32_t tags, int per_tag) {
+  std::vector<std::uint32_t> order;
+  order.reserve(static_cast<std::size_t>(tags) * per_tag);
+  for (int i = 0; i < per_tag; ++i)
+    for (std::uint32_t k = 0; k < tags; ++k) order.push_back(k);
+  std::mt19937 rng(42);
+  for (std::size_t w = 0; w < order.size(); w += tags)
+    std::shuffle(order.begin() + static_cast<std::ptrdiff_t>(w),
+                 order.begin() + static_cast<std::ptrdiff_t>(w + tags), rng);
+  std::vector<int> next(tags, 0);
+  std::vector<double> level(tags, 50);
+  std::normal_distribution<double> step(0, 0.2);
+  std::vector<TaggedSample> out;
+  out.reserve(order.size());
+  for (auto k : order) {
+    const std::int64_t t = kT0 + next[k]++ * 1000LL + k % 1000;
+    level[k] += step(rng);
+    out.push_back({k, Sample{t, t + 2, std::round(level[k] * 100) / 100}});
+  }
+  return out;
+}
+
+void ingest(const std::string& url, int per_tag) {
+  const std::uint32_t tags = 100'000;
+  auto values = random_order(tags, per_tag);
+  std::printf("== ingest into PostgreSQL: %u tags, %zu values in random tag order ==\n", tags,
+              values.size());
+  double store_rate = 0, naive_rate = 0;
+  // The default flush interval (1 s: every commit rewrites the open chunk of every tag that got a
+  // value) and 5 s (fewer, larger commits; a crash loses up to 5 s).
+  for (const int flush_s : {1, 5}) {
+    const std::string schema = "ingest" + std::to_string(flush_s);
+    auto store = open_store(url_with_schema(url, schema.c_str()), std::chrono::seconds(flush_s));
+    std::vector<TagDef> defs;
+    for (std::uint32_t k = 0; k < tags; ++k)
+      defs.push_back({"Plant@T" + std::to_string(k), ValueKind::float_});
+    const auto def_start = SteadyClock::now();
+    store->define_tags(std::move(defs));
+    check(bool(store->flush()), "define");
+    std::printf("(100,000 tags defined in %.3f s)\n", seconds_since(def_start));
+    const auto start = SteadyClock::now();
+    const std::size_t batch = 5'000;
+    for (std::size_t i = 0; i < values.size(); i += batch) {
+      std::vector<TaggedSample> b(
+          values.begin() + static_cast<std::ptrdiff_t>(i),
+          values.begin() + static_cast<std::ptrdiff_t>(std::min(values.size(), i + batch)));
+      store->append(std::move(b), {});
+    }
+    auto st0 = store->flush();
+    if (!st0) std::fprintf(stderr, "%s\n", st0.error().message.c_str());
+    check(bool(st0), "flush");
+    const double s = seconds_since(start);
+    const auto st = store->stats();
+    check(st.dropped == 0 && st.stored == values.size(), "nothing dropped");
+    if (flush_s == 1) store_rate = static_cast<double>(values.size()) / s;
+    std::printf("historian store, flush every %d s: %8.3f s  %10.0f values/s  (%llu commits)\n",
+                flush_s, s, static_cast<double>(values.size()) / s,
+                static_cast<unsigned long long>(st.commits));
+    const auto final_start = SteadyClock::now();
+    check(bool(store->flush(true)), "final flush");
+    std::printf(
+        "                  + %.3f s to write the open chunks and 1 min / 1 h buckets of every tag "
+        "(shutdown)\n",
+        seconds_since(final_start));
+  }
+  {
+    Naive naive(url_with_schema(url, "naive_ingest"));
+    const auto start = SteadyClock::now();
+    for (std::size_t i = 0; i < values.size(); i += 100'000)
+      naive.copy(values, i, std::min(values.size(), i + 100'000));
+    const double s = seconds_since(start);
+    naive_rate = static_cast<double>(values.size()) / s;
+    std::printf("naive table     : %8.3f s  %10.0f values/s  (binary COPY, 100,000 per tx)\n", s,
+                naive_rate);
+  }
+  std::printf("ratio (flush 1 s): %.1fx\n\n", store_rate / naive_rate);
+}
+
+void trend(const std::string& url) {
+  const int n = 1'000'000;
+  std::printf("== trend on PostgreSQL: 1,000 buckets from %d values of one tag (1 s apart) ==\n",
+              n);
+  std::mt19937 rng(1);
+  std::normal_distribution<double> step(0, 0.5);
+  std::vector<TaggedSample> values;
+  double v = 100;
+  for (int i = 0; i < n; ++i) {
+    v += step(rng);
+    values.push_back({0, Sample{kT0 + i * 1000LL, kT0 + i * 1000LL, v}});
+  }
+  const std::int64_t from = kT0, to = kT0 + n * 1000LL;
+  auto median = [](std::vector<double> x) {
+    std::sort(x.begin(), x.end());
+    return x[x.size() / 2];
+  };
+  double store_ms = 0, naive_ms = 0;
+  {
+    auto store = open_store(url_with_schema(url, "trend"));
+    store->define_tags({{"Plant@LEVEL", ValueKind::float_}});
+    store->append(values, {});
+    check(bool(store->flush(true)), "flush");
+    std::vector<double> times;
+    std::string level;
+    std::size_t buckets = 0;
+    for (int i = 0; i < 30; ++i) {
+      const auto start = SteadyClock::now();
+      auto r = store->trend_now({{"Plant@LEVEL"}, from, to, 1000});
+      times.push_back(seconds_since(start) * 1e3);
+      check(bool(r), "trend");
+      level = level_name((*r)[0].level);
+      buckets = (*r)[0].buckets.size();
+    }
+    store_ms = median(times);
+    std::printf("historian store : %8.3f ms median of 30 (%zu buckets from the %s rollup)\n",
+                store_ms, buckets, level.c_str());
+  }
+  {
+    Naive naive(url_with_schema(url, "naive_trend"));
+    for (std::size_t i = 0; i < values.size(); i += 100'000)
+      naive.copy(values, i, std::min(values.size(), i + 100'000));
+    naive.exec("ANALYZE naive");
+    const std::int64_t width = output_width(from, to, 1000);
+    const std::string sql =
+        "SELECT (t - " + std::to_string(from) + ") / " + std::to_string(width) +
+        " AS b, min(v), max(v), count(*), sum(v), min(t), max(t) FROM naive WHERE tag = 0 AND t "
+        ">= " +
+        std::to_string(from) + " AND t < " + std::to_string(to) + " GROUP BY b ORDER BY b";
+    std::vector<double> times;
+    for (int i = 0; i < 5; ++i) {
+      const auto start = SteadyClock::now();
+      PGresult* r = PQexec(naive.c, sql.c_str());
+      times.push_back(seconds_since(start) * 1e3);
+      check(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1000, "naive buckets");
+      PQclear(r);
+    }
+    naive_ms = median(times);
+    std::printf("naive table     : %8.3f ms median of 5 (GROUP BY over the rows)\n", naive_ms);
+  }
+  std::printf("ratio           : %.0fx faster\n\n", naive_ms / store_ms);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int per_tag = argc > 1 ? std::max(1, std::atoi(argv[1])) : 20;
+  spdlog::set_level(spdlog::level::warn);
+  testing::PgTestServer server(WEIR_PGSERVER_PY, /*durable=*/true);
+  if (server.url().empty()) {
+    std::fprintf(stderr, "no PostgreSQL 15: %s\n", server.error().c_str());
+    return 1;
+  }
+  ingest(server.url(), per_tag);
+  trend(server.url());
+  return 0;
+}

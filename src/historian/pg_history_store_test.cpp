@@ -1,0 +1,264 @@
+// The PostgreSQL store against a real PostgreSQL 15 (one server for this binary, one schema per
+// test): writes and raw paging, trends from each level, two writers into one database, retention
+// dropping whole partitions, an unreachable database. The binary COPY buffer's layout.
+#include "historian/pg_history_store.hpp"
+
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "historian/pg_copy.hpp"
+#include "historian/pg_test_server.hpp"
+
+namespace weir::historian {
+namespace {
+
+constexpr std::int64_t kT0 = 1'700'000'000'000;  // 2023-11-14T22:13:20Z
+
+testing::PgTestServer& server() {
+  static testing::PgTestServer s(WEIR_PGSERVER_PY);
+  return s;
+}
+
+// A fresh schema per test: the store's tables go there (search_path in the connection string).
+std::string fresh_schema_url() {
+  static int n = 0;
+  const std::string schema = "t" + std::to_string(++n);
+  PGconn* c = PQconnectdb(server().url().c_str());
+  EXPECT_EQ(PQstatus(c), CONNECTION_OK) << PQerrorMessage(c);
+  PGresult* r = PQexec(c, ("CREATE SCHEMA " + schema).c_str());
+  EXPECT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << PQresultErrorMessage(r);
+  PQclear(r);
+  PQfinish(c);
+  return server().url() + " options='-c search_path=" + schema + "'";
+}
+
+struct PgStoreTest : ::testing::Test {
+  ManualClock clock{from_unix_ms(kT0)};
+  std::string url;
+
+  void SetUp() override {
+    if (server().url().empty()) GTEST_SKIP() << "no PostgreSQL 15: " << server().error();
+    url = fresh_schema_url();
+  }
+  std::unique_ptr<PgHistoryStore> open(std::size_t chunk_values = 100,
+                                       std::int64_t partition_ms = 86'400'000) {
+    PgStoreOptions o;
+    o.conninfo = url;
+    o.background = false;
+    o.chunk_values = chunk_values;
+    o.partition_ms = partition_ms;
+    o.clock = &clock;
+    auto s = PgHistoryStore::open(o);
+    EXPECT_TRUE(s) << s.error().message;
+    return std::move(*s);
+  }
+};
+
+std::vector<TaggedSample> series(std::uint32_t tag, std::int64_t from, int n, std::int64_t step,
+                                 int phase = 0) {
+  std::vector<TaggedSample> out;
+  for (int i = 0; i < n; ++i) {
+    const std::int64_t t = from + i * step;
+    out.push_back({tag, Sample{t, t + 1, std::sin((i + phase) * 0.01) * 100 + (i % 7)}});
+  }
+  return out;
+}
+
+TEST(PgCopyBuffer, BinaryLayout) {
+  PgCopyBuffer b;
+  b.row(2);
+  b.i64(-2);
+  b.text("ab");
+  const std::string& s = b.finish();
+  const std::string want = std::string("PGCOPY\n\377\r\n\0", 11) + std::string(8, '\0') +
+                           std::string("\0\2", 2) + std::string("\0\0\0\x08", 4) +
+                           std::string(7, '\xff') + "\xfe" + std::string("\0\0\0\2", 4) + "ab" +
+                           "\xff\xff";
+  EXPECT_EQ(s, want);
+  EXPECT_EQ(b.rows(), 1u);
+}
+
+TEST_F(PgStoreTest, WritesAndPagesRawValuesInOrder) {
+  auto store = open(100);
+  store->define_tags({{"A@X", ValueKind::float_}, {"A@S", ValueKind::string}});
+  auto a = series(0, kT0, 2500, 1000);
+  std::vector<TaggedSample> s;
+  for (int i = 0; i < 30; ++i)
+    s.push_back({1, Sample{kT0 + i * 500, kT0 + i * 500, std::string(i % 3 ? "run" : "stop")}});
+  store->append(a, {{kT0, "user_action", "admin", R"({"action":"x"})"}});
+  store->append(s, {});
+  ASSERT_TRUE(store->flush());  // open chunks in history_open_chunks, closed ones in partitions
+  auto check = [&] {
+    std::vector<RawRow> rows;
+    std::optional<RawCursor> cursor;
+    int pages = 0;
+    do {
+      auto p = store->raw_now({{"A@X", "A@S"}, kT0, kT0 + 10'000'000, 700, cursor});
+      ASSERT_TRUE(p) << p.error().message;
+      rows.insert(rows.end(), p->rows.begin(), p->rows.end());
+      cursor = p->next;
+      ++pages;
+    } while (cursor && pages < 20);
+    ASSERT_EQ(rows.size(), a.size() + s.size());
+    EXPECT_GE(pages, 4);
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(rows[i].tag_pos, 0u);
+      EXPECT_EQ(rows[i].sample, a[i].sample) << i;
+    }
+    for (std::size_t i = 0; i < s.size(); ++i) EXPECT_EQ(rows[a.size() + i].sample, s[i].sample);
+  };
+  check();
+  ASSERT_TRUE(store->flush(true));  // every chunk closed
+  check();
+  auto ev = store->events_now({});
+  ASSERT_TRUE(ev);
+  ASSERT_EQ(ev->size(), 1u);
+  EXPECT_EQ((*ev)[0].event.source, "admin");
+  const auto st = store->stats();
+  EXPECT_EQ(st.stored, a.size() + s.size());
+  EXPECT_EQ(st.events_stored, 1u);
+  EXPECT_TRUE(st.connected);
+  // Reopened: the values are there (a new writer id).
+  const auto first_writer = store->writer_id();
+  store.reset();
+  store = open(100);
+  EXPECT_NE(store->writer_id(), first_writer);
+  store->define_tags({{"A@X", ValueKind::float_}, {"A@S", ValueKind::string}});
+  check();
+}
+
+TEST_F(PgStoreTest, TrendReadsTheRightLevelAndKeepsSpikes) {
+  auto store = open(256);
+  store->define_tags({{"P@L", ValueKind::float_}});
+  auto v = series(0, kT0, 3 * 8640, 10'000);  // 3 days, one value every 10 s
+  v[5000].sample.value = 1e6;                 // a spike
+  store->append(v, {});
+  ASSERT_TRUE(store->flush());  // the open buckets stay in memory: the trend adds them
+  auto sum_counts = [](const TrendSeries& s) {
+    std::uint64_t n = 0;
+    double mx = -1e300;
+    for (const auto& b : s.buckets) {
+      n += b.count;
+      mx = std::max(mx, b.max);
+    }
+    return std::pair{n, mx};
+  };
+  const std::int64_t to = kT0 + 3 * 86'400'000LL;
+  for (auto [budget, level] : {std::pair{50u, Level::h1}, std::pair{1000u, Level::m1}}) {
+    auto r = store->trend_now({{"P@L"}, kT0, to, budget});
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ((*r)[0].level, level);
+    auto [n, mx] = sum_counts((*r)[0]);
+    EXPECT_EQ(n, v.size());
+    EXPECT_EQ(mx, 1e6);
+  }
+  // A short range: from the raw values, the same as bucketing them here.
+  const std::int64_t from = kT0 + 49'000'000, end = from + 600'000;
+  auto r = store->trend_now({{"P@L"}, from, end, 1000});
+  ASSERT_TRUE(r);
+  EXPECT_EQ((*r)[0].level, Level::raw);
+  std::vector<Sample> raw;
+  for (const auto& x : v)
+    if (x.sample.source_ms >= from && x.sample.source_ms < end) raw.push_back(x.sample);
+  EXPECT_EQ((*r)[0].buckets, bucket_samples(raw, from, end, output_width(from, end, 1000)));
+  // After a final flush the buckets are all stored: the same answers.
+  ASSERT_TRUE(store->flush(true));
+  auto h = store->trend_now({{"P@L"}, kT0, to, 50});
+  ASSERT_TRUE(h);
+  EXPECT_EQ(sum_counts((*h)[0]).first, v.size());
+}
+
+TEST_F(PgStoreTest, TwoWritersShareOneDatabase) {
+  auto a = open(64);
+  auto b = open(64);
+  a->define_tags({{"Plant@FLOW", ValueKind::float_}, {"Plant@A", ValueKind::float_}});
+  b->define_tags({{"Plant@FLOW", ValueKind::float_}, {"Plant@B", ValueKind::float_}});
+  std::vector<TaggedSample> va, vb;
+  for (int i = 0; i < 2000; ++i) {
+    const std::int64_t t = kT0 + i * 1000;
+    (i % 2 ? vb : va).push_back({0, Sample{t, t, static_cast<double>(i)}});
+  }
+  a->append(va, {});
+  b->append(vb, {});
+  a->append({{1, Sample{kT0, kT0, 1.0}}}, {});
+  b->append({{1, Sample{kT0, kT0, 2.0}}}, {});
+  ASSERT_TRUE(a->flush(true));
+  ASSERT_TRUE(b->flush(true));
+  EXPECT_NE(a->writer_id(), b->writer_id());
+  for (auto* s : {a.get(), b.get()}) {
+    auto r = s->raw_now({{"Plant@FLOW", "Plant@A", "Plant@B"}, kT0, kT0 + 3'000'000, 10'000, {}});
+    ASSERT_TRUE(r) << r.error().message;
+    ASSERT_EQ(r->rows.size(), 2002u);
+    for (int i = 0; i < 2000; ++i) {
+      EXPECT_EQ(r->rows[i].sample.source_ms, kT0 + i * 1000) << i;  // interleaved, in order
+      EXPECT_EQ(std::get<double>(r->rows[i].sample.value), i);
+    }
+    // One 1 min bucket holds both writers' values: merged by ON CONFLICT DO UPDATE.
+    const std::int64_t from = kT0 - kT0 % 60'000;  // whole minutes: every value in the range
+    auto t = s->trend_now({{"Plant@FLOW"}, from, from + 34 * 60'000, 33});
+    ASSERT_TRUE(t);
+    ASSERT_EQ((*t)[0].level, Level::m1);
+    std::uint64_t n = 0;
+    for (const auto& bk : (*t)[0].buckets) n += bk.count;
+    EXPECT_EQ(n, 2000u);
+    EXPECT_EQ((*t)[0].buckets.front().first, 0);
+    EXPECT_EQ((*t)[0].buckets.front().first_ms, kT0);
+  }
+}
+
+TEST_F(PgStoreTest, RetentionDropsWholePartitions) {
+  auto store = open(32, 3'600'000);  // hourly partitions
+  store->define_tags({{"P@L", ValueKind::float_}});
+  const std::int64_t base = kT0 - kT0 % 3'600'000;
+  store->append(series(0, base, 10 * 360, 10'000), {});  // 10 hours
+  ASSERT_TRUE(store->flush(true));
+  clock.set(from_unix_ms(base + 10 * 3'600'000LL));
+  RetentionSettings r;
+  r.raw_max_age_ms = 5 * 3'600'000LL;
+  store->set_retention(r);
+  ASSERT_TRUE(store->run_retention());
+  const auto st = store->stats();
+  EXPECT_GE(st.retention_dropped_partitions, 4u);
+  EXPECT_GE(st.retention_deleted_chunks, 4u * 360 / 32);
+  auto old = store->raw_now({{"P@L"}, base, base + 4 * 3'600'000LL, 10'000, {}});
+  ASSERT_TRUE(old);
+  EXPECT_TRUE(old->rows.empty());
+  auto recent =
+      store->raw_now({{"P@L"}, base + 6 * 3'600'000LL, base + 10 * 3'600'000LL, 10'000, {}});
+  ASSERT_TRUE(recent);
+  EXPECT_EQ(recent->rows.size(), 4u * 360);
+  // The size cap: the oldest partitions go first, the newest stays.
+  r.raw_max_age_ms = 0;
+  r.max_bytes = 1;
+  store->set_retention(r);
+  ASSERT_TRUE(store->run_retention());
+  auto left = store->raw_now({{"P@L"}, base, base + 11 * 3'600'000LL, 10'000, {}});
+  ASSERT_TRUE(left);
+  EXPECT_LT(left->rows.size(), 4u * 360);
+}
+
+TEST(PgStoreUnreachable, KeepsRunningAndSaysWhy) {
+  PgStoreOptions o;
+  o.conninfo = "host=127.0.0.1 port=1 user=postgres dbname=postgres connect_timeout=2";
+  o.background = false;
+  o.max_queue = 1000;
+  auto s = PgHistoryStore::open(o);
+  ASSERT_TRUE(s);
+  auto& store = **s;
+  store.define_tags({{"A@X", ValueKind::float_}});
+  store.append(series(0, kT0, 1500, 1000), {});
+  EXPECT_FALSE(store.flush());
+  const auto st = store.stats();
+  EXPECT_FALSE(st.connected);
+  EXPECT_FALSE(st.backend_error.empty());
+  EXPECT_EQ(st.dropped, 500u);  // bounded
+  auto r = store.raw_now({{"A@X"}, kT0, kT0 + 1, 10, {}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::unavailable);
+}
+
+}  // namespace
+}  // namespace weir::historian
