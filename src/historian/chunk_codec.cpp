@@ -4,6 +4,8 @@
 #include <cstring>
 #include <string>
 
+#include "historian/byte_codec.hpp"
+
 namespace weir::historian {
 namespace {
 
@@ -21,56 +23,14 @@ constexpr std::uint8_t kKnownFlags = 31;
 
 constexpr std::size_t kMaxText = 1 << 20;  // a longer text value is refused as corrupt
 
-std::uint64_t zigzag(std::int64_t v) {
-  return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
-}
-std::int64_t unzigzag(std::uint64_t v) {
-  return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
-}
-
-void put_varint(std::vector<std::uint8_t>& out, std::uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<std::uint8_t>(v | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<std::uint8_t>(v));
-}
+using bytes::put_varint;
+using bytes::Reader;
+using bytes::unzigzag;
+using bytes::zigzag;
 
 std::uint8_t quality_byte(model::Quality q, model::QualityReason r) {
   return static_cast<std::uint8_t>((static_cast<unsigned>(q) << 4) | static_cast<unsigned>(r));
 }
-
-class Reader {
- public:
-  explicit Reader(std::span<const std::uint8_t> b) : b_(b) {}
-  bool done() const { return pos_ >= b_.size(); }
-  std::size_t pos() const { return pos_; }
-  bool byte(std::uint8_t& v) {
-    if (pos_ >= b_.size()) return false;
-    v = b_[pos_++];
-    return true;
-  }
-  bool varint(std::uint64_t& v) {
-    v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      std::uint8_t c = 0;
-      if (!byte(c)) return false;
-      v |= static_cast<std::uint64_t>(c & 0x7f) << shift;
-      if (!(c & 0x80)) return true;
-    }
-    return false;  // more than 10 bytes
-  }
-  bool bytes(std::size_t n, const std::uint8_t*& p) {
-    if (b_.size() - pos_ < n) return false;
-    p = b_.data() + pos_;
-    pos_ += n;
-    return true;
-  }
-
- private:
-  std::span<const std::uint8_t> b_;
-  std::size_t pos_ = 0;
-};
 
 }  // namespace
 

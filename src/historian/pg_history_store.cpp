@@ -464,30 +464,15 @@ void PgHistoryStore::define_tags(std::vector<TagDef> tags) {
 }
 
 void PgHistoryStore::append(std::vector<TaggedSample> samples, std::vector<Event> events) {
-  const std::uint64_t want = samples.size() + events.size();
-  if (want == 0) return;
-  const std::uint64_t queued = queued_.load();
-  const std::uint64_t room = queued >= options_.max_queue ? 0 : options_.max_queue - queued;
-  if (want > room) {
-    std::uint64_t left = room;
-    if (events.size() > left) events.resize(left);
-    left -= events.size();
-    if (samples.size() > left) samples.resize(left);
-    dropped_ += want - samples.size() - events.size();
-  }
-  const std::uint64_t n = samples.size() + events.size();
+  const std::uint64_t n = counters_.admit(samples, events, options_.max_queue);
   if (n == 0) return;
-  queued_ += n;
-  const bool commit_now = queued_.load() >= options_.max_queue / 2;
+  const bool commit_now = counters_.queued.load() >= options_.max_queue / 2;
   const bool ok = submit(
       [this, samples = std::move(samples), events = std::move(events), commit_now]() mutable {
         ingest(samples, events);
         if (commit_now) (void)commit(false);
       });
-  if (!ok) {
-    queued_ -= n;
-    dropped_ += n;
-  }
+  if (!ok) counters_.refused(n);
 }
 
 void PgHistoryStore::close_chunk(TagState& t) {
@@ -498,30 +483,14 @@ void PgHistoryStore::close_chunk(TagState& t) {
 }
 
 void PgHistoryStore::ingest(const std::vector<TaggedSample>& samples, std::vector<Event>& events) {
-  std::vector<RollupAccumulator::Closed> closed;
-  for (const auto& ts : samples) {
-    ++pending_samples_;
-    if (ts.tag >= by_index_.size()) continue;
-    TagState& t = *by_index_[ts.tag];
-    const Sample& s = ts.sample;
-    if (t.chunk && (t.chunk->count() >= options_.chunk_values ||
-                    s.source_ms - t.chunk->first_ms() >= options_.chunk_ms ||
-                    s.source_ms < t.chunk->last_ms()))
-      close_chunk(t);
-    if (!t.chunk) t.chunk.emplace(t.kind);
-    t.chunk->append(s);
-    if (!t.dirty) {
-      t.dirty = true;
-      dirty_.push_back(&t);
-    }
-    if (auto v = numeric(s.value)) {
-      closed.clear();
-      t.rollups.add(s.source_ms, *v, closed);
-      for (auto& c : closed)
-        if (c.level != Level::s1) buckets_.push_back({&t, c});
-    }
-    pending_max_server_ms_ = std::max(pending_max_server_ms_, s.server_ms);
-  }
+  pending_samples_ += samples.size();
+  const auto latest = add_samples(
+      samples, by_index_, {options_.chunk_values, options_.chunk_ms}, dirty_,
+      [this](TagState& t) { close_chunk(t); },
+      [this](TagState& t, const RollupAccumulator::Closed& c) {
+        buckets_.push_back({&t, c});
+      });
+  pending_max_server_ms_ = std::max(pending_max_server_ms_, latest);
   pending_events_ += events.size();
   for (auto& e : events) events_.push_back(std::move(e));
 }
@@ -721,7 +690,7 @@ Status PgHistoryStore::commit(bool final) {
                    " WHERE id = " + w);
   if (st) st = db_->exec("COMMIT");
   if (!st) {
-    ++write_errors_;
+    ++counters_.write_errors;
     if (db_ && !db_->broken()) (void)db_->exec("ROLLBACK");
     if (!failing_)
       spdlog::error("historian: cannot write to PostgreSQL (kept for a retry): {}",
@@ -737,12 +706,13 @@ Status PgHistoryStore::commit(bool final) {
   closed_.clear();
   buckets_.clear();
   events_.clear();
-  stored_ += pending_samples_;
-  events_stored_ += pending_events_;
-  queued_ -= pending_samples_ + pending_events_;
+  counters_.stored += pending_samples_;
+  counters_.events_stored += pending_events_;
+  counters_.queued -= pending_samples_ + pending_events_;
   pending_samples_ = pending_events_ = 0;
-  committed_through_ = std::max(committed_through_.load(), pending_max_server_ms_);
-  ++commits_;
+  counters_.committed_through =
+      std::max(counters_.committed_through.load(), pending_max_server_ms_);
+  ++counters_.commits;
   return {};
 }
 
@@ -762,17 +732,7 @@ void PgHistoryStore::set_retention(RetentionSettings r) {
 }
 
 StoreStats PgHistoryStore::stats() const {
-  StoreStats s;
-  s.queued = queued_.load();
-  s.dropped = dropped_.load();
-  s.stored = stored_.load();
-  s.events_stored = events_stored_.load();
-  s.commits = commits_.load();
-  s.write_errors = write_errors_.load();
-  s.committed_through_ms = committed_through_.load();
-  s.retention_deleted_chunks = deleted_chunks_.load();
-  s.retention_deleted_rows = deleted_rows_.load();
-  s.used_bytes = used_bytes_.load();
+  StoreStats s = counters_.snapshot();
   s.retention_dropped_partitions = dropped_partitions_.load();
   s.connected = connected_.load();
   std::lock_guard lock(mu_);
@@ -1068,7 +1028,7 @@ Result<bool> PgHistoryStore::retention_step() {
       (void)db_->exec("ROLLBACK");
       return st;
     }
-    (table == kChunksT ? deleted_chunks_ : deleted_rows_) += rows;
+    (table == kChunksT ? counters_.deleted_chunks : counters_.deleted_rows) += rows;
     ++dropped_partitions_;
     spdlog::info("historian: retention dropped partition {} ({} rows before {}): {}", p.name, rows,
                  to_iso8601(from_unix_ms(p.hi)), why);
@@ -1090,7 +1050,8 @@ Result<bool> PgHistoryStore::retention_step() {
       PGresult* res = PQexec(db_->w, ("DELETE FROM history_open_chunks WHERE t1 < " +
                                       std::to_string(now - r.raw_max_age_ms))
                                          .c_str());
-      if (PQresultStatus(res) == PGRES_COMMAND_OK) deleted_chunks_ += std::stoull(PQcmdTuples(res));
+      if (PQresultStatus(res) == PGRES_COMMAND_OK)
+        counters_.deleted_chunks += std::stoull(PQcmdTuples(res));
       PQclear(res);
     }
     return {};
@@ -1101,8 +1062,8 @@ Result<bool> PgHistoryStore::retention_step() {
       "ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND c.relname LIKE 'history\\_%' AND "
       "n.nspname = current_schema()");
   if (!used) return used.error();
-  used_bytes_ = used->empty() ? 0 : std::stoull((*used)[0][0]);
-  if (r.max_bytes > 0 && used_bytes_.load() > r.max_bytes) {
+  counters_.used_bytes = used->empty() ? 0 : std::stoull((*used)[0][0]);
+  if (r.max_bytes > 0 && counters_.used_bytes.load() > r.max_bytes) {
     // The oldest partition first: chunks, then 1 min rollups, then events; the newest partition of
     // each stays (it is being written).
     for (std::size_t table : {kChunksT, kRollup1mT, kEventsT})

@@ -40,6 +40,7 @@
 #include "core/clock.hpp"
 #include "historian/chunk_codec.hpp"
 #include "historian/history_store.hpp"
+#include "historian/store_core.hpp"
 #include "storage/writer.hpp"
 
 namespace weir::historian {
@@ -160,10 +161,8 @@ class PgHistoryStore final : public HistoryStore {
   std::string last_error_;
 
   std::atomic<bool> connected_{false};
-  std::atomic<std::uint64_t> queued_{0}, dropped_{0}, stored_{0}, events_stored_{0}, commits_{0},
-      write_errors_{0}, deleted_chunks_{0}, deleted_rows_{0}, used_bytes_{0},
-      dropped_partitions_{0};
-  std::atomic<std::int64_t> committed_through_{0};
+  StoreCounters counters_;
+  std::atomic<std::uint64_t> dropped_partitions_{0};
 
   std::thread thread_;  // last: started once everything above exists
 };

@@ -3,6 +3,8 @@
 #include <bit>
 #include <string>
 
+#include "historian/byte_codec.hpp"
+
 namespace weir::historian {
 namespace {
 
@@ -17,59 +19,11 @@ constexpr std::uint8_t kMaxIsFirst = 4;
 constexpr std::uint8_t kMaxIsLast = 8;
 constexpr std::uint8_t kKnownFlags = 15;
 
-std::uint64_t zigzag(std::int64_t v) {
-  return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
-}
-std::int64_t unzigzag(std::uint64_t v) {
-  return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
-}
-
-void put_varint(std::vector<std::uint8_t>& out, std::uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<std::uint8_t>(v | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<std::uint8_t>(v));
-}
-
-void put_double(std::vector<std::uint8_t>& out, double d) {
-  auto bits = std::bit_cast<std::uint64_t>(d);
-  for (int i = 0; i < 8; ++i, bits >>= 8) out.push_back(static_cast<std::uint8_t>(bits));
-}
-
-class Reader {
- public:
-  explicit Reader(std::span<const std::uint8_t> b) : b_(b) {}
-  bool done() const { return pos_ >= b_.size(); }
-  std::size_t pos() const { return pos_; }
-  bool byte(std::uint8_t& v) {
-    if (pos_ >= b_.size()) return false;
-    v = b_[pos_++];
-    return true;
-  }
-  bool varint(std::uint64_t& v) {
-    v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      std::uint8_t c = 0;
-      if (!byte(c)) return false;
-      v |= static_cast<std::uint64_t>(c & 0x7f) << shift;
-      if (!(c & 0x80)) return true;
-    }
-    return false;
-  }
-  bool real(double& d) {
-    if (b_.size() - pos_ < 8) return false;
-    std::uint64_t bits = 0;
-    for (int i = 7; i >= 0; --i) bits = bits << 8 | b_[pos_ + static_cast<std::size_t>(i)];
-    pos_ += 8;
-    d = std::bit_cast<double>(bits);
-    return true;
-  }
-
- private:
-  std::span<const std::uint8_t> b_;
-  std::size_t pos_ = 0;
-};
+using bytes::put_double;
+using bytes::put_varint;
+using bytes::Reader;
+using bytes::unzigzag;
+using bytes::zigzag;
 
 bool same(double a, std::int64_t a_ms, double b, std::int64_t b_ms) {
   return a_ms == b_ms && std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);

@@ -400,31 +400,15 @@ Status SqliteHistoryStore::recover_rollups(Database& db, TagState& t) {
 }
 
 void SqliteHistoryStore::append(std::vector<TaggedSample> samples, std::vector<Event> events) {
-  const std::uint64_t want = samples.size() + events.size();
-  if (want == 0) return;
-  const std::uint64_t queued = queued_.load();
-  const std::uint64_t room = queued >= options_.max_queue ? 0 : options_.max_queue - queued;
-  if (want > room) {
-    // Keep what fits: events first (rare and each one different), then the oldest samples.
-    std::uint64_t left = room;
-    if (events.size() > left) events.resize(left);
-    left -= events.size();
-    if (samples.size() > left) samples.resize(left);
-    dropped_ += want - samples.size() - events.size();
-  }
-  const std::uint64_t n = samples.size() + events.size();
+  const std::uint64_t n = counters_.admit(samples, events, options_.max_queue);
   if (n == 0) return;
-  queued_ += n;
-  const bool commit_now = queued_.load() >= options_.max_queue / 2;
+  const bool commit_now = counters_.queued.load() >= options_.max_queue / 2;
   const bool ok = writer_->submit([this, samples = std::move(samples), events = std::move(events),
                                    commit_now](Database& db) mutable {
     ingest(samples, events);
     if (commit_now) (void)commit(db, false);
   });
-  if (!ok) {
-    queued_ -= n;
-    dropped_ += n;
-  }
+  if (!ok) counters_.refused(n);
 }
 
 void SqliteHistoryStore::close_chunk(TagState& t) {
@@ -440,30 +424,14 @@ void SqliteHistoryStore::close_chunk(TagState& t) {
 
 void SqliteHistoryStore::ingest(const std::vector<TaggedSample>& samples,
                                 std::vector<Event>& events) {
-  std::vector<RollupAccumulator::Closed> closed;
-  for (const auto& ts : samples) {
-    ++pending_samples_;
-    if (ts.tag >= by_index_.size()) continue;  // a reload changed the tags meanwhile
-    TagState& t = *by_index_[ts.tag];
-    const Sample& s = ts.sample;
-    if (t.chunk && (t.chunk->count() >= options_.chunk_values ||
-                    s.source_ms - t.chunk->first_ms() >= options_.chunk_ms ||
-                    s.source_ms < t.chunk->last_ms()))
-      close_chunk(t);
-    if (!t.chunk) t.chunk.emplace(t.kind);
-    t.chunk->append(s);
-    if (!t.dirty) {
-      t.dirty = true;
-      dirty_.push_back(&t);
-    }
-    if (auto v = numeric(s.value)) {
-      closed.clear();
-      t.rollups.add(s.source_ms, *v, closed);
-      for (auto& c : closed)
-        if (c.level != Level::s1) buckets_.push_back({t.id, c});
-    }
-    pending_max_server_ms_ = std::max(pending_max_server_ms_, s.server_ms);
-  }
+  pending_samples_ += samples.size();
+  const auto latest = add_samples(
+      samples, by_index_, {options_.chunk_values, options_.chunk_ms}, dirty_,
+      [this](TagState& t) { close_chunk(t); },
+      [this](TagState& t, const RollupAccumulator::Closed& c) {
+        buckets_.push_back({t.id, c});
+      });
+  pending_max_server_ms_ = std::max(pending_max_server_ms_, latest);
   pending_events_ += events.size();
   for (auto& e : events) events_.push_back(std::move(e));
 }
@@ -532,7 +500,7 @@ Status SqliteHistoryStore::commit(Database& db, bool final) {
     return tx->commit();
   }();
   if (!st) {
-    ++write_errors_;
+    ++counters_.write_errors;
     if (!failing_)
       spdlog::error("historian: cannot write (kept for a retry): {}", st.error().message);
     failing_ = true;
@@ -546,12 +514,13 @@ Status SqliteHistoryStore::commit(Database& db, bool final) {
   closed_.clear();
   buckets_.clear();
   events_.clear();
-  stored_ += pending_samples_;
-  events_stored_ += pending_events_;
-  queued_ -= pending_samples_ + pending_events_;
+  counters_.stored += pending_samples_;
+  counters_.events_stored += pending_events_;
+  counters_.queued -= pending_samples_ + pending_events_;
   pending_samples_ = pending_events_ = 0;
-  committed_through_ = std::max(committed_through_.load(), pending_max_server_ms_);
-  ++commits_;
+  counters_.committed_through =
+      std::max(counters_.committed_through.load(), pending_max_server_ms_);
+  ++counters_.commits;
   return {};
 }
 
@@ -570,18 +539,7 @@ void SqliteHistoryStore::set_retention(RetentionSettings r) {
 }
 
 StoreStats SqliteHistoryStore::stats() const {
-  StoreStats s;
-  s.queued = queued_.load();
-  s.dropped = dropped_.load();
-  s.stored = stored_.load();
-  s.events_stored = events_stored_.load();
-  s.commits = commits_.load();
-  s.write_errors = write_errors_.load();
-  s.committed_through_ms = committed_through_.load();
-  s.retention_deleted_chunks = deleted_chunks_.load();
-  s.retention_deleted_rows = deleted_rows_.load();
-  s.used_bytes = used_bytes_.load();
-  return s;
+  return counters_.snapshot();
 }
 
 // ---- queries ---------------------------------------------------------------------------------
@@ -832,7 +790,7 @@ Result<bool> SqliteHistoryStore::retention_step(Database& db) {
   };
   auto u = used();
   if (!u) return u.error();
-  used_bytes_ = *u;
+  counters_.used_bytes = *u;
   bool over = false;
   if (r.max_bytes > 0 && *u > r.max_bytes) {
     over = true;
@@ -859,8 +817,8 @@ Result<bool> SqliteHistoryStore::retention_step(Database& db) {
     if (auto s = tx->commit(); !s) return s.error();
     if (chunks == before && rows == 0) over = false;  // nothing left to drop
   }
-  deleted_chunks_ += chunks;
-  deleted_rows_ += rows;
+  counters_.deleted_chunks += chunks;
+  counters_.deleted_rows += rows;
   if (chunks > 0 || rows > 0)
     spdlog::info("historian: retention dropped {} chunks and {} rollup/event rows{}", chunks, rows,
                  over ? " (database over its size cap)" : "");

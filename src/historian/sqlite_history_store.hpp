@@ -30,6 +30,7 @@
 #include "core/clock.hpp"
 #include "historian/chunk_codec.hpp"
 #include "historian/history_store.hpp"
+#include "historian/store_core.hpp"
 #include "storage/writer.hpp"
 
 namespace weir::historian {
@@ -122,9 +123,7 @@ class SqliteHistoryStore final : public HistoryStore {
   mutable std::mutex retention_mu_;
   RetentionSettings retention_;  // guarded by retention_mu_
 
-  std::atomic<std::uint64_t> queued_{0}, dropped_{0}, stored_{0}, events_stored_{0}, commits_{0},
-      write_errors_{0}, deleted_chunks_{0}, deleted_rows_{0}, used_bytes_{0};
-  std::atomic<std::int64_t> committed_through_{0};
+  StoreCounters counters_;
 
   std::unique_ptr<storage::Writer> writer_;  // last: its thread stops first
 };
