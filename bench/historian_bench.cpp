@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "historian/sqlite_history_store.hpp"
+#include "historian_workload.hpp"
 #include "storage/database.hpp"
 #include "storage/statement.hpp"
 
@@ -31,25 +32,11 @@ namespace {
 
 using namespace weir;
 using namespace weir::historian;
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-constexpr std::int64_t kT0 = 1'767'225'600'000;  // 2026-01-01
-
+using namespace weir::historian::bench;
 std::filesystem::path temp_dir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "weir-hbench-XXXXXX").string();
   if (!::mkdtemp(pattern.data())) std::abort();
   return pattern;
-}
-
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "failed: %s\n", what);
-    std::exit(1);
-  }
 }
 
 std::unique_ptr<SqliteHistoryStore> open_store(const std::filesystem::path& p) {
@@ -79,30 +66,6 @@ std::uint64_t used_bytes(storage::Database& db) {
                                     q("PRAGMA page_size"));
 }
 
-// Values in random tag order, each tag in time order: tag k's i-th value at kT0 + i s + k ms.
-std::vector<TaggedSample> random_order(std::uint32_t tags, int per_tag) {
-  std::vector<std::uint32_t> order;
-  order.reserve(static_cast<std::size_t>(tags) * per_tag);
-  for (int i = 0; i < per_tag; ++i)
-    for (std::uint32_t k = 0; k < tags; ++k) order.push_back(k);
-  std::mt19937 rng(42);
-  // Shuffle within windows of one "second" of every tag so each tag stays in time order.
-  for (std::size_t w = 0; w < order.size(); w += tags)
-    std::shuffle(order.begin() + static_cast<std::ptrdiff_t>(w),
-                 order.begin() + static_cast<std::ptrdiff_t>(w + tags), rng);
-  std::vector<int> next(tags, 0);
-  std::vector<double> level(tags, 50);
-  std::normal_distribution<double> step(0, 0.2);
-  std::vector<TaggedSample> out;
-  out.reserve(order.size());
-  for (auto k : order) {
-    const std::int64_t t = kT0 + next[k]++ * 1000LL + k % 1000;
-    level[k] += step(rng);
-    out.push_back({k, Sample{t, t + 2, std::round(level[k] * 100) / 100}});
-  }
-  return out;
-}
-
 void ingest(int per_tag) {
   const std::uint32_t tags = 100'000;
   auto values = random_order(tags, per_tag);
@@ -116,7 +79,7 @@ void ingest(int per_tag) {
       defs.push_back({"Plant@T" + std::to_string(k), ValueKind::float_});
     store->define_tags(std::move(defs));
     check(bool(store->flush()), "define");
-    const auto start = Clock::now();
+    const auto start = SteadyClock::now();
     const std::size_t batch = 5'000;  // what the module hands over per tick at 100 k values/s
     for (std::size_t i = 0; i < values.size(); i += batch) {
       std::vector<TaggedSample> b(
@@ -131,7 +94,7 @@ void ingest(int per_tag) {
     store_rate = static_cast<double>(values.size()) / s;
     std::printf("historian store : %8.3f s  %10.0f values/s  (%llu commits: chunks)\n", s,
                 store_rate, static_cast<unsigned long long>(st.commits));
-    const auto final_start = Clock::now();
+    const auto final_start = SteadyClock::now();
     check(bool(store->flush(true)), "final flush");
     std::printf(
         "                  + %.3f s to write the open 1 min and 1 h buckets of every tag "
@@ -140,7 +103,7 @@ void ingest(int per_tag) {
   }
   {
     auto db = open_naive(dir / "naive.db");
-    const auto start = Clock::now();
+    const auto start = SteadyClock::now();
     const std::size_t batch = 100'000;
     for (std::size_t i = 0; i < values.size(); i += batch) {
       auto tx = storage::Transaction::begin(*db);
@@ -167,19 +130,8 @@ void trend() {
   std::printf("== trend: 1,000 buckets from %d values of one tag (1 s apart, %.1f days) ==\n", n,
               n / 86400.0);
   const auto dir = temp_dir();
-  std::mt19937 rng(1);
-  std::normal_distribution<double> step(0, 0.5);
-  std::vector<TaggedSample> values;
-  double v = 100;
-  for (int i = 0; i < n; ++i) {
-    v += step(rng);
-    values.push_back({0, Sample{kT0 + i * 1000LL, kT0 + i * 1000LL, v}});
-  }
+  const auto values = one_tag_walk(n);
   const std::int64_t from = kT0, to = kT0 + n * 1000LL;
-  auto median = [](std::vector<double> x) {
-    std::sort(x.begin(), x.end());
-    return x[x.size() / 2];
-  };
   double store_ms = 0, naive_ms = 0;
   {
     auto store = open_store(dir / "history.db");
@@ -190,7 +142,7 @@ void trend() {
     std::string level;
     std::size_t buckets = 0;
     for (int i = 0; i < 30; ++i) {
-      const auto start = Clock::now();
+      const auto start = SteadyClock::now();
       auto r = store->trend_now({{"Plant@LEVEL"}, from, to, 1000});
       times.push_back(seconds_since(start) * 1e3);
       check(bool(r), "trend");
@@ -212,7 +164,7 @@ void trend() {
     std::vector<double> times;
     const std::int64_t width = output_width(from, to, 1000);
     for (int i = 0; i < 5; ++i) {
-      const auto start = Clock::now();
+      const auto start = SteadyClock::now();
       auto q = db->prepare(
           "SELECT (t - ?1) / ?2 AS b, min(v), max(v), count(*), sum(v), min(t), max(t) FROM naive "
           "WHERE tag = 0 AND t >= ?1 AND t < ?3 GROUP BY b ORDER BY b");
@@ -350,7 +302,7 @@ void big(const std::filesystem::path& where) {
     std::mt19937 rng(9);
     std::normal_distribution<double> step(0, 0.3);
     std::vector<double> level(tags, 50);
-    const auto start = Clock::now();
+    const auto start = SteadyClock::now();
     const int seconds_per_batch = 1000;  // 100,000 values
     for (int i0 = 0; i0 < per_tag; i0 += seconds_per_batch) {
       std::vector<TaggedSample> b;
@@ -395,10 +347,6 @@ void big(const std::filesystem::path& where) {
     auto store = open_store(dir / "history.db");  // reopened: nothing from memory
     store->define_tags(defs);
     const std::int64_t from = kT0, to = kT0 + per_tag * 1000LL;
-    auto median = [](std::vector<double> x) {
-      std::sort(x.begin(), x.end());
-      return x[x.size() / 2];
-    };
     for (std::size_t count : {std::size_t{1}, std::size_t{10}, std::size_t{100}}) {
       std::vector<double> times;
       std::size_t buckets = 0;
@@ -406,7 +354,7 @@ void big(const std::filesystem::path& where) {
       for (int i = 0; i < 15; ++i) {
         std::vector<std::string> q;
         for (std::size_t k = 0; k < count; ++k) q.push_back(names[(i * 7 + k) % tags]);
-        const auto t = Clock::now();
+        const auto t = SteadyClock::now();
         auto r = store->trend_now({q, from, to, 1000});
         times.push_back(seconds_since(t) * 1e3);
         check(bool(r) && r->size() == count, "trend");

@@ -20,26 +20,13 @@
 #include "historian/pg_copy.hpp"
 #include "historian/pg_history_store.hpp"
 #include "historian/pg_test_server.hpp"
+#include "historian_workload.hpp"
 
 namespace {
 
 using namespace weir;
 using namespace weir::historian;
-using SteadyClock = std::chrono::steady_clock;
-
-double seconds_since(SteadyClock::time_point t) {
-  return std::chrono::duration<double>(SteadyClock::now() - t).count();
-}
-
-constexpr std::int64_t kT0 = 1'767'225'600'000;  // 2026-01-01
-
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "failed: %s\n", what);
-    std::exit(1);
-  }
-}
-
+using namespace weir::historian::bench;
 std::string url_with_schema(const std::string& url, const char* schema) {
   PGconn* c = PQconnectdb(url.c_str());
   check(PQstatus(c) == CONNECTION_OK, "connect");
@@ -102,29 +89,6 @@ struct Naive {
   }
 };
 
-// Values in random tag order, each tag in time order: tag k's i-th value at kT0 + i s + k ms.
-std::vector<TaggedSample> random_order(std::uint32_t tags, int per_tag) {
-  std::vector<std::uint32_t> order;
-  order.reserve(static_cast<std::size_t>(tags) * per_tag);
-  for (int i = 0; i < per_tag; ++i)
-    for (std::uint32_t k = 0; k < tags; ++k) order.push_back(k);
-  std::mt19937 rng(42);
-  for (std::size_t w = 0; w < order.size(); w += tags)
-    std::shuffle(order.begin() + static_cast<std::ptrdiff_t>(w),
-                 order.begin() + static_cast<std::ptrdiff_t>(w + tags), rng);
-  std::vector<int> next(tags, 0);
-  std::vector<double> level(tags, 50);
-  std::normal_distribution<double> step(0, 0.2);
-  std::vector<TaggedSample> out;
-  out.reserve(order.size());
-  for (auto k : order) {
-    const std::int64_t t = kT0 + next[k]++ * 1000LL + k % 1000;
-    level[k] += step(rng);
-    out.push_back({k, Sample{t, t + 2, std::round(level[k] * 100) / 100}});
-  }
-  return out;
-}
-
 void ingest(const std::string& url, int per_tag) {
   const std::uint32_t tags = 100'000;
   auto values = random_order(tags, per_tag);
@@ -185,19 +149,8 @@ void trend(const std::string& url) {
   const int n = 1'000'000;
   std::printf("== trend on PostgreSQL: 1,000 buckets from %d values of one tag (1 s apart) ==\n",
               n);
-  std::mt19937 rng(1);
-  std::normal_distribution<double> step(0, 0.5);
-  std::vector<TaggedSample> values;
-  double v = 100;
-  for (int i = 0; i < n; ++i) {
-    v += step(rng);
-    values.push_back({0, Sample{kT0 + i * 1000LL, kT0 + i * 1000LL, v}});
-  }
+  const auto values = one_tag_walk(n);
   const std::int64_t from = kT0, to = kT0 + n * 1000LL;
-  auto median = [](std::vector<double> x) {
-    std::sort(x.begin(), x.end());
-    return x[x.size() / 2];
-  };
   double store_ms = 0, naive_ms = 0;
   {
     auto store = open_store(url_with_schema(url, "trend"));
