@@ -172,48 +172,54 @@ def test_retention_drops_old_chunks():
         assert "weir_historian_retention_deleted_chunks_total" in text
 
 
+def kill_9_under_load_keeps_everything_committed(w):
+    """Three writers stream values; weir is killed with SIGKILL once 300 are stored; after the
+    restart every value committed before the kill is there. Shared with test_02_postgresql."""
+    h = Http(w)
+    h.login()
+    token = h.token
+    written, stop = [], threading.Event()
+
+    def load(k):
+        c = Http(w, token)
+        i = 0
+        while not stop.is_set():
+            try:  # each thread its own values: consecutive stores always differ
+                written.append(write(c, k * 30 + (i % 3000) / 100))
+            except Exception:  # the server is gone
+                return
+            i += 1
+
+    threads = [threading.Thread(target=load, args=(k,)) for k in range(3)]
+    for t in threads:
+        t.start()
+    wait_until(lambda: h.get("/api/history/status")[1]["stored"] >= 300, timeout=30,
+               message="300 values stored under load")
+    status, body, _ = h.get("/api/history/status")
+    committed = body["committed_through_ms"]
+    assert committed > 0
+    w.stop(sig=signal.SIGKILL)
+    stop.set()
+    for t in threads:
+        t.join()
+    w.start()
+    h = Http(w)
+    h.login()
+    frm = min(s for s, _, _ in written)
+    items, _ = raw_all(h, [TANK], frm, max(s for s, _, _ in written) + 1, limit=10000)
+    stored = {(ms(i["server_time"]), i["value"]) for i in items}
+    must = [(sv, v) for _, sv, v in written if sv < committed]
+    missing = [x for x in must if x not in stored]
+    lost = [x for _, sv, v in written if (x := (sv, v)) not in stored]
+    print(f"written {len(written)}, committed before kill {len(must)}, after restart "
+          f"{len(items)}, lost {len(lost)}")
+    # `stored` counted values committed through `committed` inclusive; `must` takes the ones
+    # strictly before it, so it can be a few short of 300.
+    assert len(must) >= 100 and not missing, missing[:5]
+    # What was lost is only the tail after the last commit seen.
+    assert all(sv >= committed for sv, _ in lost)
+
+
 def test_kill_9_under_load_keeps_everything_committed():
     with WeirServer(system_config=config(flush_interval_ms=200)) as w:
-        h = Http(w)
-        h.login()
-        token = h.token
-        written, stop = [], threading.Event()
-
-        def load(k):
-            c = Http(w, token)
-            i = 0
-            while not stop.is_set():
-                try:  # each thread its own values: consecutive stores always differ
-                    written.append(write(c, k * 30 + (i % 3000) / 100))
-                except Exception:  # the server is gone
-                    return
-                i += 1
-
-        threads = [threading.Thread(target=load, args=(k,)) for k in range(3)]
-        for t in threads:
-            t.start()
-        wait_until(lambda: h.get("/api/history/status")[1]["stored"] >= 300, timeout=30,
-                   message="300 values stored under load")
-        status, body, _ = h.get("/api/history/status")
-        committed = body["committed_through_ms"]
-        assert committed > 0
-        w.stop(sig=signal.SIGKILL)
-        stop.set()
-        for t in threads:
-            t.join()
-        w.start()
-        h = Http(w)
-        h.login()
-        frm = min(s for s, _, _ in written)
-        items, _ = raw_all(h, [TANK], frm, max(s for s, _, _ in written) + 1, limit=10000)
-        stored = {(ms(i["server_time"]), i["value"]) for i in items}
-        must = [(sv, v) for _, sv, v in written if sv < committed]
-        missing = [x for x in must if x not in stored]
-        lost = [x for _, sv, v in written if (x := (sv, v)) not in stored]
-        print(f"written {len(written)}, committed before kill {len(must)}, after restart "
-              f"{len(items)}, lost {len(lost)}")
-        # `stored` counted values committed through `committed` inclusive; `must` takes the ones
-        # strictly before it, so it can be a few short of 300.
-        assert len(must) >= 100 and not missing, missing[:5]
-        # What was lost is only the tail after the last commit seen.
-        assert all(sv >= committed for sv, _ in lost)
+        kill_9_under_load_keeps_everything_committed(w)

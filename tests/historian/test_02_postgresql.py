@@ -10,15 +10,14 @@ import csv
 import io
 import json
 import os
-import signal
 import subprocess
-import threading
 import time
 
 import pytest
 
 import pgserver
-from test_01_history import TANK, iso, m4, ms, raw_all, write  # noqa: F401  (helpers only)
+from test_01_history import (  # noqa: F401  (helpers only)
+    TANK, iso, kill_9_under_load_keeps_everything_committed, m4, ms, raw_all, write)
 from weirproc import WEIR_BIN, Http, WeirServer, tank_config, wait_until
 
 pytestmark = pytest.mark.skipif(not pgserver.available(), reason="PostgreSQL 15 not installed")
@@ -162,42 +161,7 @@ def test_an_unreachable_database_is_reported_and_retried(pg):
 def test_kill_9_under_load_keeps_everything_committed(pg):
     url = schema_url(pg)
     with server(pg, url=url, flush_interval_ms=200) as w:
-        h = Http(w)
-        h.login()
-        token = h.token
-        written, stop = [], threading.Event()
-
-        def load(k):
-            c = Http(w, token)
-            i = 0
-            while not stop.is_set():
-                try:
-                    written.append(write(c, k * 30 + (i % 3000) / 100))
-                except Exception:  # the server is gone
-                    return
-                i += 1
-
-        threads = [threading.Thread(target=load, args=(k,)) for k in range(3)]
-        for t in threads:
-            t.start()
-        wait_until(lambda: h.get("/api/history/status")[1]["stored"] >= 300, timeout=30,
-                   message="300 values stored under load")
-        committed = h.get("/api/history/status")[1]["committed_through_ms"]
-        assert committed > 0
-        w.stop(sig=signal.SIGKILL)
-        stop.set()
-        for t in threads:
-            t.join()
-        w.start()
-        h = Http(w)
-        h.login()
-        frm = min(s for s, _, _ in written)
-        items, _ = raw_all(h, [TANK], frm, max(s for s, _, _ in written) + 1, limit=10000)
-        stored = {(ms(i["server_time"]), i["value"]) for i in items}
-        must = [(sv, v) for _, sv, v in written if sv < committed]
-        missing = [x for x in must if x not in stored]
-        print(f"written {len(written)}, committed before kill {len(must)}, after restart {len(items)}")
-        assert len(must) >= 100 and not missing, missing[:5]
+        kill_9_under_load_keeps_everything_committed(w)
 
 
 def test_an_unset_connection_variable_is_named_at_start():
