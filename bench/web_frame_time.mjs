@@ -9,15 +9,10 @@
 //
 // Usage: node bench/web_frame_time.mjs --base http://127.0.0.1:PORT --user U --password P
 //          [--views overview,datapoints] [--seconds 10] [--chromium /usr/bin/chromium]
-import { mkdtempSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
-const repo = dirname(dirname(fileURLToPath(import.meta.url)))
-const { chromium } = createRequire(join(repo, 'web', 'package.json'))('playwright-core')
+import { launchChromium } from '../tests/web/chromium.mjs'
+
 
 const { values: opt } = parseArgs({
   allowNegative: true,
@@ -41,16 +36,9 @@ const report = { views: {} }
 
 const pct = (sorted, q) => +sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(1)
 
-const userDataDir = mkdtempSync(join(tmpdir(), 'weir-bench-chromium-'))
 let context
 try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: opt.chromium,
-    headless: true,
-    viewport: { width: 1440, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],
-  })
+  context = await launchChromium({ executablePath: opt.chromium, viewport: { width: 1440, height: 900 } })
   context.setDefaultTimeout(30000)
   // Counts the datapoint updates that reach the page, on the app's own socket.
   await context.addInitScript(() => {
@@ -168,7 +156,6 @@ try {
   report.error = String(e?.stack ?? e)
 } finally {
   await context?.close().catch(() => {})
-  rmSync(userDataDir, { recursive: true, force: true })
 }
 console.log(JSON.stringify(report, null, 2))
 process.exit(report.ok ? 0 : 1)

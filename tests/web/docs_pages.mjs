@@ -9,15 +9,12 @@
 //          [--try-expect TEXT] [--screenshots DIR] [--chromium /usr/bin/chromium] [--timeout MS]
 // Prints one JSON report on stdout; exits 0 only if every check passed. Run by
 // tests/web/test_docs_pages.py, which starts weir and picks the expectations from its documents.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 
-const repo = dirname(dirname(dirname(fileURLToPath(import.meta.url))))
-const { chromium } = createRequire(join(repo, 'web', 'package.json'))('playwright-core')
+import { launchChromium } from './chromium.mjs'
+
 
 const { values: opt } = parseArgs({
   options: {
@@ -117,28 +114,10 @@ const cspListener = () => {
   })
 }
 
-const userDataDir = mkdtempSync(join(tmpdir(), 'weir-chromium-'))
 const report = { ok: false, pages: [], offsite: [], failures: [] }
 let context
 try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: opt.chromium,
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      // Belt and braces: any name but 127.0.0.1 fails to resolve, so nothing can leave even
-      // if the routing below missed a request.
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-    ],
-  })
+  context = await launchChromium({ executablePath: opt.chromium, viewport: { width: 1280, height: 900 } })
   context.setDefaultTimeout(timeout)
   await context.addInitScript(cspListener)
   // Every request of every page (and worker) goes through here: anything not for weir is
@@ -241,7 +220,6 @@ try {
   report.failures.push(`driver: ${e?.stack ?? e}`)
 } finally {
   await context?.close().catch(() => {})
-  rmSync(userDataDir, { recursive: true, force: true })
 }
 console.log(JSON.stringify(report, null, 2))
 process.exit(report.ok ? 0 : 1)

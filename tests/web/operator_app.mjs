@@ -10,15 +10,13 @@
 //          --role admin|viewer [--views a,b] [--checks x,y] [--args JSON]
 //          [--screenshots DIR] [--chromium /usr/bin/chromium] [--timeout MS]
 // Prints one JSON report on stdout; exits 0 only if every check passed.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 
-const repo = dirname(dirname(dirname(fileURLToPath(import.meta.url))))
-const { chromium } = createRequire(join(repo, 'web', 'package.json'))('playwright-core')
+import { launchChromium } from './chromium.mjs'
+
 
 const { values: opt } = parseArgs({
   options: {
@@ -157,18 +155,9 @@ async function openView(page, view) {
   await page.locator(READY[view]).first().waitFor()
 }
 
-const userDataDir = mkdtempSync(join(tmpdir(), 'weir-chromium-'))
 let context
 try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: opt.chromium,
-    headless: true,
-    viewport: { width: 1440, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--autoplay-policy=no-user-gesture-required',
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],
-  })
+  context = await launchChromium({ executablePath: opt.chromium, viewport: { width: 1440, height: 900 }, extraArgs: ['--autoplay-policy=no-user-gesture-required'] })
   context.setDefaultTimeout(timeout)
   // Keeps a handle on the app's WebSocket, so the load test below can feed it messages.
   await context.addInitScript(() => {
@@ -546,7 +535,6 @@ try {
   fail(`driver: ${e?.stack ?? e}`)
 } finally {
   await context?.close().catch(() => {})
-  rmSync(userDataDir, { recursive: true, force: true })
 }
 console.log(JSON.stringify(report, null, 2))
 process.exit(report.ok ? 0 : 1)
