@@ -69,6 +69,21 @@ StoredMessage message_from(const Statement& s, int first) {
 Result<StoredState> load_state(storage::Database& db);
 Status write_batch(storage::Database& db, const SqlitePersistence::Batch& b);
 
+// One PASSIVE checkpoint pass (it blocks no reader or writer): SQLite's answer, the WAL frames
+// copied into the database so far (-1 if unknown), and how long the pass took.
+struct CheckpointPass {
+  int rc;
+  int done;
+  std::chrono::steady_clock::duration took;
+};
+CheckpointPass passive_checkpoint(storage::Database& db) {
+  const auto start = std::chrono::steady_clock::now();
+  int log = 0, done = 0;
+  const int rc =
+      sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+  return {rc, done, std::chrono::steady_clock::now() - start};
+}
+
 }  // namespace
 
 SqlitePersistenceOptions persistence_options(const BrokerOptions& o) {
@@ -178,11 +193,7 @@ void SqlitePersistence::after_commit(storage::Database& db) {
     ++wal_.catch_ups_deferred;
     return;
   }
-  const auto start = std::chrono::steady_clock::now();
-  int log = 0, done = 0;
-  const int rc =
-      sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
-  const auto took = std::chrono::steady_clock::now() - start;
+  const auto [rc, done, took] = passive_checkpoint(db);
   std::lock_guard lock(wal_mu_);
   ++wal_.catch_ups;
   if (must) ++wal_.catch_ups_waited;
@@ -200,11 +211,7 @@ void SqlitePersistence::background_pass(storage::Database& db) {
     cycle = cycle_;
   }
   std::lock_guard ck(checkpoint_mu_);
-  const auto start = std::chrono::steady_clock::now();
-  int log = 0, done = 0;
-  const int rc =
-      sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
-  const auto took = std::chrono::steady_clock::now() - start;
+  const auto [rc, done, took] = passive_checkpoint(db);
   std::lock_guard lock(wal_mu_);
   wal_.checkpoint_time.record(took);
   // A restart meanwhile makes this pass's count stale: the new cycle starts from nothing copied.
