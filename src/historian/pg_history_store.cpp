@@ -706,13 +706,8 @@ Status PgHistoryStore::commit(bool final) {
   closed_.clear();
   buckets_.clear();
   events_.clear();
-  counters_.stored += pending_samples_;
-  counters_.events_stored += pending_events_;
-  counters_.queued -= pending_samples_ + pending_events_;
+  counters_.committed(pending_samples_, pending_events_, pending_max_server_ms_);
   pending_samples_ = pending_events_ = 0;
-  counters_.committed_through =
-      std::max(counters_.committed_through.load(), pending_max_server_ms_);
-  ++counters_.commits;
   return {};
 }
 

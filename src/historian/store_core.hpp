@@ -45,6 +45,15 @@ struct StoreCounters {
     dropped += n;
   }
 
+  // A transaction committed `samples` and `events`, every sample up to server time `through_ms`.
+  void committed(std::uint64_t samples, std::uint64_t events, std::int64_t through_ms) {
+    stored += samples;
+    events_stored += events;
+    queued -= samples + events;
+    committed_through = std::max(committed_through.load(), through_ms);
+    ++commits;
+  }
+
   StoreStats snapshot() const {
     StoreStats s;
     s.queued = queued.load();
