@@ -433,6 +433,23 @@ try {
       await page.evaluate(() => (document.documentElement.dataset.theme = 'light'))
     }],
 
+    'trend-live': ['in live mode a value written now is drawn at once, appended from the live feed (the historian is asked again only once a minute)', async () => {
+      const { tag, live } = checkArgs.trend
+      const chart = page.getByTestId('trend-chart')
+      await page.getByRole('button', { name: 'Live' }).click()
+      const st = await apiStatus(page, 'POST', `/api/datapoints/${tag}/value`, { value: live })
+      if (st !== 200) throw new Error(`writing ${tag}: HTTP ${st}`)
+      // Well under the minute between refetches: only the feed can have put it there.
+      await page.waitForFunction(
+        ([t, v]) => (JSON.parse(document.querySelector('[data-testid=trend-chart]')?.dataset.tail ?? '{}')[t] ?? []).includes(v),
+        [tag, live],
+        { timeout: 5000, polling: 100 },
+      ).catch(async () => {
+        throw new Error(`not appended within 5 s; data-tail: ${await chart.getAttribute('data-tail')}`)
+      })
+      await shoot(page, 'trends-live')
+    }],
+
     'video-plays': ["the stream's video element plays the demo clip (the browser's own HLS player)", () => videoPlays(page, 'native')],
     'video-plays-hlsjs': ["the stream's video element plays the demo clip through hls.js (MSE)", () => videoPlays(page, 'hls.js')],
 

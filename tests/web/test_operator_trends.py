@@ -1,7 +1,8 @@
 """Trends: values written to esp32@THRESHOLD (no device drives it in the test) are stored by the
 historian; picking that tag and WaterTank@TANK in the Trends view draws a series holding exactly
 those values (read from the chart's data-series attribute, not from pixels) and two y axes, each
-labelled with its unit and tag."""
+labelled with its unit and tag. Then, in live mode, a value written now is appended to the chart
+from the live feed within 5 s (the historian is asked again only once a minute)."""
 import time
 import urllib.parse
 
@@ -34,6 +35,6 @@ def test_trend_shows_stored_values(weir):  # noqa: F811
             break
         assert time.time() < deadline, (status, body)
         time.sleep(0.2)
-    operate(weir, views=["trends"], checks=["trend-stored"],
-            args={"trend": {"tag": TAG, "values": VALUES, "unit": "°C",
+    operate(weir, views=["trends"], checks=["trend-stored", "trend-live"],
+            args={"trend": {"tag": TAG, "values": VALUES, "unit": "°C", "live": 41.5,
                             "other": {"tag": "WaterTank@TANK", "unit": "%"}}})

@@ -32,11 +32,14 @@ export interface FeedState {
 }
 
 type Listener = () => void
+// Every numeric datapoint value as it arrives (not once per frame): id, value, its time in ms.
+export type ValueListener = (id: string, value: number, ms: number) => void
 
 export class LiveSocket {
   private ws: WebSocket | null = null
   private feeds = new Map<string, FeedState>()
   private listeners = new Set<Listener>()
+  private valueListeners = new Set<ValueListener>()
   private frame = 0
   private retry = 0
   private timer: number | undefined
@@ -75,6 +78,11 @@ export class LiveSocket {
   subscribe(l: Listener) {
     this.listeners.add(l)
     return () => this.listeners.delete(l)
+  }
+
+  onValue(l: ValueListener) {
+    this.valueListeners.add(l)
+    return () => this.valueListeners.delete(l)
   }
 
   // Called by the app when the server may have forgotten us (e.g. after a new login).
@@ -196,6 +204,10 @@ export class LiveSocket {
     const v = it.value
     if (typeof v !== 'number' || !Number.isFinite(v)) return
     const id = String(it.id)
+    if (this.valueListeners.size) {
+      const ms = Date.parse(String(it.source_time ?? it.server_time ?? ''))
+      for (const l of this.valueListeners) l(id, v, Number.isFinite(ms) ? ms : Date.now())
+    }
     let h = this.history.get(id)
     if (!h) this.history.set(id, (h = []))
     h.push(v)

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react'
 import type uPlotType from 'uplot'
 import { api, errorText, isAbsent } from '../api'
-import { useFeedMap } from '../context'
+import { useApp, useFeedMap } from '../context'
 import { fmtValue } from '../format'
 import { NotAvailable } from '../ui'
 
@@ -65,6 +65,12 @@ export function axisLabel(a: AxisPlan): string {
   return a.unit ? `${a.unit} — ${names}` : names
 }
 
+// Live tail: how often the historian is asked again (its M4 buckets hold the extremes the live
+// feed's coalescing skipped), and how many appended points per pixel force an earlier refetch.
+const LIVE_REFETCH_MS = 60_000
+const TAIL_POINTS_PER_PX = 4
+const TAIL_SHOWN = 20 // appended values per tag kept in data-tail (tests, tools)
+
 const PALETTE = ['#3a6ea5', '#b5651d', '#5b8c5a', '#7a5195', '#8a8a8a']
 const cssVar = (name: string, fallback: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback
 
@@ -96,6 +102,8 @@ export function Trends() {
   const [error, setError] = useState('')
   const chartEl = useRef<HTMLDivElement>(null)
   const plot = useRef<uPlotType | null>(null)
+  const plotTags = useRef<string[]>([]) // the tag of each y column of the drawn chart
+  const { live } = useApp()
   const fetched = useRef({ from: 0, to: 0 }) // the window of `data`, in ms
   const [width, setWidth] = useState(800)
 
@@ -129,11 +137,72 @@ export function Trends() {
     )
   }
   useEffect(fetchTrend, [tags.join(), span, window_, width]) // eslint-disable-line react-hooks/exhaustive-deps
+  const refetch = useRef(fetchTrend)
+  refetch.current = fetchTrend
+
+  // Live tail: each value of a shown tag is appended to the drawn chart as it arrives (drawn once
+  // per frame, the time axis moving with it), without asking the historian; it is asked again
+  // every LIVE_REFETCH_MS, or sooner once the appended points pass TAIL_POINTS_PER_PX per pixel,
+  // so the chart holds a bounded number of points whatever the update rate.
   useEffect(() => {
-    if (window_) return
-    const t = window.setInterval(fetchTrend, 5000)
-    return () => window.clearInterval(t)
-  })
+    if (window_ || !tags.length) return
+    const wanted = new Set(tags)
+    let queued: [string, number, number][] = []
+    let appended = 0
+    let frame = 0
+    const shown = new Map<string, number[]>()
+    const apply = () => {
+      frame = 0
+      const u = plot.current
+      const batch = queued
+      queued = []
+      if (!u || !chartEl.current) return
+      const xs = u.data[0] as number[]
+      const ys = u.data.slice(1) as (number | null)[][]
+      for (const [id, v, ms] of batch) {
+        const k = plotTags.current.indexOf(id)
+        const t = ms / 1000
+        if (k < 0 || k >= ys.length || (xs.length && t < xs[xs.length - 1])) continue // older: the next fetch has it
+        if (!xs.length || t > xs[xs.length - 1]) {
+          xs.push(t)
+          ys.forEach((c) => c.push(null))
+        }
+        ys[k][xs.length - 1] = v
+        let s = shown.get(id)
+        if (!s) shown.set(id, (s = []))
+        s.push(v)
+        if (s.length > TAIL_SHOWN) s.shift()
+        appended++
+      }
+      const now = Date.now()
+      fetched.current = { from: now - span, to: now }
+      u.setData([xs, ...ys] as uPlotType.AlignedData)
+      chartEl.current.dataset.tail = JSON.stringify(Object.fromEntries(shown))
+      if (appended > TAIL_POINTS_PER_PX * width) {
+        appended = 0
+        refetch.current()
+      }
+    }
+    const off = live.onValue((id, v, ms) => {
+      if (!wanted.has(id)) return
+      // No frames (a hidden tab): past the bound the queue goes and the chart is fetched again.
+      if (queued.length >= TAIL_POINTS_PER_PX * width) {
+        queued = []
+        appended = Infinity
+      }
+      queued.push([id, v, ms])
+      if (!frame) frame = requestAnimationFrame(apply)
+    })
+    const timer = window.setInterval(() => {
+      appended = 0
+      refetch.current()
+    }, LIVE_REFETCH_MS)
+    return () => {
+      off()
+      cancelAnimationFrame(frame)
+      window.clearInterval(timer)
+    }
+  }, [window_, tags.join(), span, width, live]) // eslint-disable-line react-hooks/exhaustive-deps
 
   // Draw (uPlot, loaded on first use). Several tags: one y axis per unit.
   useEffect(() => {
@@ -215,6 +284,7 @@ export function Trends() {
       plot.current?.destroy()
       chartEl.current.replaceChildren()
       plot.current = new uPlot(opts, [xs, ...cols] as uPlotType.AlignedData, chartEl.current)
+      plotTags.current = data.map((s) => s.tag)
       // The y axes as drawn (uPlot draws them on the canvas), for tests and tools.
       chartEl.current.dataset.axes = JSON.stringify(
         plan.map((a) => ({ label: axisLabel(a), side: a.side === 3 ? 'left' : 'right', colour: a.tags.length === 1 ? colour(a.tags[0]) : ink })),
