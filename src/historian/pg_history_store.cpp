@@ -435,7 +435,14 @@ Status PgHistoryStore::connect() {
   if (st) {
     // The session lock says "alive" to other stores looking for dead writers to recover.
     char* node = PQescapeLiteral(db_->w, options_.node.data(), options_.node.size());
-    st = db_->exec("SELECT pg_advisory_lock(" + writer_lock_key(writer_id_) + ")");
+    // try: after a lost connection the server may not have noticed the old session yet (it
+    // holds the lock until then); waiting for it could take as long as TCP keepalive.
+    auto locked = db_->rows("SELECT pg_try_advisory_lock(" + writer_lock_key(writer_id_) + ")");
+    if (!locked)
+      st = locked.error();
+    else if ((*locked)[0][0] != "t")
+      spdlog::warn("historian: writer {}'s lock is still held by its previous connection",
+                   writer_id_);
     if (st)
       st = db_->exec("INSERT INTO history_writers (id, node, started_ms, seen_ms) VALUES (" +
                      std::to_string(writer_id_) + ", " + node + ", " + std::to_string(now) + ", " +
@@ -922,8 +929,12 @@ Status PgHistoryStore::ensure_partition(std::size_t table, std::int64_t key) {
       if (p.lo > key) hi = std::min(hi, p.lo);
     }
     const std::string name = part_name(table, lo);
+    // A page (at most ~5.5 KB: 60 buckets) stays in its row uncompressed: a trend reads ~280
+    // of them, and pglz-compressing floats gains little and costs the reads.
+    const bool pages = table == kRollup1mT || table == kRollup1hT;
     st = db_->exec("CREATE TABLE " + name + " PARTITION OF " + kParts[table].name +
-                   " FOR VALUES FROM (" + std::to_string(lo) + ") TO (" + std::to_string(hi) + ")");
+                   " FOR VALUES FROM (" + std::to_string(lo) + ") TO (" + std::to_string(hi) + ")" +
+                   (pages ? " WITH (toast_tuple_target = 8160)" : ""));
     if (st) parts_[table].push_back({name, lo, hi});
   }
   if (st && !outer) st = db_->exec("COMMIT");
@@ -1117,10 +1128,11 @@ constexpr std::size_t kMaxRawScan = 5'000'000;
 // Calls `each` with a tag's samples in [from, to) in time order. Chunks of several writers may
 // overlap in time: samples are held back until no later chunk can start before them.
 template <class F>
-Status each_sample(pqxx::connection& c, std::int64_t tag, std::int64_t from, std::int64_t to,
+Status each_sample(PgHistoryStore::Db& db, std::int64_t tag, std::int64_t from, std::int64_t to,
                    F&& each) {
-  pqxx::nontransaction tx(c);
-  auto rows = tx.exec_params(kChunksSql, tag, from, to);
+  auto rows =
+      db.binary(kChunksSql, {std::to_string(tag), std::to_string(from), std::to_string(to)});
+  if (!rows) return rows.error();
   std::vector<Sample> held;
   auto release = [&](std::int64_t before) -> bool {
     std::stable_sort(held.begin(), held.end(),
@@ -1131,11 +1143,10 @@ Status each_sample(pqxx::connection& c, std::int64_t tag, std::int64_t from, std
     held.erase(held.begin(), held.begin() + static_cast<std::ptrdiff_t>(k));
     return true;
   };
-  for (const auto& row : rows) {
-    const std::int64_t t0 = row[0].as<std::int64_t>();
+  for (int i = 0; i < rows->size(); ++i) {
+    const std::int64_t t0 = rows->i64(i, 0);
     if (!held.empty() && !release(t0)) return {};
-    pqxx::binarystring data(row[2]);
-    auto chunk = decode_chunk(std::span(data.data(), data.size()), row[1].as<std::int64_t>());
+    auto chunk = decode_chunk(rows->bytes(i, 2), rows->i32(i, 1));
     if (!chunk) return chunk.error();
     for (auto& x : chunk->samples)
       if (x.source_ms >= from && x.source_ms < to) held.push_back(std::move(x));
@@ -1166,7 +1177,7 @@ Result<std::vector<Sample>> PgHistoryStore::read_samples(std::int64_t tag, std::
                                                          std::int64_t to_ms, std::size_t max) {
   std::vector<Sample> out;
   bool over = false;
-  auto st = each_sample(*db_->r, tag, from_ms, to_ms, [&](Sample s) {
+  auto st = each_sample(*db_, tag, from_ms, to_ms, [&](Sample s) {
     out.push_back(std::move(s));
     over = out.size() > max;
     return !over;
@@ -1192,7 +1203,7 @@ Result<RawPage> PgHistoryStore::query_raw(const RawQuery& q) {
     std::int64_t last_ms = resume ? q.cursor->ms : INT64_MIN;
     std::uint64_t at_last = skip;
     bool full = false;
-    auto st = each_sample(*db_->r, *id, from, q.to_ms, [&](Sample x) {
+    auto st = each_sample(*db_, *id, from, q.to_ms, [&](Sample x) {
       if (x.source_ms == from && skip > 0) {
         --skip;
         return true;
