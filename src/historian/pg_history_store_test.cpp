@@ -445,6 +445,34 @@ TEST(PgPages, OpenBucketHoldsTheLastValuesBucket) {
   EXPECT_FALSE(open_bucket(Level::m1, s, 250'000));
 }
 
+TEST_F(PgStoreTest, RetentionDropsAPagePartitionOnceItsLastPageIsOld) {
+  // Hourly partitions: 1 min pages in partitions of 7 hours. 10 hours of values.
+  auto store = open(32, 3'600'000);
+  store->define_tags({{"P@L", ValueKind::float_}});
+  const std::int64_t w = 7 * 3'600'000LL;
+  const std::int64_t base = kT0 - kT0 % w;  // the start of a page partition
+  store->append(series(0, base, 10 * 360, 10'000), {});
+  ASSERT_TRUE(store->flush(true));
+  auto minutes = [&] {
+    auto r = store->trend_now({{"P@L"}, base, base + 10 * 3'600'000LL, 600});
+    EXPECT_TRUE(r && (*r)[0].level == Level::m1);
+    return count_sum((*r)[0]);
+  };
+  ASSERT_EQ(minutes(), 3600u);
+  RetentionSettings r;
+  r.rollup_1m_max_age_ms = 3'600'000;
+  store->set_retention(r);
+  // The first partition's pages start before base + 7 h, so hold buckets up to base + 8 h: kept
+  // while that is younger than the age limit, dropped after.
+  clock.set(from_unix_ms(base + 9 * 3'600'000LL - 1));
+  ASSERT_TRUE(store->run_retention());
+  EXPECT_EQ(minutes(), 3600u);
+  clock.set(from_unix_ms(base + 9 * 3'600'000LL));
+  ASSERT_TRUE(store->run_retention());
+  EXPECT_EQ(minutes(), 3 * 360u);  // hours 7-9 are in the next partition
+  EXPECT_GE(store->stats().retention_dropped_partitions, 1u);
+}
+
 TEST(PgStoreUnreachable, KeepsRunningAndSaysWhy) {
   PgStoreOptions o;
   o.conninfo = "host=127.0.0.1 port=1 user=postgres dbname=postgres connect_timeout=2";
