@@ -374,9 +374,11 @@ void PgHistoryStore::run() {
       next_tick = now + std::chrono::milliseconds(100);
       if (db_ && recovery_pending_ && now >= next_recovery_) {  // a writer that was still locked
         next_recovery_ = now + std::chrono::seconds(2);
-        if (auto st = recover_dead_writers(); !st)
-          spdlog::error("historian: recovering the writers of earlier runs: {}",
+        if (auto st = recover_dead_writers(); !st) {
+          spdlog::error("historian: recovering the writers of earlier runs (again in a minute): {}",
                         st.error().message);
+          next_recovery_ = now + std::chrono::minutes(1);
+        }
       }
       std::int64_t interval = 0;
       {
