@@ -330,7 +330,8 @@ TEST_F(PgStoreTest, ANodeRebuildsTheBucketsItsKilledRunHadOpen) {
 }
 
 TEST_F(PgStoreTest, ConvertsALayout1DatabaseAndRefusesANewerOne) {
-  // The previous version's tables: one row per bucket, 3 hours of 1 min buckets of 6 values.
+  // The previous version's tables (partitioned by time, as it made them): one row per bucket, 3
+  // hours of 1 min buckets of 6 values.
   const std::int64_t base = kT0 - kT0 % 3'600'000;
   const std::string b = std::to_string(base);
   sql(url,
@@ -340,9 +341,16 @@ TEST_F(PgStoreTest, ConvertsALayout1DatabaseAndRefusesANewerOne) {
       "bigint NOT NULL, sum double precision NOT NULL, first double precision NOT NULL, first_ms "
       "bigint NOT NULL, last double precision NOT NULL, last_ms bigint NOT NULL, min double "
       "precision NOT NULL, min_ms bigint NOT NULL, max double precision NOT NULL, max_ms bigint "
-      "NOT NULL, PRIMARY KEY (tag, start_ms)); "
-      "CREATE TABLE history_rollup_1h (LIKE history_rollup_1m INCLUDING ALL); "
-      "INSERT INTO history_rollup_1m SELECT 1, " +
+      "NOT NULL, PRIMARY KEY (tag, start_ms)) PARTITION BY RANGE (start_ms); "
+      "CREATE TABLE history_rollup_1m_p1 PARTITION OF history_rollup_1m FOR VALUES FROM (0) TO "
+      "(" +
+          b +
+          " + 7200000); CREATE TABLE history_rollup_1m_p2 PARTITION OF history_rollup_1m "
+          "FOR VALUES FROM (" +
+          b + " + 7200000) TO (" + b +
+          " + 86400000); "
+          "CREATE TABLE history_rollup_1h (LIKE history_rollup_1m INCLUDING ALL); "
+          "INSERT INTO history_rollup_1m SELECT 1, " +
           b + " + i * 60000, 6, 6 * i, i, " + b + " + i * 60000, i, " + b +
           " + i * 60000 + 50000, i - 1, " + b + " + i * 60000 + 10000, i + 1, " + b +
           " + i * 60000 + 20000 FROM generate_series(0, 179) i; "
