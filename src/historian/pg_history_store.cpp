@@ -651,83 +651,98 @@ Status PgHistoryStore::recover_dead_writers() {
       (void)db_->exec("ROLLBACK");
       continue;
     }
-    // Per tag the open chunk and the chunks ending in its last value's hour, in time order.
-    Result<Db::Binary> chunks = db_error("not run");
-    if (st) {
-      chunks = db_->binary(
-          "SELECT o.tag, o.t1, c.t0, c.n, c.data FROM history_open_chunks o CROSS JOIN LATERAL "
-          "(SELECT h.t0, h.n, h.data FROM history_chunks h WHERE h.tag = o.tag AND h.writer = "
-          "o.writer AND h.t1 >= o.t1 - ((o.t1 % 3600000) + 3600000) % 3600000 UNION ALL SELECT "
-          "o.t0, o.n, o.data) c WHERE o.writer = $1 ORDER BY o.tag, c.t0",
-          {w});
-      if (!chunks) st = chunks.error();
-    }
-    struct Rebuilt {
-      std::int64_t tag;
-      Level level;
-      Bucket bucket;
-    };
-    std::vector<Rebuilt> rebuilt;
-    std::vector<std::int64_t> open_t1;
-    std::string tags = "{", starts = "{";
-    for (int i = 0; st && i < chunks->size();) {
-      const std::int64_t tag = chunks->i64(i, 0), last = chunks->i64(i, 1);
-      std::vector<Sample> samples;
-      for (; i < chunks->size() && chunks->i64(i, 0) == tag; ++i) {
-        auto c = decode_chunk(chunks->bytes(i, 4), chunks->i32(i, 3));
-        if (!c) {
-          st = c.error();
-          break;
-        }
-        for (auto& x : c->samples) samples.push_back(std::move(x));
-      }
-      open_t1.push_back(last);
-      for (const Level level : kStoredLevels)
-        if (auto b = open_bucket(level, samples, last)) {
-          rebuilt.push_back({tag, level, *b});
-          tags += (tags.size() > 1 ? "," : "") + std::to_string(tag);
-          starts += (starts.size() > 1 ? "," : "") + std::to_string(page_start(level, b->start_ms));
-        }
-    }
-    tags += "}", starts += "}";
-    // Merged into the dead writer's pages (read here: only this transaction may write them now).
-    std::vector<PageOut> out;
-    for (const Level level : kStoredLevels) {
-      if (!st || rebuilt.empty()) break;
-      auto stored =
-          db_->binary(std::string("SELECT tag, page_ms, data FROM ") + pages_table(level) +
-                          " WHERE writer = $1 AND tag = ANY($2::bigint[]) AND page_ms = "
-                          "ANY($3::bigint[])",
-                      {w, tags, starts});
-      if (!stored) {
-        st = stored.error();
+    // Per tag the open chunk and the chunks ending in its last value's hour, in time order; 500
+    // tags at a time (a busy tag's hour is ~32 KB of chunks: memory stays bounded).
+    constexpr int kBatch = 500;
+    std::size_t rebuilt_n = 0, tags_n = 0;
+    std::int64_t after = std::numeric_limits<std::int64_t>::min();
+    for (bool more = bool(st); more;) {
+      auto chunks = db_->binary(
+          "WITH o AS (SELECT tag, writer, t0, t1, n, data FROM history_open_chunks WHERE writer = "
+          "$1 AND tag > $2 ORDER BY tag LIMIT " +
+              std::to_string(kBatch) +
+              ") SELECT o.tag, o.t1, c.t0, c.n, c.data FROM o CROSS JOIN LATERAL (SELECT h.t0, "
+              "h.n, h.data FROM history_chunks h WHERE h.tag = o.tag AND h.writer = o.writer AND "
+              "h.t1 >= o.t1 - ((o.t1 % 3600000) + 3600000) % 3600000 UNION ALL SELECT o.t0, o.n, "
+              "o.data) c ORDER BY o.tag, c.t0",
+          {w, std::to_string(after)});
+      if (!chunks) {
+        st = chunks.error();
         break;
       }
-      std::map<std::pair<std::int64_t, std::int64_t>, std::span<const std::uint8_t>> by_page;
-      for (int i = 0; i < stored->size(); ++i)
-        by_page[{stored->i64(i, 0), stored->i64(i, 1)}] = stored->bytes(i, 2);
-      for (const auto& r : rebuilt) {
-        if (r.level != level) continue;
-        const std::int64_t start = page_start(level, r.bucket.start_ms);
-        std::vector<Bucket> existing;
-        if (auto it = by_page.find({r.tag, start}); it != by_page.end()) {
-          auto page = decode_page(level, start, it->second);
-          if (!page) {
-            st = page.error();
+      struct Rebuilt {
+        std::int64_t tag;
+        Level level;
+        Bucket bucket;
+      };
+      std::vector<Rebuilt> rebuilt;
+      std::vector<std::int64_t> open_t1;
+      std::string tags = "{", starts = "{";
+      for (int i = 0; st && i < chunks->size();) {
+        const std::int64_t tag = chunks->i64(i, 0), last = chunks->i64(i, 1);
+        std::vector<Sample> samples;
+        for (; i < chunks->size() && chunks->i64(i, 0) == tag; ++i) {
+          auto c = decode_chunk(chunks->bytes(i, 4), chunks->i32(i, 3));
+          if (!c) {
+            st = c.error();
             break;
           }
-          existing = std::move(*page);
+          for (auto& x : c->samples) samples.push_back(std::move(x));
         }
-        const auto merged = merge_buckets(existing, std::span(&r.bucket, 1));
-        out.push_back({nullptr, r.tag, level,
-                       PageBuffer{start, encode_page(level, start, merged), merged.size(),
-                                  merged.back().start_ms}});
-        if (st) st = ensure_partition(pages_part(level), start);
+        after = tag;
+        open_t1.push_back(last);
+        for (const Level level : kStoredLevels)
+          if (auto b = open_bucket(level, samples, last)) {
+            rebuilt.push_back({tag, level, *b});
+            tags += (tags.size() > 1 ? "," : "") + std::to_string(tag);
+            starts +=
+                (starts.size() > 1 ? "," : "") + std::to_string(page_start(level, b->start_ms));
+          }
       }
+      tags += "}", starts += "}";
+      more = open_t1.size() == static_cast<std::size_t>(kBatch);
+      rebuilt_n += rebuilt.size();
+      tags_n += open_t1.size();
+      // Merged into the dead writer's pages (read here: only this transaction may write them).
+      std::vector<PageOut> out;
+      for (const Level level : kStoredLevels) {
+        if (!st || rebuilt.empty()) break;
+        auto stored =
+            db_->binary(std::string("SELECT tag, page_ms, data FROM ") + pages_table(level) +
+                            " WHERE writer = $1 AND tag = ANY($2::bigint[]) AND page_ms = "
+                            "ANY($3::bigint[])",
+                        {w, tags, starts});
+        if (!stored) {
+          st = stored.error();
+          break;
+        }
+        std::map<std::pair<std::int64_t, std::int64_t>, std::span<const std::uint8_t>> by_page;
+        for (int i = 0; i < stored->size(); ++i)
+          by_page[{stored->i64(i, 0), stored->i64(i, 1)}] = stored->bytes(i, 2);
+        for (const auto& r : rebuilt) {
+          if (r.level != level) continue;
+          const std::int64_t start = page_start(level, r.bucket.start_ms);
+          std::vector<Bucket> existing;
+          if (auto it = by_page.find({r.tag, start}); it != by_page.end()) {
+            auto page = decode_page(level, start, it->second);
+            if (!page) {
+              st = page.error();
+              break;
+            }
+            existing = std::move(*page);
+          }
+          const auto merged = merge_buckets(existing, std::span(&r.bucket, 1));
+          out.push_back({nullptr, r.tag, level,
+                         PageBuffer{start, encode_page(level, start, merged), merged.size(),
+                                    merged.back().start_ms}});
+          if (st) st = ensure_partition(pages_part(level), start);
+        }
+      }
+      if (st) st = upsert_pages(dead, out);
+      for (const std::int64_t t1 : open_t1)
+        if (st) st = ensure_partition(kChunksT, t1);
+      more = more && bool(st);
     }
-    if (st) st = upsert_pages(dead, out);
-    for (const std::int64_t t1 : open_t1)
-      if (st) st = ensure_partition(kChunksT, t1);
     if (st)
       st = db_->exec(
           "INSERT INTO history_chunks (tag, writer, t0, t1, n, data) SELECT tag, writer, t0, t1, "
@@ -747,7 +762,7 @@ Status PgHistoryStore::recover_dead_writers() {
         "historian: writer {} of an earlier run ended without closing (killed?): {} open rollup "
         "buckets of {} tags rebuilt from its stored values, its open chunks moved to the "
         "partitions",
-        dead, rebuilt.size(), open_t1.size());
+        dead, rebuilt_n, tags_n);
   }
   recovery_pending_ = waiting;
   return {};

@@ -40,6 +40,21 @@ std::string fresh_schema_url() {
   return server().url() + " options='-c search_path=" + schema + "'";
 }
 
+// Runs SQL on the test's schema (the connection string's search_path).
+std::vector<std::string> sql(const std::string& url, const std::string& q) {
+  PGconn* c = PQconnectdb(url.c_str());
+  EXPECT_EQ(PQstatus(c), CONNECTION_OK) << PQerrorMessage(c);
+  PGresult* r = PQexec(c, q.c_str());
+  const auto st = PQresultStatus(r);
+  EXPECT_TRUE(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+      << q << ": " << PQresultErrorMessage(r);
+  std::vector<std::string> out;
+  for (int i = 0; i < PQntuples(r); ++i) out.emplace_back(PQgetvalue(r, i, 0));
+  PQclear(r);
+  PQfinish(c);
+  return out;
+}
+
 struct PgStoreTest : ::testing::Test {
   ManualClock clock{from_unix_ms(kT0)};
   std::string url;
@@ -48,6 +63,23 @@ struct PgStoreTest : ::testing::Test {
     // PostgreSQL 15 is a dependency (scripts/debian-packages.txt): a machine without it fails here.
     ASSERT_FALSE(server().url().empty()) << "no PostgreSQL 15: " << server().error();
     url = fresh_schema_url();
+  }
+  // Runs `write` (opens a store it never closes, writes, commits) in a child process that then
+  // ends without closing anything — what kill -9 leaves — and waits until the server has noticed
+  // its connections gone (and freed its writer's session lock).
+  template <class F>
+  void run_and_die(F&& write) {
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) std::_Exit(write() ? 0 : 1);  // no destructor, no final flush
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    const std::string others =
+        "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> "
+        "pg_backend_pid()";
+    for (int i = 0; i < 200 && sql(url, others)[0] != "0"; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   std::unique_ptr<PgHistoryStore> open(std::size_t chunk_values = 100,
                                        std::int64_t partition_ms = 86'400'000,
@@ -64,21 +96,6 @@ struct PgStoreTest : ::testing::Test {
     return std::move(*s);
   }
 };
-
-// Runs SQL on the test's schema (the connection string's search_path).
-std::vector<std::string> sql(const std::string& url, const std::string& q) {
-  PGconn* c = PQconnectdb(url.c_str());
-  EXPECT_EQ(PQstatus(c), CONNECTION_OK) << PQerrorMessage(c);
-  PGresult* r = PQexec(c, q.c_str());
-  const auto st = PQresultStatus(r);
-  EXPECT_TRUE(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-      << q << ": " << PQresultErrorMessage(r);
-  std::vector<std::string> out;
-  for (int i = 0; i < PQntuples(r); ++i) out.emplace_back(PQgetvalue(r, i, 0));
-  PQclear(r);
-  PQfinish(c);
-  return out;
-}
 
 std::uint64_t count_sum(const TrendSeries& s) {
   std::uint64_t n = 0;
@@ -280,24 +297,12 @@ TEST_F(PgStoreTest, ANodeRebuildsTheBucketsItsKilledRunHadOpen) {
   // and 1 h buckets only in memory; the values themselves are committed.
   const std::int64_t base = kT0 - kT0 % 3'600'000;
   const auto v = series(0, base, 95 * 6 + 3, 10'000);
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    auto store = open(64, 86'400'000, "node-a");
+  run_and_die([&] {
+    auto* store = open(64, 86'400'000, "node-a").release();  // never closed
     store->define_tags({{"P@L", ValueKind::float_}});
     store->append(v, {});
-    const bool ok = bool(store->flush());
-    std::_Exit(ok ? 0 : 1);  // no destructor, no final flush: what kill -9 leaves
-  }
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  // The server notices the closed connections (and frees the dead writer's session lock).
-  const std::string others =
-      "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> "
-      "pg_backend_pid()";
-  for (int i = 0; i < 200 && sql(url, others)[0] != "0"; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return bool(store->flush());
+  });
   const std::int64_t to = base + 2 * 3'600'000LL;
   auto counts = [&](PgHistoryStore& s) {
     auto m = s.trend_now({{"P@L"}, base, to, 100});  // 120 1 min buckets
@@ -327,6 +332,30 @@ TEST_F(PgStoreTest, ANodeRebuildsTheBucketsItsKilledRunHadOpen) {
     EXPECT_EQ(raw->rows.size(), v.size());
   }
   EXPECT_EQ(sql(url, "SELECT count(*) FROM history_writers WHERE closed_ms IS NULL")[0], "0");
+}
+
+TEST_F(PgStoreTest, RecoveryOfAKilledRunCoversEveryTag) {
+  // More tags than one recovery batch (500): each tag's open buckets rebuilt into a page.
+  const std::int64_t base = kT0 - kT0 % 3'600'000;
+  std::vector<TagDef> defs;
+  std::vector<TaggedSample> v;
+  for (std::uint32_t k = 0; k < 1'100; ++k) {
+    defs.push_back({"Many@T" + std::to_string(k), ValueKind::float_});
+    for (int i = 0; i < 3; ++i) v.push_back({k, Sample{base + i * 1000, base + i * 1000, 1.0 * i}});
+  }
+  run_and_die([&] {
+    auto* store = open(64, 86'400'000, "node-a").release();  // never closed
+    store->define_tags(defs);
+    store->append(v, {});
+    return bool(store->flush());
+  });
+  EXPECT_EQ(sql(url, "SELECT count(*) FROM history_pages_1m")[0], "0");  // all still open
+  auto store = open(64, 86'400'000, "node-a");
+  ASSERT_TRUE(store->flush());  // after the store's thread connected (and recovered)
+  EXPECT_EQ(sql(url, "SELECT count(*) FROM history_pages_1m")[0], "1100");
+  EXPECT_EQ(sql(url, "SELECT count(*) FROM history_pages_1h")[0], "1100");
+  EXPECT_EQ(sql(url, "SELECT count(*) FROM history_open_chunks")[0], "0");
+  EXPECT_EQ(sql(url, "SELECT count(*) FROM history_chunks")[0], "1100");
 }
 
 TEST_F(PgStoreTest, ConvertsALayout1DatabaseAndRefusesANewerOne) {
