@@ -860,7 +860,7 @@ Status PgHistoryStore::upsert_pages(std::int64_t writer, std::vector<PageOut>& p
       "COPY stage_pages (level, tag, writer, page_ms, n, data) FROM STDIN (FORMAT binary)", buf);
   for (const Level level : kStoredLevels)
     if (st) st = db_->exec(pages_upsert(level));
-  if (st) st = db_->exec("TRUNCATE stage_pages");
+  if (st) st = db_->exec("DELETE FROM stage_pages");  // not TRUNCATE: no new file per commit
   return st;
 }
 
