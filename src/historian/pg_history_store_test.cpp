@@ -482,6 +482,32 @@ TEST(PgPages, OpenBucketHoldsTheLastValuesBucket) {
   EXPECT_FALSE(open_bucket(Level::m1, s, 250'000));
 }
 
+TEST_F(PgStoreTest, LateValuesMergeIntoTheWritersEarlierPage) {
+  // Two hours in order, committed; then a value of the first hour (a device's buffer) and one of
+  // the third: the first hour's page is this writer's stored one, read and merged in the commit.
+  auto store = open(64);
+  store->define_tags({{"P@L", ValueKind::float_}});
+  const std::int64_t base = kT0 - kT0 % 3'600'000;
+  auto v = series(0, base, 2 * 360, 10'000);
+  store->append(v, {});
+  ASSERT_TRUE(store->flush());
+  store->append({{0, Sample{base + 30 * 60'000 + 5, base, -500.0}},
+                 {0, Sample{base + 2 * 3'600'000LL + 1, base, 7.0}}},
+                {});
+  ASSERT_TRUE(store->flush(true));
+  auto r = store->trend_now({{"P@L"}, base, base + 3 * 3'600'000LL, 180});
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ((*r)[0].level, Level::m1);
+  EXPECT_EQ(count_sum((*r)[0]), v.size() + 2);
+  const auto& b = (*r)[0].buckets;
+  auto minute = std::find_if(b.begin(), b.end(),
+                             [&](const Bucket& x) { return x.start_ms == base + 30 * 60'000; });
+  ASSERT_NE(minute, b.end());
+  EXPECT_EQ(minute->count, 7u);  // its 6 values and the late one
+  EXPECT_EQ(minute->min, -500.0);
+  EXPECT_EQ(sql(url, "SELECT count(*) FROM history_pages_1m")[0], "3");  // one page per hour
+}
+
 TEST_F(PgStoreTest, RetentionDropsAPagePartitionOnceItsLastPageIsOld) {
   // Hourly partitions: 1 min pages in partitions of 7 hours. 10 hours of values.
   auto store = open(32, 3'600'000);
