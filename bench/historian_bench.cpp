@@ -281,48 +281,14 @@ void bytes() {
 
 // 100,000,000 values over 100 tags, generated and handed over in batches (never all in memory).
 void big(const std::filesystem::path& where) {
-  const std::uint32_t tags = 100;
-  const int per_tag = 1'000'000;
-  std::printf("== big: %u tags x %d values (1 s apart, %.1f days) = %.0f M values ==\n", tags,
-              per_tag, per_tag / 86400.0, tags * static_cast<double>(per_tag) / 1e6);
+  BigWorkload w;
+  std::printf("== big: %u tags x %d values (1 s apart, %.1f days) = %.0f M values ==\n", w.tags,
+              w.per_tag, w.per_tag / 86400.0, w.values() / 1e6);
   std::filesystem::create_directories(where);
   std::string pattern = (where / "weir-hbig-XXXXXX").string();
   check(::mkdtemp(pattern.data()) != nullptr, "temp dir");
   const std::filesystem::path dir = pattern;
-  std::vector<TagDef> defs;
-  std::vector<std::string> names;
-  for (std::uint32_t k = 0; k < tags; ++k) {
-    names.push_back("Big@T" + std::to_string(k));
-    defs.push_back({names.back(), ValueKind::float_});
-  }
-  {
-    auto store = open_store(dir / "history.db");
-    store->define_tags(defs);
-    check(bool(store->flush()), "define");
-    std::mt19937 rng(9);
-    std::normal_distribution<double> step(0, 0.3);
-    std::vector<double> level(tags, 50);
-    const auto start = SteadyClock::now();
-    const int seconds_per_batch = 1000;  // 100,000 values
-    for (int i0 = 0; i0 < per_tag; i0 += seconds_per_batch) {
-      std::vector<TaggedSample> b;
-      b.reserve(static_cast<std::size_t>(seconds_per_batch) * tags);
-      for (int i = i0; i < i0 + seconds_per_batch; ++i)
-        for (std::uint32_t k = 0; k < tags; ++k) {
-          const std::int64_t t = kT0 + i * 1000LL + k;
-          level[k] += step(rng);
-          b.push_back({k, Sample{t, t + 2, std::round(level[k] * 100) / 100}});
-        }
-      store->append(std::move(b), {});
-      if ((i0 / seconds_per_batch) % 50 == 49) check(bool(store->flush()), "flush");
-    }
-    check(bool(store->flush(true)), "final flush");
-    const double s = seconds_since(start);
-    const auto st = store->stats();
-    check(st.dropped == 0 && st.stored == std::uint64_t(tags) * per_tag, "nothing dropped");
-    std::printf("ingest          : %8.1f s  %10.0f values/s (generation included)\n", s,
-                st.stored / s);
-  }
+  w.ingest(*open_store(dir / "history.db"));
   std::uint64_t file = 0, used = 0, chunk_bytes = 0, rollup_bytes = 0;
   {
     auto db = storage::Database::open(dir / "history.db");
@@ -338,34 +304,13 @@ void big(const std::filesystem::path& where) {
         q("SELECT (SELECT sum(length(data)) FROM rollup_1m) + "
           "(SELECT sum(length(data)) FROM rollup_1h)");
   }
-  const double n = tags * static_cast<double>(per_tag);
+  const double n = w.values();
   std::printf(
       "size            : file %.1f MB (used %.1f MB), %.2f B/value whole file; chunks "
       "%.2f B/value, rollup pages %.2f B/value\n",
       file / 1e6, used / 1e6, used / n, chunk_bytes / n, rollup_bytes / n);
   {
-    auto store = open_store(dir / "history.db");  // reopened: nothing from memory
-    store->define_tags(defs);
-    const std::int64_t from = kT0, to = kT0 + per_tag * 1000LL;
-    for (std::size_t count : {std::size_t{1}, std::size_t{10}, std::size_t{100}}) {
-      std::vector<double> times;
-      std::size_t buckets = 0;
-      std::string level;
-      for (int i = 0; i < 15; ++i) {
-        std::vector<std::string> q;
-        for (std::size_t k = 0; k < count; ++k) q.push_back(names[(i * 7 + k) % tags]);
-        const auto t = SteadyClock::now();
-        auto r = store->trend_now({q, from, to, 1000});
-        times.push_back(seconds_since(t) * 1e3);
-        check(bool(r) && r->size() == count, "trend");
-        buckets = (*r)[0].buckets.size();
-        level = level_name((*r)[0].level);
-      }
-      std::printf(
-          "trend %3zu tag%s  : %8.3f ms median of 15 (%zu buckets per tag from the %s "
-          "rollup)\n",
-          count, count == 1 ? " " : "s", median(times), buckets, level.c_str());
-    }
+    w.trends(*open_store(dir / "history.db"));  // reopened: nothing from memory
   }
   std::printf("(no naive table here: 100 M rows would take ~20 min to write at its rate)\n");
   std::filesystem::remove_all(dir);

@@ -3,9 +3,15 @@
 // transaction) in the same run, on a PostgreSQL 15 this program starts on loopback
 // (tests/lib/pgserver.py, fsync on):
 //  1. ingest: 100,000 tags, values in random tag order (each tag's values in time order);
-//  2. trend: 1,000 buckets (M4) from 1,000,000 values of one tag.
+//  2. trend: 1,000 buckets (M4) from 1,000,000 values of one tag;
+//  3. with --big only (not in `make bench`: minutes of ingest): 100,000,000 values over 100 tags
+//     through the store's own write path (1 s commits, a flush every 5,000,000 values so the queue
+//     stays bounded), the tables' size, then with the store reopened (nothing from memory) the
+//     trend of 1, 10 and 100 tags in one call (median of 15). The server's data directory goes
+//     under `dir` (default: the temporary directory).
 //
-//   build/release/bench/weir_historian_pg_bench [values_per_tag (default 20)]
+//   build/release/bench/weir_historian_pg_bench [values_per_tag (default 20)] [--trend] [--big
+//   [dir]]
 #include <libpq-fe.h>
 #include <spdlog/spdlog.h>
 
@@ -13,6 +19,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -197,17 +205,75 @@ void trend(const std::string& url) {
   std::printf("ratio           : %.0fx faster\n\n", naive_ms / store_ms);
 }
 
+// A number from a one-value query.
+double scalar(PGconn* c, const std::string& sql) {
+  PGresult* r = PQexec(c, sql.c_str());
+  check(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1, "scalar query");
+  const double v = std::atof(PQgetvalue(r, 0, 0));
+  PQclear(r);
+  return v;
+}
+
+// 100,000,000 values over 100 tags, generated and handed over in batches (never all in memory).
+void big(const std::string& server_url) {
+  BigWorkload w;
+  std::printf(
+      "== big on PostgreSQL: %u tags x %d values (1 s apart, %.1f days) = %.0f M values ==\n",
+      w.tags, w.per_tag, w.per_tag / 86400.0, w.values() / 1e6);
+  const std::string url = url_with_schema(server_url, "big");
+  w.ingest(*open_store(url));
+  {
+    PGconn* c = PQconnectdb(url.c_str());
+    check(PQstatus(c) == CONNECTION_OK, "connect");
+    const double n = w.values();
+    const double total = scalar(
+        c,
+        "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = "
+        "c.relnamespace WHERE c.relkind = 'r' AND c.relname LIKE 'history\\_%' AND n.nspname = "
+        "current_schema()");
+    const double chunks = scalar(c, "SELECT sum(octet_length(data)) FROM history_chunks");
+    const double pages = scalar(c,
+                                "SELECT (SELECT sum(octet_length(data)) FROM history_pages_1m) + "
+                                "(SELECT sum(octet_length(data)) FROM history_pages_1h)");
+    const double rows = scalar(c, "SELECT count(*) FROM history_pages_1m");
+    std::printf(
+        "size            : tables %.1f MB (%.2f B/value, indexes and TOAST included); chunk data "
+        "%.2f B/value, rollup pages %.2f B/value (%.0f 1 min pages)\n",
+        total / 1e6, total / n, chunks / n, pages / n, rows);
+    PQfinish(c);
+  }
+  {
+    w.trends(*open_store(url));  // reopened: nothing from memory
+  }
+  std::printf("(no naive table here: 100 M rows at its rate would take 10-50 min to write)\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int per_tag = argc > 1 ? std::max(1, std::atoi(argv[1])) : 20;
+  int per_tag = 20;
+  bool trend_only = false;
+  std::optional<std::string> big_dir;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--trend") {
+      trend_only = true;
+    } else if (a == "--big") {
+      big_dir = i + 1 < argc && argv[i + 1][0] != '-' ? std::string(argv[++i]) : std::string();
+    } else {
+      per_tag = std::max(1, std::atoi(a.c_str()));
+    }
+  }
   spdlog::set_level(spdlog::level::warn);
+  if (big_dir && !big_dir->empty())
+    ::setenv("TMPDIR", big_dir->c_str(), 1);  // pgserver.py's mkdtemp
   testing::PgTestServer server(WEIR_PGSERVER_PY, /*durable=*/true);
   if (server.url().empty()) {
     std::fprintf(stderr, "no PostgreSQL 15: %s\n", server.error().c_str());
     return 1;
   }
-  ingest(server.url(), per_tag);
+  if (big_dir) return big(server.url()), 0;
+  if (!trend_only) ingest(server.url(), per_tag);
   trend(server.url());
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "historian/history_store.hpp"
@@ -72,5 +73,77 @@ inline std::vector<TaggedSample> one_tag_walk(int n) {
   }
   return values;
 }
+
+// The --big benchmarks (SQLite and PostgreSQL): 100 tags x 1,000,000 values, tag k's i-th value
+// at kT0 + i s + k ms (a random walk), generated and handed over 100,000 at a time (never all in
+// memory) with a flush every 5,000,000 so the store's queue stays bounded; then, on a reopened
+// store, 1,000 points over the whole range of 1, 10 and 100 tags in one call, median of 15 each.
+struct BigWorkload {
+  static constexpr std::uint32_t tags = 100;
+  static constexpr int per_tag = 1'000'000;
+  std::vector<TagDef> defs;
+  std::vector<std::string> names;
+
+  BigWorkload() {
+    for (std::uint32_t k = 0; k < tags; ++k) {
+      names.push_back("Big@T" + std::to_string(k));
+      defs.push_back({names.back(), ValueKind::float_});
+    }
+  }
+  double values() const { return tags * static_cast<double>(per_tag); }
+
+  template <class Store>
+  void ingest(Store& store) {
+    store.define_tags(defs);
+    check(bool(store.flush()), "define");
+    std::mt19937 rng(9);
+    std::normal_distribution<double> step(0, 0.3);
+    std::vector<double> level(tags, 50);
+    const auto start = SteadyClock::now();
+    const int seconds_per_batch = 1000;  // 100,000 values
+    for (int i0 = 0; i0 < per_tag; i0 += seconds_per_batch) {
+      std::vector<TaggedSample> b;
+      b.reserve(static_cast<std::size_t>(seconds_per_batch) * tags);
+      for (int i = i0; i < i0 + seconds_per_batch; ++i)
+        for (std::uint32_t k = 0; k < tags; ++k) {
+          const std::int64_t t = kT0 + i * 1000LL + k;
+          level[k] += step(rng);
+          b.push_back({k, Sample{t, t + 2, std::round(level[k] * 100) / 100}});
+        }
+      store.append(std::move(b), {});
+      if ((i0 / seconds_per_batch) % 50 == 49) check(bool(store.flush()), "flush");
+    }
+    check(bool(store.flush(true)), "final flush");
+    const double s = seconds_since(start);
+    const auto st = store.stats();
+    check(st.dropped == 0 && st.stored == std::uint64_t(tags) * per_tag, "nothing dropped");
+    std::printf("ingest          : %8.1f s  %10.0f values/s (generation included, %llu commits)\n",
+                s, st.stored / s, static_cast<unsigned long long>(st.commits));
+  }
+
+  template <class Store>
+  void trends(Store& store) {
+    store.define_tags(defs);
+    const std::int64_t from = kT0, to = kT0 + per_tag * 1000LL;
+    for (std::size_t count : {std::size_t{1}, std::size_t{10}, std::size_t{100}}) {
+      std::vector<double> times;
+      std::size_t buckets = 0;
+      std::string level;
+      for (int i = 0; i < 15; ++i) {
+        std::vector<std::string> q;
+        for (std::size_t k = 0; k < count; ++k) q.push_back(names[(i * 7 + k) % tags]);
+        const auto t = SteadyClock::now();
+        auto r = store.trend_now({q, from, to, 1000});
+        times.push_back(seconds_since(t) * 1e3);
+        check(bool(r) && r->size() == count, "trend");
+        buckets = (*r)[0].buckets.size();
+        level = level_name((*r)[0].level);
+      }
+      std::printf(
+          "trend %3zu tag%s  : %8.3f ms median of 15 (%zu buckets per tag from the %s rollup)\n",
+          count, count == 1 ? " " : "s", median(times), buckets, level.c_str());
+    }
+  }
+};
 
 }  // namespace weir::historian::bench

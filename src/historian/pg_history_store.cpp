@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <ctime>
 #include <future>
@@ -12,6 +13,7 @@
 #include <pqxx/pqxx>
 #include <random>
 #include <tuple>
+#include <utility>
 
 #include "historian/pg_copy.hpp"
 
@@ -31,32 +33,30 @@ CREATE INDEX IF NOT EXISTS history_chunks_tag_t1 ON history_chunks (tag, t1);
 CREATE TABLE IF NOT EXISTS history_open_chunks (
   tag bigint NOT NULL, writer bigint NOT NULL, t0 bigint NOT NULL, t1 bigint NOT NULL,
   n integer NOT NULL, data bytea NOT NULL, PRIMARY KEY (tag, writer)) WITH (fillfactor = 50);
-CREATE TABLE IF NOT EXISTS history_rollup_1m (
-  tag bigint NOT NULL, start_ms bigint NOT NULL, count bigint NOT NULL,
-  sum double precision NOT NULL, first double precision NOT NULL, first_ms bigint NOT NULL,
-  last double precision NOT NULL, last_ms bigint NOT NULL, min double precision NOT NULL,
-  min_ms bigint NOT NULL, max double precision NOT NULL, max_ms bigint NOT NULL,
-  PRIMARY KEY (tag, start_ms)) PARTITION BY RANGE (start_ms);
-CREATE TABLE IF NOT EXISTS history_rollup_1h (
-  tag bigint NOT NULL, start_ms bigint NOT NULL, count bigint NOT NULL,
-  sum double precision NOT NULL, first double precision NOT NULL, first_ms bigint NOT NULL,
-  last double precision NOT NULL, last_ms bigint NOT NULL, min double precision NOT NULL,
-  min_ms bigint NOT NULL, max double precision NOT NULL, max_ms bigint NOT NULL,
-  PRIMARY KEY (tag, start_ms)) PARTITION BY RANGE (start_ms);
+CREATE TABLE IF NOT EXISTS history_pages_1m (
+  tag bigint NOT NULL, writer bigint NOT NULL, page_ms bigint NOT NULL, n integer NOT NULL,
+  data bytea NOT NULL, PRIMARY KEY (tag, writer, page_ms)) PARTITION BY RANGE (page_ms);
+CREATE TABLE IF NOT EXISTS history_pages_1h (
+  tag bigint NOT NULL, writer bigint NOT NULL, page_ms bigint NOT NULL, n integer NOT NULL,
+  data bytea NOT NULL, PRIMARY KEY (tag, writer, page_ms)) PARTITION BY RANGE (page_ms);
 CREATE TABLE IF NOT EXISTS history_events (
   id bigserial NOT NULL, time_ms bigint NOT NULL, kind text NOT NULL, source text NOT NULL,
   detail text NOT NULL, writer bigint NOT NULL) PARTITION BY RANGE (time_ms);
 CREATE INDEX IF NOT EXISTS history_events_id ON history_events (id);
+ALTER TABLE history_writers ADD COLUMN IF NOT EXISTS closed_ms bigint;
+CREATE TABLE IF NOT EXISTS history_layout (version integer NOT NULL);
 )sql";
+
+// Layout 1: one row per rollup bucket (history_rollup_1m / _1h); 2: rollup pages.
+constexpr int kLayout = 2;
 
 // Per connection: staging tables emptied at each commit.
 constexpr const char* kStaging = R"sql(
 CREATE TEMP TABLE IF NOT EXISTS stage_open (
   tag bigint, t0 bigint, t1 bigint, n integer, data bytea) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS stage_rollup (
-  level smallint, tag bigint, start_ms bigint, count bigint, sum double precision,
-  first double precision, first_ms bigint, last double precision, last_ms bigint,
-  min double precision, min_ms bigint, max double precision, max_ms bigint) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS stage_pages (
+  level smallint, tag bigint, writer bigint, page_ms bigint, n integer, data bytea)
+  ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS stage_tags (name text, kind text) ON COMMIT DELETE ROWS;
 )sql";
 
@@ -69,17 +69,17 @@ struct PartTable {
   const char* key;
 };
 constexpr PartTable kParts[] = {{"history_chunks", "t1"},
-                                {"history_rollup_1m", "start_ms"},
-                                {"history_rollup_1h", "start_ms"},
+                                {"history_pages_1m", "page_ms"},
+                                {"history_pages_1h", "page_ms"},
                                 {"history_events", "time_ms"}};
 constexpr std::size_t kChunksT = 0, kRollup1mT = 1, kRollup1hT = 2, kEventsT = 3;
 
 std::int64_t part_width(std::size_t table, std::int64_t partition_ms) {
   switch (table) {
-    case kRollup1mT:  // 7 partitions' worth, whole minutes
-      return std::max<std::int64_t>(60'000, partition_ms * 7 / 60'000 * 60'000);
-    case kRollup1hT:  // 64 partitions' worth, whole hours
-      return std::max<std::int64_t>(3'600'000, partition_ms * 64 / 3'600'000 * 3'600'000);
+    case kRollup1mT:  // 7 partitions' worth, whole pages (hours)
+      return std::max<std::int64_t>(3'600'000, partition_ms * 7 / 3'600'000 * 3'600'000);
+    case kRollup1hT:  // 64 partitions' worth, whole pages (days)
+      return std::max<std::int64_t>(86'400'000, partition_ms * 64 / 86'400'000 * 86'400'000);
     default:
       return partition_ms;
   }
@@ -128,23 +128,43 @@ Error db_error(std::string what) {
   return Error::make(ErrorKind::unavailable, "history_database", "historian database: " + what);
 }
 
-std::string rollup_upsert(const char* table, int level) {
-  const std::string t = table;
-  return "INSERT INTO " + t +
-         " AS r (tag, start_ms, count, sum, first, first_ms, last, last_ms, min, min_ms, max, "
-         "max_ms) SELECT tag, start_ms, count, sum, first, first_ms, last, last_ms, min, min_ms, "
-         "max, max_ms FROM stage_rollup WHERE level = " +
-         std::to_string(level) +
-         " ON CONFLICT (tag, start_ms) DO UPDATE SET count = r.count + EXCLUDED.count, "
-         "sum = r.sum + EXCLUDED.sum, "
-         "first = CASE WHEN EXCLUDED.first_ms < r.first_ms THEN EXCLUDED.first ELSE r.first END, "
-         "first_ms = least(r.first_ms, EXCLUDED.first_ms), "
-         "last = CASE WHEN EXCLUDED.last_ms >= r.last_ms THEN EXCLUDED.last ELSE r.last END, "
-         "last_ms = greatest(r.last_ms, EXCLUDED.last_ms), "
-         "min = CASE WHEN EXCLUDED.min < r.min THEN EXCLUDED.min ELSE r.min END, "
-         "min_ms = CASE WHEN EXCLUDED.min < r.min THEN EXCLUDED.min_ms ELSE r.min_ms END, "
-         "max = CASE WHEN EXCLUDED.max > r.max THEN EXCLUDED.max ELSE r.max END, "
-         "max_ms = CASE WHEN EXCLUDED.max > r.max THEN EXCLUDED.max_ms ELSE r.max_ms END";
+const char* pages_table(Level level) {
+  return level == Level::m1 ? "history_pages_1m" : "history_pages_1h";
+}
+std::size_t pages_part(Level level) {
+  return level == Level::m1 ? kRollup1mT : kRollup1hT;
+}
+int level_index(Level level) {
+  return level == Level::m1 ? 0 : 1;
+}
+constexpr std::array<Level, 2> kStoredLevels{Level::m1, Level::h1};
+
+// A writer's pages from stage_pages into their table: each (tag, writer, page) once per batch.
+std::string pages_upsert(Level level) {
+  return std::string("INSERT INTO ") + pages_table(level) +
+         " (tag, writer, page_ms, n, data) SELECT tag, writer, page_ms, n, data FROM stage_pages "
+         "WHERE level = " +
+         std::to_string(static_cast<int>(level)) +
+         " ON CONFLICT (tag, writer, page_ms) DO UPDATE SET n = EXCLUDED.n, data = EXCLUDED.data";
+}
+
+// Big-endian integers of binary result fields.
+std::int64_t be_i64(const char* p) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return static_cast<std::int64_t>(v);
+}
+std::int32_t be_i32(const char* p) {
+  std::uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return static_cast<std::int32_t>(v);
+}
+
+// The two 32-bit halves of a writer id: the key of its session advisory lock (the two-key form
+// is a lock space apart from kDdlLock's).
+std::string writer_lock_key(std::int64_t w) {
+  return std::to_string(static_cast<std::int32_t>(static_cast<std::uint64_t>(w) >> 32)) + ", " +
+         std::to_string(static_cast<std::int32_t>(static_cast<std::uint64_t>(w) & 0xffffffffu));
 }
 
 }  // namespace
@@ -184,6 +204,41 @@ struct PgHistoryStore::Db {
     PQclear(res);
     return out;
   }
+  // A query with text parameters and results in binary (bytea as its bytes, no hex to decode).
+  struct Binary {
+    PGresult* res = nullptr;
+    Binary() = default;
+    Binary(Binary&& o) noexcept : res(std::exchange(o.res, nullptr)) {}
+    Binary& operator=(Binary&& o) noexcept {
+      std::swap(res, o.res);
+      return *this;
+    }
+    ~Binary() {
+      if (res) PQclear(res);
+    }
+    int size() const { return PQntuples(res); }
+    std::int64_t i64(int row, int col) const { return be_i64(PQgetvalue(res, row, col)); }
+    std::int32_t i32(int row, int col) const { return be_i32(PQgetvalue(res, row, col)); }
+    double f64(int row, int col) const { return std::bit_cast<double>(i64(row, col)); }
+    bool boolean(int row, int col) const { return PQgetvalue(res, row, col)[0] != 0; }
+    std::span<const std::uint8_t> bytes(int row, int col) const {
+      return {reinterpret_cast<const std::uint8_t*>(PQgetvalue(res, row, col)),
+              static_cast<std::size_t>(PQgetlength(res, row, col))};
+    }
+  };
+  Result<Binary> binary(const std::string& sql, const std::vector<std::string>& params = {}) {
+    std::vector<const char*> values;
+    for (const auto& p : params) values.push_back(p.c_str());
+    Binary b;
+    b.res = PQexecParams(w, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                         nullptr, nullptr, 1);
+    if (PQresultStatus(b.res) != PGRES_TUPLES_OK) {
+      std::string msg = PQresultErrorMessage(b.res);
+      while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+      return db_error(msg);
+    }
+    return b;
+  }
   Status copy(const std::string& sql, PgCopyBuffer& buf) {
     PGresult* res = PQexec(w, sql.c_str());
     if (PQresultStatus(res) != PGRES_COPY_IN) {
@@ -219,7 +274,7 @@ PgHistoryStore::PgHistoryStore(PgStoreOptions options)
   if (options_.node.empty()) {
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
-    options_.node = std::string(host) + ":" + std::to_string(::getpid());
+    options_.node = host;  // the same every run: a restart recovers what a kill -9 left open
   }
 }
 
@@ -317,6 +372,14 @@ void PgHistoryStore::run() {
     }
     if (now >= next_tick) {
       next_tick = now + std::chrono::milliseconds(100);
+      if (db_ && recovery_pending_ && now >= next_recovery_) {  // a writer that was still locked
+        next_recovery_ = now + std::chrono::seconds(2);
+        if (auto st = recover_dead_writers(); !st) {
+          spdlog::error("historian: recovering the writers of earlier runs (again in a minute): {}",
+                        st.error().message);
+          next_recovery_ = now + std::chrono::minutes(1);
+        }
+      }
       std::int64_t interval = 0;
       {
         std::lock_guard lock(mu_);
@@ -365,20 +428,31 @@ Status PgHistoryStore::connect() {
   if (st) st = db->exec("BEGIN");
   if (st) st = db->exec(lock);
   if (st) st = db->exec(kSchema);
-  if (st) st = db->exec("COMMIT");
   if (st) st = db->exec(kStaging);
+  db_ = std::move(db);  // the layout check and migration use the store's partition helpers
+  for (std::size_t t = 0; st && t < parts_.size(); ++t) st = refresh_partitions(t);
+  if (st) st = migrate_layout();
+  if (st) st = db_->exec("COMMIT");
   const std::int64_t now = to_unix_ms(clock_.now());
   if (st) {
-    char* node = PQescapeLiteral(db->w, options_.node.data(), options_.node.size());
-    st = db->exec("INSERT INTO history_writers VALUES (" + std::to_string(writer_id_) + ", " +
-                  node + ", " + std::to_string(now) + ", " + std::to_string(now) +
-                  ") ON CONFLICT (id) DO UPDATE SET seen_ms = EXCLUDED.seen_ms");
+    // The session lock says "alive" to other stores looking for dead writers to recover.
+    char* node = PQescapeLiteral(db_->w, options_.node.data(), options_.node.size());
+    // try: after a lost connection the server may not have noticed the old session yet (it
+    // holds the lock until then); waiting for it could take as long as TCP keepalive.
+    auto locked = db_->rows("SELECT pg_try_advisory_lock(" + writer_lock_key(writer_id_) + ")");
+    if (!locked)
+      st = locked.error();
+    else if ((*locked)[0][0] != "t")
+      spdlog::warn("historian: writer {}'s lock is still held by its previous connection",
+                   writer_id_);
+    if (st)
+      st = db_->exec("INSERT INTO history_writers (id, node, started_ms, seen_ms) VALUES (" +
+                     std::to_string(writer_id_) + ", " + node + ", " + std::to_string(now) + ", " +
+                     std::to_string(now) +
+                     ") ON CONFLICT (id) DO UPDATE SET seen_ms = EXCLUDED.seen_ms");
     PQfreemem(node);
   }
   if (!st) return fail(st.error().message);
-  db_ = std::move(db);
-  for (std::size_t t = 0; t < parts_.size(); ++t)
-    if (auto s = refresh_partitions(t); !s) return fail(s.error().message);
   ids_pending_ = true;
   if (auto s = resolve_ids(); !s) return fail(s.error().message);
   backoff_ = std::chrono::milliseconds(1000);
@@ -387,7 +461,11 @@ Status PgHistoryStore::connect() {
     std::lock_guard lk(mu_);
     last_error_.clear();
   }
-  spdlog::info("historian: connected to PostgreSQL (writer {})", writer_id_);
+  spdlog::info("historian: connected to PostgreSQL (writer {}, node {})", writer_id_,
+               options_.node);
+  recovery_pending_ = true;
+  if (auto s = recover_dead_writers(); !s)
+    spdlog::error("historian: recovering the writers of earlier runs: {}", s.error().message);
   return {};
 }
 
@@ -438,6 +516,258 @@ Status PgHistoryStore::resolve_ids() {
   return {};
 }
 
+// ---- layout and recovery -----------------------------------------------------------------------
+
+// Inside the schema transaction (DDL lock held). A database without a layout row is new or of
+// layout 1; layout 1's rollup rows (history_rollup_1m / _1h, one per bucket, already merged across
+// writers) become pages of writer 0 and the old tables go. A newer layout is refused.
+Status PgHistoryStore::migrate_layout() {
+  auto v = db_->rows("SELECT max(version) FROM history_layout");
+  if (!v) return v.error();
+  const std::string have = v->empty() ? std::string() : (*v)[0][0];
+  if (!have.empty() && std::stoi(have) > kLayout)
+    return db_error("the database has historian layout " + have + ", newer than this weir's (" +
+                    std::to_string(kLayout) +
+                    "): upgrade this weir, or point connection_env at another database");
+  auto old = db_->rows(
+      "SELECT to_regclass('history_rollup_1m') IS NOT NULL, "
+      "to_regclass('history_rollup_1h') IS NOT NULL");
+  if (!old) return old.error();
+  const bool has_old = (*old)[0][0] == "t" || (*old)[0][1] == "t";
+  if (!have.empty()) {
+    if (has_old)
+      spdlog::warn(
+          "historian: history_rollup_1m / _1h reappeared in a database of layout {} (a weir of "
+          "the previous version writing to it?): their rows are not read; upgrade that node",
+          have);
+    return {};
+  }
+  if (has_old) {
+    spdlog::warn(
+        "historian: database of layout 1 (one row per rollup bucket): converting its rollups to "
+        "pages (layout {})",
+        kLayout);
+    const std::int64_t now = to_unix_ms(clock_.now());
+    std::uint64_t buckets = 0, pages = 0;
+    for (const Level level : kStoredLevels) {
+      const std::string table = level == Level::m1 ? "history_rollup_1m" : "history_rollup_1h";
+      if ((*old)[0][level_index(level)] != "t") continue;
+      Status st = db_->exec(
+          "DECLARE weir_migrate NO SCROLL CURSOR FOR SELECT tag, start_ms, count, sum, first, "
+          "first_ms, last, last_ms, min, min_ms, max, max_ms FROM " +
+          table + " ORDER BY tag, start_ms");
+      std::vector<PageOut> out;
+      std::vector<Bucket> page;
+      std::int64_t tag = 0;
+      auto close_page = [&] {
+        if (page.empty()) return;
+        const std::int64_t start = page_start(level, page.front().start_ms);
+        out.push_back({nullptr, tag, level,
+                       PageBuffer{start, encode_page(level, start, page), page.size(),
+                                  page.back().start_ms}});
+        page.clear();
+      };
+      auto write = [&]() -> Status {
+        for (const auto& p : out)
+          if (auto s = ensure_partition(pages_part(level), p.page.start); !s) return s;
+        pages += out.size();
+        auto s = upsert_pages(0, out);
+        out.clear();
+        return s;
+      };
+      while (st) {
+        auto rows = db_->binary("FETCH 50000 FROM weir_migrate");
+        if (!rows) return rows.error();
+        if (rows->size() == 0) break;
+        for (int i = 0; i < rows->size(); ++i) {
+          Bucket b;
+          b.start_ms = rows->i64(i, 1);
+          b.count = static_cast<std::uint64_t>(rows->i64(i, 2));
+          b.sum = rows->f64(i, 3);
+          b.first = rows->f64(i, 4), b.first_ms = rows->i64(i, 5);
+          b.last = rows->f64(i, 6), b.last_ms = rows->i64(i, 7);
+          b.min = rows->f64(i, 8), b.min_ms = rows->i64(i, 9);
+          b.max = rows->f64(i, 10), b.max_ms = rows->i64(i, 11);
+          if (!page.empty() &&
+              (rows->i64(i, 0) != tag ||
+               page_start(level, b.start_ms) != page_start(level, page.front().start_ms)))
+            close_page();
+          tag = rows->i64(i, 0);
+          page.push_back(b);
+          ++buckets;
+        }
+        if (out.size() >= 5'000) st = write();
+      }
+      close_page();
+      if (st) st = write();
+      if (st) st = db_->exec("CLOSE weir_migrate");
+      if (st) st = db_->exec("DROP TABLE " + table);
+      if (!st) return st;
+    }
+    // The previous version's writers: their rollups are converted, nothing left to recover.
+    Status st = db_->exec("UPDATE history_writers SET closed_ms = " + std::to_string(now) +
+                          " WHERE closed_ms IS NULL");
+    if (st)
+      st = db_->exec(
+          "INSERT INTO history_writers (id, node, started_ms, seen_ms, closed_ms) VALUES (0, "
+          "'rollups of layout 1', " +
+          std::to_string(now) + ", " + std::to_string(now) + ", " + std::to_string(now) +
+          ") ON CONFLICT (id) DO NOTHING");
+    if (!st) return st;
+    spdlog::warn("historian: layout 1 converted: {} rollup buckets into {} pages", buckets, pages);
+  }
+  return db_->exec("INSERT INTO history_layout VALUES (" + std::to_string(kLayout) + ")");
+}
+
+// A writer of this node's earlier runs that is not closed and whose session lock is free died
+// with buckets open (kill -9, power loss): those buckets are rebuilt from its stored chunks —
+// per tag and level the bucket of its last stored value, from that bucket's start to the value —
+// and merged into its pages; its open chunks move into the partitions; it is marked closed. One
+// transaction per writer, holding its lock and its row, so two stores never do it twice. A writer
+// still locked (alive, or its connection not yet noticed dead) is tried again later.
+Status PgHistoryStore::recover_dead_writers() {
+  if (!recovery_pending_ || !db_) return {};
+  char* node = PQescapeLiteral(db_->w, options_.node.data(), options_.node.size());
+  auto ids = db_->rows("SELECT id FROM history_writers WHERE closed_ms IS NULL AND id <> " +
+                       std::to_string(writer_id_) + " AND node = " + node + " ORDER BY id");
+  PQfreemem(node);
+  if (!ids) return ids.error();
+  bool waiting = false;
+  for (const auto& row : *ids) {
+    const std::int64_t dead = std::stoll(row[0]);
+    const std::string w = std::to_string(dead);
+    Status st = db_->exec("BEGIN");
+    auto free = db_->rows("SELECT pg_try_advisory_xact_lock(" + writer_lock_key(dead) + ")");
+    if (st && !free) st = free.error();
+    if (st && (*free)[0][0] != "t") {  // alive
+      waiting = true;
+      (void)db_->exec("ROLLBACK");
+      continue;
+    }
+    auto open = db_->rows("SELECT 1 FROM history_writers WHERE id = " + w +
+                          " AND closed_ms IS NULL FOR UPDATE");
+    if (st && !open) st = open.error();
+    if (st && open->empty()) {  // another store just did it
+      (void)db_->exec("ROLLBACK");
+      continue;
+    }
+    // Per tag the open chunk and the chunks ending in its last value's hour, in time order; 500
+    // tags at a time (a busy tag's hour is ~32 KB of chunks: memory stays bounded).
+    constexpr int kBatch = 500;
+    std::size_t rebuilt_n = 0, tags_n = 0;
+    std::int64_t after = std::numeric_limits<std::int64_t>::min();
+    for (bool more = bool(st); more;) {
+      auto chunks = db_->binary(
+          "WITH o AS (SELECT tag, writer, t0, t1, n, data FROM history_open_chunks WHERE writer = "
+          "$1 AND tag > $2 ORDER BY tag LIMIT " +
+              std::to_string(kBatch) +
+              ") SELECT o.tag, o.t1, c.t0, c.n, c.data FROM o CROSS JOIN LATERAL (SELECT h.t0, "
+              "h.n, h.data FROM history_chunks h WHERE h.tag = o.tag AND h.writer = o.writer AND "
+              "h.t1 >= o.t1 - ((o.t1 % 3600000) + 3600000) % 3600000 UNION ALL SELECT o.t0, o.n, "
+              "o.data) c ORDER BY o.tag, c.t0",
+          {w, std::to_string(after)});
+      if (!chunks) {
+        st = chunks.error();
+        break;
+      }
+      struct Rebuilt {
+        std::int64_t tag;
+        Level level;
+        Bucket bucket;
+      };
+      std::vector<Rebuilt> rebuilt;
+      std::vector<std::int64_t> open_t1;
+      std::string tags = "{", starts = "{";
+      for (int i = 0; st && i < chunks->size();) {
+        const std::int64_t tag = chunks->i64(i, 0), last = chunks->i64(i, 1);
+        std::vector<Sample> samples;
+        for (; i < chunks->size() && chunks->i64(i, 0) == tag; ++i) {
+          auto c = decode_chunk(chunks->bytes(i, 4), chunks->i32(i, 3));
+          if (!c) {
+            st = c.error();
+            break;
+          }
+          for (auto& x : c->samples) samples.push_back(std::move(x));
+        }
+        after = tag;
+        open_t1.push_back(last);
+        for (const Level level : kStoredLevels)
+          if (auto b = open_bucket(level, samples, last)) {
+            rebuilt.push_back({tag, level, *b});
+            tags += (tags.size() > 1 ? "," : "") + std::to_string(tag);
+            starts +=
+                (starts.size() > 1 ? "," : "") + std::to_string(page_start(level, b->start_ms));
+          }
+      }
+      tags += "}", starts += "}";
+      more = open_t1.size() == static_cast<std::size_t>(kBatch);
+      rebuilt_n += rebuilt.size();
+      tags_n += open_t1.size();
+      // Merged into the dead writer's pages (read here: only this transaction may write them).
+      std::vector<PageOut> out;
+      for (const Level level : kStoredLevels) {
+        if (!st || rebuilt.empty()) break;
+        auto stored =
+            db_->binary(std::string("SELECT tag, page_ms, data FROM ") + pages_table(level) +
+                            " WHERE writer = $1 AND tag = ANY($2::bigint[]) AND page_ms = "
+                            "ANY($3::bigint[])",
+                        {w, tags, starts});
+        if (!stored) {
+          st = stored.error();
+          break;
+        }
+        std::map<std::pair<std::int64_t, std::int64_t>, std::span<const std::uint8_t>> by_page;
+        for (int i = 0; i < stored->size(); ++i)
+          by_page[{stored->i64(i, 0), stored->i64(i, 1)}] = stored->bytes(i, 2);
+        for (const auto& r : rebuilt) {
+          if (r.level != level) continue;
+          const std::int64_t start = page_start(level, r.bucket.start_ms);
+          std::vector<Bucket> existing;
+          if (auto it = by_page.find({r.tag, start}); it != by_page.end()) {
+            auto page = decode_page(level, start, it->second);
+            if (!page) {
+              st = page.error();
+              break;
+            }
+            existing = std::move(*page);
+          }
+          const auto merged = merge_buckets(existing, std::span(&r.bucket, 1));
+          out.push_back({nullptr, r.tag, level,
+                         PageBuffer{start, encode_page(level, start, merged), merged.size(),
+                                    merged.back().start_ms}});
+          if (st) st = ensure_partition(pages_part(level), start);
+        }
+      }
+      if (st) st = upsert_pages(dead, out);
+      for (const std::int64_t t1 : open_t1)
+        if (st) st = ensure_partition(kChunksT, t1);
+      more = more && bool(st);
+    }
+    if (st)
+      st = db_->exec(
+          "INSERT INTO history_chunks (tag, writer, t0, t1, n, data) SELECT tag, writer, t0, t1, "
+          "n, data FROM history_open_chunks WHERE writer = " +
+          w);
+    if (st) st = db_->exec("DELETE FROM history_open_chunks WHERE writer = " + w);
+    if (st)
+      st = db_->exec("UPDATE history_writers SET closed_ms = " +
+                     std::to_string(to_unix_ms(clock_.now())) + " WHERE id = " + w);
+    if (st) st = db_->exec("COMMIT");
+    if (!st) {
+      (void)db_->exec("ROLLBACK");
+      for (std::size_t t = 0; t < parts_.size(); ++t) (void)refresh_partitions(t);
+      return st;
+    }
+    spdlog::warn(
+        "historian: writer {} of an earlier run ended without closing (killed?): {} open rollup "
+        "buckets of {} tags rebuilt from its stored values, its open chunks moved to the "
+        "partitions",
+        dead, rebuilt_n, tags_n);
+  }
+  recovery_pending_ = waiting;
+  return {};
+}
+
 // ---- writes ------------------------------------------------------------------------------------
 
 void PgHistoryStore::define_tags(std::vector<TagDef> tags) {
@@ -482,14 +812,99 @@ void PgHistoryStore::close_chunk(TagState& t) {
   t.chunk.reset();
 }
 
+// A closed 1 min / 1 h bucket into the tag's open page of its level. A bucket of a later page
+// leaves the open page behind (written once more if it changed); one of an earlier page (late
+// values) waits for the commit, which merges it into this writer's stored page.
+void PgHistoryStore::add_bucket(TagState& t, const RollupAccumulator::Closed& c) {
+  const int i = level_index(c.level);
+  PageBuffer& page = t.pages[i];
+  const std::int64_t start = page_start(c.level, c.bucket.start_ms);
+  if (page.n > 0 && start < page.start) {
+    late_.push_back({&t, c});
+    return;
+  }
+  if (page.n > 0 && start > page.start) {
+    if (t.page_dirty[i]) {
+      pages_out_.push_back({&t, 0, c.level, std::move(page)});
+      std::erase_if(dirty_pages_, [&](const auto& d) { return d.first == &t && d.second == i; });
+      t.page_dirty[i] = false;
+    }
+    page = PageBuffer{};
+  }
+  if (page.n == 0) page.start = start;
+  if (auto st = add_to_page(c.level, page, c.bucket); !st) {  // a page of our own making
+    spdlog::error("historian: rollup page of {} dropped: {}", t.name, st.error().message);
+    page = PageBuffer{};
+    return;
+  }
+  if (!t.page_dirty[i]) {
+    t.page_dirty[i] = true;
+    dirty_pages_.push_back({&t, i});
+  }
+}
+
+// Upserts `pages` (tag ids resolved) as `writer`'s, one COPY and one upsert per level.
+Status PgHistoryStore::upsert_pages(std::int64_t writer, std::vector<PageOut>& pages) {
+  if (pages.empty()) return {};
+  PgCopyBuffer buf;
+  for (const auto& p : pages) {
+    buf.row(6);
+    buf.i16(static_cast<std::int16_t>(p.level));
+    buf.i64(p.state ? p.state->id : p.tag);
+    buf.i64(writer);
+    buf.i64(p.page.start);
+    buf.i32(static_cast<std::int32_t>(p.page.n));
+    buf.bytes(p.page.data);
+  }
+  Status st = db_->copy(
+      "COPY stage_pages (level, tag, writer, page_ms, n, data) FROM STDIN (FORMAT binary)", buf);
+  for (const Level level : kStoredLevels)
+    if (st) st = db_->exec(pages_upsert(level));
+  if (st) st = db_->exec("DELETE FROM stage_pages");  // not TRUNCATE: no new file per commit
+  return st;
+}
+
+// This commit's pages: the ones left behind and the open ones that changed, then the late
+// buckets merged into this writer's stored pages (read after the upsert: it may have written
+// them). Inside the commit's transaction.
+Status PgHistoryStore::write_pages() {
+  std::vector<PageOut> out = pages_out_;
+  for (const auto& [t, i] : dirty_pages_) out.push_back({t, 0, kStoredLevels[i], t->pages[i]});
+  if (auto st = upsert_pages(writer_id_, out); !st) return st;
+  if (late_.empty()) return {};
+  std::map<std::tuple<Level, std::int64_t, std::int64_t>, std::vector<Bucket>> groups;
+  for (const auto& [t, c] : late_)
+    groups[{c.level, t->id, page_start(c.level, c.bucket.start_ms)}].push_back(c.bucket);
+  out.clear();
+  for (auto& [key, buckets] : groups) {
+    const auto [level, tag, start] = key;
+    std::stable_sort(buckets.begin(), buckets.end(),
+                     [](const Bucket& a, const Bucket& b) { return a.start_ms < b.start_ms; });
+    auto stored =
+        db_->binary(std::string("SELECT data FROM ") + pages_table(level) +
+                        " WHERE tag = $1 AND writer = $2 AND page_ms = $3",
+                    {std::to_string(tag), std::to_string(writer_id_), std::to_string(start)});
+    if (!stored) return stored.error();
+    std::vector<Bucket> existing;
+    if (stored->size() > 0) {
+      auto page = decode_page(level, start, stored->bytes(0, 0));
+      if (!page) return page.error();
+      existing = std::move(*page);
+    }
+    const auto merged = merge_buckets(existing, buckets);
+    out.push_back({nullptr, tag, level,
+                   PageBuffer{start, encode_page(level, start, merged), merged.size(),
+                              merged.back().start_ms}});
+  }
+  return upsert_pages(writer_id_, out);
+}
+
 void PgHistoryStore::ingest(const std::vector<TaggedSample>& samples, std::vector<Event>& events) {
   pending_samples_ += samples.size();
   const auto latest = add_samples(
       samples, by_index_, {options_.chunk_values, options_.chunk_ms}, dirty_,
       [this](TagState& t) { close_chunk(t); },
-      [this](TagState& t, const RollupAccumulator::Closed& c) {
-        buckets_.push_back({&t, c});
-      });
+      [this](TagState& t, const RollupAccumulator::Closed& c) { add_bucket(t, c); });
   pending_max_server_ms_ = std::max(pending_max_server_ms_, latest);
   pending_events_ += events.size();
   for (auto& e : events) events_.push_back(std::move(e));
@@ -518,7 +933,9 @@ Status PgHistoryStore::ensure_partition(std::size_t table, std::int64_t key) {
     return it != parts.begin() && key < std::prev(it)->hi;
   };
   if (covered()) return {};
-  Status st = db_->exec("BEGIN");
+  // Inside a transaction (a migration, a recovery) the partition comes with it.
+  const bool outer = PQtransactionStatus(db_->w) == PQTRANS_INTRANS;
+  Status st = outer ? Status{} : db_->exec("BEGIN");
   if (st) st = db_->exec("SELECT pg_advisory_xact_lock(" + std::to_string(kDdlLock) + ")");
   if (st) st = refresh_partitions(table);  // another node may have made it meanwhile
   if (st && !covered()) {
@@ -529,12 +946,17 @@ Status PgHistoryStore::ensure_partition(std::size_t table, std::int64_t key) {
       if (p.lo > key) hi = std::min(hi, p.lo);
     }
     const std::string name = part_name(table, lo);
+    // A page (at most ~5.5 KB: 60 buckets) stays in its row uncompressed: a trend reads ~280
+    // of them, and pglz-compressing floats gains little and costs the reads.
+    const bool pages = table == kRollup1mT || table == kRollup1hT;
     st = db_->exec("CREATE TABLE " + name + " PARTITION OF " + kParts[table].name +
-                   " FOR VALUES FROM (" + std::to_string(lo) + ") TO (" + std::to_string(hi) + ")");
+                   " FOR VALUES FROM (" + std::to_string(lo) + ") TO (" + std::to_string(hi) + ")" +
+                   (pages ? " WITH (toast_tuple_target = 8160)" : ""));
     if (st) parts_[table].push_back({name, lo, hi});
   }
-  if (st) st = db_->exec("COMMIT");
+  if (st && !outer) st = db_->exec("COMMIT");
   if (!st) {
+    if (outer) return st;  // the caller rolls back (and reconnects, refreshing the partitions)
     (void)db_->exec("ROLLBACK");
     (void)refresh_partitions(table);
     return st;
@@ -550,7 +972,7 @@ Status PgHistoryStore::commit(bool final) {
       std::vector<RollupAccumulator::Closed> open;
       t.rollups.take_open(open);
       for (auto& c : open)
-        if (c.level != Level::s1) buckets_.push_back({&t, c});
+        if (c.level != Level::s1) add_bucket(t, c);
       if (t.chunk) {  // shutdown: the open chunks become ordinary chunks
         close_chunk(t);
         if (!t.dirty) {
@@ -560,8 +982,8 @@ Status PgHistoryStore::commit(bool final) {
       }
     }
   }
-  if (dirty_.empty() && closed_.empty() && buckets_.empty() && events_.empty() &&
-      pending_samples_ == 0)
+  if (dirty_.empty() && closed_.empty() && dirty_pages_.empty() && pages_out_.empty() &&
+      late_.empty() && events_.empty() && pending_samples_ == 0 && !(final && db_))
     return {};
   if (!db_) return db_error("not connected");
   if (auto st = resolve_ids(); !st) {
@@ -577,28 +999,16 @@ Status PgHistoryStore::commit(bool final) {
                                                            {kRollup1hT, now},
                                                            {kEventsT, now}};
     for (const auto& c : closed_) keys.emplace_back(kChunksT, c.t1);
-    for (const auto& b : buckets_)
-      keys.emplace_back(b.b.level == Level::m1 ? kRollup1mT : kRollup1hT, b.b.bucket.start_ms);
+    for (const auto& p : pages_out_) keys.emplace_back(pages_part(p.level), p.page.start);
+    for (const auto& [t, i] : dirty_pages_)
+      keys.emplace_back(pages_part(kStoredLevels[i]), t->pages[i].start);
+    for (const auto& b : late_)
+      keys.emplace_back(pages_part(b.b.level), page_start(b.b.level, b.b.bucket.start_ms));
     for (const auto& e : events_) keys.emplace_back(kEventsT, e.time_ms);
     for (auto [t, k] : keys)
       if (auto s = ensure_partition(t, k); !s) return s;
     return {};
   }();
-  // Same bucket twice (a bucket reopened by late values, or the open ones at shutdown): merged
-  // here, one INSERT ... ON CONFLICT may touch a row only once.
-  std::sort(buckets_.begin(), buckets_.end(), [](const ClosedBucket& a, const ClosedBucket& b) {
-    return std::tuple(a.b.level, a.tag->id, a.b.bucket.start_ms) <
-           std::tuple(b.b.level, b.tag->id, b.b.bucket.start_ms);
-  });
-  std::vector<ClosedBucket> merged;
-  for (const auto& b : buckets_) {
-    if (!merged.empty() && merged.back().b.level == b.b.level && merged.back().tag == b.tag &&
-        merged.back().b.bucket.start_ms == b.b.bucket.start_ms)
-      merged.back().b.bucket.merge(b.b.bucket);
-    else
-      merged.push_back(b);
-  }
-  buckets_ = std::move(merged);
   std::sort(dirty_.begin(), dirty_.end(),
             [](const TagState* a, const TagState* b) { return a->id < b->id; });
 
@@ -645,32 +1055,7 @@ Status PgHistoryStore::commit(bool final) {
             "t0 = EXCLUDED.t0, t1 = EXCLUDED.t1, n = EXCLUDED.n, data = EXCLUDED.data");
     }
   }
-  if (st && !buckets_.empty()) {
-    PgCopyBuffer buf;
-    for (const auto& [tag, c] : buckets_) {
-      const Bucket& b = c.bucket;
-      buf.row(13);
-      buf.i16(static_cast<std::int16_t>(c.level));
-      buf.i64(tag->id);
-      buf.i64(b.start_ms);
-      buf.i64(static_cast<std::int64_t>(b.count));
-      buf.f64(b.sum);
-      buf.f64(b.first);
-      buf.i64(b.first_ms);
-      buf.f64(b.last);
-      buf.i64(b.last_ms);
-      buf.f64(b.min);
-      buf.i64(b.min_ms);
-      buf.f64(b.max);
-      buf.i64(b.max_ms);
-    }
-    st = db_->copy(
-        "COPY stage_rollup (level, tag, start_ms, count, sum, first, first_ms, last, last_ms, "
-        "min, min_ms, max, max_ms) FROM STDIN (FORMAT binary)",
-        buf);
-    if (st) st = db_->exec(rollup_upsert("history_rollup_1m", static_cast<int>(Level::m1)));
-    if (st) st = db_->exec(rollup_upsert("history_rollup_1h", static_cast<int>(Level::h1)));
-  }
+  if (st) st = write_pages();
   if (st && !events_.empty()) {
     PgCopyBuffer buf;
     for (const auto& e : events_) {
@@ -687,6 +1072,7 @@ Status PgHistoryStore::commit(bool final) {
   }
   if (st)
     st = db_->exec("UPDATE history_writers SET seen_ms = " + std::to_string(now) +
+                   ", closed_ms = " + (final ? std::to_string(now) : std::string("NULL")) +
                    " WHERE id = " + w);
   if (st) st = db_->exec("COMMIT");
   if (!st) {
@@ -704,7 +1090,10 @@ Status PgHistoryStore::commit(bool final) {
   for (auto* t : dirty_) t->dirty = false;
   dirty_.clear();
   closed_.clear();
-  buckets_.clear();
+  pages_out_.clear();
+  for (auto& [t, i] : dirty_pages_) t->page_dirty[i] = false;
+  dirty_pages_.clear();
+  late_.clear();
   events_.clear();
   counters_.committed(pending_samples_, pending_events_, pending_max_server_ms_);
   pending_samples_ = pending_events_ = 0;
@@ -746,24 +1135,6 @@ Result<std::int64_t> PgHistoryStore::tag_id(const std::string& name) {
 }
 
 namespace {
-// libpqxx 6 converts numbers through a stringstream (slow for thousands of rollup rows): the text
-// is parsed here instead.
-std::int64_t to_i64(const pqxx::field& f) {
-  std::int64_t v = 0;
-  const char* s = f.c_str();
-  std::from_chars(s, s + f.size(), v);
-  return v;
-}
-double to_f64(const pqxx::field& f) {
-  const std::string_view s(f.c_str(), f.size());
-  if (s == "NaN") return std::numeric_limits<double>::quiet_NaN();
-  if (s == "Infinity") return std::numeric_limits<double>::infinity();
-  if (s == "-Infinity") return -std::numeric_limits<double>::infinity();
-  double v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
-  return v;
-}
-
 // Chunks of one tag overlapping [from, to), closed and open ones, in t0 order.
 constexpr const char* kChunksSql =
     "SELECT t0, n, data, writer FROM history_chunks WHERE tag = $1 AND t1 >= $2 AND t0 < $3 "
@@ -774,10 +1145,11 @@ constexpr std::size_t kMaxRawScan = 5'000'000;
 // Calls `each` with a tag's samples in [from, to) in time order. Chunks of several writers may
 // overlap in time: samples are held back until no later chunk can start before them.
 template <class F>
-Status each_sample(pqxx::connection& c, std::int64_t tag, std::int64_t from, std::int64_t to,
+Status each_sample(PgHistoryStore::Db& db, std::int64_t tag, std::int64_t from, std::int64_t to,
                    F&& each) {
-  pqxx::nontransaction tx(c);
-  auto rows = tx.exec_params(kChunksSql, tag, from, to);
+  auto rows =
+      db.binary(kChunksSql, {std::to_string(tag), std::to_string(from), std::to_string(to)});
+  if (!rows) return rows.error();
   std::vector<Sample> held;
   auto release = [&](std::int64_t before) -> bool {
     std::stable_sort(held.begin(), held.end(),
@@ -788,11 +1160,10 @@ Status each_sample(pqxx::connection& c, std::int64_t tag, std::int64_t from, std
     held.erase(held.begin(), held.begin() + static_cast<std::ptrdiff_t>(k));
     return true;
   };
-  for (const auto& row : rows) {
-    const std::int64_t t0 = row[0].as<std::int64_t>();
+  for (int i = 0; i < rows->size(); ++i) {
+    const std::int64_t t0 = rows->i64(i, 0);
     if (!held.empty() && !release(t0)) return {};
-    pqxx::binarystring data(row[2]);
-    auto chunk = decode_chunk(std::span(data.data(), data.size()), row[1].as<std::int64_t>());
+    auto chunk = decode_chunk(rows->bytes(i, 2), rows->i32(i, 1));
     if (!chunk) return chunk.error();
     for (auto& x : chunk->samples)
       if (x.source_ms >= from && x.source_ms < to) held.push_back(std::move(x));
@@ -823,7 +1194,7 @@ Result<std::vector<Sample>> PgHistoryStore::read_samples(std::int64_t tag, std::
                                                          std::int64_t to_ms, std::size_t max) {
   std::vector<Sample> out;
   bool over = false;
-  auto st = each_sample(*db_->r, tag, from_ms, to_ms, [&](Sample s) {
+  auto st = each_sample(*db_, tag, from_ms, to_ms, [&](Sample s) {
     out.push_back(std::move(s));
     over = out.size() > max;
     return !over;
@@ -849,7 +1220,7 @@ Result<RawPage> PgHistoryStore::query_raw(const RawQuery& q) {
     std::int64_t last_ms = resume ? q.cursor->ms : INT64_MIN;
     std::uint64_t at_last = skip;
     bool full = false;
-    auto st = each_sample(*db_->r, *id, from, q.to_ms, [&](Sample x) {
+    auto st = each_sample(*db_, *id, from, q.to_ms, [&](Sample x) {
       if (x.source_ms == from && skip > 0) {
         --skip;
         return true;
@@ -889,30 +1260,23 @@ Result<std::vector<TrendSeries>> PgHistoryStore::query_trend(const TrendQuery& q
       series.buckets = bucket_samples(*samples, q.from_ms, q.to_ms, width);
     } else if (*id != 0) {
       const std::int64_t lw = level_ms(level);
-      pqxx::nontransaction tx(*db_->r);
-      auto rows = tx.exec_params(
-          "SELECT start_ms, count, sum, first, first_ms, last, last_ms, min, min_ms, max, max_ms "
-          "FROM " +
-              std::string(level == Level::m1 ? "history_rollup_1m" : "history_rollup_1h") +
-              " WHERE tag = $1 AND start_ms > $2 AND start_ms < $3 ORDER BY start_ms",
-          *id, q.from_ms - lw, q.to_ms);
+      // Every writer's pages holding buckets that start in (from - lw, to), in binary; each
+      // decoded straight into the list, then the writers' buckets of one start merged.
+      auto pages =
+          db_->binary(std::string("SELECT page_ms, data FROM ") + pages_table(level) +
+                          " WHERE tag = $1 AND page_ms > $2 AND page_ms < $3 ORDER BY "
+                          "page_ms, writer",
+                      {std::to_string(*id), std::to_string(q.from_ms - lw - page_ms(level)),
+                       std::to_string(q.to_ms)});
+      if (!pages) return pages.error();
       std::vector<Bucket> buckets;
-      buckets.reserve(rows.size());
-      for (const auto& r : rows) {
-        Bucket b;
-        b.start_ms = to_i64(r[0]);
-        b.count = static_cast<std::uint64_t>(to_i64(r[1]));
-        b.sum = to_f64(r[2]);
-        b.first = to_f64(r[3]);
-        b.first_ms = to_i64(r[4]);
-        b.last = to_f64(r[5]);
-        b.last_ms = to_i64(r[6]);
-        b.min = to_f64(r[7]);
-        b.min_ms = to_i64(r[8]);
-        b.max = to_f64(r[9]);
-        b.max_ms = to_i64(r[10]);
-        buckets.push_back(b);
-      }
+      for (int i = 0; i < pages->size(); ++i)
+        if (auto st = decode_page_into(level, pages->i64(i, 0), pages->bytes(i, 1), buckets); !st)
+          return st.error();
+      merge_runs(buckets);
+      std::erase_if(buckets, [&](const Bucket& b) {
+        return b.start_ms <= q.from_ms - lw || b.start_ms >= q.to_ms;
+      });
       if (auto it = by_name_.find(name); it != by_name_.end()) {
         const auto& open = it->second.rollups.open(level);
         if (open && open->start_ms > q.from_ms - lw && open->start_ms < q.to_ms) {
@@ -1037,8 +1401,12 @@ Result<bool> PgHistoryStore::retention_step() {
     for (auto [table, age] : ages) {
       if (age <= 0) continue;
       const auto parts = parts_[table];
+      // A page partition's rows hold buckets up to one page past its upper bound.
+      const std::int64_t reach = table == kRollup1mT   ? page_ms(Level::m1)
+                                 : table == kRollup1hT ? page_ms(Level::h1)
+                                                       : 0;
       for (const auto& p : parts)
-        if (p.hi <= now - age)
+        if (p.hi + reach <= now - age)
           if (auto s = drop(table, p, "older than the age limit"); !s) return s;
     }
     if (r.raw_max_age_ms > 0) {  // open chunks of writers gone for good

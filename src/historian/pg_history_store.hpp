@@ -10,12 +10,22 @@
 //   - open chunks: binary COPY into a temporary staging table, then upserted into
 //     history_open_chunks keyed (tag, writer) — a small table rewritten in place as they grow
 //     (no other index and fillfactor 50: the updates are HOT, no index entry written);
-//   - closed rollup buckets: binary COPY into staging, then INSERT ... ON CONFLICT DO UPDATE into
-//     history_rollup_1m / _1h merging first/last/min/max/count/sum, so several writers (nodes, or
-//     this node after a restart) add up into one bucket;
+//   - rollup pages (rollup_page.hpp: a tag's 1 min buckets of an hour, 1 h buckets of a day, in one
+//     blob): each writer owns its pages, keyed (tag, writer, page_ms), keeps each tag's open page
+//     in memory and upserts it whole (COPY into staging, INSERT ... ON CONFLICT DO UPDATE) in the
+//     commit after a bucket closed into it; never a read-modify-write of another writer's row.
+//     Queries read every writer's pages of the range and merge buckets of the same start;
 //   - events: binary COPY straight into history_events.
-// Each store has a random 63-bit writer id (history_writers says which node it is): chunk rows
-// carry it, so nodes never collide on a key.
+// Each store has a random 63-bit writer id (history_writers says which node it is): chunk and
+// page rows carry it, so nodes never collide on a key. The write connection holds a session
+// advisory lock on the id while it lives; a clean shutdown marks the writer closed. At start (and
+// every few seconds until done) a writer of this node's earlier runs that is neither closed nor
+// locked (killed) is recovered: the buckets it had open are rebuilt from its stored chunks and
+// merged into its pages, its open chunks move into the partitions, and it is marked closed.
+//
+// Layout 2 (history_layout): a database of layout 1 (history_rollup_1m / _1h, one row per bucket)
+// is migrated when first opened: its rows become pages of writer 0, the old tables are dropped.
+// A newer layout is refused with its number.
 //
 // history_chunks, history_rollup_1m/_1h and history_events are range-partitioned by time
 // (declarative partitions named <table>_p<UTC start>); partitions are created ahead as time
@@ -40,6 +50,7 @@
 #include "core/clock.hpp"
 #include "historian/chunk_codec.hpp"
 #include "historian/history_store.hpp"
+#include "historian/pg_pages.hpp"
 #include "historian/store_core.hpp"
 #include "storage/writer.hpp"
 
@@ -55,7 +66,8 @@ struct PgStoreOptions {
   bool background = true;        // false: no periodic commits nor retention (tests call flush())
   const Clock* clock = nullptr;  // retention's "now"; null: the system clock
   storage::Post post;            // where query answers go; empty: the store's thread
-  std::string node;              // recorded in history_writers; empty: host name and pid
+  std::string
+      node;  // history_writers.node, whose dead writers this store recovers; empty: host name
 };
 
 class PgHistoryStore final : public HistoryStore {
@@ -89,6 +101,8 @@ class PgHistoryStore final : public HistoryStore {
     std::optional<ChunkEncoder> chunk;
     bool dirty = false;
     RollupAccumulator rollups;
+    std::array<PageBuffer, 2> pages;   // the open 1 min and 1 h page
+    std::array<bool, 2> page_dirty{};  // a bucket closed into it since the last commit
   };
   struct ClosedChunk {
     TagState* tag;
@@ -99,6 +113,12 @@ class PgHistoryStore final : public HistoryStore {
   struct ClosedBucket {
     TagState* tag;
     RollupAccumulator::Closed b;
+  };
+  struct PageOut {    // a page to upsert
+    TagState* state;  // its tag (id known at commit), or null: `tag` is the id
+    std::int64_t tag;
+    Level level;
+    PageBuffer page;
   };
 
   explicit PgHistoryStore(PgStoreOptions options);
@@ -115,7 +135,12 @@ class PgHistoryStore final : public HistoryStore {
   Status resolve_ids();
   void ingest(const std::vector<TaggedSample>& samples, std::vector<Event>& events);
   void close_chunk(TagState& t);
+  void add_bucket(TagState& t, const RollupAccumulator::Closed& c);
   Status commit(bool final);
+  Status write_pages();
+  Status upsert_pages(std::int64_t writer, std::vector<PageOut>& pages);
+  Status migrate_layout();
+  Status recover_dead_writers();
   Result<std::int64_t> tag_id(const std::string& name);
   Result<std::vector<Sample>> read_samples(std::int64_t tag_id, std::int64_t from_ms,
                                            std::int64_t to_ms, std::size_t max);
@@ -140,8 +165,12 @@ class PgHistoryStore final : public HistoryStore {
   bool ids_pending_ = false;
   std::vector<TagState*> dirty_;
   std::vector<ClosedChunk> closed_;
-  std::vector<ClosedBucket> buckets_;
+  std::vector<PageOut> pages_out_;  // open pages left behind, to write once more
+  std::vector<std::pair<TagState*, int>> dirty_pages_;  // open pages to write (tag, level index)
+  std::vector<ClosedBucket> late_;                      // buckets of pages older than the open one
   std::vector<Event> events_;
+  bool recovery_pending_ = false;
+  std::chrono::steady_clock::time_point next_recovery_{};
   std::uint64_t pending_samples_ = 0, pending_events_ = 0;
   std::int64_t pending_max_server_ms_ = 0;
   bool failing_ = false;

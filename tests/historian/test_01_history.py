@@ -174,7 +174,7 @@ def test_retention_drops_old_chunks():
 
 def kill_9_under_load_keeps_everything_committed(w):
     """Three writers stream values; weir is killed with SIGKILL once 300 are stored; after the
-    restart every value committed before the kill is there. Shared with test_02_postgresql."""
+    restart every value committed before the kill is there. Shared with test_03_postgresql."""
     h = Http(w)
     h.login()
     token = h.token

@@ -1,0 +1,71 @@
+#include "historian/pg_pages.hpp"
+
+#include <algorithm>
+
+namespace weir::historian {
+
+namespace {
+constexpr std::size_t kPageHeader = 3;  // "WR" and the version (rollup_page.hpp)
+
+std::int64_t floor_to(std::int64_t ms, std::int64_t w) {
+  const std::int64_t q = ms / w;
+  return (ms % w < 0 ? q - 1 : q) * w;
+}
+}  // namespace
+
+Status add_to_page(Level level, PageBuffer& page, const Bucket& b) {
+  if (page.n == 0 || b.start_ms > page.last_start) {
+    const auto one = encode_page(level, page.start, std::span(&b, 1));
+    if (page.n == 0)
+      page.data = one;
+    else
+      page.data.insert(page.data.end(), one.begin() + kPageHeader, one.end());
+    ++page.n;
+    page.last_start = b.start_ms;
+    return {};
+  }
+  auto stored = decode_page(level, page.start, page.data);
+  if (!stored) return stored.error();
+  const auto merged = merge_buckets(*stored, std::span(&b, 1));
+  page.data = encode_page(level, page.start, merged);
+  page.n = merged.size();
+  page.last_start = merged.back().start_ms;
+  return {};
+}
+
+void merge_runs(std::vector<Bucket>& buckets) {
+  auto before = [](const Bucket& a, const Bucket& b) { return a.start_ms < b.start_ms; };
+  const bool distinct =
+      std::adjacent_find(buckets.begin(), buckets.end(), [](const Bucket& a, const Bucket& b) {
+        return a.start_ms >= b.start_ms;
+      }) == buckets.end();
+  if (distinct) return;
+  std::stable_sort(buckets.begin(), buckets.end(), before);
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    if (out > 0 && buckets[out - 1].start_ms == buckets[i].start_ms)
+      buckets[out - 1].merge(buckets[i]);
+    else
+      buckets[out++] = buckets[i];
+  }
+  buckets.resize(out);
+}
+
+std::optional<Bucket> open_bucket(Level level, std::span<const Sample> samples,
+                                  std::int64_t last_ms) {
+  const std::int64_t start = floor_to(last_ms, level_ms(level));
+  std::optional<Bucket> b;
+  for (const auto& s : samples) {
+    if (s.source_ms < start || s.source_ms > last_ms) continue;
+    const auto v = numeric(s.value);
+    if (!v) continue;
+    if (!b) {
+      b.emplace();
+      b->start_ms = start;
+    }
+    b->add(s.source_ms, *v);
+  }
+  return b;
+}
+
+}  // namespace weir::historian
