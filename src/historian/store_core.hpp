@@ -75,8 +75,9 @@ struct ChunkLimits {
   std::int64_t ms = 3'600'000;
 };
 
-// How many samples ahead add_samples() fetches tag state into the cache.
+// How many samples ahead add_samples() fetches tag state into the cache, from how many tags.
 constexpr std::size_t kPrefetch = 8;
+constexpr std::size_t kPrefetchTags = 4096;
 template <class T>
 void prefetch_object(const T* p) {
   const char* c = reinterpret_cast<const char*>(p);
@@ -95,12 +96,14 @@ std::int64_t add_samples(const std::vector<TaggedSample>& samples,
   std::int64_t latest = 0;
   std::vector<RollupAccumulator::Closed> closed;
   const std::size_t n = samples.size();
+  // Many tags in any order: each sample's tag state is a cache miss, so it is fetched a few
+  // samples ahead (the state, then its open chunk's end) and the misses overlap. Few tags stay in
+  // the cache: no fetching.
+  const bool fetch = by_index.size() >= kPrefetchTags;
   for (std::size_t i = 0; i < n; ++i) {
-    // Tags come in any order, so each sample's tag state is a cache miss: fetched a few samples
-    // ahead (the state, then its open chunk's end) so the misses overlap.
-    if (i + 2 * kPrefetch < n && samples[i + 2 * kPrefetch].tag < by_index.size())
+    if (fetch && i + 2 * kPrefetch < n && samples[i + 2 * kPrefetch].tag < by_index.size())
       prefetch_object(by_index[samples[i + 2 * kPrefetch].tag]);
-    if (i + kPrefetch < n && samples[i + kPrefetch].tag < by_index.size())
+    if (fetch && i + kPrefetch < n && samples[i + kPrefetch].tag < by_index.size())
       if (const Tag* ahead = by_index[samples[i + kPrefetch].tag]; ahead->chunk)
         __builtin_prefetch(ahead->chunk->bytes().data() + ahead->chunk->bytes().size());
     const auto& ts = samples[i];
