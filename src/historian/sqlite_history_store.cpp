@@ -519,7 +519,7 @@ void SqliteHistoryStore::add_bucket(TagState& t, const RollupAccumulator::Closed
   if (!p.dirty) {
     p.dirty = true;
     p.write_index = pages_.size();
-    pages_.push_back({&t, c.level, nullptr});
+    pages_.push_back({&t, c.level, nullptr, t.id, page});
   }
 }
 
@@ -528,9 +528,8 @@ Status SqliteHistoryStore::write_pages(Database& db) {
   auto page_of = [](const PageWrite& w) -> OpenPage& {
     return w.left ? *w.left : w.tag->pages[page_slot(w.level)];
   };
-  std::sort(pages_.begin(), pages_.end(), [&](const PageWrite& a, const PageWrite& b) {
-    return std::tuple(a.level, a.tag->id, page_of(a).start) <
-           std::tuple(b.level, b.tag->id, page_of(b).start);
+  std::sort(pages_.begin(), pages_.end(), [](const PageWrite& a, const PageWrite& b) {
+    return std::tie(a.level, a.tag_id, a.start) < std::tie(b.level, b.tag_id, b.start);
   });
   for (std::size_t i = 0; i < pages_.size(); ++i)
     if (!pages_[i].left) pages_[i].tag->pages[page_slot(pages_[i].level)].write_index = i;

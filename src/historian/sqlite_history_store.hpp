@@ -107,6 +107,7 @@ class SqliteHistoryStore final : public HistoryStore {
     TagState* tag;
     Level level;
     std::unique_ptr<OpenPage> left;
+    std::int64_t tag_id, start;  // the sort key, here: sorting touches no tag state
   };
   struct ClosedChunk {
     TagState* tag;
