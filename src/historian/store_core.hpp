@@ -97,10 +97,12 @@ std::int64_t add_samples(const std::vector<TaggedSample>& samples,
   std::vector<RollupAccumulator::Closed> closed;
   const std::size_t n = samples.size();
   // Many tags in any order: each sample's tag state is a cache miss, so it is fetched a few
-  // samples ahead (the state, then its open chunk's end) and the misses overlap. Few tags stay in
-  // the cache: no fetching.
+  // samples ahead (where it is, the state, then its open chunk's end) and the misses overlap. Few
+  // tags stay in the cache: no fetching.
   const bool fetch = by_index.size() >= kPrefetchTags;
   for (std::size_t i = 0; i < n; ++i) {
+    if (fetch && i + 3 * kPrefetch < n && samples[i + 3 * kPrefetch].tag < by_index.size())
+      __builtin_prefetch(&by_index[samples[i + 3 * kPrefetch].tag]);
     if (fetch && i + 2 * kPrefetch < n && samples[i + 2 * kPrefetch].tag < by_index.size())
       prefetch_object(by_index[samples[i + 2 * kPrefetch].tag]);
     if (fetch && i + kPrefetch < n && samples[i + kPrefetch].tag < by_index.size())
