@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -608,14 +609,19 @@ class HistorianModule final : public module::ModuleWith<HistorianSettings> {
   }
 
   // An alarm's transition (the alarm module publishes one per change): stored as an "alarm" event
-  // unless it repeats the rule's last stored state (an alarm republished after a restart, a change
-  // of something not stored).
+  // unless it is not news for its occurrence (StoredAlarm::news).
   void on_alarm(const model::AlarmUpdate& a) {
-    const std::string key = alarm_key(a.occurrence_id, json::enum_name(a.state),
-                                      a.acknowledge_time.has_value(), a.user);
-    auto& last = last_alarm_[a.rule_id];
-    if (last == key) return;
-    last = key;
+    StoredAlarm now{a.occurrence_id, std::string(json::enum_name(a.state)),
+                    a.acknowledge_time.has_value(), a.user};
+    auto& recent = stored_alarms_[a.rule_id];
+    auto it = std::find_if(recent.begin(), recent.end(),
+                           [&](const StoredAlarm& x) { return x.occurrence == a.occurrence_id; });
+    if (it != recent.end()) {
+      if (!it->news(now)) return;
+      recent.erase(it);
+    }
+    recent.push_back(std::move(now));
+    if (recent.size() > kAlarmOccurrencesKept) recent.erase(recent.begin());
     boost::json::object d{{"state", json::enum_name(a.state)}, {"occurrence_id", a.occurrence_id}};
     if (auto p = alarm_priority_.find(a.rule_id); p != alarm_priority_.end())
       d["priority"] = p->second;
@@ -647,18 +653,32 @@ class HistorianModule final : public module::ModuleWith<HistorianSettings> {
               alarm_priority_[text(a.as_object(), "rule_id")] = p;
     }
   }
-  static std::string alarm_key(std::string_view occurrence, std::string_view state, bool acked,
-                               std::string_view user) {
-    return std::string(occurrence) + '\n' + std::string(state) + '\n' + (acked ? "ack" : "") +
-           '\n' + std::string(user);
-  }
+  // The last stored state of one occurrence of an alarm.
+  struct StoredAlarm {
+    std::string occurrence, state;
+    bool acked = false;
+    std::string user;
+    // Whether `next`, of the same occurrence, is a transition to store. Not when it repeats this
+    // state (an alarm republished at start, a change of something not stored), nor when it is an
+    // older state: the alarm module never takes an acknowledgement back and FINISHED is final
+    // (alarm_table.cpp), so an unacknowledged update after a stored acknowledgement, or any update
+    // after FINISHED, is the alarm module running on a state older than the one stored here (its
+    // own saves, every 200 ms, lost in a kill -9: it restores and republishes an occurrence the
+    // historian has seen finish, and replays its transitions).
+    bool news(const StoredAlarm& next) const {
+      if (state == "FINISHED") return false;
+      if (acked && !next.acked) return false;
+      return next.state != state || next.acked != acked || next.user != user;
+    }
+  };
 
  public:
-  // The last stored state of each alarm (newest events first), so what the alarm module
-  // republishes when it starts is not stored twice.
+  // The last stored state of each rule's latest occurrences (newest events first), so what the
+  // alarm module republishes when it starts is not stored twice.
   void seed_alarms(const std::vector<EventRecord>& newest_first) {
     for (const auto& r : newest_first) {
-      if (last_alarm_.contains(r.event.source)) continue;
+      auto& recent = stored_alarms_[r.event.source];
+      if (recent.size() >= kAlarmOccurrencesKept) continue;
       boost::system::error_code ec;
       auto v = boost::json::parse(r.event.detail, ec);
       if (ec || !v.is_object()) continue;
@@ -667,8 +687,12 @@ class HistorianModule final : public module::ModuleWith<HistorianSettings> {
         auto* x = o.if_contains(k);
         return x && x->is_string() ? std::string(x->as_string()) : std::string();
       };
-      last_alarm_[r.event.source] = alarm_key(text("occurrence_id"), text("state"),
-                                              o.contains("acknowledge_time"), text("user"));
+      const std::string occurrence = text("occurrence_id");
+      if (std::any_of(recent.begin(), recent.end(),
+                      [&](const StoredAlarm& x) { return x.occurrence == occurrence; }))
+        continue;  // a newer state of it came first
+      recent.insert(recent.begin(), StoredAlarm{occurrence, text("state"),
+                                                o.contains("acknowledge_time"), text("user")});
     }
   }
 
@@ -687,7 +711,10 @@ class HistorianModule final : public module::ModuleWith<HistorianSettings> {
   std::vector<Event> events_;
   std::vector<Recorder::Out> due_;
   std::vector<bus::Subscription> subs_;
-  std::unordered_map<std::string, std::string> last_alarm_;      // rule id -> alarm_key
+  // By rule id: its latest occurrences' stored states, oldest first (the alarm module keeps an
+  // occurrence and the last one per rule; a few more cover a restore from further back).
+  static constexpr std::size_t kAlarmOccurrencesKept = 4;
+  std::unordered_map<std::string, std::vector<StoredAlarm>> stored_alarms_;
   std::unordered_map<std::string, std::string> alarm_priority_;  // rule id -> priority name
   std::string default_alarm_priority_;                           // "" without an alarm module
 };

@@ -46,34 +46,40 @@ std::int64_t page_start(Level level, std::int64_t ms) {
   return (ms % w < 0 ? q - 1 : q) * w;
 }
 
+void append_to_page(Level level, std::int64_t start, const Bucket& b,
+                    std::vector<std::uint8_t>& page) {
+  if (page.empty()) {
+    page.reserve(kHeader + 48);  // a bucket is 20-60 bytes
+    page = {kMagic0, kMagic1, kVersion};
+  }
+  put_varint(page, static_cast<std::uint64_t>((b.start_ms - start) / level_ms(level)));
+  std::uint8_t flags = 0;
+  if (same(b.min, b.min_ms, b.first, b.first_ms))
+    flags |= kMinIsFirst;
+  else if (same(b.min, b.min_ms, b.last, b.last_ms))
+    flags |= kMinIsLast;
+  if (same(b.max, b.max_ms, b.first, b.first_ms))
+    flags |= kMaxIsFirst;
+  else if (same(b.max, b.max_ms, b.last, b.last_ms))
+    flags |= kMaxIsLast;
+  page.push_back(flags);
+  put_varint(page, b.count);
+  put_double(page, b.sum);
+  auto point = [&](double v, std::int64_t ms) {
+    put_varint(page, zigzag(ms - b.start_ms));
+    put_double(page, v);
+  };
+  point(b.first, b.first_ms);
+  point(b.last, b.last_ms);
+  if (!(flags & (kMinIsFirst | kMinIsLast))) point(b.min, b.min_ms);
+  if (!(flags & (kMaxIsFirst | kMaxIsLast))) point(b.max, b.max_ms);
+}
+
 std::vector<std::uint8_t> encode_page(Level level, std::int64_t start,
                                       std::span<const Bucket> buckets) {
-  const std::int64_t width = level_ms(level);
   std::vector<std::uint8_t> out{kMagic0, kMagic1, kVersion};
   out.reserve(kHeader + buckets.size() * 40);
-  for (const Bucket& b : buckets) {
-    put_varint(out, static_cast<std::uint64_t>((b.start_ms - start) / width));
-    std::uint8_t flags = 0;
-    if (same(b.min, b.min_ms, b.first, b.first_ms))
-      flags |= kMinIsFirst;
-    else if (same(b.min, b.min_ms, b.last, b.last_ms))
-      flags |= kMinIsLast;
-    if (same(b.max, b.max_ms, b.first, b.first_ms))
-      flags |= kMaxIsFirst;
-    else if (same(b.max, b.max_ms, b.last, b.last_ms))
-      flags |= kMaxIsLast;
-    out.push_back(flags);
-    put_varint(out, b.count);
-    put_double(out, b.sum);
-    auto point = [&](double v, std::int64_t ms) {
-      put_varint(out, zigzag(ms - b.start_ms));
-      put_double(out, v);
-    };
-    point(b.first, b.first_ms);
-    point(b.last, b.last_ms);
-    if (!(flags & (kMinIsFirst | kMinIsLast))) point(b.min, b.min_ms);
-    if (!(flags & (kMaxIsFirst | kMaxIsLast))) point(b.max, b.max_ms);
-  }
+  for (const Bucket& b : buckets) append_to_page(level, start, b, out);
   return out;
 }
 

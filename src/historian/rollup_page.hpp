@@ -29,6 +29,10 @@ std::int64_t page_start(Level level, std::int64_t ms);
 // `buckets`: sorted by start, all within the page starting at `start` (width: level_ms(level)).
 std::vector<std::uint8_t> encode_page(Level level, std::int64_t start,
                                       std::span<const Bucket> buckets);
+// Appends one bucket to an encoded page (an empty `page` gets the header first): what
+// encode_page() does bucket by bucket. `b` must start after the page's last bucket and within it.
+void append_to_page(Level level, std::int64_t start, const Bucket& b,
+                    std::vector<std::uint8_t>& page);
 Result<std::vector<Bucket>> decode_page(Level level, std::int64_t start,
                                         std::span<const std::uint8_t> bytes);
 // Decodes and appends to `out` (the trend's read path: no vector per page).

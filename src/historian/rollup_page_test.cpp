@@ -17,6 +17,18 @@ Bucket bucket(std::int64_t start, std::initializer_list<std::pair<std::int64_t, 
   return b;
 }
 
+TEST(RollupPage, AppendingBucketByBucketIsTheEncodedPage) {
+  const std::int64_t page = 2 * kHour;
+  const std::vector<Bucket> in{bucket(page, {{page + 1, 5}, {page + 2, 1}}),
+                               bucket(page + 3 * 60'000, {{page + 3 * 60'000 + 7, -2}})};
+  std::vector<std::uint8_t> appended;
+  for (const auto& b : in) append_to_page(Level::m1, page, b, appended);
+  EXPECT_EQ(appended, encode_page(Level::m1, page, in));
+  auto out = decode_page(Level::m1, page, appended);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(*out, in);
+}
+
 TEST(RollupPage, RoundTripKeepsEveryFieldAndTime) {
   const std::int64_t page = 5 * kHour;
   std::vector<Bucket> in{

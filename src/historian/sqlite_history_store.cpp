@@ -143,19 +143,58 @@ Status write_buckets(Database& db, Level level, std::int64_t tag, std::span<cons
   return {};
 }
 
-// The start of the tag's newest stored bucket of `level`, if any.
-Result<std::optional<std::int64_t>> last_bucket_start(Database& db, Level level, std::int64_t tag) {
+// The tag's newest stored page of `level` and the start of its newest bucket, if any.
+struct NewestPage {
+  std::int64_t page = 0, last_bucket = 0;
+};
+Result<std::optional<NewestPage>> newest_page(Database& db, Level level, std::int64_t tag) {
   auto s = db.prepare("SELECT page_ms, data FROM " + level_table(level) +
                       " WHERE tag = ? ORDER BY page_ms DESC LIMIT 1");
   if (!s) return s.error();
   s->bind(1, tag);
   auto more = s->step();
   if (!more) return more.error();
-  if (!*more) return std::optional<std::int64_t>{};
+  if (!*more) return std::optional<NewestPage>{};
   auto page = decode_page(level, s->int64(0), s->blob(1));
   if (!page) return page.error();
-  if (page->empty()) return std::optional<std::int64_t>{};
-  return std::optional<std::int64_t>{page->back().start_ms};
+  if (page->empty()) return std::optional<NewestPage>{};
+  return std::optional<NewestPage>{NewestPage{s->int64(0), page->back().start_ms}};
+}
+
+// `rows` rows written through "<head> VALUES (?, ...), (?, ...) <tail>" statements of up to
+// kRowsPerStatement rows each: a statement's fixed cost (setting up, the statement journal) paid
+// once per batch instead of once per row. bind(statement, first parameter, row) binds one row's
+// `columns` values.
+constexpr std::size_t kRowsPerStatement = 64;
+template <class Bind>
+Status insert_rows(Database& db, std::string_view head, int columns, std::string_view tail,
+                   std::size_t rows, Bind&& bind) {
+  auto sql = [&](std::size_t n) {
+    std::string row = "(?";
+    for (int c = 1; c < columns; ++c) row += ", ?";
+    row += ")";
+    std::string out(head);
+    out += " VALUES ";
+    for (std::size_t r = 0; r < n; ++r) out += r == 0 ? row : ", " + row;
+    out += " ";
+    out += tail;
+    return out;
+  };
+  std::size_t i = 0;
+  for (const std::size_t per : {kRowsPerStatement, std::size_t{1}}) {
+    if (rows - i < per) continue;
+    auto st = db.prepare(sql(per));
+    if (!st) return st.error();
+    for (; rows - i >= per; i += per) {
+      for (std::size_t r = 0; r < per; ++r) bind(*st, static_cast<int>(r) * columns + 1, i + r);
+      if (auto s = st->run(); !s) return s;
+    }
+  }
+  return {};
+}
+
+std::size_t page_slot(Level level) {
+  return level == Level::m1 ? 0 : 1;
 }
 
 // Every stored bucket of every tag computed again from the chunks (a database of layout 1, whose
@@ -247,7 +286,10 @@ Result<std::unique_ptr<SqliteHistoryStore>> SqliteHistoryStore::open(
     if (auto st = rebuild_rollups(**db); !st) return st.error();
     if (auto st = tx->commit(); !st) return st.error();
   }
+  auto last_chunk = scalar(**db, "SELECT coalesce(max(id), 0) FROM chunks");
+  if (!last_chunk) return last_chunk.error();
   std::unique_ptr<SqliteHistoryStore> store(new SqliteHistoryStore(std::move(options)));
+  store->next_chunk_id_ = *last_chunk + 1;
   storage::WriterOptions wo;
   wo.name = "historian";
   wo.flush_interval = std::chrono::milliseconds(0);  // no rows: commits are ours
@@ -348,6 +390,14 @@ Result<SqliteHistoryStore::TagState*> SqliteHistoryStore::lookup(Database& db,
 }
 
 Status SqliteHistoryStore::recover_rollups(Database& db, TagState& t) {
+  // The newest stored page of each level: what a page starting later need not read.
+  std::array<std::optional<NewestPage>, 2> stored;
+  for (const Level level : kStoredLevels) {
+    auto last = newest_page(db, level, t.id);
+    if (!last) return last.error();
+    stored[page_slot(level)] = *last;
+    if (*last) t.pages[page_slot(level)].stored_newest = (*last)->page;
+  }
   if (t.kind == ValueKind::string || t.kind == ValueKind::enum_) return {};
   auto newest = db.prepare("SELECT max(t1) FROM chunks WHERE tag = ?");
   if (!newest) return newest.error();
@@ -361,9 +411,8 @@ Status SqliteHistoryStore::recover_rollups(Database& db, TagState& t) {
   start.fill(INT64_MAX);
   for (std::size_t i = 1; i < kRollupLevels.size(); ++i) {  // 1 min and 1 h (1 s is not stored)
     const Level level = kRollupLevels[i];
-    auto last = last_bucket_start(db, level, t.id);
-    if (!last) return last.error();
-    start[i] = std::max(horizon, *last ? **last + level_ms(level) : INT64_MIN);
+    const auto& last = stored[page_slot(level)];
+    start[i] = std::max(horizon, last ? last->last_bucket + level_ms(level) : INT64_MIN);
     from = std::min(from, start[i]);
   }
   auto samples = read_samples(db, t.id, from, INT64_MAX, kMaxRawScan);
@@ -374,7 +423,7 @@ Status SqliteHistoryStore::recover_rollups(Database& db, TagState& t) {
     const std::int64_t w = level_ms(level);
     std::optional<Bucket> b;
     auto emit = [&] {
-      if (b) buckets_.push_back({t.id, {level, *b}});
+      if (b) add_bucket(t, {level, *b});
       ++rebuilt;
     };
     for (const auto& s : *samples) {
@@ -428,23 +477,118 @@ void SqliteHistoryStore::ingest(const std::vector<TaggedSample>& samples,
   const auto latest = add_samples(
       samples, by_index_, {options_.chunk_values, options_.chunk_ms}, dirty_,
       [this](TagState& t) { close_chunk(t); },
-      [this](TagState& t, const RollupAccumulator::Closed& c) {
-        buckets_.push_back({t.id, c});
-      });
+      [this](TagState& t, const RollupAccumulator::Closed& c) { add_bucket(t, c); });
   pending_max_server_ms_ = std::max(pending_max_server_ms_, latest);
   pending_events_ += events.size();
   for (auto& e : events) events_.push_back(std::move(e));
 }
 
+void SqliteHistoryStore::add_bucket(TagState& t, const RollupAccumulator::Closed& c) {
+  OpenPage& p = t.pages[page_slot(c.level)];
+  const std::int64_t page = page_start(c.level, c.bucket.start_ms);
+  if (page != p.start) {
+    if (page < std::max(p.start, p.stored_newest)) {
+      buckets_.push_back({t.id, c});  // from the past: merged into its stored page
+      return;
+    }
+    // The tag's next page: the one in memory leaves it (to be written first if it has to be).
+    const std::int64_t stored = p.stored_newest;
+    if (p.dirty) pages_[p.write_index].left = std::make_unique<OpenPage>(std::move(p));
+    OpenPage next;
+    next.start = page;
+    next.stored_newest = stored;
+    next.merge_stored = page == stored;  // a restart mid-page: read once, then kept
+    p = std::move(next);
+  }
+  if (p.n == 0 || c.bucket.start_ms > p.last_bucket) {
+    append_to_page(c.level, page, c.bucket, p.bytes);
+    ++p.n;
+    p.last_bucket = c.bucket.start_ms;
+  } else {  // a bucket again or out of order (values back in time): merged
+    auto have = decode_page(c.level, page, p.bytes);
+    if (!have) {  // our own encoding: not expected; the bucket is still kept
+      spdlog::error("historian: page in memory unreadable: {}", have.error().message);
+      buckets_.push_back({t.id, c});
+      return;
+    }
+    const auto merged = merge_buckets(*have, {&c.bucket, 1});
+    p.bytes = encode_page(c.level, page, merged);
+    p.n = static_cast<std::uint32_t>(merged.size());
+    p.last_bucket = merged.back().start_ms;
+  }
+  if (!p.dirty) {
+    p.dirty = true;
+    p.write_index = pages_.size();
+    pages_.push_back({&t, c.level, nullptr, t.id, page});
+  }
+}
+
+Status SqliteHistoryStore::write_pages(Database& db) {
+  // In key order (level, tag, page): B-tree pages touched once each.
+  auto page_of = [](const PageWrite& w) -> OpenPage& {
+    return w.left ? *w.left : w.tag->pages[page_slot(w.level)];
+  };
+  std::sort(pages_.begin(), pages_.end(), [](const PageWrite& a, const PageWrite& b) {
+    return std::tie(a.level, a.tag_id, a.start) < std::tie(b.level, b.tag_id, b.start);
+  });
+  for (std::size_t i = 0; i < pages_.size(); ++i)
+    if (!pages_[i].left) pages_[i].tag->pages[page_slot(pages_[i].level)].write_index = i;
+  for (const auto& w : pages_) {
+    OpenPage& p = page_of(w);
+    if (!p.merge_stored) continue;
+    auto sel =
+        db.prepare("SELECT data FROM " + level_table(w.level) + " WHERE tag = ? AND page_ms = ?");
+    if (!sel) return sel.error();
+    sel->bind_all(w.tag->id, p.start);
+    auto more = sel->step();
+    if (!more) return more.error();
+    if (*more) {
+      auto stored = decode_page(w.level, p.start, sel->blob(0));
+      if (!stored) return stored.error();
+      auto mine = decode_page(w.level, p.start, p.bytes);
+      if (!mine) return mine.error();
+      const auto merged = merge_buckets(*stored, *mine);
+      p.bytes = encode_page(w.level, p.start, merged);
+      p.n = static_cast<std::uint32_t>(merged.size());
+      p.last_bucket = merged.back().start_ms;
+    }
+    p.merge_stored = false;  // kept merged even if this transaction fails
+  }
+  // pages_ is sorted by level: one run of rows per table.
+  for (std::size_t i = 0; i < pages_.size();) {
+    const Level level = pages_[i].level;
+    std::size_t j = i;
+    while (j < pages_.size() && pages_[j].level == level) ++j;
+    const std::string table = level_table(level);
+    if (auto st = insert_rows(
+            db, "INSERT INTO " + table + "(tag, page_ms, n, data)", 4,
+            "ON CONFLICT (tag, page_ms) DO UPDATE SET n = excluded.n, "
+            "data = excluded.data",
+            j - i,
+            [&](Statement& s, int at, std::size_t k) {
+              const PageWrite& w = pages_[i + k];
+              const OpenPage& p = page_of(w);
+              s.bind(at, w.tag->id).bind(at + 1, p.start).bind(at + 2, p.n).bind(at + 3, p.bytes);
+            });
+        !st)
+      return st;
+    i = j;
+  }
+  return {};
+}
+
 Status SqliteHistoryStore::commit(Database& db, bool final) {
-  if (final)
+  if (final) {
+    std::vector<RollupAccumulator::Closed> open;
+    pages_.reserve(pages_.size() + 2 * by_name_.size());
     for (auto& [name, t] : by_name_) {
-      std::vector<RollupAccumulator::Closed> open;
+      open.clear();
       t.rollups.take_open(open);
       for (auto& c : open)
-        if (c.level != Level::s1) buckets_.push_back({t.id, c});
+        if (c.level != Level::s1) add_bucket(t, c);
     }
-  if (dirty_.empty() && closed_.empty() && buckets_.empty() && events_.empty() &&
+  }
+  if (dirty_.empty() && closed_.empty() && buckets_.empty() && pages_.empty() && events_.empty() &&
       pending_samples_ == 0)
     return {};
   // In key order: B-tree pages are then touched once each instead of at random (tags arrive in any
@@ -459,29 +603,44 @@ Status SqliteHistoryStore::commit(Database& db, bool final) {
   Status st = [&]() -> Status {
     auto tx = storage::Transaction::begin(db);
     if (!tx) return tx.error();
-    auto write = [&](std::int64_t row, std::int64_t tag, std::int64_t t0, std::int64_t t1,
-                     std::size_t n, const std::vector<std::uint8_t>& data) -> Result<std::int64_t> {
-      if (row != 0) {
-        auto up = db.prepare("UPDATE chunks SET t0 = ?, t1 = ?, n = ?, data = ? WHERE id = ?");
-        if (!up) return up.error();
-        if (auto s = up->bind_all(t0, t1, n, data, row).run(); !s) return s.error();
-        if (db.changes() > 0) return row;
-        // Retention removed it meanwhile: write it again.
-      }
-      auto ins = db.prepare("INSERT INTO chunks(tag, t0, t1, n, data) VALUES (?, ?, ?, ?, ?)");
-      if (!ins) return ins.error();
-      if (auto s = ins->bind_all(tag, t0, t1, n, data).run(); !s) return s.error();
-      return db.last_insert_id();
+    // Chunks by id, ours (next_chunk_id_): new ones appended, open ones rewritten in place (or
+    // written again if retention removed them meanwhile).
+    struct ChunkRow {
+      std::int64_t id, tag, t0, t1;
+      std::size_t n;
+      const std::vector<std::uint8_t>* data;
     };
+    std::vector<ChunkRow> chunks;
+    chunks.reserve(closed_.size() + dirty_.size());
     for (const auto& c : closed_)
-      if (auto r = write(c.row, c.tag->id, c.t0, c.t1, c.n, c.data); !r) return r.error();
+      chunks.push_back(
+          {c.row != 0 ? c.row : next_chunk_id_++, c.tag->id, c.t0, c.t1, c.n, &c.data});
     for (auto* t : dirty_) {
       if (!t->chunk) continue;
-      auto r = write(t->row, t->id, t->chunk->first_ms(), t->chunk->last_ms(), t->chunk->count(),
-                     t->chunk->bytes());
-      if (!r) return r.error();
-      rows.emplace_back(t, *r);
+      const std::int64_t id = t->row != 0 ? t->row : next_chunk_id_++;
+      chunks.push_back({id, t->id, t->chunk->first_ms(), t->chunk->last_ms(), t->chunk->count(),
+                        &t->chunk->bytes()});
+      if (t->row == 0) rows.emplace_back(t, id);
     }
+    std::sort(chunks.begin(), chunks.end(),
+              [](const ChunkRow& a, const ChunkRow& b) { return a.id < b.id; });
+    if (auto s = insert_rows(db, "INSERT INTO chunks(id, tag, t0, t1, n, data)", 6,
+                             "ON CONFLICT (id) DO UPDATE SET t0 = excluded.t0, t1 = excluded.t1, "
+                             "n = excluded.n, data = excluded.data",
+                             chunks.size(),
+                             [&](Statement& st, int at, std::size_t i) {
+                               const ChunkRow& c = chunks[i];
+                               st.bind(at, c.id)
+                                   .bind(at + 1, c.tag)
+                                   .bind(at + 2, c.t0)
+                                   .bind(at + 3, c.t1)
+                                   .bind(at + 4, c.n)
+                                   .bind(at + 5, *c.data);
+                             });
+        !s)
+      return s;
+    // The pages first: a bucket from the past merges into a page written just before.
+    if (auto s = write_pages(db); !s) return s;
     std::vector<Bucket> run;  // one tag's buckets of one level (buckets_ is sorted so)
     for (std::size_t i = 0; i < buckets_.size();) {
       const Level level = buckets_[i].b.level;
@@ -510,9 +669,15 @@ Status SqliteHistoryStore::commit(Database& db, bool final) {
   failing_ = false;
   for (auto [t, row] : rows) t->row = row;
   for (auto* t : dirty_) t->dirty = false;
+  for (auto& w : pages_) {
+    OpenPage& open = w.tag->pages[page_slot(w.level)];
+    open.stored_newest = std::max(open.stored_newest, w.left ? w.left->start : open.start);
+    if (!w.left) open.dirty = false;
+  }
   dirty_.clear();
   closed_.clear();
   buckets_.clear();
+  pages_.clear();  // the pages tags have left go from memory
   events_.clear();
   counters_.committed(pending_samples_, pending_events_, pending_max_server_ms_);
   pending_samples_ = pending_events_ = 0;
@@ -719,6 +884,22 @@ Result<std::vector<EventRecord>> SqliteHistoryStore::events_now(const EventQuery
         if (auto st = commit(db, false); !st) return st.error();
         return select_events(db, q);
       });
+}
+
+Result<SqliteHistoryStore::PageMemory> SqliteHistoryStore::page_memory() {
+  return writer_->read_now<PageMemory>([this](Database&) -> Result<PageMemory> {
+    PageMemory m;
+    auto count = [&](const OpenPage& p) {
+      if (p.start == OpenPage::kNone) return;
+      ++m.pages;
+      m.bytes += p.bytes.size();
+    };
+    for (const auto& [name, t] : by_name_)
+      for (const auto& p : t.pages) count(p);
+    for (const auto& w : pages_)
+      if (w.left) count(*w.left);
+    return m;
+  });
 }
 
 // ---- retention -------------------------------------------------------------------------------

@@ -6,13 +6,18 @@
 // ingest as slow as a row-per-value table). A trend at the 1 s level (ranges shorter than
 // 60 x budget seconds) is computed from the chunks; 1 min and 1 h buckets are stored.
 //
-// On the storage thread each tag has an open chunk (ChunkEncoder) and open rollup buckets. Every
-// flush_interval ONE transaction writes what changed: open chunks (inserted, then rewritten as
-// they grow, so a crash loses at most one flush interval), chunks that closed (chunk_values
-// samples or chunk_ms of time), rollup buckets that closed (merged into their page: one row per
-// tag per hour of 1 min buckets, per day of 1 h buckets, rollup_page.hpp), and events. Queries run
-// on the same thread after writing what waits, so they see everything handed over before them;
-// trend queries add the open rollup buckets from memory.
+// On the storage thread each tag has an open chunk (ChunkEncoder), open rollup buckets, and per
+// stored level its newest rollup page (encoded, rollup_page.hpp: one row per tag per hour of 1 min
+// buckets, per day of 1 h buckets). A closed bucket is appended to that page in memory; the page
+// row is upserted at the next commit, never read back. A page leaves memory when the tag's next
+// page starts (once written). The stored page is read only when a tag's first bucket after start
+// lands in the newest page on disk (a restart mid-hour): merged once, then kept. A bucket older
+// than the tag's newest page (values from the past) is merged into its stored page (read, merged,
+// written). Every flush_interval ONE transaction writes what changed: open chunks (inserted, then
+// rewritten as they grow, so a crash loses at most one flush interval), chunks that closed
+// (chunk_values samples or chunk_ms of time), the pages that received buckets, and events.
+// Queries run on the same thread after writing what waits, so they see everything handed over
+// before them; trend queries add the open rollup buckets from memory.
 //
 // The queue between the caller and the thread is bounded (max_queue samples and events); past it
 // a batch's excess is dropped and counted, the caller never waits.
@@ -20,6 +25,7 @@
 // Retention (retention_settings): per table a maximum age, and a cap on the database's used bytes
 // past which the oldest chunks go first (then the oldest 1 min rollups, then events). Deleted pages
 // go to SQLite's free list and are reused: no VACUUM.
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -65,8 +71,26 @@ class SqliteHistoryStore final : public HistoryStore {
   Result<RawPage> raw_now(const RawQuery& q);
   Result<std::vector<TrendSeries>> trend_now(const TrendQuery& q);
   Result<std::vector<EventRecord>> events_now(const EventQuery& q);
+  // The rollup pages in memory (each tag's newest page per stored level, and pages a tag has
+  // left that wait for the next commit) and their encoded bytes.
+  struct PageMemory {
+    std::size_t pages = 0, bytes = 0;
+  };
+  Result<PageMemory> page_memory();
 
  private:
+  // A tag's newest rollup page of one stored level, encoded.
+  struct OpenPage {
+    static constexpr std::int64_t kNone = INT64_MIN;
+    std::int64_t start = kNone;        // page start; kNone: no page in memory
+    std::int64_t last_bucket = kNone;  // start of its newest bucket
+    std::uint32_t n = 0;               // buckets in `bytes`
+    std::vector<std::uint8_t> bytes;   // rollup_page encoding
+    bool dirty = false;                // to be written at the next commit: pages_[write_index]
+    std::size_t write_index = 0;
+    bool merge_stored = false;           // may exist on disk: read and merged before writing
+    std::int64_t stored_newest = kNone;  // the newest page on disk (known at start, then written)
+  };
   struct TagState {
     std::int64_t id = 0;
     ValueKind kind = ValueKind::float_;
@@ -75,6 +99,15 @@ class SqliteHistoryStore final : public HistoryStore {
     bool dirty = false;
     bool recovered = false;  // rollups rebuilt from the chunks after the last stored bucket
     RollupAccumulator rollups;
+    std::array<OpenPage, 2> pages;  // 1 min, 1 h
+  };
+  // A page to write at the next commit: a tag's open page (`left` null) or one the tag has left
+  // (moved here; dropped from memory once written).
+  struct PageWrite {
+    TagState* tag;
+    Level level;
+    std::unique_ptr<OpenPage> left;
+    std::int64_t tag_id, start;  // the sort key, here: sorting touches no tag state
   };
   struct ClosedChunk {
     TagState* tag;
@@ -93,6 +126,11 @@ class SqliteHistoryStore final : public HistoryStore {
   Status define_now(storage::Database& db, const std::vector<TagDef>& tags);
   void ingest(const std::vector<TaggedSample>& samples, std::vector<Event>& events);
   void close_chunk(TagState& t);
+  // A closed 1 min / 1 h bucket into the tag's open page (or, older than it, to be merged into
+  // its stored page).
+  void add_bucket(TagState& t, const RollupAccumulator::Closed& c);
+  // The pages in pages_ written (upserted; a page that may exist on disk read and merged first).
+  Status write_pages(storage::Database& db);
   Status commit(storage::Database& db, bool final);
   Result<TagState*> lookup(storage::Database& db, const std::string& name);
   // After a crash the open rollup buckets were lost: rebuild each level from the stored values
@@ -113,8 +151,10 @@ class SqliteHistoryStore final : public HistoryStore {
   std::vector<TagState*> by_index_;
   std::vector<TagState*> dirty_;
   std::vector<ClosedChunk> closed_;
-  std::vector<ClosedBucket> buckets_;
+  std::vector<ClosedBucket> buckets_;  // older than their tag's open page: merged into stored pages
+  std::vector<PageWrite> pages_;
   std::vector<Event> events_;
+  std::int64_t next_chunk_id_ = 1;  // chunk ids are given here: rows written many per statement
   std::uint64_t pending_samples_ = 0;
   std::uint64_t pending_events_ = 0;
   std::int64_t pending_max_server_ms_ = 0;

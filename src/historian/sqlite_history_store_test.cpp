@@ -146,6 +146,78 @@ TEST_F(StoreFixture, RollupsLostInACrashAreRebuiltFromTheStoredValues) {
   }
 }
 
+// The buckets stored in a tag's rollup page, read from the file.
+std::vector<Bucket> stored_page(const std::filesystem::path& file, Level level, std::int64_t page) {
+  auto db = storage::Database::open(file);
+  EXPECT_TRUE(db);
+  auto s = (*db)->prepare(std::string("SELECT data FROM ") + std::string(rollup_table(level)) +
+                          " WHERE tag = (SELECT id FROM tags WHERE name = 'A@X') AND page_ms = ?");
+  EXPECT_TRUE(s);
+  s->bind(1, page);
+  auto more = s->step();
+  EXPECT_TRUE(more && *more) << "no page at " << page;
+  if (!more || !*more) return {};
+  auto b = decode_page(level, page, s->blob(0));
+  EXPECT_TRUE(b);
+  return b ? *b : std::vector<Bucket>{};
+}
+
+std::uint64_t total_count(const std::vector<Bucket>& buckets) {
+  std::uint64_t n = 0;
+  for (const auto& b : buckets) n += b.count;
+  return n;
+}
+
+TEST_F(StoreFixture, RestartMidHourMergesWithTheStoredPage) {
+  const std::int64_t hour = (kT0 / 3'600'000 + 1) * 3'600'000;
+  open(256);
+  write_series(0, hour, 1800, 1000, [](int i) { return double(i % 7); });  // half an hour
+  ASSERT_TRUE(store->flush(true));  // shutdown: the open buckets go into the pages
+  open(256);                        // a restart mid-hour (and mid-day)
+  write_series(0, hour + 1'800'000, 1200, 1000, [](int i) { return 10.0 + i % 5; });
+  ASSERT_TRUE(store->flush(true));
+  store.reset();
+  // The 1 min page holds both runs' buckets: the second run read the stored page once and
+  // merged, it did not overwrite it.
+  const auto minutes = stored_page(dir.file("history.db"), Level::m1, hour);
+  ASSERT_EQ(minutes.size(), 50u);
+  EXPECT_EQ(minutes.front().start_ms, hour);
+  EXPECT_EQ(minutes.back().start_ms, hour + 49 * 60'000);
+  EXPECT_EQ(total_count(minutes), 3000u);
+  // The 1 h bucket was open at the restart: the stored part and the new part are one bucket.
+  const auto hours = stored_page(dir.file("history.db"), Level::h1, page_start(Level::h1, hour));
+  ASSERT_EQ(hours.size(), 1u);
+  EXPECT_EQ(hours[0].count, 3000u);
+  EXPECT_EQ(hours[0].first_ms, hour);
+  EXPECT_EQ(hours[0].last_ms, hour + 2'999'000);
+  EXPECT_EQ(hours[0].max, 14.0);
+  EXPECT_EQ(hours[0].min, 0.0);
+}
+
+TEST_F(StoreFixture, APageLeavesMemoryWhenTheTagsNextPageStarts) {
+  const std::int64_t hour = (kT0 / 3'600'000 + 1) * 3'600'000;
+  open(256);
+  std::size_t most = 0;
+  for (int h = 0; h < 4; ++h) {
+    write_series(0, hour + h * 3'600'000LL, 360, 10'000, [](int i) { return double(i); });
+    ASSERT_TRUE(store->flush());
+    auto m = store->page_memory();
+    ASSERT_TRUE(m) << m.error().message;
+    // One page per stored level at most: this hour's 1 min buckets, today's 1 h buckets.
+    EXPECT_LE(m->pages, 2u) << "hour " << h;
+    most = std::max(most, m->bytes);
+  }
+  EXPECT_LT(most, 60u * 64);  // about an hour of 1 min buckets, not four
+  ASSERT_TRUE(store->flush(true));
+  store.reset();
+  // Each hour's page was written once it was left (and the last one at shutdown).
+  for (int h = 0; h < 4; ++h) {
+    const auto minutes = stored_page(dir.file("history.db"), Level::m1, hour + h * 3'600'000LL);
+    EXPECT_EQ(minutes.size(), 60u) << "hour " << h;
+    EXPECT_EQ(total_count(minutes), 360u) << "hour " << h;
+  }
+}
+
 TEST_F(StoreFixture, EnumsAndEvents) {
   open();
   store->append({{1, Sample{kT0, kT0, std::string("OPENED")}},

@@ -75,6 +75,15 @@ struct ChunkLimits {
   std::int64_t ms = 3'600'000;
 };
 
+// How many samples ahead add_samples() fetches tag state into the cache, from how many tags.
+constexpr std::size_t kPrefetch = 8;
+constexpr std::size_t kPrefetchTags = 4096;
+template <class T>
+void prefetch_object(const T* p) {
+  const char* c = reinterpret_cast<const char*>(p);
+  for (std::size_t off = 0; off < sizeof(T); off += 64) __builtin_prefetch(c + off);
+}
+
 // Adds samples to their tags' open chunks and rollups (tags by index into `by_index`; an index
 // past it — a reload changed the tags meanwhile — is skipped). `close(tag)` takes the open chunk
 // away before a sample that would overfill it, outlast `limits.ms` or go back in time;
@@ -86,7 +95,20 @@ std::int64_t add_samples(const std::vector<TaggedSample>& samples,
                          std::vector<Tag*>& dirty, Close&& close, OnBucket&& bucket) {
   std::int64_t latest = 0;
   std::vector<RollupAccumulator::Closed> closed;
-  for (const auto& ts : samples) {
+  const std::size_t n = samples.size();
+  // Many tags in any order: each sample's tag state is a cache miss, so it is fetched a few
+  // samples ahead (where it is, the state, then its open chunk's end) and the misses overlap. Few
+  // tags stay in the cache: no fetching.
+  const bool fetch = by_index.size() >= kPrefetchTags;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (fetch && i + 3 * kPrefetch < n && samples[i + 3 * kPrefetch].tag < by_index.size())
+      __builtin_prefetch(&by_index[samples[i + 3 * kPrefetch].tag]);
+    if (fetch && i + 2 * kPrefetch < n && samples[i + 2 * kPrefetch].tag < by_index.size())
+      prefetch_object(by_index[samples[i + 2 * kPrefetch].tag]);
+    if (fetch && i + kPrefetch < n && samples[i + kPrefetch].tag < by_index.size())
+      if (const Tag* ahead = by_index[samples[i + kPrefetch].tag]; ahead->chunk)
+        __builtin_prefetch(ahead->chunk->bytes().data() + ahead->chunk->bytes().size());
+    const auto& ts = samples[i];
     if (ts.tag >= by_index.size()) continue;
     Tag& t = *by_index[ts.tag];
     const Sample& s = ts.sample;
