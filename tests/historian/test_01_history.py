@@ -71,57 +71,70 @@ def m4(points, frm, to, n):
             for s, p in sorted(out.items())]
 
 
+def written_values_come_back_raw_as_a_trend_and_as_csv(w):
+    """300 values written over REST come back raw (paged), as the M4 trend of exactly those
+    values, as CSV (long and wide), with a user-action event each (run against SQLite here and
+    PostgreSQL in test_03)."""
+    h = Http(w)
+    h.login()
+    written = [write(h, round(50 + 40 * ((i * 37) % 101 - 50) / 50, 3)) for i in range(300)]
+    frm, to = written[0][0], written[-1][0] + 1
+    items, pages = raw_all(h, [TANK], frm, to, limit=70)
+    assert pages >= 5
+    assert [(ms(i["time"]), i["value"]) for i in items] == [(s, v) for s, _, v in written]
+    assert all(i["tag"] == TANK and i["quality"] == "good" for i in items)
+    assert [ms(i["server_time"]) for i in items] == [sv for _, sv, _ in written]
+
+    status, body, _ = h.get(f"/api/history/trend?tags={TANK}&from={iso(frm)}&to={iso(to)}&points=10")
+    assert status == 200, body
+    series = body["series"][0]
+    assert series["tag"] == TANK and series["level"] == "raw"
+    got = [(ms(b["time"]), b["count"], b["first"], b["last"], b["min"], b["max"]) for b in series["buckets"]]
+    assert got == m4([(s, v) for s, _, v in written], frm, to, 10)
+    assert max(p["value"] for p in series["points"]) == max(v for _, _, v in written)
+
+    # CSV, long and wide, parsed by the csv module.
+    status, text, headers = h.get(f"/api/history/export.csv?tags={TANK},WaterTank@PUMP&from={iso(frm)}&to={iso(to)}")
+    assert status == 200 and headers["Content-Type"].startswith("text/csv"), text
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(ms(r["time"]), float(r["value"])) for r in rows if r["tag"] == TANK] == [(s, v) for s, _, v in written]
+    status, text, _ = h.get(f"/api/history/export.csv?tags={TANK}&from={iso(frm)}&to={iso(to)}&layout=wide")
+    assert status == 200
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["time", TANK]
+    assert [float(r[1]) for r in rows[1:]] == [v for _, _, v in written]  # one row per value here
+
+    # Events: the manual writes are user actions.
+    status, body, _ = h.get("/api/history/events?kind=user_action&limit=5")
+    assert status == 200 and len(body["items"]) == 5, body
+    assert body["items"][0]["detail"]["action"] == "write_datapoint"
+
+
 def test_written_values_come_back_raw_and_as_a_trend():
     with WeirServer(system_config=config()) as w:
-        h = Http(w)
-        h.login()
-        written = [write(h, round(50 + 40 * ((i * 37) % 101 - 50) / 50, 3)) for i in range(300)]
-        frm, to = written[0][0], written[-1][0] + 1
-        items, pages = raw_all(h, [TANK], frm, to, limit=70)
-        assert pages >= 5
-        assert [(ms(i["time"]), i["value"]) for i in items] == [(s, v) for s, _, v in written]
-        assert all(i["tag"] == TANK and i["quality"] == "good" for i in items)
-        assert [ms(i["server_time"]) for i in items] == [sv for _, sv, _ in written]
+        written_values_come_back_raw_as_a_trend_and_as_csv(w)
 
-        status, body, _ = h.get(f"/api/history/trend?tags={TANK}&from={iso(frm)}&to={iso(to)}&points=10")
-        assert status == 200, body
-        series = body["series"][0]
-        assert series["tag"] == TANK and series["level"] == "raw"
-        got = [(ms(b["time"]), b["count"], b["first"], b["last"], b["min"], b["max"]) for b in series["buckets"]]
-        assert got == m4([(s, v) for s, _, v in written], frm, to, 10)
-        assert max(p["value"] for p in series["points"]) == max(v for _, _, v in written)
 
-        # CSV, long and wide, parsed by the csv module.
-        status, text, headers = h.get(f"/api/history/export.csv?tags={TANK},WaterTank@PUMP&from={iso(frm)}&to={iso(to)}")
-        assert status == 200 and headers["Content-Type"].startswith("text/csv"), text
-        rows = list(csv.DictReader(io.StringIO(text)))
-        assert [(ms(r["time"]), float(r["value"])) for r in rows if r["tag"] == TANK] == [(s, v) for s, _, v in written]
-        status, text, _ = h.get(f"/api/history/export.csv?tags={TANK}&from={iso(frm)}&to={iso(to)}&layout=wide")
-        assert status == 200
-        rows = list(csv.reader(io.StringIO(text)))
-        assert rows[0] == ["time", TANK]
-        assert [float(r[1]) for r in rows[1:]] == [v for _, _, v in written]  # one row per value here
-
-        # Events: the manual writes are user actions.
-        status, body, _ = h.get("/api/history/events?kind=user_action&limit=5")
-        assert status == 200 and len(body["items"]) == 5, body
-        assert body["items"][0]["detail"]["action"] == "write_datapoint"
+def running_tank_trend_matches_its_raw_values(w):
+    """The demo tank running (autostart): once 40 values are stored, the trend's 7 buckets are
+    exactly the M4 of the raw values (run against SQLite here and PostgreSQL in test_03)."""
+    h = Http(w)
+    h.login()
+    start = int(time.time() * 1000) - 60_000
+    wait_until(lambda: len(raw_all(h, [TANK], start, int(time.time() * 1000) + 60_000)[0]) >= 40,
+               timeout=20, message="40 tank values stored")
+    to = int(time.time() * 1000)
+    items, _ = raw_all(h, [TANK], start, to)
+    points = [(ms(i["time"]), i["value"]) for i in items]
+    status, body, _ = h.get(f"/api/history/trend?tags={TANK}&from={iso(start)}&to={iso(to)}&points=7")
+    assert status == 200, body
+    got = [(ms(b["time"]), b["count"], b["first"], b["last"], b["min"], b["max"]) for b in body["series"][0]["buckets"]]
+    assert got == m4(points, start, to, 7)
 
 
 def test_the_running_tank_trend_matches_its_raw_values():
     with WeirServer(system_config=config(autostart=True, tick_ms=50)) as w:
-        h = Http(w)
-        h.login()
-        start = int(time.time() * 1000) - 60_000
-        wait_until(lambda: len(raw_all(h, [TANK], start, int(time.time() * 1000) + 60_000)[0]) >= 40,
-                   timeout=20, message="40 tank values stored")
-        to = int(time.time() * 1000)
-        items, _ = raw_all(h, [TANK], start, to)
-        points = [(ms(i["time"]), i["value"]) for i in items]
-        status, body, _ = h.get(f"/api/history/trend?tags={TANK}&from={iso(start)}&to={iso(to)}&points=7")
-        assert status == 200, body
-        got = [(ms(b["time"]), b["count"], b["first"], b["last"], b["min"], b["max"]) for b in body["series"][0]["buckets"]]
-        assert got == m4(points, start, to, 7)
+        running_tank_trend_matches_its_raw_values(w)
 
 
 def test_bad_parameters_and_permission():
@@ -149,22 +162,28 @@ def test_bad_parameters_and_permission():
         assert health["history_dropped"] == 0
 
 
+def write_then_age_out(h, message):
+    """Writes 64 values and checks they are stored, then keeps writing new ones until those 64
+    have aged out (the caller set a two-second age limit); returns /api/history/status."""
+    old = [write(h, float(i % 90)) for i in range(64)]
+    frm = old[0][0]
+    assert len(raw_all(h, [TANK], frm, old[-1][0] + 1)[0]) == 64
+
+    def aged_out():
+        write(h, 1.5)
+        write(h, 2.5)
+        return not raw_all(h, [TANK], frm, old[-1][0] + 1)[0]
+    wait_until(aged_out, timeout=20, interval=0.2, message=message)
+    return h.get("/api/history/status")[1]
+
+
 def test_retention_drops_old_chunks():
     two_seconds = 2 / 86400
     with WeirServer(system_config=config(raw_max_age_days=two_seconds, chunk_values=16,
                                          retention_interval_ms=100)) as w:
         h = Http(w)
         h.login()
-        old = [write(h, float(i % 90)) for i in range(64)]
-        frm = old[0][0]
-        assert len(raw_all(h, [TANK], frm, old[-1][0] + 1)[0]) == 64
-        # Old values age out while new ones keep coming.
-        def aged_out():
-            write(h, 1.5)
-            write(h, 2.5)
-            return not raw_all(h, [TANK], frm, old[-1][0] + 1)[0]
-        wait_until(aged_out, timeout=20, interval=0.2, message="old chunks dropped")
-        status, body, _ = h.get("/api/history/status")
+        body = write_then_age_out(h, "old chunks dropped")
         assert body["retention_deleted_chunks"] >= 4, body
         now = int(time.time() * 1000)
         assert raw_all(h, [TANK], now - 1500, now + 1000)[0], "recent values were dropped too"

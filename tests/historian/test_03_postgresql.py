@@ -7,8 +7,6 @@ trend counts every stored value (the killed run's open buckets rebuilt from its 
 --check-config accepts the backend and names a bad variable name, an unset variable stops weir
 naming it; an unreachable database leaves weir running and says so on /api/health, and a database
 that appears later is found (back-off) with the values queued meanwhile."""
-import csv
-import io
 import json
 import os
 import subprocess
@@ -18,7 +16,9 @@ import pytest
 
 import pgserver
 from test_01_history import (  # noqa: F401  (helpers only)
-    TANK, iso, kill_9_under_load_keeps_everything_committed, m4, ms, raw_all, write)
+    TANK, iso, kill_9_under_load_keeps_everything_committed, ms, raw_all, write,
+    running_tank_trend_matches_its_raw_values, write_then_age_out,
+    written_values_come_back_raw_as_a_trend_and_as_csv)
 from weirproc import WEIR_BIN, Http, WeirServer, tank_config, wait_until
 
 pytestmark = pytest.mark.skipif(not pgserver.available(), reason="PostgreSQL 15 not installed")
@@ -56,31 +56,9 @@ def server(pg, url=None, **kw):
 
 def test_written_values_come_back_raw_as_a_trend_and_as_csv(pg):
     with server(pg) as w:
+        written_values_come_back_raw_as_a_trend_and_as_csv(w)
         h = Http(w)
         h.login()
-        written = [write(h, round(50 + 40 * ((i * 37) % 101 - 50) / 50, 3)) for i in range(300)]
-        frm, to = written[0][0], written[-1][0] + 1
-        items, pages = raw_all(h, [TANK], frm, to, limit=70)
-        assert pages >= 5
-        assert [(ms(i["time"]), i["value"]) for i in items] == [(s, v) for s, _, v in written]
-        assert [ms(i["server_time"]) for i in items] == [sv for _, sv, _ in written]
-
-        status, body, _ = h.get(f"/api/history/trend?tags={TANK}&from={iso(frm)}&to={iso(to)}&points=10")
-        assert status == 200, body
-        got = [(ms(b["time"]), b["count"], b["first"], b["last"], b["min"], b["max"])
-               for b in body["series"][0]["buckets"]]
-        assert got == m4([(s, v) for s, _, v in written], frm, to, 10)
-
-        status, text, headers = h.get(f"/api/history/export.csv?tags={TANK}&from={iso(frm)}&to={iso(to)}")
-        assert status == 200 and headers["Content-Type"].startswith("text/csv"), text
-        rows = list(csv.DictReader(io.StringIO(text)))
-        assert [(ms(r["time"]), float(r["value"])) for r in rows] == [(s, v) for s, _, v in written]
-        status, text, _ = h.get(f"/api/history/export.csv?tags={TANK}&from={iso(frm)}&to={iso(to)}&layout=wide")
-        rows = list(csv.reader(io.StringIO(text)))
-        assert rows[0] == ["time", TANK] and [float(r[1]) for r in rows[1:]] == [v for _, _, v in written]
-
-        status, body, _ = h.get("/api/history/events?kind=user_action&limit=5")
-        assert status == 200 and len(body["items"]) == 5, body
         status, body, _ = h.get("/api/history/status")
         assert body["backend"] == "postgresql" and body["connected"] is True, body
         assert body["stored"] >= 300
@@ -90,19 +68,7 @@ def test_written_values_come_back_raw_as_a_trend_and_as_csv(pg):
 
 def test_the_running_tank_trend_matches_its_raw_values(pg):
     with server(pg, autostart=True, tick_ms=50) as w:
-        h = Http(w)
-        h.login()
-        start = int(time.time() * 1000) - 60_000
-        wait_until(lambda: len(raw_all(h, [TANK], start, int(time.time() * 1000) + 60_000)[0]) >= 40,
-                   timeout=20, message="40 tank values stored")
-        to = int(time.time() * 1000)
-        items, _ = raw_all(h, [TANK], start, to)
-        points = [(ms(i["time"]), i["value"]) for i in items]
-        status, body, _ = h.get(f"/api/history/trend?tags={TANK}&from={iso(start)}&to={iso(to)}&points=7")
-        assert status == 200, body
-        got = [(ms(b["time"]), b["count"], b["first"], b["last"], b["min"], b["max"])
-               for b in body["series"][0]["buckets"]]
-        assert got == m4(points, start, to, 7)
+        running_tank_trend_matches_its_raw_values(w)
 
 
 def test_retention_drops_whole_partitions(pg):
@@ -111,16 +77,7 @@ def test_retention_drops_whole_partitions(pg):
                 retention_interval_ms=100) as w:
         h = Http(w)
         h.login()
-        old = [write(h, float(i % 90)) for i in range(64)]
-        frm = old[0][0]
-        assert len(raw_all(h, [TANK], frm, old[-1][0] + 1)[0]) == 64
-
-        def aged_out():
-            write(h, 1.5)
-            write(h, 2.5)
-            return not raw_all(h, [TANK], frm, old[-1][0] + 1)[0]
-        wait_until(aged_out, timeout=20, interval=0.2, message="old partitions dropped")
-        status, body, _ = h.get("/api/history/status")
+        body = write_then_age_out(h, "old partitions dropped")
         assert body["retention_deleted_chunks"] >= 4 and body["retention_dropped_partitions"] >= 1, body
         now = int(time.time() * 1000)
         assert raw_all(h, [TANK], now - 1500, now + 1000)[0], "recent values were dropped too"
