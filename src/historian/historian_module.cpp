@@ -330,6 +330,7 @@ class HistorianModule final : public module::ModuleWith<HistorianSettings> {
       o.chunk_values = s.chunk_values;
       o.chunk_ms = static_cast<std::int64_t>(s.chunk_seconds) * 1000;
       o.partition_ms = static_cast<std::int64_t>(s.partition_seconds) * 1000;
+      o.node = s.node;
       o.clock = &host.clock;
       o.post = host.post;
       auto store = PgHistoryStore::open(std::move(o));
@@ -383,6 +384,10 @@ class HistorianModule final : public module::ModuleWith<HistorianSettings> {
               "string (letters, digits, _), e.g. WEIR_HISTORIAN_PG");
       if (s.partition_seconds < 1 || s.partition_seconds > 366 * 86'400)
         issue(path + ".partition_seconds", "must be between 1 and 31622400 (a year)");
+      bool node_ok = s.node.size() <= 64;
+      for (unsigned char c : s.node) node_ok = node_ok && c >= 0x20 && c != 0x7f;
+      if (!node_ok)
+        issue(path + ".node", "expected at most 64 printable characters (empty: the host name)");
     }
     const std::filesystem::path f(s.file);
     if (s.file.empty() || f.is_absolute() || s.file.find("..") != std::string::npos ||

@@ -21,7 +21,9 @@
 // the environment variable named by "connection_env" (default WEIR_HISTORIAN_PG; never a password
 // in this file), e.g. WEIR_HISTORIAN_PG="host=db1 dbname=weir user=weir" with the password in
 // ~/.pgpass or PGPASSWORD. "partition_seconds" (default 86400) is the width of the time
-// partitions of the value chunks and events; "file" is not used.
+// partitions of the value chunks and events; "node" (default: the host name) names this weir
+// among the writers of the database: at start it finishes the open buckets of its own earlier
+// runs that were killed (give two weirs on one host different names); "file" is not used.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -60,13 +62,14 @@ struct HistorianSettings {
   std::vector<HistorianTagSettings> tags;
   std::string connection_env = "WEIR_HISTORIAN_PG";  // postgresql: where the connection string is
   std::uint32_t partition_seconds = 86'400;          // postgresql: time partition width
+  std::string node;  // postgresql: this weir's name among the database's writers; "": host name
 };
 BOOST_DESCRIBE_STRUCT(HistorianSettings, (),
                       (backend, file, flush_interval_ms, max_queue, chunk_values, chunk_seconds,
                        record_events, raw_max_age_days, rollup_1m_max_age_days,
                        rollup_1h_max_age_days, events_max_age_days, max_size_mb,
                        retention_interval_ms, export_page_rows, tags, connection_env,
-                       partition_seconds))
+                       partition_seconds, node))
 
 // Does a tags[].datapoints pattern name this datapoint id?
 bool pattern_matches(std::string_view pattern, std::string_view id);

@@ -170,6 +170,13 @@ TEST(HistorianModule, CheckAcceptsPostgresqlAndNamesAMissingVariable) {
   EXPECT_NE(issues_of(R"({"backend": "postgresql", "partition_seconds": 0})")
                 .find("modules[0].config.partition_seconds"),
             std::string::npos);
+  EXPECT_EQ(issues_of(R"({"backend": "postgresql", "node": "plant-a/weir-2"})"), "");
+  EXPECT_NE(
+      issues_of(R"({"backend": "postgresql", "node": "a\nb"})").find("modules[0].config.node"),
+      std::string::npos);
+  EXPECT_NE(issues_of(R"({"backend": "postgresql", "node": ")" + std::string(65, 'x') + R"("})")
+                .find("modules[0].config.node"),
+            std::string::npos);
 }
 
 }  // namespace
