@@ -309,8 +309,25 @@ void SqlitePersistence::restore(Batch&& failed) {
   pending_.retained.merge(failed.retained);
 }
 
+bool SqlitePersistence::ready_to_commit(std::function<void()> ready) {
+  const auto due = last_take_ + options_.min_commit_interval;
+  if (!post_ || !writer_ || std::chrono::steady_clock::now() >= due) return true;
+  // Pacing: the writer's thread waits (never the broker's), then asks the broker thread for
+  // the batch. Taking it at the end of the wait, not the start, lets what arrives meanwhile
+  // join this commit: a lone publisher's window is acknowledged by one commit, not two.
+  const bool queued = writer_->submit([post = post_, due, alive = std::weak_ptr<bool>(alive_),
+                                       ready = std::move(ready)](storage::Database&) {
+    std::this_thread::sleep_until(due);
+    post([alive, ready]() {
+      if (alive.lock()) ready();
+    });
+  });
+  return !queued;  // a writer that takes no job: the commit itself reports why
+}
+
 void SqlitePersistence::commit(std::function<void(Status)> done) {
   if (!writer_) return done(not_open(open_error_));
+  last_take_ = std::chrono::steady_clock::now();  // the pacing counts from here
   auto batch = std::make_shared<Batch>(std::exchange(pending_, Batch{}));
   // The answer runs on the broker thread (through post_), where pending_ lives; it may arrive
   // after this object is gone (shutdown), and is then ignored.
@@ -324,12 +341,6 @@ void SqlitePersistence::commit(std::function<void(Status)> done) {
     done({});
   };
   auto write = [batch, this](storage::Database& db) -> Status {
-    // Pacing (on the writer's thread, never the broker's): what arrives meanwhile joins the next
-    // batch, so commits per second, and their CPU and WAL writes, stay bounded under load.
-    if (options_.min_commit_interval.count() > 0) {
-      std::this_thread::sleep_until(next_commit_);
-      next_commit_ = std::chrono::steady_clock::now() + options_.min_commit_interval;
-    }
     const auto start = std::chrono::steady_clock::now();
     Status st = write_batch(db, *batch);
     note_commit_time(std::chrono::steady_clock::now() - start);

@@ -23,8 +23,8 @@
 namespace weir::mqtt {
 
 struct SqlitePersistenceOptions {
-  // A commit starts at least this long after the previous one started
-  // (BrokerOptions::commit_interval_ms).
+  // A commit takes its batch at least this long after the previous one took its own
+  // (BrokerOptions::commit_interval_ms); what arrives meanwhile joins it (ready_to_commit).
   std::chrono::milliseconds min_commit_interval{};
   WalLimits wal;
   // How often the checkpointer looks whether a pass is due (wal_background_pass).
@@ -74,6 +74,7 @@ class SqlitePersistence final : public Persistence {
   void put_retained(StoredMessage m) override;
   void erase_retained(const std::string& topic) override;
   void commit(std::function<void(Status)> done) override;
+  bool ready_to_commit(std::function<void()> ready) override;
   bool has_pending() const override { return pending() != 0; }
   Status flush() override;
   std::size_t pending() const { return pending_.sessions.size() + pending_.retained.size(); }
@@ -104,7 +105,8 @@ class SqlitePersistence final : public Persistence {
   std::uint64_t frame_bytes_ = 4096 + 24;  // a WAL frame: header + page
   Batch pending_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-  std::chrono::steady_clock::time_point next_commit_{};  // writer thread only
+  // Pacing: when the last commit took its batch (broker thread only).
+  std::chrono::steady_clock::time_point last_take_{};
   // The WAL's state, shared by the writer and the checkpointer threads (and /metrics).
   mutable std::mutex wal_mu_;
   WalStats wal_;                        // guarded by wal_mu_
