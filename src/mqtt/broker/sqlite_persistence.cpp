@@ -33,6 +33,11 @@ CREATE TABLE IF NOT EXISTS mqtt_retained(
                                           // The account owning a session (NULL: unknown).
                                           {2, R"sql(
 ALTER TABLE mqtt_sessions ADD COLUMN owner TEXT;
+)sql"},
+                                          // One row the WAL restarts write (restart_wal).
+                                          {3, R"sql(
+CREATE TABLE mqtt_wal_restarts(count INTEGER NOT NULL);
+INSERT INTO mqtt_wal_restarts VALUES(0);
 )sql"}};
 
 Error not_open(const std::string& why) {
@@ -201,6 +206,42 @@ void SqlitePersistence::after_commit(storage::Database& db) {
   if (rc == SQLITE_OK && done >= 0) copied_ = static_cast<std::uint32_t>(done);
 }
 
+void SqlitePersistence::wait_for_turn(storage::Database& db,
+                                      std::chrono::steady_clock::time_point due) {
+  std::unique_lock lock(wal_mu_);
+  bool tried = false;  // one restart per wait (a failed one is not retried in a loop)
+  for (;;) {
+    if (!tried && wal_restart_due(static_cast<std::uint32_t>(wal_.frames), copied_)) {
+      tried = true;
+      lock.unlock();
+      // A pass under way would hold read locks the restart needs (it would append instead).
+      if (std::unique_lock ck(checkpoint_mu_, std::try_to_lock); ck) restart_wal(db);
+      lock.lock();
+    }
+    // Woken early by a pass that may have copied everything (background_pass).
+    if (wal_copied_.wait_until(lock, due) == std::cv_status::timeout) return;
+  }
+}
+
+void SqlitePersistence::restart_wal(storage::Database& db) {
+  const auto start = std::chrono::steady_clock::now();
+  Status st = [&db]() -> Status {
+    auto tx = storage::Transaction::begin(db, storage::Transaction::Mode::immediate);
+    if (!tx) return tx.error();
+    auto s = db.prepare("UPDATE mqtt_wal_restarts SET count = count + 1");
+    if (!s) return s.error();
+    if (auto r = s->run(); !r) return r;
+    return tx->commit();
+  }();
+  const auto took = std::chrono::steady_clock::now() - start;
+  std::lock_guard lock(wal_mu_);
+  if (st && last_commit_restarted_) {
+    ++wal_.restarts_apart;
+    wal_.restart_time.record(took);
+  }
+  last_commit_restarted_ = false;
+}
+
 void SqlitePersistence::background_pass(storage::Database& db) {
   std::uint64_t cycle = 0;
   {
@@ -212,10 +253,14 @@ void SqlitePersistence::background_pass(storage::Database& db) {
   }
   std::lock_guard ck(checkpoint_mu_);
   const auto [rc, done, took] = passive_checkpoint(db);
-  std::lock_guard lock(wal_mu_);
-  wal_.checkpoint_time.record(took);
-  // A restart meanwhile makes this pass's count stale: the new cycle starts from nothing copied.
-  if (rc == SQLITE_OK && done >= 0 && cycle == cycle_) copied_ = static_cast<std::uint32_t>(done);
+  {
+    std::lock_guard lock(wal_mu_);
+    wal_.checkpoint_time.record(took);
+    // A restart meanwhile makes this pass's count stale: the new cycle starts from nothing
+    // copied.
+    if (rc == SQLITE_OK && done >= 0 && cycle == cycle_) copied_ = static_cast<std::uint32_t>(done);
+  }
+  wal_copied_.notify_all();  // a commit waiting for its turn may restart the WAL meanwhile
 }
 
 void SqlitePersistence::note_commit_time(std::chrono::nanoseconds took) {
@@ -315,13 +360,14 @@ bool SqlitePersistence::ready_to_commit(std::function<void()> ready) {
   // Pacing: the writer's thread waits (never the broker's), then asks the broker thread for
   // the batch. Taking it at the end of the wait, not the start, lets what arrives meanwhile
   // join this commit: a lone publisher's window is acknowledged by one commit, not two.
-  const bool queued = writer_->submit([post = post_, due, alive = std::weak_ptr<bool>(alive_),
-                                       ready = std::move(ready)](storage::Database&) {
-    std::this_thread::sleep_until(due);
-    post([alive, ready]() {
-      if (alive.lock()) ready();
-    });
-  });
+  const bool queued =
+      writer_->submit([self = this, post = post_, due, alive = std::weak_ptr<bool>(alive_),
+                       ready = std::move(ready)](storage::Database& db) {
+        self->wait_for_turn(db, due);
+        post([alive, ready]() {
+          if (alive.lock()) ready();
+        });
+      });
   return !queued;  // a writer that takes no job: the commit itself reports why
 }
 
