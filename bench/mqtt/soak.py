@@ -55,7 +55,8 @@ def loop_metrics(server):
                  "weir_mqtt_commit_seconds", "weir_mqtt_persist_snapshot_seconds",
                  "weir_mqtt_checkpoint_seconds", "weir_mqtt_wal_catch_up_seconds",
                  "weir_mqtt_commit_write_seconds", "weir_mqtt_wal_restart_commit_seconds",
-                 "weir_mqtt_wal_restart_seconds"):
+                 "weir_mqtt_wal_restart_seconds", "weir_mqtt_puback_turn_seconds",
+                 "weir_mqtt_refill_turn_seconds"):
         b, n = buckets.get(name, {}), values.get(name + "_count", 0)
         if not n:
             continue

@@ -301,7 +301,8 @@ struct BrokerImpl final : SubscriptionOwner {
   // cache: route()'s shared encodings of the message (null when there is one recipient).
   void deliver(Session& s, Delivery d, WireCache* cache = nullptr);
   void enqueue(Session& s, Delivery d);
-  void pump(Session& s);
+  // Sends queued messages while the window allows; returns how many QoS 1/2 went in flight.
+  std::size_t pump(Session& s);
   std::uint16_t next_packet_id(Session& s);
   std::size_t window(const Session& s) const;
   // Sends one PUBLISH to the session's connection; false if dropped (too large for the client).
@@ -368,6 +369,7 @@ struct BrokerImpl final : SubscriptionOwner {
   MonoTime rate_window{};
   std::uint32_t rate_count = 0;
   BrokerStats st;
+  ReplyCounts replies;
   FrameReader frames;        // frames the bytes of connections that have no partial packet
   bool frames_busy = false;  // on_bytes re-entered: the inner call uses the connection's own
   std::vector<std::pair<SubscriberId, SubEntry>> matched;  // scratch for route() (depth 0)

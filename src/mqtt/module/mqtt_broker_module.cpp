@@ -303,6 +303,14 @@ Status MqttBrokerModule::build() {
     listeners->handler_time().write(
         out, "weir_mqtt_loop_handler_seconds",
         "io thread time per MQTT handler (a batch of socket events, a broker tick)");
+    listeners->puback_time().write(
+        out, "weir_mqtt_puback_turn_seconds",
+        "QoS 1 PUBLISH read to its PUBACK handed to the socket, when acknowledged on receipt "
+        "(plain TCP; the event batch's time, an upper bound)");
+    listeners->refill_time().write(
+        out, "weir_mqtt_refill_turn_seconds",
+        "A subscriber's PUBACK read to the queued PUBLISH refilling its window handed to the "
+        "socket (plain TCP; the event batch's time, an upper bound)");
   };
   host_.services.provide<PubSub>(*inproc_);
   host_.services.provide<BrokerEndpoints>(endpoints_);
