@@ -212,10 +212,13 @@ void SqlitePersistence::wait_for_turn(storage::Database& db,
   bool tried = false;  // one restart per wait (a failed one is not retried in a loop)
   for (;;) {
     if (!tried && wal_restart_due(static_cast<std::uint32_t>(wal_.frames), copied_)) {
-      tried = true;
       lock.unlock();
-      // A pass under way would hold read locks the restart needs (it would append instead).
-      if (std::unique_lock ck(checkpoint_mu_, std::try_to_lock); ck) restart_wal(db);
+      // A pass under way would hold read locks the restart needs (SQLite would append instead
+      // of restarting); its end wakes this wait again.
+      if (std::unique_lock ck(checkpoint_mu_, std::try_to_lock); ck) {
+        tried = true;
+        restart_wal(db);
+      }
       lock.lock();
     }
     // Woken early by a pass that may have copied everything (background_pass).
@@ -251,16 +254,17 @@ void SqlitePersistence::background_pass(storage::Database& db) {
       return;
     cycle = cycle_;
   }
-  std::lock_guard ck(checkpoint_mu_);
-  const auto [rc, done, took] = passive_checkpoint(db);
   {
+    std::lock_guard ck(checkpoint_mu_);
+    const auto [rc, done, took] = passive_checkpoint(db);
     std::lock_guard lock(wal_mu_);
     wal_.checkpoint_time.record(took);
     // A restart meanwhile makes this pass's count stale: the new cycle starts from nothing
     // copied.
     if (rc == SQLITE_OK && done >= 0 && cycle == cycle_) copied_ = static_cast<std::uint32_t>(done);
   }
-  wal_copied_.notify_all();  // a commit waiting for its turn may restart the WAL meanwhile
+  // After the checkpoint is released: a commit waiting for its turn may restart the WAL now.
+  wal_copied_.notify_all();
 }
 
 void SqlitePersistence::note_commit_time(std::chrono::nanoseconds took) {
