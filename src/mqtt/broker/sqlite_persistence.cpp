@@ -3,7 +3,6 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <thread>
 #include <vector>
 
 #include "storage/statement.hpp"
