@@ -7,6 +7,14 @@
 //                          [--max-queued N] [--max-queued-bytes N] [--max-outgoing-bytes N]
 //                          [--ack-before-commit] [--commit-interval-ms N]
 //                          [--tls-port P --tls-cert PEM --tls-key PEM] [--quiet]
+//
+// SIGUSR1 prints the broker's side of the QoS 1 round trip since the previous SIGUSR1 (or the
+// start) on stdout and starts it again, as one line compare.sh reads:
+//   BROKER_SPLIT puback_n=… puback_mean_us=… puback_p50_us=… puback_p99_us=… puback_max_us=…
+//                refill_n=… refill_mean_us=… refill_p50_us=… refill_p99_us=… refill_max_us=…
+// (puback: a QoS 1 PUBLISH read -> its PUBACK handed to the socket; refill: a subscriber's
+// PUBACK read -> the queued PUBLISH refilling its window handed to the socket; the p50/p99 are
+// bucket bounds, "at most": mqtt/broker/duration_histogram.hpp).
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
@@ -16,6 +24,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -23,6 +32,27 @@
 #include "mqtt/broker/broker.hpp"
 #include "mqtt/broker/sqlite_persistence.hpp"
 #include "mqtt/transport/mqtt_listeners.hpp"
+
+namespace {
+
+void print_split(weir::mqtt::MqttListeners& listeners) {
+  std::string line = "BROKER_SPLIT";
+  auto add = [&line](const char* name, const weir::mqtt::DurationHistogram& h) {
+    auto us = [](double s) { return std::to_string(static_cast<long long>(s * 1e6 + 0.5)); };
+    line += std::string(" ") + name + "_n=" + std::to_string(h.count()) + " " + name +
+            "_mean_us=" + us(h.mean_seconds()) + " " + name +
+            "_p50_us=" + us(h.quantile_bound_seconds(0.5)) + " " + name +
+            "_p99_us=" + us(h.quantile_bound_seconds(0.99)) + " " + name +
+            "_max_us=" + us(h.max_seconds());
+  };
+  add("puback", listeners.puback_time());
+  add("refill", listeners.refill_time());
+  listeners.reset_reply_times();
+  std::printf("%s\n", line.c_str());
+  std::fflush(stdout);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   weir::mqtt::BrokerOptions bopts;
@@ -103,10 +133,20 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", st.error().message.c_str());
     return 1;
   }
+  boost::asio::signal_set split_signal(io, SIGUSR1);
+  std::function<void()> on_split = [&] {
+    split_signal.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      print_split(listeners);
+      on_split();
+    });
+  };
+  on_split();
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int) {
     broker.shutdown();
     listeners.stop();
+    split_signal.cancel();
   });
   std::printf("ready tcp=%u ws=%u tls=%u\n", listeners.tcp_port(), listeners.ws_port(),
               listeners.tls_port());

@@ -7,7 +7,8 @@
 # DURATION (latency run, seconds), IDLE_CONNECTIONS, WINDOW, FANIN. Both brokers get the same outbound window
 # (env WINDOW in flight per client, 32 by default) and unlimited queues; each throughput row has the broker's CPU beside
 # it (broker_cpu_pct: % of one core over the run), so a window-bound result shows as one that
-# leaves CPU idle.
+# leaves CPU idle. Weir's QoS 1 throughput rows carry both sides of the window-bound round
+# trip: the generator's SPLIT and the broker's BROKER_SPLIT (weir_mqtt_bench_server, SIGUSR1).
 set -euo pipefail
 
 BUILD_DIR=${1:?usage: compare.sh BUILD_DIR}
@@ -69,18 +70,37 @@ start_weir() {
 
 # CPU time (user + system, clock ticks) a process has used so far.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# The broker's side of the QoS 1 round trip: weir_mqtt_bench_server prints a BROKER_SPLIT line
+# (PUBLISH read -> PUBACK handed to the socket; subscriber's PUBACK read -> the refilling
+# PUBLISH handed to the socket) on SIGUSR1 and starts counting again. Prints the new line.
+broker_split() {
+  local before after
+  before=$(grep -c '^BROKER_SPLIT' "$TMP/weir.log" || true)
+  kill -USR1 "$WEIR_PID"
+  for _ in $(seq 50); do
+    after=$(grep -c '^BROKER_SPLIT' "$TMP/weir.log" || true)
+    (( after > before )) && break
+    sleep 0.1
+  done
+  grep '^BROKER_SPLIT' "$TMP/weir.log" | tail -1
+}
 # run PORT ARGS... -> prints the RESULT line of the generator, plus broker_cpu_pct: the broker's
 # CPU use over the run, in % of one core (the broker is the process listening on PORT).
 run() {
   local port=$1; shift
   local pid=$WEIR_PID
   [[ $port == "$MOSQ_PORT" ]] && pid=$MOSQ_PID
-  local c0 t0 line c1 t1
+  local c0 t0 line c1 t1 split=
+  # Weir's QoS 1 throughput rows also get the broker's side of the round trip (BROKER_SPLIT).
+  local want_split=
+  [[ $port == "$WEIR_PORT" && $1 == throughput && " $* " == *" --qos 1 "* ]] && want_split=1
+  [[ -n $want_split ]] && broker_split > /dev/null
   c0=$(cpu_ticks "$pid"); t0=$(date +%s.%N)
   # RESULT, and for QoS 1 throughput the publishers' round-trip split (SPLIT), on one line.
   line=$(timeout 300 "$LOADGEN" "$@" --port "$port" --timeout 240 | grep -E '^(RESULT|SPLIT)' | tr '\n' ' ')
   c1=$(cpu_ticks "$pid" 2>/dev/null || echo "$c0"); t1=$(date +%s.%N)
-  echo "${line% } broker_cpu_pct=$(awk -v c="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" -v t0="$t0" -v t1="$t1" \
+  [[ -n $want_split ]] && split=" $(broker_split)"
+  echo "${line% }${split} broker_cpu_pct=$(awk -v c="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" -v t0="$t0" -v t1="$t1" \
     'BEGIN { printf "%.0f", 100 * c / hz / (t1 - t0) }')"
 }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }

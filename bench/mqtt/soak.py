@@ -54,7 +54,9 @@ def loop_metrics(server):
     for name in ("weir_mqtt_loop_lag_seconds", "weir_mqtt_loop_handler_seconds",
                  "weir_mqtt_commit_seconds", "weir_mqtt_persist_snapshot_seconds",
                  "weir_mqtt_checkpoint_seconds", "weir_mqtt_wal_catch_up_seconds",
-                 "weir_mqtt_commit_write_seconds", "weir_mqtt_wal_restart_commit_seconds"):
+                 "weir_mqtt_commit_write_seconds", "weir_mqtt_wal_restart_commit_seconds",
+                 "weir_mqtt_wal_restart_seconds", "weir_mqtt_puback_turn_seconds",
+                 "weir_mqtt_refill_turn_seconds"):
         b, n = buckets.get(name, {}), values.get(name + "_count", 0)
         if not n:
             continue
@@ -64,7 +66,8 @@ def loop_metrics(server):
                    f"max_us={1e6 * values.get(name + '_max', 0):.0f}")
     for name in ("weir_mqtt_acks_held", "weir_mqtt_reads_paused_total", "weir_mqtt_wal_bytes",
                  "weir_mqtt_wal_max_bytes", "weir_mqtt_wal_file_bytes",
-                 "weir_mqtt_wal_restarts_total", "weir_mqtt_wal_catch_ups_total",
+                 "weir_mqtt_wal_restarts_total", "weir_mqtt_wal_restarts_apart_total",
+                 "weir_mqtt_wal_catch_ups_total",
                  "weir_mqtt_wal_catch_ups_deferred_total", "weir_mqtt_wal_catch_ups_waited_total"):
         out.append(f"METRIC {name} {values.get(name, float('nan')):.0f}")
     return "\n".join(out)

@@ -535,6 +535,10 @@ void Broker::update_options(const BrokerOptions& o) {
   if (!b.frames_busy) b.frames = FrameReader(b.opts.max_packet_size);
 }
 
+ReplyCounts Broker::reply_counts() const {
+  return impl_->replies;
+}
+
 const BrokerOptions& Broker::options() const {
   return impl_->opts;
 }

@@ -71,6 +71,15 @@ struct BrokerStats {
   DurationHistogram snapshot_time;
 };
 
+// Replies sent in the same call that read what they answer, counted for the transport's split
+// of the QoS 1 round trip (it reads the counts around each batch of socket events and times
+// the batch): a PUBACK sent on receipt of a QoS 1 PUBLISH (not one held for a commit), and a
+// QoS 1/2 PUBLISH that a subscriber's PUBACK let out of its queue into the freed window slot.
+struct ReplyCounts {
+  std::uint64_t pubacks = 0;
+  std::uint64_t refills = 0;
+};
+
 struct BrokerImpl;
 
 class Broker {
@@ -114,6 +123,7 @@ class Broker {
   void on_client_event(std::function<void(const ClientEvent&)> listener);
 
   BrokerStats stats() const;
+  ReplyCounts reply_counts() const;  // cheap: two counters (per batch of socket events)
   const BrokerOptions& options() const;
   // A configuration reload: new limits and capabilities apply from the next packet or connection
   // on (sessions, queues and connections are kept). Persistence and the ACL fixed at

@@ -230,9 +230,12 @@ struct BrokerImpl final : SubscriptionOwner {
   void load_persisted();
   void mark_dirty(Session& s);
   void persist_dirty();
-  // Group commit: starts a commit of everything recorded when none is running; its answer
-  // (on_committed) releases the acknowledgements it covers and starts the next one.
+  // Group commit: when none is running (or waiting for its turn) and something was recorded,
+  // asks the persistence for a commit; start_commit() takes the batch once the persistence's
+  // pacing lets it (at once, or later on this thread). Its answer (on_committed) releases the
+  // acknowledgements it covers and starts the next one.
   void maybe_commit();
+  void start_commit();
   void on_committed(const Status& st, std::uint64_t batch_id);
   // max_held_acks: pause a connection's reading once it has that many acknowledgements held;
   // resume (and handle the packets it kept) once commits have released half of them.
@@ -298,7 +301,8 @@ struct BrokerImpl final : SubscriptionOwner {
   // cache: route()'s shared encodings of the message (null when there is one recipient).
   void deliver(Session& s, Delivery d, WireCache* cache = nullptr);
   void enqueue(Session& s, Delivery d);
-  void pump(Session& s);
+  // Sends queued messages while the window allows; returns how many QoS 1/2 went in flight.
+  std::size_t pump(Session& s);
   std::uint16_t next_packet_id(Session& s);
   std::size_t window(const Session& s) const;
   // Sends one PUBLISH to the session's connection; false if dropped (too large for the client).
@@ -351,7 +355,7 @@ struct BrokerImpl final : SubscriptionOwner {
   std::deque<HeldAck> held_acks;
   std::uint64_t recorded = 0;
   std::uint64_t batch = 1;
-  bool committing = false;
+  bool committing = false;  // a commit is running, or waiting for the pacing to take its batch
   MonoTime commit_started{};
   bool retained_cap_logged = false;
   MonoTime commit_retry_at{};  // after a failed commit, the next one waits until then
@@ -365,6 +369,7 @@ struct BrokerImpl final : SubscriptionOwner {
   MonoTime rate_window{};
   std::uint32_t rate_count = 0;
   BrokerStats st;
+  ReplyCounts replies;
   FrameReader frames;        // frames the bytes of connections that have no partial packet
   bool frames_busy = false;  // on_bytes re-entered: the inner call uses the connection's own
   std::vector<std::pair<SubscriberId, SubEntry>> matched;  // scratch for route() (depth 0)

@@ -83,13 +83,27 @@ void BrokerImpl::persist_dirty() {
 void BrokerImpl::maybe_commit() {
   if (!persistence || committing) return;
   if (commit_retry_at != MonoTime{} && clock.mono() < commit_retry_at) return;
+  if (dirty.empty() && !persistence->has_pending()) return;
+  committing = true;
+  const bool now = persistence->ready_to_commit([weak = self]() {
+    auto b = weak.lock();
+    if (!b) return;
+    Entry entry(*b);
+    b->start_commit();
+  });
+  if (now) start_commit();
+}
+
+void BrokerImpl::start_commit() {
   if (!dirty.empty()) {
     const auto t0 = clock.mono();
     persist_dirty();
     st.snapshot_time.record(clock.mono() - t0);
   }
-  if (!persistence->has_pending()) return;
-  committing = true;
+  if (!persistence->has_pending()) {  // only sessions that are not kept changed
+    committing = false;
+    return;
+  }
   commit_started = clock.mono();
   const std::uint64_t id = batch++;
   persistence->commit([weak = self, id](Status st) {

@@ -2,6 +2,7 @@
 // A fixed-bucket histogram of durations for /metrics (Prometheus "histogram": cumulative
 // buckets, sum, count) plus the largest value seen. Pure: the caller measures, with whatever
 // clock it has (the broker's injected one, the transport's steady_clock).
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -16,19 +17,31 @@ class DurationHistogram {
   static constexpr std::array<std::int64_t, 13> kBoundsUs = {
       50, 100, 250, 500, 1'000, 2'500, 5'000, 10'000, 25'000, 50'000, 100'000, 250'000, 1'000'000};
 
-  void record(std::chrono::nanoseconds d) {
+  // `n` values of `d` each (a batch whose replies all took the same time).
+  void record(std::chrono::nanoseconds d, std::uint64_t n = 1) {
     const std::int64_t ns = d.count() < 0 ? 0 : d.count();
     std::size_t i = 0;
     while (i < kBoundsUs.size() && ns > kBoundsUs[i] * 1000) ++i;
-    ++buckets_[i];
-    ++count_;
-    sum_ns_ += static_cast<std::uint64_t>(ns);
-    if (ns > max_ns_) max_ns_ = ns;
+    buckets_[i] += n;
+    count_ += n;
+    sum_ns_ += static_cast<std::uint64_t>(ns) * n;
+    if (n > 0 && ns > max_ns_) max_ns_ = ns;
   }
 
   std::uint64_t count() const { return count_; }
   double sum_seconds() const { return static_cast<double>(sum_ns_) / 1e9; }
   double max_seconds() const { return static_cast<double>(max_ns_) / 1e9; }
+  double mean_seconds() const { return count_ == 0 ? 0.0 : sum_seconds() / count_; }
+  // An upper bound of the q-quantile (0 < q <= 1): the bound of the bucket holding it, or the
+  // largest value when that is lower (the buckets are coarse: read it as "at most").
+  double quantile_bound_seconds(double q) const {
+    if (count_ == 0) return 0.0;
+    const auto rank = static_cast<std::uint64_t>(q * static_cast<double>(count_) + 0.999999);
+    for (std::size_t i = 0; i < kBoundsUs.size(); ++i)
+      if (at_or_below(i) >= rank)
+        return std::min(static_cast<double>(kBoundsUs[i]) / 1e6, max_seconds());
+    return max_seconds();
+  }
   // Values at or below kBoundsUs[i] (cumulative, as Prometheus wants); i == size: all.
   std::uint64_t at_or_below(std::size_t i) const {
     std::uint64_t n = 0;

@@ -25,6 +25,23 @@ TEST(DurationHistogram, CountsCumulativeBucketsSumAndMax) {
   EXPECT_NEAR(h.sum_seconds(), 2.07308, 1e-9);
 }
 
+TEST(DurationHistogram, WeightedValuesAndQuantileBounds) {
+  DurationHistogram h;
+  EXPECT_EQ(h.quantile_bound_seconds(0.5), 0.0);  // empty
+  h.record(40us, 98);                             // a batch of 98 replies that took 40 µs
+  h.record(700us);                                // <= 1 ms
+  h.record(3ms);                                  // <= 5 ms
+  h.record(9ms, 0);                               // no replies: nothing counted, not even the max
+  EXPECT_EQ(h.count(), 100u);
+  EXPECT_NEAR(h.sum_seconds(), 98 * 40e-6 + 700e-6 + 3e-3, 1e-12);
+  EXPECT_NEAR(h.mean_seconds(), h.sum_seconds() / 100, 1e-15);
+  EXPECT_DOUBLE_EQ(h.max_seconds(), 0.003);
+  EXPECT_DOUBLE_EQ(h.quantile_bound_seconds(0.5), 50e-6);   // its bucket's bound
+  EXPECT_DOUBLE_EQ(h.quantile_bound_seconds(0.98), 50e-6);  // the 98th value
+  EXPECT_DOUBLE_EQ(h.quantile_bound_seconds(0.99), 1e-3);   // the 99th
+  EXPECT_DOUBLE_EQ(h.quantile_bound_seconds(1.0), 0.003);   // not the 5 ms bound: the max
+}
+
 TEST(DurationHistogram, WritesAPrometheusHistogram) {
   DurationHistogram h;
   h.record(7ms);

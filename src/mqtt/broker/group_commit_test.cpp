@@ -15,6 +15,8 @@ struct FakePersistence final : Persistence {
   std::vector<std::function<void(Status)>> running;  // commits started, not yet answered
   std::size_t started = 0;
   bool recorded = false;
+  bool paced = false;                        // ready_to_commit says "not yet"
+  std::vector<std::function<void()>> turns;  // paced commits waiting for their turn
   Result<StoredState> load() override { return StoredState{}; }
   void put_session(StoredSession) override { recorded = true; }
   void erase_session(const std::string&) override { recorded = true; }
@@ -24,6 +26,11 @@ struct FakePersistence final : Persistence {
     recorded = false;
     ++started;
     running.push_back(std::move(done));
+  }
+  bool ready_to_commit(std::function<void()> ready) override {
+    if (!paced) return true;
+    turns.push_back(std::move(ready));
+    return false;
   }
   bool has_pending() const override { return recorded; }
   Status flush() override { return {}; }
@@ -100,6 +107,28 @@ TEST_F(GroupCommit, NextBatchStartsWhenThePreviousEnds) {
   store->finish();
   EXPECT_EQ(acks(pub), (std::vector<std::uint16_t>{2, 3}));
   EXPECT_TRUE(store->running.empty());
+}
+
+TEST_F(GroupCommit, WhatArrivesWhileACommitWaitsForItsTurnJoinsIt) {
+  make();
+  keeper();
+  store->paced = true;
+  Client pub(*broker);
+  pub.connect("pub");
+  const auto before = store->started;
+  pub.publish("data/1", "a", 1);  // a commit is asked for: not its turn yet
+  pub.publish("data/2", "b", 1);
+  EXPECT_EQ(store->turns.size(), 1u);  // one request, not one per packet
+  EXPECT_EQ(store->started, before);   // no batch taken while it waits
+  auto turn = std::move(store->turns.front());
+  store->turns.clear();
+  pub.publish("data/3", "c", 1);
+  turn();  // its turn: the batch is taken now, with all three
+  EXPECT_EQ(store->started, before + 1);
+  EXPECT_TRUE(acks(pub).empty());
+  store->finish();
+  EXPECT_EQ(acks(pub), (std::vector<std::uint16_t>{1, 2, 3}));  // one commit for the window
+  EXPECT_TRUE(store->turns.empty());  // nothing left to commit: no further request
 }
 
 TEST_F(GroupCommit, CleanSessionsAndQos0AreNotHeld) {

@@ -113,7 +113,10 @@ void BrokerImpl::handle_publish(Connection& c, Publish&& p) {
 
 void BrokerImpl::acknowledge(Connection& c, const PubAck& a, bool stored) {
   const bool wait = stored && acks_wait_for_commit();
-  if (c.acks_held == 0 && !wait) return send(c, a);
+  if (c.acks_held == 0 && !wait) {
+    if (a.type == PacketType::puback) ++replies.pubacks;
+    return send(c, a);
+  }
   // Held only to keep the order: batch 0 goes out with whatever is ahead of it in the queue.
   held_acks.push_back(HeldAck{c.id, wait ? batch : 0, a.packet_id, a.type, a.reason});
   ++c.acks_held;
@@ -133,7 +136,7 @@ void BrokerImpl::handle_puback(Connection& c, const PubAck& p) {
       if (it != s.inflight.end()) {
         s.inflight.erase(it);
         mark_dirty(s);
-        pump(s);
+        replies.refills += pump(s);
       }
       break;
     }
@@ -378,8 +381,9 @@ void BrokerImpl::deliver(Session& s, Delivery d, WireCache* cache) {
   enqueue(s, std::move(d));
 }
 
-void BrokerImpl::pump(Session& s) {
+std::size_t BrokerImpl::pump(Session& s) {
   Connection* c = s.conn;
+  std::size_t in_flight = 0;
   while (c && c->state == Connection::State::connected && !s.queue.empty() && !congested(*c)) {
     Delivery& d = s.queue.front();
     if (expired(*d.msg)) {
@@ -393,11 +397,14 @@ void BrokerImpl::pump(Session& s) {
     }
     if (s.inflight.size() >= window(s)) break;
     const auto id = next_packet_id(s);
-    if (send_publish(*c, d, id, false))
+    if (send_publish(*c, d, id, false)) {
       s.inflight.push_back(Inflight{std::move(d), id, Inflight::State::publish_sent});
+      ++in_flight;
+    }
     s.queue.pop_front();
     if (s.expiry_interval != 0) mark_dirty(s);
   }
+  return in_flight;
 }
 
 bool BrokerImpl::send_publish(Connection& c, const Delivery& d, std::uint16_t packet_id, bool dup,

@@ -60,6 +60,13 @@ class Persistence {
   // blocking the caller; `done` runs on the broker thread once it has committed (or failed: the
   // changes are then kept for the next commit). The broker has at most one commit running.
   virtual void commit(std::function<void(Status)> done) = 0;
+  // Pacing: true when a commit may start now. Otherwise false, and `ready` runs on the broker
+  // thread once one may; the broker takes its batch only then, so what it records while the
+  // commit waits joins that commit instead of the next one. Default: always at once.
+  virtual bool ready_to_commit(std::function<void()> ready) {
+    (void)ready;
+    return true;
+  }
   // Something was recorded since the last commit started (or a failed commit gave it back).
   virtual bool has_pending() const = 0;
   // Blocking: writes everything recorded, after any commit still running (shutdown, tests).

@@ -3,7 +3,6 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <thread>
 #include <vector>
 
 #include "storage/statement.hpp"
@@ -33,6 +32,11 @@ CREATE TABLE IF NOT EXISTS mqtt_retained(
                                           // The account owning a session (NULL: unknown).
                                           {2, R"sql(
 ALTER TABLE mqtt_sessions ADD COLUMN owner TEXT;
+)sql"},
+                                          // One row the WAL restarts write (restart_wal).
+                                          {3, R"sql(
+CREATE TABLE mqtt_wal_restarts(count INTEGER NOT NULL);
+INSERT INTO mqtt_wal_restarts VALUES(0);
 )sql"}};
 
 Error not_open(const std::string& why) {
@@ -201,6 +205,45 @@ void SqlitePersistence::after_commit(storage::Database& db) {
   if (rc == SQLITE_OK && done >= 0) copied_ = static_cast<std::uint32_t>(done);
 }
 
+void SqlitePersistence::wait_for_turn(storage::Database& db,
+                                      std::chrono::steady_clock::time_point due) {
+  std::unique_lock lock(wal_mu_);
+  bool tried = false;  // one restart per wait (a failed one is not retried in a loop)
+  for (;;) {
+    if (!tried && wal_restart_due(static_cast<std::uint32_t>(wal_.frames), copied_)) {
+      lock.unlock();
+      // A pass under way would hold read locks the restart needs (SQLite would append instead
+      // of restarting); its end wakes this wait again.
+      if (std::unique_lock ck(checkpoint_mu_, std::try_to_lock); ck) {
+        tried = true;
+        restart_wal(db);
+      }
+      lock.lock();
+    }
+    // Woken early by a pass that may have copied everything (background_pass).
+    if (wal_copied_.wait_until(lock, due) == std::cv_status::timeout) return;
+  }
+}
+
+void SqlitePersistence::restart_wal(storage::Database& db) {
+  const auto start = std::chrono::steady_clock::now();
+  Status st = [&db]() -> Status {
+    auto tx = storage::Transaction::begin(db, storage::Transaction::Mode::immediate);
+    if (!tx) return tx.error();
+    auto s = db.prepare("UPDATE mqtt_wal_restarts SET count = count + 1");
+    if (!s) return s.error();
+    if (auto r = s->run(); !r) return r;
+    return tx->commit();
+  }();
+  const auto took = std::chrono::steady_clock::now() - start;
+  std::lock_guard lock(wal_mu_);
+  if (st && last_commit_restarted_) {
+    ++wal_.restarts_apart;
+    wal_.restart_time.record(took);
+  }
+  last_commit_restarted_ = false;
+}
+
 void SqlitePersistence::background_pass(storage::Database& db) {
   std::uint64_t cycle = 0;
   {
@@ -210,12 +253,17 @@ void SqlitePersistence::background_pass(storage::Database& db) {
       return;
     cycle = cycle_;
   }
-  std::lock_guard ck(checkpoint_mu_);
-  const auto [rc, done, took] = passive_checkpoint(db);
-  std::lock_guard lock(wal_mu_);
-  wal_.checkpoint_time.record(took);
-  // A restart meanwhile makes this pass's count stale: the new cycle starts from nothing copied.
-  if (rc == SQLITE_OK && done >= 0 && cycle == cycle_) copied_ = static_cast<std::uint32_t>(done);
+  {
+    std::lock_guard ck(checkpoint_mu_);
+    const auto [rc, done, took] = passive_checkpoint(db);
+    std::lock_guard lock(wal_mu_);
+    wal_.checkpoint_time.record(took);
+    // A restart meanwhile makes this pass's count stale: the new cycle starts from nothing
+    // copied.
+    if (rc == SQLITE_OK && done >= 0 && cycle == cycle_) copied_ = static_cast<std::uint32_t>(done);
+  }
+  // After the checkpoint is released: a commit waiting for its turn may restart the WAL now.
+  wal_copied_.notify_all();
 }
 
 void SqlitePersistence::note_commit_time(std::chrono::nanoseconds took) {
@@ -309,8 +357,26 @@ void SqlitePersistence::restore(Batch&& failed) {
   pending_.retained.merge(failed.retained);
 }
 
+bool SqlitePersistence::ready_to_commit(std::function<void()> ready) {
+  const auto due = last_take_ + options_.min_commit_interval;
+  if (!post_ || !writer_ || std::chrono::steady_clock::now() >= due) return true;
+  // Pacing: the writer's thread waits (never the broker's), then asks the broker thread for
+  // the batch. Taking it at the end of the wait, not the start, lets what arrives meanwhile
+  // join this commit: a lone publisher's window is acknowledged by one commit, not two.
+  const bool queued =
+      writer_->submit([self = this, post = post_, due, alive = std::weak_ptr<bool>(alive_),
+                       ready = std::move(ready)](storage::Database& db) {
+        self->wait_for_turn(db, due);
+        post([alive, ready]() {
+          if (alive.lock()) ready();
+        });
+      });
+  return !queued;  // a writer that takes no job: the commit itself reports why
+}
+
 void SqlitePersistence::commit(std::function<void(Status)> done) {
   if (!writer_) return done(not_open(open_error_));
+  last_take_ = std::chrono::steady_clock::now();  // the pacing counts from here
   auto batch = std::make_shared<Batch>(std::exchange(pending_, Batch{}));
   // The answer runs on the broker thread (through post_), where pending_ lives; it may arrive
   // after this object is gone (shutdown), and is then ignored.
@@ -324,12 +390,6 @@ void SqlitePersistence::commit(std::function<void(Status)> done) {
     done({});
   };
   auto write = [batch, this](storage::Database& db) -> Status {
-    // Pacing (on the writer's thread, never the broker's): what arrives meanwhile joins the next
-    // batch, so commits per second, and their CPU and WAL writes, stay bounded under load.
-    if (options_.min_commit_interval.count() > 0) {
-      std::this_thread::sleep_until(next_commit_);
-      next_commit_ = std::chrono::steady_clock::now() + options_.min_commit_interval;
-    }
     const auto start = std::chrono::steady_clock::now();
     Status st = write_batch(db, *batch);
     note_commit_time(std::chrono::steady_clock::now() - start);

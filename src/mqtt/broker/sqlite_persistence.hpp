@@ -8,6 +8,7 @@
 // connection, statements, transaction and schema versions are storage's (src/storage).
 // Checkpoints never run inside a commit: a second connection on its own thread checkpoints the
 // WAL, and the writer catches up between commits when the WAL is long (wal_policy.hpp).
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -23,8 +24,8 @@
 namespace weir::mqtt {
 
 struct SqlitePersistenceOptions {
-  // A commit starts at least this long after the previous one started
-  // (BrokerOptions::commit_interval_ms).
+  // A commit takes its batch at least this long after the previous one took its own
+  // (BrokerOptions::commit_interval_ms); what arrives meanwhile joins it (ready_to_commit).
   std::chrono::milliseconds min_commit_interval{};
   WalLimits wal;
   // How often the checkpointer looks whether a pass is due (wal_background_pass).
@@ -52,6 +53,11 @@ struct WalStats {
   DurationHistogram catch_up_time;        // the writer's catch-ups (the next commit waits)
   DurationHistogram commit_write_time;    // a commit's transaction on the writer thread
   DurationHistogram restart_commit_time;  // the same, for commits that restarted the WAL
+  // Restarts in a transaction of their own, between two commits (wal_restart_due), while a
+  // commit waits for its turn (pacing). What one costs (the WAL header's fsync) no
+  // acknowledgement waits for, unless it outlasts the pacing wait.
+  std::uint64_t restarts_apart = 0;
+  DurationHistogram restart_time;
 };
 
 class SqlitePersistence final : public Persistence {
@@ -74,6 +80,7 @@ class SqlitePersistence final : public Persistence {
   void put_retained(StoredMessage m) override;
   void erase_retained(const std::string& topic) override;
   void commit(std::function<void(Status)> done) override;
+  bool ready_to_commit(std::function<void()> ready) override;
   bool has_pending() const override { return pending() != 0; }
   Status flush() override;
   std::size_t pending() const { return pending_.sessions.size() + pending_.retained.size(); }
@@ -96,6 +103,12 @@ class SqlitePersistence final : public Persistence {
   void note_commit_time(std::chrono::nanoseconds took);
   // Checkpointer thread: one PASSIVE pass when one is due.
   void background_pass(storage::Database& db);
+  // Writer thread: a paced commit waits for its turn until `due`, restarting the WAL meanwhile
+  // if a pass has copied all of it (wal_restart_due).
+  void wait_for_turn(storage::Database& db, std::chrono::steady_clock::time_point due);
+  // Writer thread, holding checkpoint_mu_: a one-row transaction that restarts a wholly copied
+  // WAL.
+  void restart_wal(storage::Database& db);
   static int wal_hook(void* self, ::sqlite3* db, const char* name, int frames);
 
   std::string open_error_;
@@ -104,9 +117,11 @@ class SqlitePersistence final : public Persistence {
   std::uint64_t frame_bytes_ = 4096 + 24;  // a WAL frame: header + page
   Batch pending_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-  std::chrono::steady_clock::time_point next_commit_{};  // writer thread only
+  // Pacing: when the last commit took its batch (broker thread only).
+  std::chrono::steady_clock::time_point last_take_{};
   // The WAL's state, shared by the writer and the checkpointer threads (and /metrics).
   mutable std::mutex wal_mu_;
+  std::condition_variable wal_copied_;  // a background pass ended (wait_for_turn listens)
   WalStats wal_;                        // guarded by wal_mu_
   std::uint32_t copied_ = 0;            // guarded by wal_mu_: frames checkpointed this cycle
   std::uint64_t cycle_ = 0;             // guarded by wal_mu_: bumped when the WAL restarts

@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <future>
+#include <mutex>
 
 #include "mqtt/broker/broker_test_support.hpp"
 
@@ -101,6 +104,19 @@ TEST(SqlitePersistence, BrokerStateSurvivesRestart) {
   EXPECT_EQ(sub.publishes().size(), 1u);  // subscription survived
 }
 
+// Session "c<i % clients>" holding one QoS 1 message of 6,000 bytes (bytes i).
+StoredSession session_of_6kb(int i, int clients) {
+  StoredSession s;
+  s.client_id = "c" + std::to_string(i % clients);
+  s.expiry_interval = 100;
+  StoredMessage m;
+  m.topic = "t";
+  m.qos = 1;
+  m.payload = make_payload(std::vector<std::uint8_t>(6000, static_cast<std::uint8_t>(i)));
+  s.messages.push_back(m);
+  return s;
+}
+
 // Sessions of ~6 KB rewritten again and again write the WAL ~45 times its hard size; the
 // WAL file must stay near that size (the checkpointer copies in the background, the writer
 // catches up between commits, and the WAL restarts), and everything must still be there.
@@ -119,16 +135,8 @@ TEST(SqlitePersistence, WalStaysBoundedUnderAStreamOfCommits) {
   std::uintmax_t largest_file = 0;
   std::uint64_t written = 0;
   for (int i = 0; i < 2000; ++i) {
-    StoredSession s;
-    s.client_id = "c" + std::to_string(i % 8);
-    s.expiry_interval = 100;
-    StoredMessage m;
-    m.topic = "t";
-    m.qos = 1;
-    m.payload = make_payload(std::vector<std::uint8_t>(6000, static_cast<std::uint8_t>(i)));
-    s.messages.push_back(m);
     written += 6000;
-    p.put_session(std::move(s));
+    p.put_session(session_of_6kb(i, 8));
     std::promise<Status> done;
     p.commit([&done](Status st) { done.set_value(st); });
     ASSERT_TRUE(done.get_future().get());
@@ -151,6 +159,59 @@ TEST(SqlitePersistence, WalStaysBoundedUnderAStreamOfCommits) {
     ASSERT_EQ(s.messages.size(), 1u);
     EXPECT_EQ(s.messages[0].payload->size(), 6000u);
   }
+}
+
+// A paced commit waits for its turn on the persistence thread; a WAL the checkpointer has wholly
+// copied meanwhile is restarted there, in a transaction of its own, so the commit that follows
+// only appends (its acknowledgements do not wait for the new WAL header's fsync).
+TEST(SqlitePersistence, WalRestartsApartWhileACommitWaitsForItsTurn) {
+  TempDb db;
+  SqlitePersistenceOptions o;
+  o.wal = {.soft_frames = 16, .hard_frames = 100'000};  // passes from 16 frames, no catch-ups
+  o.checkpoint_period = 1ms;
+  o.min_commit_interval = 30ms;
+  // What the persistence posts (answers, turns) runs on this thread, as on the broker's.
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::function<void()>> posted;
+  auto run_posted = [&] {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return !posted.empty(); }));
+    auto f = std::move(posted.front());
+    posted.pop_front();
+    lock.unlock();
+    f();
+  };
+  SqlitePersistence p(
+      db.path.string(),
+      [&](std::function<void()> f) {
+        std::lock_guard lock(mu);
+        posted.push_back(std::move(f));
+        cv.notify_one();
+      },
+      o);
+  ASSERT_TRUE(p.ok()) << p.open_error();
+  int commits = 0;
+  for (int i = 0; i < 40 && p.wal_stats().restarts_apart == 0; ++i) {
+    p.put_session(session_of_6kb(i, 4));
+    bool turn = false;
+    if (!p.ready_to_commit([&turn] { turn = true; })) {  // within 30 ms of the last one
+      run_posted();
+      ASSERT_TRUE(turn);
+    }
+    Status st = Error::make(ErrorKind::internal, "test", "no answer");
+    p.commit([&st](Status r) { st = r; });
+    run_posted();
+    ASSERT_TRUE(st) << st.error().message;
+    ++commits;
+  }
+  const auto ws = p.wal_stats();
+  EXPECT_GT(ws.restarts_apart, 0u)
+      << "restarts " << ws.restarts << " passes " << ws.checkpoint_time.count();
+  EXPECT_EQ(ws.restart_time.count(), ws.restarts_apart);
+  auto st = p.load();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->sessions.size(), static_cast<std::size_t>(std::min(commits, 4)));
 }
 
 TEST(SqlitePersistence, OptionsFromBrokerSettings) {

@@ -14,7 +14,9 @@
 //    the next transaction restarts the WAL. The checkpointer starts no pass while a catch-up is
 //    wanted (the two would contend for SQLite's checkpoint lock).
 // The WAL therefore stays near `hard_frames` plus what the commits during one pass write, and
-// never passes twice `hard_frames` plus one commit (wal_must_wait_for_pass).
+// never passes twice `hard_frames` plus one commit (wal_must_wait_for_pass). Once a pass (or a
+// catch-up) has copied all of it, the writer restarts it in a transaction of its own while the
+// next commit waits for its turn anyway (wal_restart_due), not inside that commit.
 #include <cstdint>
 
 namespace weir::mqtt {
@@ -45,6 +47,14 @@ constexpr WalStep wal_step_after_commit(const WalLimits& l, std::uint32_t frames
 // WAL's bound: twice the hard size plus one commit; in a healthy system never reached).
 constexpr bool wal_must_wait_for_pass(const WalLimits& l, std::uint32_t frames) {
   return frames >= 2 * std::uint64_t{l.hard_frames};
+}
+
+// Whether the writer should restart the WAL now, in a transaction of its own between two
+// commits: SQLite restarts a WAL that is wholly copied (`copied == frames`, this cycle) at the
+// next write transaction, which first writes and fsyncs the new WAL header; in a commit, its
+// acknowledgements would wait for that fsync. Restarted apart, the commits only append.
+constexpr bool wal_restart_due(std::uint32_t frames, std::uint32_t copied) {
+  return frames > 0 && copied == frames;
 }
 
 // Whether the checkpointer should start a pass now: the WAL is past the soft size, has frames

@@ -46,5 +46,12 @@ TEST(WalPolicy, StaleCopiedCountFromAnEarlierCycleCountsAsNothing) {
   EXPECT_EQ(wal_step_after_commit(kLimits, 10, 390), WalStep::none);
 }
 
+TEST(WalPolicy, RestartApartOnlyWhenWhollyCopied) {
+  EXPECT_FALSE(wal_restart_due(0, 0));        // empty (just restarted): nothing to restart
+  EXPECT_FALSE(wal_restart_due(1200, 1000));  // a commit since the pass: the next one appends
+  EXPECT_TRUE(wal_restart_due(1200, 1200));   // all copied: the next write would restart it
+  EXPECT_FALSE(wal_restart_due(3, 1200));     // a stale count from an earlier cycle
+}
+
 }  // namespace
 }  // namespace weir::mqtt

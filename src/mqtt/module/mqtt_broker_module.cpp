@@ -267,6 +267,10 @@ Status MqttBrokerModule::build() {
                 ec ? 0.0 : static_cast<double>(file));
     api::metric(out, "weir_mqtt_wal_restarts_total", "counter",
                 "Times the WAL restarted from its first frame", static_cast<double>(ws.restarts));
+    api::metric(out, "weir_mqtt_wal_restarts_apart_total", "counter",
+                "WAL restarts in a transaction of their own between two commits (no "
+                "acknowledgement in it)",
+                static_cast<double>(ws.restarts_apart));
     api::metric(out, "weir_mqtt_wal_catch_ups_total", "counter",
                 "Checkpoints the persistence thread ran itself between commits (WAL at its "
                 "hard size)",
@@ -286,6 +290,8 @@ Status MqttBrokerModule::build() {
     ws.restart_commit_time.write(
         out, "weir_mqtt_wal_restart_commit_seconds",
         "The same, for commits that restarted the WAL (its header written and fsynced first)");
+    ws.restart_time.write(out, "weir_mqtt_wal_restart_seconds",
+                          "WAL restarts in a transaction of their own between two commits");
   };
   metrics_writer_ = [w = std::move(metrics_writer_), listeners](std::string& out) {
     w(out);
@@ -297,6 +303,14 @@ Status MqttBrokerModule::build() {
     listeners->handler_time().write(
         out, "weir_mqtt_loop_handler_seconds",
         "io thread time per MQTT handler (a batch of socket events, a broker tick)");
+    listeners->puback_time().write(
+        out, "weir_mqtt_puback_turn_seconds",
+        "QoS 1 PUBLISH read to its PUBACK handed to the socket, when acknowledged on receipt "
+        "(plain TCP; the event batch's time, an upper bound)");
+    listeners->refill_time().write(
+        out, "weir_mqtt_refill_turn_seconds",
+        "A subscriber's PUBACK read to the queued PUBLISH refilling its window handed to the "
+        "socket (plain TCP; the event batch's time, an upper bound)");
   };
   host_.services.provide<PubSub>(*inproc_);
   host_.services.provide<BrokerEndpoints>(endpoints_);

@@ -287,6 +287,17 @@ DurationHistogram MqttListeners::loop_lag() const {
 DurationHistogram MqttListeners::handler_time() const {
   return impl_->ctx ? impl_->ctx->handler_time : DurationHistogram{};
 }
+DurationHistogram MqttListeners::puback_time() const {
+  return impl_->ctx ? impl_->ctx->puback_time : DurationHistogram{};
+}
+DurationHistogram MqttListeners::refill_time() const {
+  return impl_->ctx ? impl_->ctx->refill_time : DurationHistogram{};
+}
+void MqttListeners::reset_reply_times() {
+  if (!impl_->ctx) return;
+  impl_->ctx->puback_time = {};
+  impl_->ctx->refill_time = {};
+}
 std::size_t MqttListeners::connection_count() const {
   return (impl_->ctx ? impl_->ctx->live.size() : 0) + (impl_->poller ? impl_->poller->size() : 0);
 }

@@ -47,6 +47,11 @@ class MqttListeners {
   // The io thread's health (see TransportContext): probe timer lateness, MQTT handler time.
   DurationHistogram loop_lag() const;
   DurationHistogram handler_time() const;
+  // The broker's side of the QoS 1 round trip on plain TCP (TransportContext::puback_time,
+  // refill_time); reset_reply_times() starts them again (a benchmark's phases).
+  DurationHistogram puback_time() const;
+  DurationHistogram refill_time() const;
+  void reset_reply_times();
 
  private:
   struct Impl;

@@ -305,12 +305,21 @@ void TcpPoller::on_ready() {
     return;
   }
   const auto t0 = std::chrono::steady_clock::now();
+  const ReplyCounts before = ctx_->broker.reply_counts();
   in_batch_ = true;
   for (int i = 0; i < n; ++i)
     static_cast<TcpConnection*>(events[i].data.ptr)->on_events(events[i].events);
   in_batch_ = false;
-  drain();
-  if (n > 0) ctx_->handler_time.record(std::chrono::steady_clock::now() - t0);
+  drain();  // every reply of this batch is handed to its socket here (corked writes)
+  if (n > 0) {
+    const auto took = std::chrono::steady_clock::now() - t0;
+    ctx_->handler_time.record(took);
+    const ReplyCounts after = ctx_->broker.reply_counts();
+    if (after.pubacks != before.pubacks)
+      ctx_->puback_time.record(took, after.pubacks - before.pubacks);
+    if (after.refills != before.refills)
+      ctx_->refill_time.record(took, after.refills - before.refills);
+  }
   if (stopping_ && count_ == 0) return;
   if (n > 0) {
     // Level-triggered: sockets still readable come back on the next call. Let the rest of the

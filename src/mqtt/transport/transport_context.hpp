@@ -33,6 +33,13 @@ struct TransportContext {
   // socket events, a broker tick).
   DurationHistogram loop_lag;
   DurationHistogram handler_time;
+  // The broker's side of a QoS 1 round trip on plain TCP, per reply (ReplyCounts): from the
+  // start of the batch of socket events that read a PUBLISH to the end of the batch, when its
+  // PUBACK has been handed to the socket; the same from a subscriber's PUBACK to the PUBLISH
+  // that refills its window. The batch's two clock reads (handler_time's) serve all its
+  // replies, so each value is an upper bound for its reply.
+  DurationHistogram puback_time;
+  DurationHistogram refill_time;
   std::unordered_map<std::uint64_t, std::weak_ptr<TransportConnection>> live;
 };
 
