@@ -423,7 +423,10 @@ try {
         throw new Error(`y axes ${JSON.stringify(await axes())}, not ${JSON.stringify(want)}`)
       })
       await shootAll(page, 'trends-stored')
-      // The canvas cannot use CSS variables: the chart is redrawn in the dark theme's ink.
+      // The canvas cannot use CSS variables: the chart is redrawn in the dark theme's ink. First
+      // let the redraws of shootAll's last width and theme land (under load they come late).
+      await page.waitForFunction(() =>
+        document.querySelector('[data-testid=trend-chart]').dataset.ink === getComputedStyle(document.documentElement).getPropertyValue('--ink').trim())
       const light = await chart.getAttribute('data-ink')
       await page.evaluate(() => (document.documentElement.dataset.theme = 'dark'))
       await page.waitForFunction((l) => {
