@@ -6,6 +6,7 @@ Mosquitto 2 with WEIR_TEST_BROKER=mosquitto (the reference the tests were valida
   topic           a unique topic prefix for the test
 """
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -66,6 +67,29 @@ class MosquittoBroker(MosquittoProcess):
         return [self.port, self.ws_port] + ([self.tls_port] if self.tls_port else [])
 
 
+# The harness default admin password contains "admin", which weir refuses.
+ADMIN_PASSWORD = "Wire-tests-Pw-4821"
+ANONYMOUS_ALL = {"groups": [], "users": [],
+                 "mqtt": {"allow_anonymous": True, "anonymous": {"publish": ["#"], "subscribe": ["#"]}}}
+
+
+def weir_broker(config, security_config=ANONYMOUS_ALL):
+    """A weir (not started) running only the MQTT broker module with this config."""
+    system_config = {"dp_types": {}, "drivers": [],
+                     "modules": [{"name": "mqtt_broker", "config": config}]}
+    return weirproc.WeirServer(system_config=system_config, security_config=security_config,
+                               env={"WEIR_ADMIN_PASSWORD": ADMIN_PASSWORD})
+
+
+def weir_metrics(server, pattern):
+    """{group 1: float(group 2)} for each line of weir's /metrics matching `pattern`."""
+    h = weirproc.Http(server)
+    h.login(password=ADMIN_PASSWORD)
+    status, body, _ = h.get("/metrics")
+    assert status == 200
+    return {m.group(1): float(m.group(2)) for m in re.finditer(pattern, body, re.M)}
+
+
 class WeirBroker:
     """The real `weir` binary, its embedded broker open to anonymous clients on every topic."""
 
@@ -89,12 +113,7 @@ class WeirBroker:
             config["persistence"] = True
         for k, v in options.items():
             config[OPTION_NAMES[k][1]] = v
-        system_config = {"dp_types": {}, "drivers": [],
-                         "modules": [{"name": "mqtt_broker", "config": config}]}
-        # The harness default admin password contains "admin", which weir refuses.
-        self.server = weirproc.WeirServer(system_config=system_config,
-                                          security_config=security_config or self.SECURITY_CONFIG,
-                                          env={"WEIR_ADMIN_PASSWORD": "Wire-tests-Pw-4821"})
+        self.server = weir_broker(config, security_config or self.SECURITY_CONFIG)
         self.port = self.server.mqtt_port
         self.ws_port = self.server.mqtt_ws_port
         self.http_port = self.server.http_port

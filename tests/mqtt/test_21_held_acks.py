@@ -2,13 +2,13 @@
 client (no Receive Maximum) could pile up any number of PUBACKs waiting for commits. Past
 max_held_acks the broker stops reading that client's socket and resumes once commits have
 released them; every PUBACK still comes, in order, and the pauses are counted on /metrics."""
+import re
 import struct
 
 import pytest
 
 import mqtt_raw as raw
-import weirproc
-from conftest import BROKER_KIND
+from conftest import BROKER_KIND, weir_metrics
 from paho_client import Client, V5
 
 pytestmark = pytest.mark.skipif(BROKER_KIND != "weir", reason="weir's ack_after_commit and /metrics")
@@ -18,14 +18,9 @@ CAP = 8
 
 
 def metric(b, name):
-    h = weirproc.Http(b.server)
-    h.login(password="Wire-tests-Pw-4821")
-    status, body, _ = h.get("/metrics")
-    assert status == 200
-    for line in body.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    raise AssertionError(f"{name} not on /metrics")
+    values = weir_metrics(b.server, rf"^({re.escape(name)}) (\S+)$")
+    assert name in values, f"{name} not on /metrics"
+    return values[name]
 
 
 def test_flood_of_qos1_is_paused_not_piled_up(make_broker, topic):

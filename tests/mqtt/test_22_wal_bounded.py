@@ -7,20 +7,16 @@ reach ~4 MB here.
 
 Weir only (Mosquitto has no WAL)."""
 import os
-import re
 import threading
 
 import paho.mqtt.client as mqtt
 import pytest
 
-from conftest import BROKER_KIND
+from conftest import BROKER_KIND, weir_broker, weir_metrics
 import weirproc
 
 pytestmark = pytest.mark.skipif(BROKER_KIND != "weir", reason="weir's persistence")
 
-PASSWORD = "Wire-tests-Wal-Pw-6093"
-SECURITY = {"groups": [], "users": [],
-            "mqtt": {"allow_anonymous": True, "anonymous": {"publish": ["#"], "subscribe": ["#"]}}}
 MB = 1024 * 1024
 PAYLOAD = 40 * 1024
 MESSAGES = 300  # 12 MB through a 1 MB WAL
@@ -28,20 +24,12 @@ WINDOW = 20
 
 
 def metrics(server):
-    h = weirproc.Http(server)
-    h.login(password=PASSWORD)
-    status, body, _ = h.get("/metrics")
-    assert status == 200
-    return {m.group(1): float(m.group(2))
-            for m in re.finditer(r"^(weir_mqtt_wal_\w+) (\S+)$", body, re.M)}
+    return weir_metrics(server, r"^(weir_mqtt_wal_\w+) (\S+)$")
 
 
 def test_wal_stays_under_its_maximum(topic):
     config = {"persistence": True, "persistence_wal_max_mb": 1, "sys_interval_s": 0}
-    system_config = {"dp_types": {}, "drivers": [],
-                     "modules": [{"name": "mqtt_broker", "config": config}]}
-    with weirproc.WeirServer(system_config=system_config, security_config=SECURITY,
-                             env={"WEIR_ADMIN_PASSWORD": PASSWORD}) as server:
+    with weir_broker(config) as server:
         weirproc.wait_port(server.mqtt_port)
         wal = os.path.join(server.data_dir, "mqtt_broker.db-wal")
         acked = threading.Semaphore(0)

@@ -6,39 +6,27 @@ persistence here: none is held) and `weir_mqtt_refill_turn_seconds` one per PUBL
 subscriber's PUBACK let out of the queue (200 minus the first window at most).
 
 Weir only (the histograms are weir's /metrics)."""
-import re
 import threading
 
 import paho.mqtt.client as mqtt
 import pytest
 
-from conftest import BROKER_KIND
+from conftest import BROKER_KIND, weir_broker, weir_metrics
 import weirproc
 
 pytestmark = pytest.mark.skipif(BROKER_KIND != "weir", reason="weir's /metrics")
 
-PASSWORD = "Wire-tests-Split-Pw-4417"
-SECURITY = {"groups": [], "users": [],
-            "mqtt": {"allow_anonymous": True, "anonymous": {"publish": ["#"], "subscribe": ["#"]}}}
 MESSAGES = 200
 WINDOW = 8
 
 
 def counts(server):
-    h = weirproc.Http(server)
-    h.login(password=PASSWORD)
-    status, body, _ = h.get("/metrics")
-    assert status == 200
-    return {m.group(1): float(m.group(2))
-            for m in re.finditer(r"^weir_mqtt_(puback|refill)_turn_seconds_count (\S+)$", body, re.M)}
+    return weir_metrics(server, r"^weir_mqtt_(puback|refill)_turn_seconds_count (\S+)$")
 
 
 def test_puback_and_refill_turns_are_counted(topic):
     config = {"persistence": False, "max_inflight": WINDOW, "sys_interval_s": 0}
-    system_config = {"dp_types": {}, "drivers": [],
-                     "modules": [{"name": "mqtt_broker", "config": config}]}
-    with weirproc.WeirServer(system_config=system_config, security_config=SECURITY,
-                             env={"WEIR_ADMIN_PASSWORD": PASSWORD}) as server:
+    with weir_broker(config) as server:
         weirproc.wait_port(server.mqtt_port)
         before = counts(server)
         got, all_in = [0], threading.Event()
