@@ -562,9 +562,7 @@ Status PgHistoryStore::migrate_layout() {
       auto close_page = [&] {
         if (page.empty()) return;
         const std::int64_t start = page_start(level, page.front().start_ms);
-        out.push_back({nullptr, tag, level,
-                       PageBuffer{start, encode_page(level, start, page), page.size(),
-                                  page.back().start_ms}});
+        out.push_back({nullptr, tag, level, page_of(level, start, page)});
         page.clear();
       };
       auto write = [&]() -> Status {
@@ -732,9 +730,7 @@ Status PgHistoryStore::recover_dead_writers() {
             existing = std::move(*page);
           }
           const auto merged = merge_buckets(existing, std::span(&r.bucket, 1));
-          out.push_back({nullptr, r.tag, level,
-                         PageBuffer{start, encode_page(level, start, merged), merged.size(),
-                                    merged.back().start_ms}});
+          out.push_back({nullptr, r.tag, level, page_of(level, start, merged)});
           if (st) st = ensure_partition(pages_part(level), start);
         }
       }
@@ -892,9 +888,7 @@ Status PgHistoryStore::write_pages() {
       existing = std::move(*page);
     }
     const auto merged = merge_buckets(existing, buckets);
-    out.push_back({nullptr, tag, level,
-                   PageBuffer{start, encode_page(level, start, merged), merged.size(),
-                              merged.back().start_ms}});
+    out.push_back({nullptr, tag, level, page_of(level, start, merged)});
   }
   return upsert_pages(writer_id_, out);
 }

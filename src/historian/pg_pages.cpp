@@ -4,35 +4,6 @@
 
 namespace weir::historian {
 
-namespace {
-constexpr std::size_t kPageHeader = 3;  // "WR" and the version (rollup_page.hpp)
-
-std::int64_t floor_to(std::int64_t ms, std::int64_t w) {
-  const std::int64_t q = ms / w;
-  return (ms % w < 0 ? q - 1 : q) * w;
-}
-}  // namespace
-
-Status add_to_page(Level level, PageBuffer& page, const Bucket& b) {
-  if (page.n == 0 || b.start_ms > page.last_start) {
-    const auto one = encode_page(level, page.start, std::span(&b, 1));
-    if (page.n == 0)
-      page.data = one;
-    else
-      page.data.insert(page.data.end(), one.begin() + kPageHeader, one.end());
-    ++page.n;
-    page.last_start = b.start_ms;
-    return {};
-  }
-  auto stored = decode_page(level, page.start, page.data);
-  if (!stored) return stored.error();
-  const auto merged = merge_buckets(*stored, std::span(&b, 1));
-  page.data = encode_page(level, page.start, merged);
-  page.n = merged.size();
-  page.last_start = merged.back().start_ms;
-  return {};
-}
-
 void merge_runs(std::vector<Bucket>& buckets) {
   auto before = [](const Bucket& a, const Bucket& b) { return a.start_ms < b.start_ms; };
   const bool distinct =

@@ -43,12 +43,10 @@ std::string_view rollup_table(Level l) {
   }
 }
 
-namespace {
 std::int64_t floor_to(std::int64_t ms, std::int64_t width) {
   const std::int64_t q = ms / width;
   return (ms % width < 0 ? q - 1 : q) * width;
 }
-}  // namespace
 
 void Bucket::add(std::int64_t ms, double v) {
   if (count == 0) {

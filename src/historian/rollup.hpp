@@ -16,7 +16,9 @@ namespace weir::historian {
 
 enum class Level : std::uint8_t { raw = 0, s1 = 1, m1 = 2, h1 = 3 };
 constexpr std::array<Level, 3> kRollupLevels{Level::s1, Level::m1, Level::h1};
-std::int64_t level_ms(Level l);          // raw: 0
+std::int64_t level_ms(Level l);  // raw: 0
+// `ms` rounded down to a multiple of `width` (towards minus infinity: times before 1970 too).
+std::int64_t floor_to(std::int64_t ms, std::int64_t width);
 const char* level_name(Level l);         // "raw", "1s", "1m", "1h"
 std::string_view rollup_table(Level l);  // "rollup_1s", ...
 

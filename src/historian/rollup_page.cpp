@@ -41,9 +41,25 @@ std::int64_t page_ms(Level level) {
 }
 
 std::int64_t page_start(Level level, std::int64_t ms) {
-  const std::int64_t w = page_ms(level);
-  const std::int64_t q = ms / w;
-  return (ms % w < 0 ? q - 1 : q) * w;
+  return floor_to(ms, page_ms(level));
+}
+
+PageBuffer page_of(Level level, std::int64_t start, std::span<const Bucket> buckets) {
+  return PageBuffer{start, encode_page(level, start, buckets), buckets.size(),
+                    buckets.back().start_ms};
+}
+
+Status add_to_page(Level level, PageBuffer& page, const Bucket& b) {
+  if (page.n == 0 || b.start_ms > page.last_start) {
+    append_to_page(level, page.start, b, page.data);
+    ++page.n;
+    page.last_start = b.start_ms;
+    return {};
+  }
+  auto stored = decode_page(level, page.start, page.data);
+  if (!stored) return stored.error();
+  page = page_of(level, page.start, merge_buckets(*stored, std::span(&b, 1)));
+  return {};
 }
 
 void append_to_page(Level level, std::int64_t start, const Bucket& b,

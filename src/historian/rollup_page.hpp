@@ -43,4 +43,18 @@ Status decode_page_into(Level level, std::int64_t start, std::span<const std::ui
 std::vector<Bucket> merge_buckets(std::span<const Bucket> existing,
                                   std::span<const Bucket> incoming);
 
+// A page being filled in memory (a store's open page of one tag and level), kept encoded.
+struct PageBuffer {
+  std::int64_t start = 0;          // page_start() of its buckets
+  std::vector<std::uint8_t> data;  // encode_page() of its buckets; empty: no bucket yet
+  std::size_t n = 0;               // buckets in it
+  std::int64_t last_start = 0;     // start of its latest bucket (valid when n > 0)
+};
+// The page starting at `start` holding `buckets` (sorted by start, at least one).
+PageBuffer page_of(Level level, std::int64_t start, std::span<const Bucket> buckets);
+// Adds `b` (a bucket of `level` within the page) to the page. A bucket after the last one is
+// appended in its encoded form (append_to_page); an earlier one or one of the same start (late
+// values) has the page decoded, merged and encoded again.
+Status add_to_page(Level level, PageBuffer& page, const Bucket& b);
+
 }  // namespace weir::historian

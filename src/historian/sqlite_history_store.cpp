@@ -222,7 +222,7 @@ Status rebuild_rollups(Database& db) {
         ++values;
         for (std::size_t i = 0; i < kStoredLevels.size(); ++i) {
           const std::int64_t w = level_ms(kStoredLevels[i]);
-          const std::int64_t start = x.source_ms / w * w - (x.source_ms % w < 0 ? w : 0);
+          const std::int64_t start = floor_to(x.source_ms, w);
           Bucket& b = levels[i][start];
           b.start_ms = start;
           b.add(x.source_ms, *v);
@@ -429,7 +429,7 @@ Status SqliteHistoryStore::recover_rollups(Database& db, TagState& t) {
     for (const auto& s : *samples) {
       const auto v = numeric(s.value);
       if (!v || s.source_ms < start[i]) continue;
-      const std::int64_t bs = s.source_ms / w * w - (s.source_ms % w < 0 ? w : 0);
+      const std::int64_t bs = floor_to(s.source_ms, w);
       if (b && b->start_ms != bs) {
         emit();
         b.reset();
@@ -500,21 +500,12 @@ void SqliteHistoryStore::add_bucket(TagState& t, const RollupAccumulator::Closed
     next.merge_stored = page == stored;  // a restart mid-page: read once, then kept
     p = std::move(next);
   }
-  if (p.n == 0 || c.bucket.start_ms > p.last_bucket) {
-    append_to_page(c.level, page, c.bucket, p.bytes);
-    ++p.n;
-    p.last_bucket = c.bucket.start_ms;
-  } else {  // a bucket again or out of order (values back in time): merged
-    auto have = decode_page(c.level, page, p.bytes);
-    if (!have) {  // our own encoding: not expected; the bucket is still kept
-      spdlog::error("historian: page in memory unreadable: {}", have.error().message);
-      buckets_.push_back({t.id, c});
-      return;
-    }
-    const auto merged = merge_buckets(*have, {&c.bucket, 1});
-    p.bytes = encode_page(c.level, page, merged);
-    p.n = static_cast<std::uint32_t>(merged.size());
-    p.last_bucket = merged.back().start_ms;
+  // A bucket again or out of order (values back in time) is merged into the page.
+  if (auto st = add_to_page(c.level, p, c.bucket); !st) {
+    // Our own encoding: not expected; the bucket is still kept.
+    spdlog::error("historian: page in memory unreadable: {}", st.error().message);
+    buckets_.push_back({t.id, c});
+    return;
   }
   if (!p.dirty) {
     p.dirty = true;
@@ -545,12 +536,10 @@ Status SqliteHistoryStore::write_pages(Database& db) {
     if (*more) {
       auto stored = decode_page(w.level, p.start, sel->blob(0));
       if (!stored) return stored.error();
-      auto mine = decode_page(w.level, p.start, p.bytes);
+      auto mine = decode_page(w.level, p.start, p.data);
       if (!mine) return mine.error();
-      const auto merged = merge_buckets(*stored, *mine);
-      p.bytes = encode_page(w.level, p.start, merged);
-      p.n = static_cast<std::uint32_t>(merged.size());
-      p.last_bucket = merged.back().start_ms;
+      static_cast<PageBuffer&>(p) =
+          historian::page_of(w.level, p.start, merge_buckets(*stored, *mine));
     }
     p.merge_stored = false;  // kept merged even if this transaction fails
   }
@@ -568,7 +557,7 @@ Status SqliteHistoryStore::write_pages(Database& db) {
             [&](Statement& s, int at, std::size_t k) {
               const PageWrite& w = pages_[i + k];
               const OpenPage& p = page_of(w);
-              s.bind(at, w.tag->id).bind(at + 1, p.start).bind(at + 2, p.n).bind(at + 3, p.bytes);
+              s.bind(at, w.tag->id).bind(at + 1, p.start).bind(at + 2, p.n).bind(at + 3, p.data);
             });
         !st)
       return st;
@@ -892,7 +881,7 @@ Result<SqliteHistoryStore::PageMemory> SqliteHistoryStore::page_memory() {
     auto count = [&](const OpenPage& p) {
       if (p.start == OpenPage::kNone) return;
       ++m.pages;
-      m.bytes += p.bytes.size();
+      m.bytes += p.data.size();
     };
     for (const auto& [name, t] : by_name_)
       for (const auto& p : t.pages) count(p);

@@ -36,6 +36,7 @@
 #include "core/clock.hpp"
 #include "historian/chunk_codec.hpp"
 #include "historian/history_store.hpp"
+#include "historian/rollup_page.hpp"
 #include "historian/store_core.hpp"
 #include "storage/writer.hpp"
 
@@ -80,13 +81,10 @@ class SqliteHistoryStore final : public HistoryStore {
 
  private:
   // A tag's newest rollup page of one stored level, encoded.
-  struct OpenPage {
+  struct OpenPage : PageBuffer {  // start kNone: no page in memory
     static constexpr std::int64_t kNone = INT64_MIN;
-    std::int64_t start = kNone;        // page start; kNone: no page in memory
-    std::int64_t last_bucket = kNone;  // start of its newest bucket
-    std::uint32_t n = 0;               // buckets in `bytes`
-    std::vector<std::uint8_t> bytes;   // rollup_page encoding
-    bool dirty = false;                // to be written at the next commit: pages_[write_index]
+    OpenPage() { start = kNone; }
+    bool dirty = false;  // to be written at the next commit: pages_[write_index]
     std::size_t write_index = 0;
     bool merge_stored = false;           // may exist on disk: read and merged before writing
     std::int64_t stored_newest = kNone;  // the newest page on disk (known at start, then written)
