@@ -48,6 +48,10 @@ void print_split(weir::mqtt::MqttListeners& listeners) {
   add("puback", listeners.puback_time());
   add("refill", listeners.refill_time());
   listeners.reset_reply_times();
+  const auto bp = listeners.busy_poll();
+  line += " spin_hits=" + std::to_string(bp.hits) + " spin_misses=" + std::to_string(bp.misses) +
+          " spin_cut=" + std::to_string(bp.cut) +
+          " spin_ms=" + std::to_string(bp.spin_time.count() / 1000000);
   std::printf("%s\n", line.c_str());
   std::fflush(stdout);
 }
@@ -105,6 +109,8 @@ int main(int argc, char** argv) {
       bopts.commit_interval_ms = static_cast<std::uint32_t>(std::stoul(next()));
     else if (a == "--ack-before-commit")
       bopts.ack_after_commit = false;
+    else if (a == "--busy-poll-us")
+      lopts.busy_poll_us = static_cast<std::uint32_t>(std::stoul(next()));
     else if (a == "--quiet")
       spdlog::set_level(spdlog::level::warn);
     else {

@@ -67,9 +67,12 @@ def loop_metrics(server):
     for name in ("weir_mqtt_acks_held", "weir_mqtt_reads_paused_total", "weir_mqtt_wal_bytes",
                  "weir_mqtt_wal_max_bytes", "weir_mqtt_wal_file_bytes",
                  "weir_mqtt_wal_restarts_total", "weir_mqtt_wal_restarts_apart_total",
-                 "weir_mqtt_wal_catch_ups_total",
+                 "weir_mqtt_wal_catch_ups_total", "weir_mqtt_busy_poll_hits_total",
+                 "weir_mqtt_busy_poll_misses_total", "weir_mqtt_busy_poll_cut_total",
                  "weir_mqtt_wal_catch_ups_deferred_total", "weir_mqtt_wal_catch_ups_waited_total"):
         out.append(f"METRIC {name} {values.get(name, float('nan')):.0f}")
+    out.append(f"METRIC weir_mqtt_busy_poll_seconds_total "
+               f"{values.get('weir_mqtt_busy_poll_seconds_total', float('nan')):.3f}")
     return "\n".join(out)
 
 
@@ -87,6 +90,8 @@ def main():
     ap.add_argument("--ack-before-commit", action="store_true", help="ack_after_commit: false")
     ap.add_argument("--commit-interval-ms", type=int, default=None,
                     help="the broker's commit_interval_ms (default: weir's)")
+    ap.add_argument("--busy-poll-us", type=int, default=None,
+                    help="the listeners' busy_poll_us (default: weir's; 0 = never spin)")
     ap.add_argument("--clean", action="store_true", help="clean sessions (default: persistent)")
     ap.add_argument("--rt", action="store_true", help="broker and generator under chrt -f 10")
     ap.add_argument("--slow-us", type=int, default=5000)
@@ -101,6 +106,8 @@ def main():
               "max_connections": a.idle + a.publishers + a.subscribers + 100}
     if a.commit_interval_ms is not None:
         config["commit_interval_ms"] = a.commit_interval_ms
+    if a.busy_poll_us is not None:
+        config["listeners"] = {"busy_poll_us": a.busy_poll_us}
     system_config = {"dp_types": {}, "drivers": [], "modules": [{"name": "mqtt_broker", "config": config}]}
     rt = ["chrt", "-f", "10"] if a.rt else []
     with weirproc.WeirServer(system_config=system_config, security_config=SECURITY,
@@ -126,6 +133,7 @@ def main():
               f"persistence={'off' if a.no_persistence else 'on'} "
               f"ack_after_commit={'false' if a.ack_before_commit else 'true'} "
               f"commit_interval_ms={a.commit_interval_ms if a.commit_interval_ms is not None else 'default'} "
+              f"busy_poll_us={a.busy_poll_us if a.busy_poll_us is not None else 'default'} "
               f"rt={int(a.rt)}")
         print(loop_metrics(server))
         return out.returncode

@@ -10,8 +10,10 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import uuid
 
+import paho.mqtt.client as mqtt
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -79,6 +81,45 @@ def weir_broker(config, security_config=ANONYMOUS_ALL):
                      "modules": [{"name": "mqtt_broker", "config": config}]}
     return weirproc.WeirServer(system_config=system_config, security_config=security_config,
                                env={"WEIR_ADMIN_PASSWORD": ADMIN_PASSWORD})
+
+
+def qos1_stream(server, topic, messages, window, name="stream"):
+    """A paho publisher sends `messages` QoS 1 messages to a QoS 1 subscriber on `server`,
+    keeping at most `window` unacknowledged; returns once every PUBACK came and the subscriber
+    got them all."""
+    got, all_in = [0], threading.Event()
+
+    def on_message(client, userdata, msg):
+        got[0] += 1
+        if got[0] == messages:
+            all_in.set()
+
+    sub = mqtt.Client(client_id=f"{name}-sub", protocol=mqtt.MQTTv311)
+    sub.on_message = on_message
+    subscribed = threading.Event()
+    sub.on_subscribe = lambda *a: subscribed.set()
+    sub.connect("127.0.0.1", server.mqtt_port)
+    sub.loop_start()
+    sub.subscribe(f"{topic}/#", 1)
+    assert subscribed.wait(10)
+    free = threading.Semaphore(window)
+    pub = mqtt.Client(client_id=f"{name}-pub", protocol=mqtt.MQTTv311)
+    pub.on_publish = lambda client, userdata, mid: free.release()
+    pub.max_inflight_messages_set(window)
+    pub.connect("127.0.0.1", server.mqtt_port)
+    pub.loop_start()
+    try:
+        for i in range(messages):
+            assert free.acquire(timeout=20), "a PUBACK did not come"
+            pub.publish(f"{topic}/m", str(i).encode(), qos=1)
+        for _ in range(window):
+            assert free.acquire(timeout=20), "a PUBACK did not come"
+        assert all_in.wait(30), f"the subscriber got {got[0]} of {messages}"
+    finally:
+        pub.loop_stop()
+        sub.loop_stop()
+        pub.disconnect()
+        sub.disconnect()
 
 
 def weir_metrics(server, pattern):

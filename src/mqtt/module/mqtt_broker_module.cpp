@@ -63,6 +63,13 @@ class MqttBrokerModule final : public module::ModuleWith<MqttBrokerSettings> {
           "MQTT topic rights are set in security_config.json (mqtt.devices, mqtt.acl, "
           "mqtt.anonymous)",
           true});
+    if (s.listeners && s.listeners->busy_poll_us > MqttListenerOptions::kMaxBusyPollUs)
+      issues.push_back(config::ConfigIssue{
+          {},
+          path + ".listeners.busy_poll_us",
+          "must be 0 to " + std::to_string(MqttListenerOptions::kMaxBusyPollUs) +
+              " (microseconds the io thread polls before it sleeps)",
+          true});
     if (auto st = validate(s); !st) {
       auto issue = module::issue_from_error(st.error(), path);
       if (!st.error().field.empty()) issue.path = path + "." + st.error().field;
@@ -298,6 +305,20 @@ Status MqttBrokerModule::build() {
     api::metric(out, "weir_mqtt_accept_pauses_total", "counter",
                 "Times accepting paused for max_accepts_per_second (the listen backlog waited)",
                 static_cast<double>(listeners->accept_pauses()));
+    const BusyPollStats bp = listeners->busy_poll();
+    api::metric(out, "weir_mqtt_busy_poll_hits_total", "counter",
+                "Spins before sleeping that found socket events (a thread wake-up saved)",
+                static_cast<double>(bp.hits));
+    api::metric(out, "weir_mqtt_busy_poll_misses_total", "counter",
+                "Spins that ran out busy_poll_us without events, then slept",
+                static_cast<double>(bp.misses));
+    api::metric(out, "weir_mqtt_busy_poll_cut_total", "counter",
+                "Spins stopped early because spinning would have more than doubled the io "
+                "thread's CPU",
+                static_cast<double>(bp.cut));
+    api::metric(out, "weir_mqtt_busy_poll_seconds_total", "counter",
+                "io thread time spent spinning for socket events instead of sleeping",
+                std::chrono::duration<double>(bp.spin_time).count());
     listeners->loop_lag().write(out, "weir_mqtt_loop_lag_seconds",
                                 "How late a 10 ms timer ran on the io thread (event-loop stalls)");
     listeners->handler_time().write(

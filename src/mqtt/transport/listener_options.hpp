@@ -30,6 +30,12 @@ struct MqttListenerOptions {
   // and discarded for at most this long (or until it closes), so the client reads the reason
   // instead of a reset. 0: close at once after the flush.
   std::uint32_t close_drain_ms = 2000;
+  // After a batch of socket events the io thread keeps polling for up to this long before it
+  // sleeps, while that pays: most recent spins ended in events, and spinning at most doubles
+  // the thread's CPU (transport/busy_poll.hpp). A saturated QoS 1 window then skips a thread
+  // wake-up per round trip; an idle broker sleeps. 0 = always sleep at once.
+  std::uint32_t busy_poll_us = 50;
+  static constexpr std::uint32_t kMaxBusyPollUs = 10000;
   std::uint32_t max_websocket_message = 1024 * 1024 + 64;  // largest inbound WS message
   bool drive_broker_ticks = true;                          // call Broker::tick() every 100 ms
   // Origins besides the listener's own (Host) that may open a WebSocket (net/origin_check.hpp);
@@ -39,7 +45,7 @@ struct MqttListenerOptions {
 BOOST_DESCRIBE_STRUCT(MqttListenerOptions, (),
                       (bind_address, tcp_port, tls_port, tls_cert_file, tls_key_file, ws_port,
                        max_outgoing_bytes, max_accepts_per_second, listen_backlog,
-                       handshake_timeout_s, close_flush_timeout_s, close_drain_ms,
+                       handshake_timeout_s, close_flush_timeout_s, close_drain_ms, busy_poll_us,
                        max_websocket_message, drive_broker_ticks))
 
 }  // namespace weir::mqtt

@@ -298,6 +298,9 @@ void MqttListeners::reset_reply_times() {
   impl_->ctx->puback_time = {};
   impl_->ctx->refill_time = {};
 }
+BusyPollStats MqttListeners::busy_poll() const {
+  return impl_->poller ? impl_->poller->busy_poll() : BusyPollStats{};
+}
 std::size_t MqttListeners::connection_count() const {
   return (impl_->ctx ? impl_->ctx->live.size() : 0) + (impl_->poller ? impl_->poller->size() : 0);
 }

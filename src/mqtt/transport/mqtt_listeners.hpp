@@ -12,6 +12,7 @@
 
 #include "core/error.hpp"
 #include "mqtt/broker/duration_histogram.hpp"
+#include "mqtt/transport/busy_poll.hpp"
 #include "mqtt/transport/listener_options.hpp"
 
 namespace boost::asio {
@@ -52,6 +53,8 @@ class MqttListeners {
   DurationHistogram puback_time() const;
   DurationHistogram refill_time() const;
   void reset_reply_times();
+  // How the plain TCP poller's spins before sleeping went (busy_poll_us).
+  BusyPollStats busy_poll() const;
 
  private:
   struct Impl;

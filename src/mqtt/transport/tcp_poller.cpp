@@ -242,7 +242,11 @@ void TcpConnection::close_socket() {
 // TcpPoller
 
 TcpPoller::TcpPoller(asio::io_context& io, std::shared_ptr<TransportContext> ctx)
-    : io_(io), ctx_(std::move(ctx)), watch_(io), close_timer_(io) {
+    : io_(io),
+      ctx_(std::move(ctx)),
+      watch_(io),
+      close_timer_(io),
+      busy_(std::chrono::microseconds(ctx_->opts.busy_poll_us)) {
   epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epfd_ < 0) {
     spdlog::error("MQTT listener: epoll_create1: {}", std::strerror(errno));
@@ -313,6 +317,7 @@ void TcpPoller::on_ready() {
   drain();  // every reply of this batch is handed to its socket here (corked writes)
   if (n > 0) {
     const auto took = std::chrono::steady_clock::now() - t0;
+    busy_.on_events(t0, took);
     ctx_->handler_time.record(took);
     const ReplyCounts after = ctx_->broker.reply_counts();
     if (after.pubacks != before.pubacks)
@@ -321,10 +326,11 @@ void TcpPoller::on_ready() {
       ctx_->refill_time.record(took, after.refills - before.refills);
   }
   if (stopping_ && count_ == 0) return;
-  if (n > 0) {
+  if (n > 0 || busy_.keep_polling(t0)) {
     // Level-triggered: sockets still readable come back on the next call. Let the rest of the
     // io_context run first, then look again; wait for the io_context's signal only once the
-    // set was empty, so no readiness is lost between the two.
+    // set was empty (and BusyPoll says spinning would not pay), so no readiness is lost
+    // between the two.
     asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
       if (!alive.expired()) on_ready();
     });

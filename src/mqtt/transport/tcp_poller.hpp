@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "mqtt/transport/busy_poll.hpp"
 #include "mqtt/transport/outbound_queue.hpp"
 #include "mqtt/transport/transport_context.hpp"
 
@@ -99,6 +100,7 @@ class TcpPoller {
   void stop();
   std::size_t size() const { return count_; }
   TransportContext& context() { return *ctx_; }
+  const BusyPollStats& busy_poll() const { return busy_.stats(); }
 
  private:
   friend class TcpConnection;
@@ -126,6 +128,7 @@ class TcpPoller {
   std::vector<TcpConnection*> to_flush_;
   std::vector<std::shared_ptr<TcpConnection>> graveyard_;
   std::vector<std::weak_ptr<TcpConnection>> closing_;
+  BusyPoll busy_;
   bool in_batch_ = false;
   bool drain_posted_ = false;
   bool stopping_ = false;
