@@ -48,10 +48,14 @@ void print_split(weir::mqtt::MqttListeners& listeners) {
   add("puback", listeners.puback_time());
   add("refill", listeners.refill_time());
   listeners.reset_reply_times();
+  // The busy poll's spins since the last line (its counters only grow).
+  static weir::mqtt::BusyPollStats last;
   const auto bp = listeners.busy_poll();
-  line += " spin_hits=" + std::to_string(bp.hits) + " spin_misses=" + std::to_string(bp.misses) +
-          " spin_cut=" + std::to_string(bp.cut) +
-          " spin_ms=" + std::to_string(bp.spin_time.count() / 1000000);
+  line += " spin_hits=" + std::to_string(bp.hits - last.hits) +
+          " spin_misses=" + std::to_string(bp.misses - last.misses) +
+          " spin_cut=" + std::to_string(bp.cut - last.cut) +
+          " spin_ms=" + std::to_string((bp.spin_time - last.spin_time).count() / 1000000);
+  last = bp;
   std::printf("%s\n", line.c_str());
   std::fflush(stdout);
 }
