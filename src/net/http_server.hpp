@@ -92,6 +92,10 @@ class WsConnection {
   virtual void close(uint16_t code, std::string reason) = 0;  // after flushing queued frames
   virtual const std::string& remote_address() const = 0;
   virtual bool is_open() const = 0;  // false once closing or closed
+  // Stop reading the peer's frames after the one being delivered (true), or read on (false):
+  // the app's back-pressure, e.g. a broker holding acknowledgements for commits. What the
+  // kernel buffers then pushes back on the peer through TCP flow control. A close reads on.
+  virtual void pause_reading(bool on) = 0;
 };
 
 // What the app attaches to a connection. Callbacks run on the io thread. on_close comes exactly

@@ -6,6 +6,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <exception>
+#include <utility>
 
 #include "net/message_conversion.hpp"
 
@@ -38,6 +39,10 @@ void WsHandle::close(uint16_t code, std::string reason) {
 bool WsHandle::is_open() const {
   auto s = session_.lock();
   return s && s->is_open();
+}
+
+void WsHandle::pause_reading(bool on) {
+  if (auto s = session_.lock()) s->pause_reading(on);
 }
 
 // ---- WsSession ------------------------------------------------------------------------------
@@ -101,7 +106,7 @@ void WsSession<Stream>::on_accept(beast::error_code ec) {
   accepted_ = true;
   ++state_->stats.ws_open;
   ++state_->stats.ws_total;
-  do_read();
+  if (!read_paused_) do_read();
   if (!queue_.empty())
     do_write();
   else if (close_requested_)
@@ -164,17 +169,32 @@ void WsSession<Stream>::on_write(beast::error_code ec, std::size_t n) {
 
 template <class Stream>
 void WsSession<Stream>::do_read() {
+  reading_ = true;
   ws_->async_read(read_buf_, [self = this->shared_from_this()](
                                  beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
 }
 
 template <class Stream>
 void WsSession<Stream>::on_read(beast::error_code ec, std::size_t n) {
+  reading_ = false;
   if (ec) return finish();  // peer closed (error::closed), timeout, too big (Beast sent 1009), ...
   state_->stats.bytes_received += n;
+  delivering_ = true;
   deliver(ws_->got_text());
+  delivering_ = false;
   read_buf_.consume(read_buf_.size());
-  if (!finished_) do_read();
+  if (!finished_ && !read_paused_) do_read();
+}
+
+template <class Stream>
+void WsSession<Stream>::pause_reading(bool on) {
+  // Paused, no read is outstanding: Beast answers no ping and runs no idle timer meanwhile (the
+  // silence is ours, and the app resumes). Resuming from inside the listener's callback leaves
+  // the next read to on_read.
+  if (on && (close_requested_ || finished_)) return;  // closing reads on (the close handshake)
+  read_paused_ = on;
+  auto keep = std::exchange(paused_self_, on ? this->shared_from_this() : nullptr);
+  if (!on && accepted_ && !reading_ && !delivering_ && !finished_) do_read();
 }
 
 template <class Stream>
@@ -204,6 +224,7 @@ void WsSession<Stream>::close(uint16_t code, std::string reason) {
   close_reason_.code = code;
   close_reason_.reason = std::move(reason);
   if (!started_) return;  // start() arms the timer; on_accept sends the close
+  pause_reading(false);   // read (and discard) what still comes until the peer's close frame
   arm_close_timer();
   if (accepted_ && !writing_ && queue_.empty()) do_close();
 }
@@ -238,6 +259,7 @@ void WsSession<Stream>::finish() {
   if (finished_) return;
   finished_ = true;
   close_requested_ = true;
+  auto keep = std::move(paused_self_);  // released when finish() returns
   close_timer_.cancel();
   if (ws_) beast::get_lowest_layer(*ws_).close();
   if (accepted_) --state_->stats.ws_open;

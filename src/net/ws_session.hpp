@@ -29,6 +29,7 @@ class WsSessionBase {
   virtual std::size_t queued_bytes() const = 0;
   virtual void close(uint16_t code, std::string reason) = 0;
   virtual bool is_open() const = 0;
+  virtual void pause_reading(bool on) = 0;
 };
 
 class WsHandle final : public WsConnection {
@@ -41,6 +42,7 @@ class WsHandle final : public WsConnection {
   void close(uint16_t code, std::string reason) override;
   const std::string& remote_address() const override { return remote_; }
   bool is_open() const override;
+  void pause_reading(bool on) override;
 
  private:
   std::weak_ptr<WsSessionBase> session_;
@@ -65,6 +67,7 @@ class WsSession final : public WsSessionBase,
   std::size_t queued_bytes() const override { return queued_bytes_; }
   void close(uint16_t code, std::string reason) override;
   bool is_open() const override { return !close_requested_ && !finished_; }
+  void pause_reading(bool on) override;
   void shutdown() override;
 
  private:
@@ -101,6 +104,11 @@ class WsSession final : public WsSessionBase,
   bool started_ = false;
   bool accepted_ = false;
   bool writing_ = false;
+  bool reading_ = false;     // an async_read is outstanding
+  bool delivering_ = false;  // inside the listener's on_text / on_binary
+  bool read_paused_ = false;
+  // While paused no handler holds the session: it holds itself until resumed or finished.
+  std::shared_ptr<WsSession> paused_self_;
   bool close_requested_ = false;
   bool close_sent_ = false;
   bool finished_ = false;

@@ -1,7 +1,10 @@
 """Hand-built MQTT packets over a raw socket, for tests that need byte-level control: exact
 reason codes, unacknowledged QoS flows, topic aliases, malformed and oversized packets.
 Like Mosquitto's test/mqtt5_props.py + mosq_test.py, reduced to what the tests use."""
+import base64
+import os
 import socket
+import ssl
 import struct
 import time
 
@@ -340,3 +343,89 @@ class RawClient:
     def __exit__(self, *exc):
         self.close()
         return False
+
+
+class WebSocketStream:
+    """Just enough of a WebSocket client (RFC 6455) for RawClient: masked binary frames out,
+    frames in as a byte stream."""
+
+    def __init__(self, sock, port, path="/"):
+        self.sock = sock
+        key = base64.b64encode(os.urandom(16)).decode()
+        sock.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                      f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                      "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = sock.recv(4096)
+            assert chunk, "WebSocket upgrade refused"
+            head += chunk
+        assert head.startswith(b"HTTP/1.1 101"), head
+        self.raw = bytearray(head.split(b"\r\n\r\n", 1)[1])
+
+    def sendall(self, data):
+        mask = os.urandom(4)
+        n = len(data)
+        hdr = bytes([0x82]) + (bytes([0x80 | n]) if n < 126 else bytes([0x80 | 126]) + struct.pack("!H", n))
+        self.sock.sendall(hdr + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+
+    def settimeout(self, t):
+        self.sock.settimeout(t)
+
+    def recv(self, _n):
+        while True:
+            frame = self._frame()
+            if frame is not None:
+                opcode, payload = frame
+                if opcode == 0x8:  # close frame: the end of the stream
+                    return b""
+                if payload:
+                    return payload
+                continue
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                return b""
+            self.raw += chunk
+
+    def _frame(self):
+        """(opcode, payload) of the first whole frame buffered, or None."""
+        if len(self.raw) < 2:
+            return None
+        n, i = self.raw[1] & 0x7F, 2
+        if n == 126:
+            if len(self.raw) < 4:
+                return None
+            n, i = struct.unpack_from("!H", self.raw, 2)[0], 4
+        elif n == 127:
+            if len(self.raw) < 10:
+                return None
+            n, i = struct.unpack_from("!Q", self.raw, 2)[0], 10
+        if len(self.raw) < i + n:
+            return None
+        frame = (self.raw[0] & 0x0F, bytes(self.raw[i:i + n]))
+        del self.raw[:i + n]
+        return frame
+
+    def close(self):
+        self.sock.close()
+
+
+def open_client(b, transport):
+    """A RawClient to broker `b` over "tcp", "tls" (b started with a certificate), "ws" (the MQTT
+    listener's WebSocket) or "http-ws" (/mqtt on weir's HTTP port)."""
+    if transport == "tcp":
+        return RawClient(b.port)
+    if transport == "tls":
+        c = RawClient(b.tls_port)
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        c.sock = ctx.wrap_socket(c.sock, server_hostname="127.0.0.1")
+        return c
+    if transport == "http-ws":  # MQTT over WebSocket at /mqtt on weir's HTTP port
+        c = RawClient(b.http_port)
+        c.sock = WebSocketStream(c.sock, b.http_port, "/mqtt")
+        return c
+    c = RawClient(b.ws_port)
+    c.sock = WebSocketStream(c.sock, b.ws_port)
+    return c

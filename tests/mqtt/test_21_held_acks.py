@@ -1,7 +1,8 @@
 """Acknowledgements held for commits are bounded (issue 16): with ack_after_commit a v3.1.1
 client (no Receive Maximum) could pile up any number of PUBACKs waiting for commits. Past
 max_held_acks the broker stops reading that client's socket and resumes once commits have
-released them; every PUBACK still comes, in order, and the pauses are counted on /metrics."""
+released them; every PUBACK still comes, in order, and the pauses are counted on /metrics — over
+TCP, TLS, the MQTT listener's WebSocket and MQTT over WebSocket at /mqtt on the HTTP port."""
 import re
 import struct
 
@@ -10,6 +11,7 @@ import pytest
 import mqtt_raw as raw
 from conftest import BROKER_KIND, weir_metrics
 from paho_client import Client, V5
+from test_15_tls import cert  # noqa: F401  (the module's certificate fixture)
 
 pytestmark = pytest.mark.skipif(BROKER_KIND != "weir", reason="weir's ack_after_commit and /metrics")
 
@@ -23,13 +25,15 @@ def metric(b, name):
     return values[name]
 
 
-def test_flood_of_qos1_is_paused_not_piled_up(make_broker, topic):
-    b = make_broker(persistent=True, max_queued=100000, max_held_acks=CAP)
+@pytest.mark.parametrize("transport", ["tcp", "tls", "ws", "http-ws"])
+def test_flood_of_qos1_is_paused_not_piled_up(make_broker, topic, cert, transport):  # noqa: F811
+    b = make_broker(persistent=True, tls=cert, max_queued=100000, max_held_acks=CAP)
     # A persistent session that keeps what is published: every PUBACK waits for a commit.
     with Client(b, client_id="held-keeper", version=V5, clean=False, session_expiry=3600) as sub:
         assert sub.subscribe(f"{topic}/#", 1) == [1]
     assert metric(b, "weir_mqtt_reads_paused_total") == 0
-    with raw.RawClient(b.port, version=4, timeout=30) as c:
+    with raw.open_client(b, transport) as c:
+        c.timeout, c.version = 30, 4
         c.connect("held-flood", version=4)
         # Everything at once, without waiting for a single PUBACK (one read for the broker).
         c.send(b"".join(raw.publish(f"{topic}/m", b"x" * 16, qos=1, mid=i + 1, version=4)

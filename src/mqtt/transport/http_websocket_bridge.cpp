@@ -49,6 +49,10 @@ class HttpWebSocketBridge final : public net::WsListener, public ConnectionSink 
     ws_->close(1000, "");
   }
   std::size_t queued_bytes() const override { return ws_->queued_bytes(); }
+  bool pause_reading(bool on) override {
+    ws_->pause_reading(on);  // after the message being delivered: at most one more is kept
+    return true;
+  }
 
  private:
   Broker& broker_;
