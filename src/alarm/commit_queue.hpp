@@ -1,0 +1,73 @@
+#pragma once
+// Group commit, pure (no I/O, no threads): the alarm module's transitions wait here until their
+// rows (journal entries, saved states) are committed to data/alarms.db, and only then are they
+// published (model::AlarmUpdate on the bus, the `alarm` feed). One commit runs at a time; what
+// arrives meanwhile waits and goes whole into the next one, so a burst of transitions shares few
+// commits, and nothing is published before the rows that explain it are on disk: after a kill -9
+// the alarm module restores at least every state anyone has heard of.
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "alarm/alarm_table.hpp"
+#include "model/alarm_messages.hpp"
+
+namespace weir::alarm {
+
+// An alarm's current state as saved (JSON); "" deletes it.
+struct SavedState {
+  std::string rule_id;
+  std::string json;
+};
+
+// What one commit writes, in one transaction.
+struct AlarmRows {
+  std::vector<JournalEntry> journal;
+  std::vector<SavedState> states;
+  bool empty() const { return journal.empty() && states.empty(); }
+};
+
+// What is published once the rows before it are committed, in order.
+using Announcement = std::variant<model::AlarmUpdate, model::AlarmsRestored>;
+struct Publications {
+  std::vector<AlarmTable::Slot> slots;  // the feed's changed keys
+  std::vector<Announcement> announcements;
+  bool empty() const { return slots.empty() && announcements.empty(); }
+};
+
+struct CommitBatch {
+  AlarmRows rows;
+  Publications publish;
+};
+
+class CommitQueue {
+ public:
+  // Queues `batch` after what waits. When no commit runs, answers the rows to commit now (the
+  // batch's, possibly none: the caller then reports done() at once); otherwise nullopt and the
+  // batch waits for the running commit.
+  std::optional<AlarmRows> add(CommitBatch batch);
+
+  struct Done {
+    Publications publish;           // the finished commit's, to publish now
+    std::optional<AlarmRows> next;  // everything that waited meanwhile: commit it now
+  };
+  // The running commit has finished (committed or failed: the caller decides what a failure
+  // means). Must only be called while one runs.
+  Done done();
+
+  // Shutdown: the running commit's publications then the waiting ones, and the waiting rows
+  // (`rows`); nothing runs afterwards.
+  Publications drain(AlarmRows& rows);
+
+  bool running() const { return running_; }
+  std::size_t commits() const { return commits_; }  // commits started (for /metrics)
+
+ private:
+  bool running_ = false;
+  Publications running_publish_;
+  std::optional<CommitBatch> waiting_;
+  std::size_t commits_ = 0;
+};
+
+}  // namespace weir::alarm
