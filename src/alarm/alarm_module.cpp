@@ -413,8 +413,14 @@ class AlarmModule final : public module::ModuleWith<AlarmSettings> {
     if (!b.rows.empty() || !b.publish.empty()) submit(std::move(b));
   }
 
+  // The first batch of an io turn schedules the commit for the turn's end: every settle of the
+  // turn (a rule write raising many alarms) shares it.
   void submit(CommitBatch b) {
-    if (auto rows = queue_.add(std::move(b))) commit(std::move(*rows));
+    if (!queue_.add(std::move(b))) return;
+    host_.post([this, alive = std::weak_ptr<char>(alive_)] {
+      if (alive.expired()) return;
+      if (auto rows = queue_.start()) commit(std::move(*rows));
+    });
   }
 
   // Starts committing `rows` (the running batch's); a batch with nothing to write is done at once.

@@ -24,30 +24,35 @@ void append(CommitBatch& to, CommitBatch&& from) {
 
 }  // namespace
 
-std::optional<AlarmRows> CommitQueue::add(CommitBatch batch) {
-  if (running_) {
-    if (waiting_)
-      append(*waiting_, std::move(batch));
-    else
-      waiting_ = std::move(batch);
-    return std::nullopt;
-  }
+bool CommitQueue::add(CommitBatch batch) {
+  if (waiting_)
+    append(*waiting_, std::move(batch));
+  else
+    waiting_ = std::move(batch);
+  if (running_ || start_due_) return false;
+  start_due_ = true;
+  return true;
+}
+
+std::optional<AlarmRows> CommitQueue::start() {
+  start_due_ = false;
+  if (running_ || !waiting_) return std::nullopt;
+  return run_waiting();
+}
+
+std::optional<AlarmRows> CommitQueue::run_waiting() {
   running_ = true;
   ++commits_;
-  running_publish_ = std::move(batch.publish);
-  return std::move(batch.rows);
+  running_publish_ = std::move(waiting_->publish);
+  AlarmRows rows = std::move(waiting_->rows);
+  waiting_.reset();
+  return rows;
 }
 
 CommitQueue::Done CommitQueue::done() {
   Done d{std::exchange(running_publish_, {}), std::nullopt};
-  if (waiting_) {
-    ++commits_;
-    running_publish_ = std::move(waiting_->publish);
-    d.next = std::move(waiting_->rows);
-    waiting_.reset();
-  } else {
-    running_ = false;
-  }
+  running_ = false;
+  if (waiting_) d.next = run_waiting();
   return d;
 }
 
@@ -55,6 +60,7 @@ Publications CommitQueue::drain(AlarmRows& rows) {
   CommitBatch all{{}, std::exchange(running_publish_, {})};
   if (waiting_) append(all, std::move(*std::exchange(waiting_, std::nullopt)));
   running_ = false;
+  start_due_ = false;
   rows = std::move(all.rows);
   return std::move(all.publish);
 }

@@ -43,10 +43,13 @@ struct CommitBatch {
 
 class CommitQueue {
  public:
-  // Queues `batch` after what waits. When no commit runs, answers the rows to commit now (the
-  // batch's, possibly none: the caller then reports done() at once); otherwise nullopt and the
-  // batch waits for the running commit.
-  std::optional<AlarmRows> add(CommitBatch batch);
+  // Queues `batch` after what waits. True when the caller should call start() once the current
+  // io turn is over (nothing runs and no start is due yet): every batch of the turn then shares
+  // the first commit — a rule write raising a hundred alarms is one commit and one publication.
+  bool add(CommitBatch batch);
+  // The rows to commit now (everything waiting, possibly no rows: the caller then reports done()
+  // at once); nullopt when a commit runs already (done() continues) or nothing waits.
+  std::optional<AlarmRows> start();
 
   struct Done {
     Publications publish;           // the finished commit's, to publish now
@@ -64,7 +67,10 @@ class CommitQueue {
   std::size_t commits() const { return commits_; }  // commits started (for /metrics)
 
  private:
+  std::optional<AlarmRows> run_waiting();
+
   bool running_ = false;
+  bool start_due_ = false;
   Publications running_publish_;
   std::optional<CommitBatch> waiting_;
   std::size_t commits_ = 0;

@@ -43,15 +43,20 @@ std::vector<std::string> rules_of(const Publications& p) {
   return out;
 }
 
-TEST(CommitQueue, TheFirstBatchCommitsAtOnceAndPublishesWhenDone) {
+TEST(CommitQueue, TheBatchesOfATurnShareTheFirstCommitAndPublishWhenDone) {
   CommitQueue q;
-  auto rows = q.add(transition("a", AlarmState::ACTIVE));
+  EXPECT_TRUE(q.add(transition("a", AlarmState::ACTIVE)));      // the caller schedules start()
+  EXPECT_FALSE(q.add(transition("b", AlarmState::ACTIVE, 1)));  // same turn: start() is due
+  EXPECT_FALSE(q.running());
+  auto rows = q.start();
   ASSERT_TRUE(rows);
-  EXPECT_EQ(rows->journal.size(), 1u);
-  EXPECT_EQ(rows->states.size(), 1u);
+  EXPECT_EQ(rows->journal.size(), 2u);
+  EXPECT_EQ(rows->states.size(), 2u);
   EXPECT_TRUE(q.running());
+  EXPECT_FALSE(q.start());  // nothing more
   auto d = q.done();
-  EXPECT_EQ(rules_of(d.publish), std::vector<std::string>{"a"});
+  EXPECT_EQ(rules_of(d.publish), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(d.publish.slots, (std::vector<AlarmTable::Slot>{0, 1}));
   EXPECT_FALSE(d.next);
   EXPECT_FALSE(q.running());
   EXPECT_EQ(q.commits(), 1u);
@@ -60,10 +65,12 @@ TEST(CommitQueue, TheFirstBatchCommitsAtOnceAndPublishesWhenDone) {
 TEST(CommitQueue, WhatArrivesDuringACommitWaitsAndSharesTheNextOne) {
   CommitQueue q;
   ASSERT_TRUE(q.add(transition("a", AlarmState::ACTIVE)));
-  // A burst while the first commit runs: nothing to commit now, nothing published yet.
+  ASSERT_TRUE(q.start());
+  // A burst while the first commit runs: nothing to start, nothing published yet.
   EXPECT_FALSE(q.add(transition("b", AlarmState::ACTIVE, 1)));
   EXPECT_FALSE(q.add(transition("c", AlarmState::ACTIVE, 2)));
   EXPECT_FALSE(q.add(transition("b", AlarmState::ACK, 1)));
+  EXPECT_FALSE(q.start());
   auto first = q.done();
   EXPECT_EQ(rules_of(first.publish), std::vector<std::string>{"a"});  // only the committed one
   ASSERT_TRUE(first.next);
@@ -76,11 +83,13 @@ TEST(CommitQueue, WhatArrivesDuringACommitWaitsAndSharesTheNextOne) {
   EXPECT_FALSE(second.next);
   EXPECT_FALSE(q.running());
   EXPECT_EQ(q.commits(), 2u);
+  EXPECT_TRUE(q.add(transition("d", AlarmState::ACTIVE)));  // idle again: a start is due
 }
 
 TEST(CommitQueue, AnnouncementsWithoutRowsKeepTheirPlace) {
   CommitQueue q;
   ASSERT_TRUE(q.add(transition("a", AlarmState::ACTIVE)));
+  ASSERT_TRUE(q.start());
   CommitBatch restored;  // start(): nothing to write, but after "a"
   restored.publish.announcements.emplace_back(model::AlarmsRestored{{"a:1"}, kT0});
   EXPECT_FALSE(q.add(std::move(restored)));
@@ -96,6 +105,7 @@ TEST(CommitQueue, AnnouncementsWithoutRowsKeepTheirPlace) {
 TEST(CommitQueue, DrainHandsOverTheRunningAndTheWaiting) {
   CommitQueue q;
   ASSERT_TRUE(q.add(transition("a", AlarmState::ACTIVE)));
+  ASSERT_TRUE(q.start());
   EXPECT_FALSE(q.add(transition("b", AlarmState::ACTIVE)));
   AlarmRows rows;
   auto p = q.drain(rows);
