@@ -159,5 +159,36 @@ TEST(AlarmStoreCommit, RowsAreCommittedBeforeDoneIsCalled) {
   EXPECT_EQ(journal->size(), 2u);
 }
 
+// A commit that fails (here: its table gone, dropped by another connection) answers the error,
+// and its rows wait in the writer's queue: written by the next flush once the table is back.
+TEST(AlarmStoreCommit, AFailedCommitAnswersTheErrorAndItsRowsAreRetried) {
+  storage::testing::TempDir dir;
+  ManualClock clock(kT0 + 1s);
+  AlarmStoreOptions o;
+  o.background_thread = false;
+  o.clock = &clock;
+  auto store = AlarmStore::open(dir.file("alarms.db"), std::move(o));
+  ASSERT_TRUE(store) << store.error().message;
+  auto other = storage::Database::open(dir.file("alarms.db"));
+  ASSERT_TRUE(other) << other.error().message;
+  ASSERT_TRUE((*other)->exec("DROP TABLE alarm_current"));
+  std::promise<Status> answer;
+  (*store)->commit(transition("a", AlarmState::ACTIVE).rows,
+                   [&](Status st) { answer.set_value(st); });
+  auto st = answer.get_future().get();
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().message.find("alarm_current"), std::string::npos) << st.error().message;
+  EXPECT_EQ((*store)->stats().pending, 2u);  // the journal row and the state, queued
+  ASSERT_TRUE(
+      (*other)->exec("CREATE TABLE alarm_current (rule_id TEXT PRIMARY KEY, state TEXT NOT NULL)"));
+  ASSERT_TRUE((*store)->flush());
+  auto journal = (*store)->query_now({});
+  ASSERT_TRUE(journal);
+  EXPECT_EQ(journal->size(), 1u);
+  auto saved = (*store)->load();
+  ASSERT_TRUE(saved);
+  EXPECT_EQ(saved->size(), 1u);
+}
+
 }  // namespace
 }  // namespace weir::alarm
