@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <memory>
+#include <variant>
 
 #include "alarm/alarm_store.hpp"
 #include "api/system_routes.hpp"
@@ -269,18 +271,33 @@ class AlarmModule final : public module::ModuleWith<AlarmSettings> {
     settle();
   }
 
-  // Alarms restored from the saved states are news to the modules that show them (map, animations).
+  // Alarms restored from the saved states are news to the modules that show them (map, animations)
+  // and store them (historian); then the list of every open occurrence (model::AlarmsRestored:
+  // the historian closes the ones it stored that are not in it). Behind any transition committing.
   Status start() override {
+    CommitBatch b;
+    model::AlarmsRestored restored;
+    restored.time = host_.clock.now();
     for (std::size_t s = 0; s < table_.size(); ++s) {
       const auto& e = table_.entry(static_cast<AlarmTable::Slot>(s));
-      if (e.occurrence) announce(e);
+      if (!e.occurrence) continue;
+      b.publish.announcements.emplace_back(update_of(e));
+      restored.open_occurrences.push_back(e.occurrence->id);
     }
+    b.publish.announcements.emplace_back(std::move(restored));
+    submit(std::move(b));
     return {};
   }
 
+  // The last transitions committed (blocking: the module is stopping) and published.
   void stop() override {
     settle();
+    AlarmRows rows;
+    auto publish = queue_.drain(rows);
+    if (!rows.empty()) store_->commit(std::move(rows), [](Status) {});
     if (auto st = store_->flush(); !st) spdlog::warn("alarms: {}", st.error().message);
+    alive_ = std::make_shared<char>();  // answers of commits started before: ignored
+    announce(publish);
   }
 
   void metrics(std::string& out) const override {
@@ -311,6 +328,15 @@ class AlarmModule final : public module::ModuleWith<AlarmSettings> {
     const auto s = store_->stats();
     m("weir_alarm_journal_dropped_total", "counter", "Journal rows lost (queue full, disk failing)",
       static_cast<double>(s.dropped));
+    m("weir_alarm_commits_total", "counter",
+      "Group commits of alarm transitions (each before its transitions are published)",
+      static_cast<double>(queue_.commits()));
+    m("weir_alarm_commit_errors_total", "counter",
+      "Group commits that failed (their transitions published anyway, their rows retried)",
+      static_cast<double>(commit_errors_));
+    m("weir_alarm_commit_seconds_max", "gauge",
+      "The longest group commit since start, from its start to its answer on the io thread",
+      std::chrono::duration<double>(commit_max_).count());
   }
 
  private:
@@ -372,19 +398,63 @@ class AlarmModule final : public module::ModuleWith<AlarmSettings> {
     (void)table_.take_changed();
   }
 
-  // Journal entries to the store, changed alarms to the feed and the saved states.
+  // What changed since the last settle: journal entries and saved states committed together,
+  // then the changed alarms published (feed, model::AlarmUpdate) — CommitQueue.
   void settle() {
-    for (auto& j : table_.take_journal()) store_->record(std::move(j));
+    CommitBatch b;
+    b.rows.journal = table_.take_journal();
     for (auto s : table_.take_changed()) {
       const auto& e = table_.entry(s);
-      host_.hub.mark(feed_, s);
-      announce(e);
-      store_->save(e.rule_id, worth_saving(e) ? json::dump(json::to_json(to_dto(e))) : "");
+      b.publish.slots.push_back(s);
+      b.publish.announcements.emplace_back(update_of(e));
+      b.rows.states.push_back(
+          {e.rule_id, worth_saving(e) ? json::dump(json::to_json(to_dto(e))) : ""});
     }
+    if (!b.rows.empty() || !b.publish.empty()) submit(std::move(b));
   }
 
-  // model::AlarmUpdate on the bus: the occurrence's state, FINISHED when it has none.
-  void announce(const AlarmEntry& e) {
+  // The first batch of an io turn schedules the commit for the turn's end: every settle of the
+  // turn (a rule write raising many alarms) shares it.
+  void submit(CommitBatch b) {
+    if (!queue_.add(std::move(b))) return;
+    host_.post([this, alive = std::weak_ptr<char>(alive_)] {
+      if (alive.expired()) return;
+      if (auto rows = queue_.start()) commit(std::move(*rows));
+    });
+  }
+
+  // Starts committing `rows` (the running batch's); a batch with nothing to write is done at once.
+  void commit(AlarmRows rows) {
+    while (rows.empty()) {
+      auto d = queue_.done();
+      announce(d.publish);
+      if (!d.next) return;
+      rows = std::move(*d.next);
+    }
+    const auto started = std::chrono::steady_clock::now();
+    store_->commit(
+        std::move(rows), [this, alive = std::weak_ptr<char>(alive_), started](Status st) {
+          if (alive.expired()) return;  // stopped meanwhile: stop() published it
+          commit_max_ = std::max(commit_max_, std::chrono::steady_clock::now() - started);
+          if (!st && !commit_failing_)
+            spdlog::error("alarms: transitions not committed, published anyway: {}",
+                          st.error().message);
+          commit_failing_ = !st;
+          commit_errors_ += st ? 0 : 1;
+          auto d = queue_.done();
+          announce(d.publish);
+          if (d.next) commit(std::move(*d.next));
+        });
+  }
+
+  void announce(const Publications& p) {
+    for (auto s : p.slots) host_.hub.mark(feed_, s);
+    for (const auto& a : p.announcements)
+      std::visit([this](const auto& m) { host_.bus.publish(m); }, a);
+  }
+
+  // model::AlarmUpdate: the occurrence's state, FINISHED when it has none.
+  static model::AlarmUpdate update_of(const AlarmEntry& e) {
     model::AlarmUpdate u;
     u.rule_id = e.rule_id;
     const Occurrence* o = e.occurrence ? &*e.occurrence : (e.last ? &*e.last : nullptr);
@@ -396,7 +466,7 @@ class AlarmModule final : public module::ModuleWith<AlarmSettings> {
       u.acknowledge_time = o->acknowledge_time;
       u.user = o->acknowledged_by;
     }
-    host_.bus.publish(u);
+    return u;
   }
 
   Result<AlarmTable::Slot> slot_of(const RequestContext& ctx) const {
@@ -430,6 +500,11 @@ class AlarmModule final : public module::ModuleWith<AlarmSettings> {
   std::vector<std::pair<AlarmTable::Slot, expression::Expression>> suppressions_;
   api::LiveFeedHub::FeedId feed_ = 0;
   bus::Subscription requests_;
+  CommitQueue queue_;
+  std::shared_ptr<char> alive_ = std::make_shared<char>();  // commit answers hold a weak_ptr
+  std::uint64_t commit_errors_ = 0;
+  bool commit_failing_ = false;  // say it once when commits start failing
+  std::chrono::steady_clock::duration commit_max_{};
 };
 
 Result<std::string> reason_of(std::string r, bool required) {

@@ -91,32 +91,74 @@ Result<std::unique_ptr<AlarmStore>> AlarmStore::open(const std::filesystem::path
                                {{"alarm_journal", "time_ms", options.max_age, options.max_rows}},
                                std::chrono::hours(1),
                                options.clock,
-                               std::move(options.post)});
+                               options.post});
   if (!store) return store.error();
-  return std::unique_ptr<AlarmStore>(new AlarmStore(std::move(*store)));
+  return std::unique_ptr<AlarmStore>(new AlarmStore(std::move(*store), std::move(options.post)));
 }
 
-AlarmStore::AlarmStore(storage::LogStore store)
-    : writer_(std::move(store.writer)), retention_(std::move(store.retention)) {}
+AlarmStore::AlarmStore(storage::LogStore store, storage::Post post)
+    : writer_(std::move(store.writer)),
+      retention_(std::move(store.retention)),
+      post_(std::move(post)) {}
 
 AlarmStore::~AlarmStore() = default;
 
-void AlarmStore::record(JournalEntry entry) {
-  storage::clip_utf8(entry.user, kMaxText);
-  storage::clip_utf8(entry.reason, kMaxText);
-  writer_->push([e = std::move(entry)](Database& db) { return insert(db, e); });
+namespace {
+
+Status save(Database& db, const SavedState& st) {
+  auto s = st.json.empty() ? db.prepare("DELETE FROM alarm_current WHERE rule_id = ?")
+                           : db.prepare(
+                                 "INSERT INTO alarm_current(rule_id, state) VALUES (?, ?) ON "
+                                 "CONFLICT(rule_id) DO UPDATE SET state = excluded.state");
+  if (!s) return s.error();
+  if (st.json.empty()) return s->bind_all(st.rule_id).run();
+  return s->bind_all(st.rule_id, st.json).run();
 }
 
-void AlarmStore::save(std::string rule_id, std::string state_json) {
-  writer_->push([id = std::move(rule_id), js = std::move(state_json)](Database& db) -> Status {
-    auto s = js.empty() ? db.prepare("DELETE FROM alarm_current WHERE rule_id = ?")
-                        : db.prepare(
-                              "INSERT INTO alarm_current(rule_id, state) VALUES (?, ?) ON "
-                              "CONFLICT(rule_id) DO UPDATE SET state = excluded.state");
-    if (!s) return s.error();
-    if (js.empty()) return s->bind_all(id).run();
-    return s->bind_all(id, js).run();
+Status write(Database& db, const AlarmRows& rows) {
+  auto tx = storage::Transaction::begin(db);
+  if (!tx) return tx.error();
+  for (const auto& j : rows.journal)
+    if (auto st = insert(db, j); !st) return st;  // ~Transaction rolls back
+  for (const auto& s : rows.states)
+    if (auto st = save(db, s); !st) return st;
+  return tx->commit();
+}
+
+// Rows whose commit failed go to the writer's queue: written (and retried) with its next flush.
+void requeue(storage::Writer& writer, AlarmRows rows) {
+  for (auto& j : rows.journal)
+    writer.push([e = std::move(j)](Database& db) { return insert(db, e); });
+  for (auto& s : rows.states) writer.push([s = std::move(s)](Database& db) { return save(db, s); });
+}
+
+}  // namespace
+
+void AlarmStore::commit(AlarmRows rows, std::function<void(Status)> done) {
+  for (auto& j : rows.journal) {
+    storage::clip_utf8(j.user, kMaxText);
+    storage::clip_utf8(j.reason, kMaxText);
+  }
+  auto shared = std::make_shared<AlarmRows>(std::move(rows));
+  auto answer = [post = post_, done](Status st) {
+    if (!post) return done(std::move(st));
+    post([done, st = std::move(st)] { done(st); });
+  };
+  storage::Writer* writer = writer_.get();
+  const bool queued = writer_->submit([shared, answer, writer](Database& db) {
+    Status st = Error::make(ErrorKind::internal, "storage", "alarm commit: no answer");
+    try {
+      st = write(db, *shared);
+    } catch (const std::exception& e) {
+      st = Error::make(ErrorKind::internal, "storage", std::string("alarm commit: ") + e.what());
+    }
+    if (!st) requeue(*writer, std::move(*shared));
+    answer(std::move(st));
   });
+  if (queued) return;
+  requeue(*writer_, std::move(*shared));
+  answer(
+      Error::make(ErrorKind::unavailable, "storage_busy", "alarm-journal: too many jobs waiting"));
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> AlarmStore::load() {

@@ -1,6 +1,7 @@
 #pragma once
 // What the alarm module keeps on disk (data/alarms.db, through src/storage: one writer thread, the
-// io thread never waits): the journal of every transition (queryable by time range, rule and state,
+// io thread never waits; each group of transitions committed before it is published, see
+// commit_queue.hpp): the journal of every transition (queryable by time range, rule and state,
 // newest first; retention by age and row count) and each alarm's current state as JSON, read back
 // at start so active alarms, shelving and out of service survive a restart.
 #include <boost/describe.hpp>
@@ -12,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "alarm/alarm_table.hpp"
+#include "alarm/commit_queue.hpp"
 #include "storage/log_store.hpp"
 
 namespace weir::alarm {
@@ -56,9 +57,11 @@ class AlarmStore {
                                                   AlarmStoreOptions options);
   ~AlarmStore();
 
-  void record(JournalEntry entry);
-  // The alarm's current state as JSON; "" deletes it (nothing worth keeping).
-  void save(std::string rule_id, std::string state_json);
+  // Writes the journal entries and saved states in ONE transaction on the storage thread (after
+  // the rows queued before), then calls `done` through the Post with how it went. When it fails
+  // (or the writer is too busy to take it) the rows are queued for the writer's retries and `done`
+  // gets the error. Never blocks.
+  void commit(AlarmRows rows, std::function<void(Status)> done);
   // Blocking (start-up only): every saved state, by rule id.
   Result<std::vector<std::pair<std::string, std::string>>> load();
   void query(JournalQuery q, std::function<void(Records)> done);
@@ -67,9 +70,10 @@ class AlarmStore {
   storage::WriterStats stats() const { return writer_->stats(); }
 
  private:
-  explicit AlarmStore(storage::LogStore store);
+  AlarmStore(storage::LogStore store, storage::Post post);
   std::unique_ptr<storage::Writer> writer_;
   std::shared_ptr<storage::Retention> retention_;
+  storage::Post post_;
 };
 
 }  // namespace weir::alarm

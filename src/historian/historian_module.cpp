@@ -8,12 +8,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "api/system_routes.hpp"
 #include "datapoint/datapoint_service.hpp"
 #include "historian/logging_policy.hpp"
 #include "historian/pg_history_store.hpp"
 #include "historian/sqlite_history_store.hpp"
+#include "model/alarm_messages.hpp"
 
 namespace weir::historian {
 
@@ -584,6 +586,8 @@ class HistorianModule final : public module::ModuleWith<HistorianSettings> {
     }));
     subs_.push_back(host_.bus.subscribe<model::AlarmUpdate>(
         [this](const model::AlarmUpdate& a) { on_alarm(a); }));
+    subs_.push_back(host_.bus.subscribe<model::AlarmsRestored>(
+        [this](const model::AlarmsRestored& r) { close_unrestored(r); }));
     subs_.push_back(
         host_.bus.subscribe<model::CommandFeedback>([this](const model::CommandFeedback& f) {
           auto* dp = host_.services.find<datapoint::DatapointService>();
@@ -627,16 +631,43 @@ class HistorianModule final : public module::ModuleWith<HistorianSettings> {
     }
     recent.push_back(std::move(now));
     if (recent.size() > kAlarmOccurrencesKept) recent.erase(recent.begin());
-    boost::json::object d{{"state", json::enum_name(a.state)}, {"occurrence_id", a.occurrence_id}};
-    if (auto p = alarm_priority_.find(a.rule_id); p != alarm_priority_.end())
-      d["priority"] = p->second;
-    else if (!default_alarm_priority_.empty())
-      d["priority"] = default_alarm_priority_;
+    auto d = alarm_detail(a.rule_id, a.state, a.occurrence_id);
     if (a.activation_time != WallTime{}) d["activation_time"] = to_iso8601(a.activation_time);
     if (a.deactivation_time) d["deactivation_time"] = to_iso8601(*a.deactivation_time);
     if (a.acknowledge_time) d["acknowledge_time"] = to_iso8601(*a.acknowledge_time);
     if (!a.user.empty()) d["user"] = a.user;
     event(host_.clock.now(), "alarm", a.rule_id, std::move(d));
+  }
+  boost::json::object alarm_detail(const std::string& rule_id, model::AlarmState state,
+                                   const std::string& occurrence) const {
+    boost::json::object d{{"state", json::enum_name(state)}, {"occurrence_id", occurrence}};
+    if (auto p = alarm_priority_.find(rule_id); p != alarm_priority_.end())
+      d["priority"] = p->second;
+    else if (!default_alarm_priority_.empty())
+      d["priority"] = default_alarm_priority_;
+    return d;
+  }
+  // The alarm module started: every occurrence stored here as open (not FINISHED) that its table
+  // does not hold will never get another transition — its state was lost (a kill -9 before its
+  // save, a data/alarms.db restored from a backup or removed). Each gets a FINISHED event saying
+  // why, so no occurrence stays ACTIVE or ACK in the history forever. Covers what seed_alarms
+  // read (the newest 1,000 alarm events) and what was stored since.
+  void close_unrestored(const model::AlarmsRestored& r) {
+    const std::unordered_set<std::string> open(r.open_occurrences.begin(),
+                                               r.open_occurrences.end());
+    std::vector<std::pair<std::string, StoredAlarm*>> closing;  // by rule id, for a stable order
+    for (auto& [rule_id, recent] : stored_alarms_)
+      for (auto& x : recent)
+        if (x.state != "FINISHED" && !open.contains(x.occurrence))
+          closing.emplace_back(rule_id, &x);
+    std::sort(closing.begin(), closing.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [rule_id, x] : closing) {
+      auto d = alarm_detail(rule_id, model::AlarmState::FINISHED, x->occurrence);
+      d["reason"] = "closed at restart: not in the restored alarm state";
+      x->state = "FINISHED";
+      event(host_.clock.now(), "alarm", rule_id, std::move(d));
+    }
   }
   // Each alarm's priority as the alarm module's settings give it (modules[alarm].config: alarms[]
   // by rule id, else default_priority, "medium" when unset): AlarmUpdate does not carry it.

@@ -1,11 +1,45 @@
 #pragma once
 // Everything a ModuleHost refers to, owned in one place, for unit tests and benchmarks that run
 // modules without the app: no io_context (post runs the function at once), no HTTP listener.
+#include <functional>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include "module/module_set.hpp"
 
 namespace weir::module {
+
+// A Post whose functions wait until run() on the test's thread, as they wait for the io thread in
+// weir: for modules whose storage answers change their state (the alarm module's group commit).
+// Set `host.post = queue.post()` before create(); the queue must outlive the modules.
+class PostQueue {
+ public:
+  Post post() {
+    return [this](std::function<void()> f) {
+      std::lock_guard lock(mu_);
+      waiting_.push_back(std::move(f));
+    };
+  }
+  // Runs what waits, and what those post in turn; answers how many ran.
+  std::size_t run() {
+    std::size_t n = 0;
+    for (;;) {
+      std::vector<std::function<void()>> now;
+      {
+        std::lock_guard lock(mu_);
+        now.swap(waiting_);
+      }
+      if (now.empty()) return n;
+      for (auto& f : now) f();
+      n += now.size();
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::function<void()>> waiting_;
+};
 
 struct TestHost {
   explicit TestHost(const Clock& c, ProcessOptions o = {}) : clock(c), options(std::move(o)) {}

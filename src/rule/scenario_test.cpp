@@ -139,7 +139,9 @@ class Scenario {
       while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
       if (line.find_first_not_of(' ') == std::string::npos) continue;
       SCOPED_TRACE(file_.filename().string() + ":" + std::to_string(line_no_) + ": " + line);
-      step(line);
+      posts_.run();  // storage answers (the alarm module's commits) on this thread, as on the io
+      step(line);    // thread in weir
+      posts_.run();
       if (::testing::Test::HasFatalFailure()) return;
     }
   }
@@ -313,6 +315,7 @@ class Scenario {
     ProcessOptions o;
     o.data_dir = data_dir_.string();
     host_ = std::make_unique<module::TestHost>(clock_, o);
+    host_->host.post = posts_.post();
     host_->router.set_access(std::make_shared<Operator>());
     weir_register_datapoint_module(host_->registry);
     weir_register_command_module(host_->registry);
@@ -338,6 +341,7 @@ class Scenario {
   int line_no_ = 0;
   ManualClock clock_;
   boost::json::object document_;
+  module::PostQueue posts_;  // outlives the modules
   std::unique_ptr<module::TestHost> host_;
   std::unique_ptr<module::ModuleSet> set_;
   bus::Subscription feedback_;
