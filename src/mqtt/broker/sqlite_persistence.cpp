@@ -103,7 +103,11 @@ SqlitePersistenceOptions persistence_options(const BrokerOptions& o) {
 
 SqlitePersistence::SqlitePersistence(std::string path, storage::Post post,
                                      SqlitePersistenceOptions options)
-    : post_(std::move(post)), options_(options) {
+    : post_(std::move(post)),
+      options_(options),
+      pacer_({.interval = options.min_commit_interval,
+              .quiet = options.commit_quiet,
+              .early_sessions = options.commit_early_sessions}) {
   // The busy timeout is the Writer thread's: it waits at most this long for the file.
   auto db = storage::Database::open(path, {.busy_timeout = std::chrono::milliseconds(2000)});
   if (!db) {
@@ -205,11 +209,16 @@ void SqlitePersistence::after_commit(storage::Database& db) {
   if (rc == SQLITE_OK && done >= 0) copied_ = static_cast<std::uint32_t>(done);
 }
 
-void SqlitePersistence::wait_for_turn(storage::Database& db,
-                                      std::chrono::steady_clock::time_point due) {
+void SqlitePersistence::wait_for_turn(storage::Database& db) {
+  using std::chrono::steady_clock;
   std::unique_lock lock(wal_mu_);
   bool tried = false;  // one restart per wait (a failed one is not retried in a loop)
   for (;;) {
+    // The broker thread moves the time later while acknowledgements keep arriving (this wait
+    // then wakes at the old one and sleeps again), and earlier when they stop (it notifies).
+    const steady_clock::time_point due{
+        steady_clock::duration(take_at_ns_.load(std::memory_order_acquire))};
+    if (steady_clock::now() >= due) return;
     if (!tried && wal_restart_due(static_cast<std::uint32_t>(wal_.frames), copied_)) {
       lock.unlock();
       // A pass under way would hold read locks the restart needs (SQLite would append instead
@@ -220,9 +229,28 @@ void SqlitePersistence::wait_for_turn(storage::Database& db,
       }
       lock.lock();
     }
-    // Woken early by a pass that may have copied everything (background_pass).
-    if (wal_copied_.wait_until(lock, due) == std::cv_status::timeout) return;
+    // Woken early by a pass that may have copied everything (background_pass), or by the
+    // broker thread moving the time earlier (publish_take_at).
+    wal_copied_.wait_until(lock, due);
   }
+}
+
+void SqlitePersistence::publish_take_at() {
+  const auto at = pacer_.take_at().time_since_epoch().count();
+  const auto before = take_at_ns_.exchange(at, std::memory_order_release);
+  // A later time needs no wake-up: the wait wakes at the earlier one and reads this. An earlier
+  // one does (without the lock: a wake-up lost in the instant before the wait blocks leaves it
+  // until the time it had read, the pacing without the early take).
+  if (at < before) wal_copied_.notify_all();
+}
+
+void SqlitePersistence::note_pending(std::size_t acks, std::size_t sessions) {
+  if (!pacer_.changes(acks, sessions)) return;  // most entry points: nothing new
+  // The clock is read only when acknowledgements arrived.
+  pacer_.waiting(acks, sessions,
+                 pacer_.grows(acks) ? std::chrono::steady_clock::now()
+                                    : std::chrono::steady_clock::time_point{});
+  if (waiting_) publish_take_at();
 }
 
 void SqlitePersistence::restart_wal(storage::Database& db) {
@@ -358,25 +386,28 @@ void SqlitePersistence::restore(Batch&& failed) {
 }
 
 bool SqlitePersistence::ready_to_commit(std::function<void()> ready) {
-  const auto due = last_take_ + options_.min_commit_interval;
-  if (!post_ || !writer_ || std::chrono::steady_clock::now() >= due) return true;
+  if (!post_ || !writer_ || pacer_.may_take(std::chrono::steady_clock::now())) return true;
   // Pacing: the writer's thread waits (never the broker's), then asks the broker thread for
   // the batch. Taking it at the end of the wait, not the start, lets what arrives meanwhile
   // join this commit: a lone publisher's window is acknowledged by one commit, not two.
+  waiting_ = true;
+  take_at_ns_.store(pacer_.take_at().time_since_epoch().count(), std::memory_order_release);
   const bool queued =
-      writer_->submit([self = this, post = post_, due, alive = std::weak_ptr<bool>(alive_),
+      writer_->submit([self = this, post = post_, alive = std::weak_ptr<bool>(alive_),
                        ready = std::move(ready)](storage::Database& db) {
-        self->wait_for_turn(db, due);
+        self->wait_for_turn(db);
         post([alive, ready]() {
           if (alive.lock()) ready();
         });
       });
+  waiting_ = queued;
   return !queued;  // a writer that takes no job: the commit itself reports why
 }
 
 void SqlitePersistence::commit(std::function<void(Status)> done) {
   if (!writer_) return done(not_open(open_error_));
-  last_take_ = std::chrono::steady_clock::now();  // the pacing counts from here
+  pacer_.taken(std::chrono::steady_clock::now());  // the pacing counts from here
+  waiting_ = false;
   auto batch = std::make_shared<Batch>(std::exchange(pending_, Batch{}));
   // The answer runs on the broker thread (through post_), where pending_ lives; it may arrive
   // after this object is gone (shutdown), and is then ignored.
