@@ -211,24 +211,15 @@ void SqlitePersistence::after_commit(storage::Database& db) {
 
 void SqlitePersistence::wait_for_turn(storage::Database& db) {
   using std::chrono::steady_clock;
-  std::unique_lock lock(wal_mu_);
   bool tried = false;  // one restart per wait (a failed one is not retried in a loop)
   for (;;) {
+    if (!tried) tried = restart_if_due(db);
+    std::unique_lock lock(wal_mu_);
     // The broker thread moves the time later while acknowledgements keep arriving (this wait
     // then wakes at the old one and sleeps again), and earlier when they stop (it notifies).
     const steady_clock::time_point due{
         steady_clock::duration(take_at_ns_.load(std::memory_order_acquire))};
     if (steady_clock::now() >= due) return;
-    if (!tried && wal_restart_due(static_cast<std::uint32_t>(wal_.frames), copied_)) {
-      lock.unlock();
-      // A pass under way would hold read locks the restart needs (SQLite would append instead
-      // of restarting); its end wakes this wait again.
-      if (std::unique_lock ck(checkpoint_mu_, std::try_to_lock); ck) {
-        tried = true;
-        restart_wal(db);
-      }
-      lock.lock();
-    }
     // Woken early by a pass that may have copied everything (background_pass), or by the
     // broker thread moving the time earlier (publish_take_at).
     wal_copied_.wait_until(lock, due);
@@ -251,6 +242,19 @@ void SqlitePersistence::note_pending(std::size_t acks, std::size_t sessions) {
                  pacer_.grows(acks) ? std::chrono::steady_clock::now()
                                     : std::chrono::steady_clock::time_point{});
   if (waiting_) publish_take_at();
+}
+
+bool SqlitePersistence::restart_if_due(storage::Database& db) {
+  {
+    std::lock_guard lock(wal_mu_);
+    if (!wal_restart_due(static_cast<std::uint32_t>(wal_.frames), copied_)) return false;
+  }
+  // A pass under way would hold read locks the restart needs (SQLite would append instead of
+  // restarting); its end wakes a waiting commit again, or queues a restart of its own.
+  std::unique_lock ck(checkpoint_mu_, std::try_to_lock);
+  if (!ck) return false;
+  restart_wal(db);
+  return true;
 }
 
 void SqlitePersistence::restart_wal(storage::Database& db) {
@@ -292,6 +296,25 @@ void SqlitePersistence::background_pass(storage::Database& db) {
   }
   // After the checkpoint is released: a commit waiting for its turn may restart the WAL now.
   wal_copied_.notify_all();
+  // When none waits, a job of its own restarts it on the writer thread, between two commits
+  // (the writer is idle most of the time between paced commits); else the next commit would.
+  {
+    std::lock_guard lock(wal_mu_);
+    if (restart_queued_ || !wal_restart_due(static_cast<std::uint32_t>(wal_.frames), copied_))
+      return;
+    restart_queued_ = true;
+  }
+  const bool queued = writer_->submit([this](storage::Database& wdb) {
+    {
+      std::lock_guard lock(wal_mu_);
+      restart_queued_ = false;
+    }
+    (void)restart_if_due(wdb);  // a waiting commit may have restarted it already
+  });
+  if (!queued) {
+    std::lock_guard lock(wal_mu_);
+    restart_queued_ = false;
+  }
 }
 
 void SqlitePersistence::note_commit_time(std::chrono::nanoseconds took) {

@@ -118,6 +118,9 @@ class SqlitePersistence final : public Persistence {
   void wait_for_turn(storage::Database& db);
   // Broker thread: publishes the pacer's take_at() to a waiting commit; wakes it if earlier.
   void publish_take_at();
+  // Writer thread: restarts the WAL apart if a pass has copied all of it and none runs now;
+  // whether it did.
+  bool restart_if_due(storage::Database& db);
   // Writer thread, holding checkpoint_mu_: a one-row transaction that restarts a wholly copied
   // WAL.
   void restart_wal(storage::Database& db);
@@ -144,6 +147,7 @@ class SqlitePersistence final : public Persistence {
   std::uint64_t cycle_ = 0;             // guarded by wal_mu_: bumped when the WAL restarts
   bool last_commit_restarted_ = false;  // guarded by wal_mu_: set by the wal hook
   bool catch_up_wanted_ = false;        // guarded by wal_mu_
+  bool restart_queued_ = false;         // guarded by wal_mu_: a restart job waits on the writer
   std::mutex checkpoint_mu_;            // one checkpoint at a time: a pass or a catch-up
   std::unique_ptr<storage::Writer> writer_;
   std::unique_ptr<storage::Writer> checkpointer_;  // WAL checkpoints, off the commits' thread

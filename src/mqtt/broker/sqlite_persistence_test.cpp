@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <future>
 #include <mutex>
+#include <thread>
 
 #include "mqtt/broker/broker_test_support.hpp"
 
@@ -223,6 +224,30 @@ TEST(SqlitePersistence, WalRestartsApartWhileACommitWaitsForItsTurn) {
   auto st = p.load();
   ASSERT_TRUE(st);
   EXPECT_EQ(st->sessions.size(), static_cast<std::size_t>(std::min(commits, 4)));
+}
+
+// When no commit waits for its turn (a pause in the traffic, or unpaced commits), a pass that
+// has copied the whole WAL queues a restart of its own on the writer thread: the next commit
+// only appends.
+TEST(SqlitePersistence, WalRestartsApartWhenNoCommitWaits) {
+  TempDb db;
+  SqlitePersistenceOptions o;
+  o.wal = {.soft_frames = 16, .hard_frames = 100'000};
+  o.checkpoint_period = 1ms;
+  Posted posted;
+  SqlitePersistence p(db.path.string(), posted.post(), o);
+  ASSERT_TRUE(p.ok()) << p.open_error();
+  for (int i = 0; i < 16; ++i) p.put_session(session_of_6kb(i, 16));  // ~100 KB
+  ASSERT_TRUE(commit_now(p, posted));
+  ASSERT_GE(p.wal_stats().frames, 16u);
+  // No further commit: only the queued restart can restart the WAL.
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (p.wal_stats().restarts_apart == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
+  const auto ws = p.wal_stats();
+  EXPECT_EQ(ws.restarts_apart, 1u) << "restarts " << ws.restarts;
+  EXPECT_EQ(ws.restarts, 1u);
+  EXPECT_EQ(ws.restart_commit_time.count(), 0u);
 }
 
 // Pacing with an early take (commit_pacing.hpp): a cheap batch whose acknowledgements have
