@@ -10,6 +10,7 @@ latency (p50, p99, max) of a second run at a fixed rate, one message at a time.
 """
 import argparse
 import os
+import re
 import sys
 import threading
 import time
@@ -25,6 +26,20 @@ PASSWORD = "Bench-group-commit-Pw-7391"
 # Anonymous clients on every topic: set in the security configuration, as in production.
 SECURITY = {"groups": [], "users": [],
             "mqtt": {"allow_anonymous": True, "anonymous": {"publish": ["#"], "subscribe": ["#"]}}}
+
+
+def commit_metrics(server):
+    """The broker's commits so far (count and mean from its `weir_mqtt_commit_seconds`, the
+    take to the answer, and `weir_mqtt_commit_write_seconds`, the transaction alone)."""
+    h = weirproc.Http(server)
+    h.login(password=PASSWORD)
+    status, body, _ = h.get("/metrics")
+    values = {}
+    for line in body.splitlines() if status == 200 else []:
+        m = re.match(r"(weir_mqtt_commit(?:_write)?_seconds)_(count|sum) (\S+)$", line)
+        if m:
+            values[m.group(1) + "_" + m.group(2)] = float(m.group(3))
+    return values
 
 
 def run(config, messages, rate):
@@ -70,11 +85,19 @@ def run(config, messages, rate):
         pub.connect("127.0.0.1", server.mqtt_port)
         pub.loop_start()
         # Throughput: everything queued in paho at once, its window of 20 in flight.
+        before = commit_metrics(server)
         start = time.perf_counter()
         for i in range(messages):
             pub.publish("gc/m", b"x" * 64, qos=1)
         done.wait(300)
         seconds = time.perf_counter() - start
+        after = commit_metrics(server)
+        delta = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+        commits = delta.get("weir_mqtt_commit_seconds_count", 0)
+        commit_note = (f"commits={commits:.0f} msgs_per_commit={messages / commits:.1f} "
+                       f"commit_mean_us={1e6 * delta['weir_mqtt_commit_seconds_sum'] / commits:.0f} "
+                       f"write_mean_us={1e6 * delta.get('weir_mqtt_commit_write_seconds_sum', 0) / commits:.0f} "
+                       if commits else "")
         with lock:
             acked = len(acked_at)
             acked_at.clear()
@@ -96,22 +119,26 @@ def run(config, messages, rate):
         latencies.sort()
         pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1e6  # noqa: E731
         return (f"acked={acked} delivered={received[0]} msgs_per_s={acked / seconds:.0f} rate={rate} "
-                f"p50_us={pick(0.5):.0f} p99_us={pick(0.99):.0f} max_us={latencies[-1] * 1e6:.0f}")
+                f"p50_us={pick(0.5):.0f} p99_us={pick(0.99):.0f} max_us={latencies[-1] * 1e6:.0f} "
+                f"{commit_note}").rstrip()
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=20000)
     ap.add_argument("--rate", type=int, default=500, help="messages per second in the latency run")
+    ap.add_argument("--only", choices=["off", "after", "before"], default=None,
+                    help="one configuration: persistence off, ack after commit, ack before it")
     ap.add_argument("--commit-interval-ms", type=int, default=None,
                     help="the broker's commit_interval_ms (default: weir's)")
     a = ap.parse_args()
     pace = {} if a.commit_interval_ms is None else {"commit_interval_ms": a.commit_interval_ms}
-    for name, config in [("persistence off", {"persistence": False}),
-                         ("persistence on, ack after commit", {"persistence": True, **pace}),
-                         ("persistence on, ack_after_commit false", {"persistence": True,
-                                                                       "ack_after_commit": False,
-                                                                       **pace})]:
+    for key, name, config in [("off", "persistence off", {"persistence": False}),
+                              ("after", "persistence on, ack after commit", {"persistence": True, **pace}),
+                              ("before", "persistence on, ack_after_commit false",
+                               {"persistence": True, "ack_after_commit": False, **pace})]:
+        if a.only not in (None, key):
+            continue
         print(f"RESULT {name:40s} {run(config, a.messages, a.rate)}", flush=True)
 
 

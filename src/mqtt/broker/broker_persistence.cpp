@@ -81,7 +81,9 @@ void BrokerImpl::persist_dirty() {
 }
 
 void BrokerImpl::maybe_commit() {
-  if (!persistence || committing) return;
+  if (!persistence) return;
+  persistence->note_pending(held_acks.size(), dirty.size());  // pacing (commit_pacing.hpp)
+  if (committing) return;
   if (commit_retry_at != MonoTime{} && clock.mono() < commit_retry_at) return;
   if (dirty.empty() && !persistence->has_pending()) return;
   committing = true;

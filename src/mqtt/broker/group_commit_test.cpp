@@ -32,6 +32,11 @@ struct FakePersistence final : Persistence {
     turns.push_back(std::move(ready));
     return false;
   }
+  std::size_t acks_pending = 0, sessions_pending = 0;  // as the broker last told
+  void note_pending(std::size_t acks, std::size_t sessions) override {
+    acks_pending = acks;
+    sessions_pending = sessions;
+  }
   bool has_pending() const override { return recorded; }
   Status flush() override { return {}; }
   // Ends the oldest running commit.
@@ -129,6 +134,29 @@ TEST_F(GroupCommit, WhatArrivesWhileACommitWaitsForItsTurnJoinsIt) {
   store->finish();
   EXPECT_EQ(acks(pub), (std::vector<std::uint16_t>{1, 2, 3}));  // one commit for the window
   EXPECT_TRUE(store->turns.empty());  // nothing left to commit: no further request
+}
+
+// The pacing's early take (commit_pacing.hpp) needs the held acknowledgements and the sessions
+// the next batch rewrites, told at the end of every entry point.
+TEST_F(GroupCommit, ThePersistenceIsToldWhatWaitsForTheNextCommit) {
+  make();
+  keeper();
+  store->paced = true;
+  Client pub(*broker);
+  pub.connect("pub");
+  pub.publish("data/1", "a", 1);
+  EXPECT_EQ(store->acks_pending, 1u);
+  EXPECT_EQ(store->sessions_pending, 1u);  // the keeper's queue changed
+  pub.publish("data/2", "b", 1);
+  EXPECT_EQ(store->acks_pending, 2u);
+  auto turn = std::move(store->turns.front());
+  store->turns.clear();
+  turn();  // taken: the keeper's snapshot is in the batch, the acknowledgements still held
+  EXPECT_EQ(store->acks_pending, 2u);
+  EXPECT_EQ(store->sessions_pending, 0u);
+  store->finish();
+  EXPECT_EQ(acks(pub), (std::vector<std::uint16_t>{1, 2}));
+  EXPECT_EQ(store->acks_pending, 0u);
 }
 
 TEST_F(GroupCommit, CleanSessionsAndQos0AreNotHeld) {

@@ -67,6 +67,14 @@ class Persistence {
     (void)ready;
     return true;
   }
+  // Pacing: at the end of every entry point the broker tells how many acknowledgements wait
+  // for commits and how many sessions changed since the last commit took its batch, so that a
+  // cheap batch whose acknowledgements have stopped growing may be taken before its turn
+  // (commit_pacing.hpp). Default: ignored.
+  virtual void note_pending(std::size_t acks, std::size_t sessions) {
+    (void)acks;
+    (void)sessions;
+  }
   // Something was recorded since the last commit started (or a failed commit gave it back).
   virtual bool has_pending() const = 0;
   // Blocking: writes everything recorded, after any commit still running (shutdown, tests).

@@ -103,7 +103,11 @@ SqlitePersistenceOptions persistence_options(const BrokerOptions& o) {
 
 SqlitePersistence::SqlitePersistence(std::string path, storage::Post post,
                                      SqlitePersistenceOptions options)
-    : post_(std::move(post)), options_(options) {
+    : post_(std::move(post)),
+      options_(options),
+      pacer_({.interval = options.min_commit_interval,
+              .quiet = options.commit_quiet,
+              .early_sessions = options.commit_early_sessions}) {
   // The busy timeout is the Writer thread's: it waits at most this long for the file.
   auto db = storage::Database::open(path, {.busy_timeout = std::chrono::milliseconds(2000)});
   if (!db) {
@@ -205,24 +209,52 @@ void SqlitePersistence::after_commit(storage::Database& db) {
   if (rc == SQLITE_OK && done >= 0) copied_ = static_cast<std::uint32_t>(done);
 }
 
-void SqlitePersistence::wait_for_turn(storage::Database& db,
-                                      std::chrono::steady_clock::time_point due) {
-  std::unique_lock lock(wal_mu_);
+void SqlitePersistence::wait_for_turn(storage::Database& db) {
+  using std::chrono::steady_clock;
   bool tried = false;  // one restart per wait (a failed one is not retried in a loop)
   for (;;) {
-    if (!tried && wal_restart_due(static_cast<std::uint32_t>(wal_.frames), copied_)) {
-      lock.unlock();
-      // A pass under way would hold read locks the restart needs (SQLite would append instead
-      // of restarting); its end wakes this wait again.
-      if (std::unique_lock ck(checkpoint_mu_, std::try_to_lock); ck) {
-        tried = true;
-        restart_wal(db);
-      }
-      lock.lock();
-    }
-    // Woken early by a pass that may have copied everything (background_pass).
-    if (wal_copied_.wait_until(lock, due) == std::cv_status::timeout) return;
+    if (!tried) tried = restart_if_due(db);
+    std::unique_lock lock(wal_mu_);
+    // The broker thread moves the time later while acknowledgements keep arriving (this wait
+    // then wakes at the old one and sleeps again), and earlier when they stop (it notifies).
+    const steady_clock::time_point due{
+        steady_clock::duration(take_at_ns_.load(std::memory_order_acquire))};
+    if (steady_clock::now() >= due) return;
+    // Woken early by a pass that may have copied everything (background_pass), or by the
+    // broker thread moving the time earlier (publish_take_at).
+    wal_copied_.wait_until(lock, due);
   }
+}
+
+void SqlitePersistence::publish_take_at() {
+  const auto at = pacer_.take_at().time_since_epoch().count();
+  const auto before = take_at_ns_.exchange(at, std::memory_order_release);
+  // A later time needs no wake-up: the wait wakes at the earlier one and reads this. An earlier
+  // one does (without the lock: a wake-up lost in the instant before the wait blocks leaves it
+  // until the time it had read, the pacing without the early take).
+  if (at < before) wal_copied_.notify_all();
+}
+
+void SqlitePersistence::note_pending(std::size_t acks, std::size_t sessions) {
+  if (!pacer_.changes(acks, sessions)) return;  // most entry points: nothing new
+  // The clock is read only when acknowledgements arrived.
+  pacer_.waiting(acks, sessions,
+                 pacer_.grows(acks) ? std::chrono::steady_clock::now()
+                                    : std::chrono::steady_clock::time_point{});
+  if (waiting_) publish_take_at();
+}
+
+bool SqlitePersistence::restart_if_due(storage::Database& db) {
+  {
+    std::lock_guard lock(wal_mu_);
+    if (!wal_restart_due(static_cast<std::uint32_t>(wal_.frames), copied_)) return false;
+  }
+  // A pass under way would hold read locks the restart needs (SQLite would append instead of
+  // restarting); its end wakes a waiting commit again, or queues a restart of its own.
+  std::unique_lock ck(checkpoint_mu_, std::try_to_lock);
+  if (!ck) return false;
+  restart_wal(db);
+  return true;
 }
 
 void SqlitePersistence::restart_wal(storage::Database& db) {
@@ -264,6 +296,25 @@ void SqlitePersistence::background_pass(storage::Database& db) {
   }
   // After the checkpoint is released: a commit waiting for its turn may restart the WAL now.
   wal_copied_.notify_all();
+  // When none waits, a job of its own restarts it on the writer thread, between two commits
+  // (the writer is idle most of the time between paced commits); else the next commit would.
+  {
+    std::lock_guard lock(wal_mu_);
+    if (restart_queued_ || !wal_restart_due(static_cast<std::uint32_t>(wal_.frames), copied_))
+      return;
+    restart_queued_ = true;
+  }
+  const bool queued = writer_->submit([this](storage::Database& wdb) {
+    {
+      std::lock_guard lock(wal_mu_);
+      restart_queued_ = false;
+    }
+    (void)restart_if_due(wdb);  // a waiting commit may have restarted it already
+  });
+  if (!queued) {
+    std::lock_guard lock(wal_mu_);
+    restart_queued_ = false;
+  }
 }
 
 void SqlitePersistence::note_commit_time(std::chrono::nanoseconds took) {
@@ -358,25 +409,28 @@ void SqlitePersistence::restore(Batch&& failed) {
 }
 
 bool SqlitePersistence::ready_to_commit(std::function<void()> ready) {
-  const auto due = last_take_ + options_.min_commit_interval;
-  if (!post_ || !writer_ || std::chrono::steady_clock::now() >= due) return true;
+  if (!post_ || !writer_ || pacer_.may_take(std::chrono::steady_clock::now())) return true;
   // Pacing: the writer's thread waits (never the broker's), then asks the broker thread for
   // the batch. Taking it at the end of the wait, not the start, lets what arrives meanwhile
   // join this commit: a lone publisher's window is acknowledged by one commit, not two.
+  waiting_ = true;
+  take_at_ns_.store(pacer_.take_at().time_since_epoch().count(), std::memory_order_release);
   const bool queued =
-      writer_->submit([self = this, post = post_, due, alive = std::weak_ptr<bool>(alive_),
+      writer_->submit([self = this, post = post_, alive = std::weak_ptr<bool>(alive_),
                        ready = std::move(ready)](storage::Database& db) {
-        self->wait_for_turn(db, due);
+        self->wait_for_turn(db);
         post([alive, ready]() {
           if (alive.lock()) ready();
         });
       });
+  waiting_ = queued;
   return !queued;  // a writer that takes no job: the commit itself reports why
 }
 
 void SqlitePersistence::commit(std::function<void(Status)> done) {
   if (!writer_) return done(not_open(open_error_));
-  last_take_ = std::chrono::steady_clock::now();  // the pacing counts from here
+  pacer_.taken(std::chrono::steady_clock::now());  // the pacing counts from here
+  waiting_ = false;
   auto batch = std::make_shared<Batch>(std::exchange(pending_, Batch{}));
   // The answer runs on the broker thread (through post_), where pending_ lives; it may arrive
   // after this object is gone (shutdown), and is then ignored.

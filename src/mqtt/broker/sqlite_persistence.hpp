@@ -8,6 +8,7 @@
 // connection, statements, transaction and schema versions are storage's (src/storage).
 // Checkpoints never run inside a commit: a second connection on its own thread checkpoints the
 // WAL, and the writer catches up between commits when the WAL is long (wal_policy.hpp).
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -16,6 +17,7 @@
 #include <string>
 
 #include "mqtt/broker/broker_options.hpp"
+#include "mqtt/broker/commit_pacing.hpp"
 #include "mqtt/broker/duration_histogram.hpp"
 #include "mqtt/broker/persistence.hpp"
 #include "mqtt/broker/wal_policy.hpp"
@@ -27,6 +29,11 @@ struct SqlitePersistenceOptions {
   // A commit takes its batch at least this long after the previous one took its own
   // (BrokerOptions::commit_interval_ms); what arrives meanwhile joins it (ready_to_commit).
   std::chrono::milliseconds min_commit_interval{};
+  // ... or earlier, once the acknowledgements waiting for it have stopped growing this long
+  // (CommitPacer; zero: never early).
+  std::chrono::microseconds commit_quiet{200};
+  // ... if it rewrites at most this many sessions (CommitPacing::early_sessions).
+  std::size_t commit_early_sessions = 2;
   WalLimits wal;
   // How often the checkpointer looks whether a pass is due (wal_background_pass).
   std::chrono::milliseconds checkpoint_period{10};
@@ -81,10 +88,13 @@ class SqlitePersistence final : public Persistence {
   void erase_retained(const std::string& topic) override;
   void commit(std::function<void(Status)> done) override;
   bool ready_to_commit(std::function<void()> ready) override;
+  void note_pending(std::size_t acks, std::size_t sessions) override;
   bool has_pending() const override { return pending() != 0; }
   Status flush() override;
   std::size_t pending() const { return pending_.sessions.size() + pending_.retained.size(); }
   WalStats wal_stats() const;
+  // Broker thread: the pacing's counts (takes, early takes).
+  CommitPacer::Counts pacing_counts() const { return pacer_.counts(); }
 
   struct Batch {
     std::map<std::string, std::optional<StoredSession>> sessions;  // nullopt = erase
@@ -103,9 +113,14 @@ class SqlitePersistence final : public Persistence {
   void note_commit_time(std::chrono::nanoseconds took);
   // Checkpointer thread: one PASSIVE pass when one is due.
   void background_pass(storage::Database& db);
-  // Writer thread: a paced commit waits for its turn until `due`, restarting the WAL meanwhile
-  // if a pass has copied all of it (wal_restart_due).
-  void wait_for_turn(storage::Database& db, std::chrono::steady_clock::time_point due);
+  // Writer thread: a paced commit waits for its turn until take_at_ (which the broker thread
+  // may move), restarting the WAL meanwhile if a pass has copied all of it (wal_restart_due).
+  void wait_for_turn(storage::Database& db);
+  // Broker thread: publishes the pacer's take_at() to a waiting commit; wakes it if earlier.
+  void publish_take_at();
+  // Writer thread: restarts the WAL apart if a pass has copied all of it and none runs now;
+  // whether it did.
+  bool restart_if_due(storage::Database& db);
   // Writer thread, holding checkpoint_mu_: a one-row transaction that restarts a wholly copied
   // WAL.
   void restart_wal(storage::Database& db);
@@ -117,16 +132,22 @@ class SqlitePersistence final : public Persistence {
   std::uint64_t frame_bytes_ = 4096 + 24;  // a WAL frame: header + page
   Batch pending_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-  // Pacing: when the last commit took its batch (broker thread only).
-  std::chrono::steady_clock::time_point last_take_{};
+  // Pacing (broker thread only): when a commit may take its batch; whether one waits for it.
+  CommitPacer pacer_;
+  bool waiting_ = false;
+  // What the waiting commit's thread reads (steady_clock nanoseconds; no lock on the broker
+  // thread): moved later while acknowledgements keep arriving, earlier when the first arrives.
+  std::atomic<std::int64_t> take_at_ns_{0};
   // The WAL's state, shared by the writer and the checkpointer threads (and /metrics).
   mutable std::mutex wal_mu_;
-  std::condition_variable wal_copied_;  // a background pass ended (wait_for_turn listens)
+  // wait_for_turn listens: a background pass ended, or the take time moved earlier.
+  std::condition_variable wal_copied_;
   WalStats wal_;                        // guarded by wal_mu_
   std::uint32_t copied_ = 0;            // guarded by wal_mu_: frames checkpointed this cycle
   std::uint64_t cycle_ = 0;             // guarded by wal_mu_: bumped when the WAL restarts
   bool last_commit_restarted_ = false;  // guarded by wal_mu_: set by the wal hook
   bool catch_up_wanted_ = false;        // guarded by wal_mu_
+  bool restart_queued_ = false;         // guarded by wal_mu_: a restart job waits on the writer
   std::mutex checkpoint_mu_;            // one checkpoint at a time: a pass or a catch-up
   std::unique_ptr<storage::Writer> writer_;
   std::unique_ptr<storage::Writer> checkpointer_;  // WAL checkpoints, off the commits' thread

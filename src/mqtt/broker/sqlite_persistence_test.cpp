@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <future>
 #include <mutex>
+#include <thread>
 
 #include "mqtt/broker/broker_test_support.hpp"
 
@@ -161,6 +162,38 @@ TEST(SqlitePersistence, WalStaysBoundedUnderAStreamOfCommits) {
   }
 }
 
+// What the persistence posts (answers, turns) runs on the test's thread, as on the broker's.
+struct Posted {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::function<void()>> queue;
+  storage::Post post() {
+    return [this](std::function<void()> f) {
+      std::lock_guard lock(mu);
+      queue.push_back(std::move(f));
+      cv.notify_one();
+    };
+  }
+  // Runs the next posted function; false if none came within `timeout`.
+  bool run_one(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu);
+    if (!cv.wait_for(lock, timeout, [&] { return !queue.empty(); })) return false;
+    auto f = std::move(queue.front());
+    queue.pop_front();
+    lock.unlock();
+    f();
+    return true;
+  }
+};
+
+// Commits what was recorded (not paced) and runs its answer.
+Status commit_now(SqlitePersistence& p, Posted& posted) {
+  Status st = Error::make(ErrorKind::internal, "test", "no answer");
+  p.commit([&st](Status r) { st = r; });
+  if (!posted.run_one(5s)) return Error::make(ErrorKind::internal, "test", "no answer posted");
+  return st;
+}
+
 // A paced commit waits for its turn on the persistence thread; a WAL the checkpointer has wholly
 // copied meanwhile is restarted there, in a transaction of its own, so the commit that follows
 // only appends (its acknowledgements do not wait for the new WAL header's fsync).
@@ -170,39 +203,18 @@ TEST(SqlitePersistence, WalRestartsApartWhileACommitWaitsForItsTurn) {
   o.wal = {.soft_frames = 16, .hard_frames = 100'000};  // passes from 16 frames, no catch-ups
   o.checkpoint_period = 1ms;
   o.min_commit_interval = 30ms;
-  // What the persistence posts (answers, turns) runs on this thread, as on the broker's.
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<std::function<void()>> posted;
-  auto run_posted = [&] {
-    std::unique_lock lock(mu);
-    ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return !posted.empty(); }));
-    auto f = std::move(posted.front());
-    posted.pop_front();
-    lock.unlock();
-    f();
-  };
-  SqlitePersistence p(
-      db.path.string(),
-      [&](std::function<void()> f) {
-        std::lock_guard lock(mu);
-        posted.push_back(std::move(f));
-        cv.notify_one();
-      },
-      o);
+  Posted posted;
+  SqlitePersistence p(db.path.string(), posted.post(), o);
   ASSERT_TRUE(p.ok()) << p.open_error();
   int commits = 0;
   for (int i = 0; i < 40 && p.wal_stats().restarts_apart == 0; ++i) {
     p.put_session(session_of_6kb(i, 4));
     bool turn = false;
     if (!p.ready_to_commit([&turn] { turn = true; })) {  // within 30 ms of the last one
-      run_posted();
+      ASSERT_TRUE(posted.run_one(5s));
       ASSERT_TRUE(turn);
     }
-    Status st = Error::make(ErrorKind::internal, "test", "no answer");
-    p.commit([&st](Status r) { st = r; });
-    run_posted();
-    ASSERT_TRUE(st) << st.error().message;
+    ASSERT_TRUE(commit_now(p, posted));
     ++commits;
   }
   const auto ws = p.wal_stats();
@@ -212,6 +224,86 @@ TEST(SqlitePersistence, WalRestartsApartWhileACommitWaitsForItsTurn) {
   auto st = p.load();
   ASSERT_TRUE(st);
   EXPECT_EQ(st->sessions.size(), static_cast<std::size_t>(std::min(commits, 4)));
+}
+
+// When no commit waits for its turn (a pause in the traffic, or unpaced commits), a pass that
+// has copied the whole WAL queues a restart of its own on the writer thread: the next commit
+// only appends.
+TEST(SqlitePersistence, WalRestartsApartWhenNoCommitWaits) {
+  TempDb db;
+  SqlitePersistenceOptions o;
+  o.wal = {.soft_frames = 16, .hard_frames = 100'000};
+  o.checkpoint_period = 1ms;
+  Posted posted;
+  SqlitePersistence p(db.path.string(), posted.post(), o);
+  ASSERT_TRUE(p.ok()) << p.open_error();
+  for (int i = 0; i < 16; ++i) p.put_session(session_of_6kb(i, 16));  // ~100 KB
+  ASSERT_TRUE(commit_now(p, posted));
+  ASSERT_GE(p.wal_stats().frames, 16u);
+  // No further commit: only the queued restart can restart the WAL.
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (p.wal_stats().restarts_apart == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
+  const auto ws = p.wal_stats();
+  EXPECT_EQ(ws.restarts_apart, 1u) << "restarts " << ws.restarts;
+  EXPECT_EQ(ws.restarts, 1u);
+  EXPECT_EQ(ws.restart_commit_time.count(), 0u);
+}
+
+// Pacing with an early take (commit_pacing.hpp): a cheap batch whose acknowledgements have
+// stopped growing is taken long before its turn; one that rewrites many sessions is not. The
+// persistence has committed once (the pacing counts from that take); quiet is 1 ms.
+struct Pacing : ::testing::Test {
+  TempDb db;
+  Posted posted;
+  std::unique_ptr<SqlitePersistence> p;
+  std::chrono::steady_clock::time_point before_take;
+  void open(std::chrono::milliseconds interval) {
+    SqlitePersistenceOptions o;
+    o.min_commit_interval = interval;
+    o.commit_quiet = 1ms;
+    p = std::make_unique<SqlitePersistence>(db.path.string(), posted.post(), o);
+    ASSERT_TRUE(p->ok()) << p->open_error();
+    p->put_session(session_of_6kb(0, 1));
+    before_take = std::chrono::steady_clock::now();
+    ASSERT_TRUE(commit_now(*p, posted));
+    p->put_session(session_of_6kb(1, 1));
+  }
+};
+
+TEST_F(Pacing, AQuietCheapBatchIsTakenBeforeItsTurn) {
+  ASSERT_NO_FATAL_FAILURE(open(600s));  // only the early take can end the wait
+  p->note_pending(1, 1);                // one acknowledgement waits, one session changed
+  bool turn = false;
+  ASSERT_FALSE(p->ready_to_commit([&turn] { turn = true; }));  // quiet for 1 ms first
+  ASSERT_TRUE(posted.run_one(60s));
+  EXPECT_TRUE(turn);
+  ASSERT_TRUE(commit_now(*p, posted));
+  EXPECT_EQ(p->pacing_counts().early_takes, 1u);
+}
+
+// The wait began with nothing acknowledged (its time was the interval's); the first
+// acknowledgement moves it earlier and wakes it.
+TEST_F(Pacing, TheFirstAcknowledgementWakesAWaitingCommit) {
+  ASSERT_NO_FATAL_FAILURE(open(600s));
+  p->note_pending(0, 1);  // a subscriber's session changed: nobody waits, the interval paces
+  bool turn = false;
+  ASSERT_FALSE(p->ready_to_commit([&turn] { turn = true; }));
+  EXPECT_FALSE(posted.run_one(20ms));  // paced: no turn yet (600 s)
+  p->note_pending(1, 1);
+  ASSERT_TRUE(posted.run_one(60s));
+  EXPECT_TRUE(turn);
+}
+
+TEST_F(Pacing, ABatchOfManySessionsWaitsForItsTurn) {
+  ASSERT_NO_FATAL_FAILURE(open(300ms));
+  p->note_pending(3, SqlitePersistenceOptions{}.commit_early_sessions + 1);
+  bool turn = false;
+  ASSERT_FALSE(p->ready_to_commit([&turn] { turn = true; }));
+  ASSERT_TRUE(posted.run_one(60s));
+  EXPECT_TRUE(turn);
+  EXPECT_GE(std::chrono::steady_clock::now() - before_take, 300ms);
+  EXPECT_EQ(p->pacing_counts().early_takes, 0u);
 }
 
 TEST(SqlitePersistence, OptionsFromBrokerSettings) {
