@@ -3,8 +3,9 @@
 // rows (journal entries, saved states) are committed to data/alarms.db, and only then are they
 // published (model::AlarmUpdate on the bus, the `alarm` feed). The batches of one io turn start
 // one commit together (add / start); one commit runs at a time; what arrives meanwhile waits and
-// goes whole into the next one, so a burst of transitions shares few commits, and nothing is published before the rows that explain it are on disk: after a kill -9
-// the alarm module restores at least every state anyone has heard of.
+// goes whole into the next one, so a burst of transitions shares few commits, and nothing is
+// published before the rows that explain it are on disk: after a kill -9 the alarm module restores
+// at least every state anyone has heard of.
 #include <optional>
 #include <string>
 #include <variant>

@@ -46,7 +46,9 @@ def test_a_full_window_spins_and_an_idle_broker_sleeps(topic):
         weirproc.wait_port(server.mqtt_port)
         pipeline(server, topic)
         busy = spins(server)
-        assert busy["hits"] > 0, busy
+        # Spun: each spin found events (hit) or was cut by the CPU credit; which of the two
+        # depends on how fast this machine's Python client is, so either shows it engaged.
+        assert busy["hits"] + busy["cut"] > 0 and busy["seconds"] > 0, busy
         # Idle: no socket events, so no spins; the thread sleeps. A poller that spun regardless
         # would burn the whole half second.
         cpu0 = cpu_seconds(server.proc.pid)
