@@ -12,8 +12,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from test_01_history import config, iso, ms, raw_all, write  # noqa: E402
-from weirproc import WEIR_BIN, Http, WeirServer  # noqa: E402
+from test_01_history import config, iso, ms, raw_all, write  # noqa: E402  (adds ../security)
+from test_09_caps import metric as metric_in  # noqa: E402
+from weirproc import WEIR_BIN, Http, WeirServer, wait_until  # noqa: E402
 
 TAGS = [f"WaterTank@L{i}" for i in range(200)]
 
@@ -27,10 +28,7 @@ def budget_config(**historian):
 def metric(h, name):
     status, text, _ = h.get("/metrics")
     assert status == 200
-    for line in text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    raise AssertionError(f"{name} not on /metrics")
+    return metric_in(text, name)
 
 
 def wait_for_next_minute():
@@ -79,9 +77,8 @@ def test_a_budget_of_0_keeps_no_page_and_every_minute_exact():
         wait_for_next_minute()
         write_round(h, written, 2)  # M+2: closes M+1, the page read back, merged, evicted again
         to = frm + 3 * 60_000
-        deadline = time.time() + 10
-        while metric(h, "weir_historian_page_reloads_total") < len(TAGS) and time.time() < deadline:
-            time.sleep(0.1)
+        wait_until(lambda: metric(h, "weir_historian_page_reloads_total") >= len(TAGS), timeout=10,
+                   message="every tag's page read back")
         assert metric(h, "weir_historian_page_evictions_total") >= 2 * len(TAGS)
         assert metric(h, "weir_historian_page_reloads_total") >= len(TAGS)
         assert metric(h, "weir_historian_open_page_bytes") == 0
