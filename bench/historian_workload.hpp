@@ -1,6 +1,7 @@
 #pragma once
 // The values both historian benchmarks (historian_bench.cpp on SQLite, historian_pg_bench.cpp on
 // PostgreSQL) feed their store and the naive table, so their figures compare the same work.
+#include <malloc.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -180,6 +181,7 @@ struct PagesWorkload {
     for (std::uint32_t k = 0; k < tags; ++k) order[k] = k;
     const auto start = SteadyClock::now();
     std::size_t since_flush = 0;
+    std::uint64_t most_pages = 0;  // the pages held after a commit, at most
     const int steps = minutes * 60 / step_s;
     for (int i = 0; i < steps; ++i) {
       std::shuffle(order.begin(), order.end(), rng);
@@ -196,6 +198,7 @@ struct PagesWorkload {
       }
       if ((since_flush += tags) >= 1'000'000) {
         check(bool(store.flush()), "flush");
+        most_pages = std::max(most_pages, store.stats().page_bytes);
         since_flush = 0;
       }
     }
@@ -204,11 +207,12 @@ struct PagesWorkload {
     const auto st = store.stats();
     check(st.dropped == 0 && st.stored == std::uint64_t(values()), "nothing dropped");
     std::printf(
-        "budget %8.0f MB: %7.1f s %10.0f values/s  pages held %7.1f MB  evictions %9llu  "
-        "reloads %9llu  RSS %6.0f MB (peak %6.0f MB)\n",
-        budget_mb, s, values() / s, st.page_bytes / 1048576.0,
+        "budget %6.0f MB: %7.1f s %9.0f values/s  pages held %6.1f MB (at most %6.1f MB)  "
+        "evictions %8llu  reloads %8llu  RSS %5.0f MB (peak %5.0f MB, heap in use %5.0f MB)\n",
+        budget_mb, s, values() / s, st.page_bytes / 1048576.0, most_pages / 1048576.0,
         static_cast<unsigned long long>(st.page_evictions),
-        static_cast<unsigned long long>(st.page_reloads), proc_mb("VmRSS:"), proc_mb("VmHWM:"));
+        static_cast<unsigned long long>(st.page_reloads), proc_mb("VmRSS:"), proc_mb("VmHWM:"),
+        static_cast<double>(::mallinfo2().uordblks) / 1048576.0);
     std::fflush(stdout);
   }
 
