@@ -205,14 +205,20 @@ struct PagesWorkload {
     check(bool(store.flush()), "flush");
     const double s = seconds_since(start);
     const auto st = store.stats();
+    // The process's memory, then glibc's heap in use and what RSS is once glibc gives back its
+    // free pages (malloc_trim): freed page buffers stay in its free lists otherwise.
+    const double rss_mb = proc_mb("VmRSS:"), peak_mb = proc_mb("VmHWM:");
+    const double heap_mb = static_cast<double>(::mallinfo2().uordblks) / 1048576.0;
+    ::malloc_trim(0);
+    const double trimmed_mb = proc_mb("VmRSS:");
     check(st.dropped == 0 && st.stored == std::uint64_t(values()), "nothing dropped");
     std::printf(
         "budget %6.0f MB: %7.1f s %9.0f values/s  pages held %6.1f MB (at most %6.1f MB)  "
-        "evictions %8llu  reloads %8llu  RSS %5.0f MB (peak %5.0f MB, heap in use %5.0f MB)\n",
+        "evictions %8llu  reloads %8llu  RSS %5.0f MB (peak %5.0f MB, heap in use %5.0f MB, "
+        "RSS after malloc_trim %5.0f MB)\n",
         budget_mb, s, values() / s, st.page_bytes / 1048576.0, most_pages / 1048576.0,
         static_cast<unsigned long long>(st.page_evictions),
-        static_cast<unsigned long long>(st.page_reloads), proc_mb("VmRSS:"), proc_mb("VmHWM:"),
-        static_cast<double>(::mallinfo2().uordblks) / 1048576.0);
+        static_cast<unsigned long long>(st.page_reloads), rss_mb, peak_mb, heap_mb, trimmed_mb);
     std::fflush(stdout);
   }
 
