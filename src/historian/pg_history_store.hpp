@@ -14,6 +14,8 @@
 //     blob): each writer owns its pages, keyed (tag, writer, page_ms), keeps each tag's open page
 //     in memory and upserts it whole (COPY into staging, INSERT ... ON CONFLICT DO UPDATE) in the
 //     commit after a bucket closed into it; never a read-modify-write of another writer's row.
+//     Past open_pages_bytes, after a commit, the least recently appended pages leave memory
+//     (page_budget.hpp); the next bucket of one has the writer's row read back and merged.
 //     Queries read every writer's pages of the range and merge buckets of the same start;
 //   - events: binary COPY straight into history_events.
 // Each store has a random 63-bit writer id (history_writers says which node it is): chunk and
