@@ -9,11 +9,11 @@
 // On the storage thread each tag has an open chunk (ChunkEncoder), open rollup buckets, and per
 // stored level its newest rollup page (encoded, rollup_page.hpp: one row per tag per hour of 1 min
 // buckets, per day of 1 h buckets). A closed bucket is appended to that page in memory; the page
-// row is upserted at the next commit, never read back. A page leaves memory when the tag's next
-// page starts (once written), or after a commit while the pages hold more than open_pages_bytes
-// (least recently appended first, page_budget.hpp): its next bucket then has it read back and
-// merged at the commit, as after a restart mid-page. The stored page is read only when a tag's first bucket after start
-// lands in the newest page on disk (a restart mid-hour): merged once, then kept. A bucket older
+// row is upserted at the next commit. A page leaves memory when the tag's next page starts (once
+// written), or after a commit while the pages hold more than open_pages_bytes (least recently
+// appended first, page_budget.hpp). The stored page is read only when a tag's first bucket after
+// start, or after its page left under the budget, lands in that page on disk (a restart
+// mid-hour): merged once at the commit, then kept. A bucket older
 // than the tag's newest page (values from the past) is merged into its stored page (read, merged,
 // written). Every flush_interval ONE transaction writes what changed: open chunks (inserted, then
 // rewritten as they grow, so a crash loses at most one flush interval), chunks that closed
