@@ -9,8 +9,11 @@
 //     100 tags (1,000,000 each, 1 s apart), then trends of 1,000 points: one tag, 10 and 100 tags
 //     in one call; ingest rate, file size and bytes per value.
 //
+//  5. with --pages only: ingest with the default open-page budget (64 MB) and with one holding
+//     every page (4096 MB), side by side (PagesWorkload in historian_workload.hpp).
+//
 //   build/release/bench/weir_historian_bench [values_per_tag (default 20)] [--trend | --ingest]
-//                                            [--big [dir]]
+//                                            [--big [dir]] [--pages [minutes [step_s]]]
 // --trend: the trend case only; --ingest: the ingest case only (store and naive table);
 // --ingest-store: the store's ingest only (profiling).
 #include <sqlite3.h>
@@ -42,9 +45,11 @@ std::filesystem::path temp_dir() {
   return pattern;
 }
 
-std::unique_ptr<SqliteHistoryStore> open_store(const std::filesystem::path& p) {
+std::unique_ptr<SqliteHistoryStore> open_store(const std::filesystem::path& p,
+                                               double open_pages_mb = 64) {
   SqliteStoreOptions o;
   o.max_queue = 50'000'000;
+  o.open_pages_bytes = static_cast<std::size_t>(open_pages_mb * 1048576);
   auto s = SqliteHistoryStore::open(p, o);
   check(bool(s), "open store");
   return std::move(*s);
@@ -339,6 +344,19 @@ int main(int argc, char** argv) {
     } else if (a == "--big") {
       big_dir = i + 1 < argc && argv[i + 1][0] != '-' ? std::filesystem::path(argv[++i])
                                                       : std::filesystem::temp_directory_path();
+    } else if (a == "--pages") {
+      PagesWorkload w;
+      if (i + 1 < argc) w.minutes = std::max(1, std::atoi(argv[++i]));
+      if (i + 1 < argc) w.step_s = std::max(1, std::atoi(argv[++i]));
+      w.each_budget({64, 4096}, [&](double mb) {
+        const auto dir = temp_dir();
+        {
+          auto store = open_store(dir / "history.db", mb);
+          w.ingest(*store, mb);
+        }
+        std::filesystem::remove_all(dir);
+      });
+      return 0;
     } else {
       per_tag = std::max(1, std::atoi(a.c_str()));
     }

@@ -10,8 +10,11 @@
 //     trend of 1, 10 and 100 tags in one call (median of 15). The server's data directory goes
 //     under `dir` (default: the temporary directory).
 //
+//  4. with --pages only: ingest with the default open-page budget (64 MB) and with one holding
+//     every page (4096 MB), side by side (PagesWorkload in historian_workload.hpp).
+//
 //   build/release/bench/weir_historian_pg_bench [values_per_tag (default 20)] [--trend] [--big
-//   [dir]]
+//   [dir]] [--pages [minutes [step_s]]]
 #include <libpq-fe.h>
 #include <spdlog/spdlog.h>
 
@@ -46,10 +49,12 @@ std::string url_with_schema(const std::string& url, const char* schema) {
 }
 
 std::unique_ptr<PgHistoryStore> open_store(
-    const std::string& url, std::chrono::milliseconds flush = std::chrono::seconds(1)) {
+    const std::string& url, std::chrono::milliseconds flush = std::chrono::seconds(1),
+    double open_pages_mb = 64) {
   PgStoreOptions o;
   o.conninfo = url;
   o.flush_interval = flush;
+  o.open_pages_bytes = static_cast<std::size_t>(open_pages_mb * 1048576);
   o.max_queue = 50'000'000;
   auto s = PgHistoryStore::open(o);
   check(bool(s), "open store");
@@ -254,9 +259,14 @@ int main(int argc, char** argv) {
   int per_tag = 20;
   bool trend_only = false;
   std::optional<std::string> big_dir;
+  std::optional<PagesWorkload> pages;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--trend") {
+    if (a == "--pages") {
+      pages.emplace();
+      if (i + 1 < argc) pages->minutes = std::max(1, std::atoi(argv[++i]));
+      if (i + 1 < argc) pages->step_s = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--trend") {
       trend_only = true;
     } else if (a == "--big") {
       big_dir = i + 1 < argc && argv[i + 1][0] != '-' ? std::string(argv[++i]) : std::string();
@@ -273,6 +283,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (big_dir) return big(server.url()), 0;
+  if (pages) {
+    pages->each_budget({64, 4096}, [&](double mb) {
+      const std::string schema = "pages" + std::to_string(static_cast<int>(mb));
+      auto store =
+          open_store(url_with_schema(server.url(), schema.c_str()), std::chrono::seconds(1), mb);
+      pages->ingest(*store, mb);
+    });
+    return 0;
+  }
   if (!trend_only) ingest(server.url(), per_tag);
   trend(server.url());
   return 0;

@@ -1,6 +1,10 @@
 #pragma once
 // The values both historian benchmarks (historian_bench.cpp on SQLite, historian_pg_bench.cpp on
 // PostgreSQL) feed their store and the naive table, so their figures compare the same work.
+#include <malloc.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -142,6 +146,111 @@ struct BigWorkload {
       std::printf(
           "trend %3zu tag%s  : %8.3f ms median of 15 (%zu buckets per tag from the %s rollup)\n",
           count, count == 1 ? " " : "s", median(times), buckets, level.c_str());
+    }
+  }
+};
+
+// The open-page budget's benchmark (--pages, both stores): 100,000 tags, a value every `step_s`
+// seconds each for `minutes` minutes from an hour's start, tags in random order within each step
+// (each tag's values in time order), generated a step at a time (never all in memory) and handed
+// over 5,000 at a time with a flush every 1,000,000. At 10 s a 1 min bucket closes every 6
+// values (a 1 Hz tag: every 60), so pages grow 10x faster per value than at 1 Hz: the pessimistic
+// case for the budget. Each budget runs in a child process so its peak RSS is its own.
+struct PagesWorkload {
+  static constexpr std::uint32_t tags = 100'000;
+  int minutes = 70;
+  int step_s = 10;
+
+  std::vector<TagDef> defs() const {
+    std::vector<TagDef> d;
+    for (std::uint32_t k = 0; k < tags; ++k)
+      d.push_back({"Plant@T" + std::to_string(k), ValueKind::float_});
+    return d;
+  }
+  double values() const { return double(tags) * minutes * 60 / step_s; }
+
+  template <class Store>
+  void ingest(Store& store, double budget_mb) {
+    store.define_tags(defs());
+    check(bool(store.flush()), "define");
+    const std::int64_t t0 = kT0;  // 2026-01-01T00:00Z: an hour's start
+    std::mt19937 rng(42);
+    std::normal_distribution<double> walk(0, 0.2);
+    std::vector<double> level(tags, 50);
+    std::vector<std::uint32_t> order(tags);
+    for (std::uint32_t k = 0; k < tags; ++k) order[k] = k;
+    const auto start = SteadyClock::now();
+    std::size_t since_flush = 0;
+    std::uint64_t most_pages = 0;  // the pages held after a commit, at most
+    const int steps = minutes * 60 / step_s;
+    for (int i = 0; i < steps; ++i) {
+      std::shuffle(order.begin(), order.end(), rng);
+      for (std::size_t j = 0; j < tags; j += 5'000) {
+        std::vector<TaggedSample> b;
+        b.reserve(5'000);
+        for (std::size_t x = j; x < std::min<std::size_t>(tags, j + 5'000); ++x) {
+          const std::uint32_t k = order[x];
+          const std::int64_t t = t0 + i * step_s * 1000LL + k % 1000;
+          level[k] += walk(rng);
+          b.push_back({k, Sample{t, t + 2, std::round(level[k] * 100) / 100}});
+        }
+        store.append(std::move(b), {});
+      }
+      if ((since_flush += tags) >= 1'000'000) {
+        check(bool(store.flush()), "flush");
+        most_pages = std::max(most_pages, store.stats().page_bytes);
+        since_flush = 0;
+      }
+    }
+    check(bool(store.flush()), "flush");
+    const double s = seconds_since(start);
+    const auto st = store.stats();
+    // The process's memory, then glibc's heap in use and what RSS is once glibc gives back its
+    // free pages (malloc_trim): freed page buffers stay in its free lists otherwise.
+    const double rss_mb = proc_mb("VmRSS:"), peak_mb = proc_mb("VmHWM:");
+    const double heap_mb = static_cast<double>(::mallinfo2().uordblks) / 1048576.0;
+    ::malloc_trim(0);
+    const double trimmed_mb = proc_mb("VmRSS:");
+    check(st.dropped == 0 && st.stored == std::uint64_t(values()), "nothing dropped");
+    std::printf(
+        "budget %6.0f MB: %7.1f s %9.0f values/s  pages held %6.1f MB (at most %6.1f MB)  "
+        "evictions %8llu  reloads %8llu  RSS %5.0f MB (peak %5.0f MB, heap in use %5.0f MB, "
+        "RSS after malloc_trim %5.0f MB)\n",
+        budget_mb, s, values() / s, st.page_bytes / 1048576.0, most_pages / 1048576.0,
+        static_cast<unsigned long long>(st.page_evictions),
+        static_cast<unsigned long long>(st.page_reloads), rss_mb, peak_mb, heap_mb, trimmed_mb);
+    std::fflush(stdout);
+  }
+
+  static double proc_mb(const char* field) {
+    std::FILE* f = std::fopen("/proc/self/status", "r");
+    if (!f) return 0;
+    char line[256];
+    double kb = 0;
+    const std::size_t n = std::char_traits<char>::length(field);
+    while (std::fgets(line, sizeof line, f))
+      if (std::char_traits<char>::compare(line, field, n) == 0) kb = std::atof(line + n);
+    std::fclose(f);
+    return kb / 1024;
+  }
+
+  // Runs `one(budget_mb)` in a child process per budget, one after the other.
+  template <class One>
+  void each_budget(const std::vector<double>& budgets_mb, One&& one) {
+    std::printf("== open-page budget: %u tags, a value every %d s for %d min (%.0f M values) ==\n",
+                tags, step_s, minutes, values() / 1e6);
+    std::fflush(stdout);
+    for (double mb : budgets_mb) {
+      const pid_t child = ::fork();
+      check(child >= 0, "fork");
+      if (child == 0) {
+        one(mb);
+        std::fflush(stdout);
+        std::_Exit(0);
+      }
+      int status = 0;
+      check(::waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+            "budget run");
     }
   }
 };

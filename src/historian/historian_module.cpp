@@ -310,6 +310,10 @@ TrendSeriesDto to_dto(const TrendSeries& s) {
   return d;
 }
 
+std::size_t open_pages_bytes(const HistorianSettings& s) {
+  return static_cast<std::size_t>(s.open_pages_mb * 1024 * 1024);
+}
+
 class HistorianModule final : public module::ModuleWith<HistorianSettings> {
  public:
   HistorianModule(module::ModuleHost& host, std::unique_ptr<HistoryStore> store)
@@ -329,6 +333,7 @@ class HistorianModule final : public module::ModuleWith<HistorianSettings> {
       o.conninfo = env;
       o.flush_interval = std::chrono::milliseconds(s.flush_interval_ms);
       o.max_queue = s.max_queue;
+      o.open_pages_bytes = open_pages_bytes(s);
       o.chunk_values = s.chunk_values;
       o.chunk_ms = static_cast<std::int64_t>(s.chunk_seconds) * 1000;
       o.partition_ms = static_cast<std::int64_t>(s.partition_seconds) * 1000;
@@ -348,6 +353,7 @@ class HistorianModule final : public module::ModuleWith<HistorianSettings> {
     SqliteStoreOptions o;
     o.flush_interval = std::chrono::milliseconds(s.flush_interval_ms);
     o.max_queue = s.max_queue;
+    o.open_pages_bytes = open_pages_bytes(s);
     o.chunk_values = s.chunk_values;
     o.chunk_ms = static_cast<std::int64_t>(s.chunk_seconds) * 1000;
     o.clock = &host.clock;
@@ -399,6 +405,10 @@ class HistorianModule final : public module::ModuleWith<HistorianSettings> {
       issue(path + ".flush_interval_ms", "must be between 10 and 60000");
     if (s.max_queue < 1'000 || s.max_queue > 10'000'000)
       issue(path + ".max_queue", "must be between 1000 and 10000000");
+    if (!(s.open_pages_mb >= 0 && s.open_pages_mb <= 65'536))
+      issue(path + ".open_pages_mb",
+            "must be between 0 and 65536 (MB of open rollup pages kept in memory; 0: none past a "
+            "commit)");
     if (s.chunk_values < 16 || s.chunk_values > 65'536)
       issue(path + ".chunk_values", "must be between 16 and 65536");
     if (s.export_page_rows < 10 || s.export_page_rows > 50'000)
@@ -489,6 +499,16 @@ class HistorianModule final : public module::ModuleWith<HistorianSettings> {
       static_cast<double>(s.retention_deleted_chunks));
     m("weir_historian_used_bytes", "gauge", "Bytes the history database uses",
       static_cast<double>(s.used_bytes));
+    m("weir_historian_open_page_bytes", "gauge",
+      "Bytes of open rollup pages in memory (at the last commit; budget: open_pages_mb)",
+      static_cast<double>(s.page_bytes));
+    m("weir_historian_page_evictions_total", "counter",
+      "Open rollup pages that left memory under the open_pages_mb budget (written first)",
+      static_cast<double>(s.page_evictions));
+    m("weir_historian_page_reloads_total", "counter",
+      "Rollup pages read back from the database and merged (a bucket after an eviction or a "
+      "restart)",
+      static_cast<double>(s.page_reloads));
     if (settings_.backend == "postgresql") {
       m("weir_historian_connected", "gauge", "1 when the PostgreSQL history database answers",
         s.connected ? 1 : 0);

@@ -59,6 +59,7 @@ struct HistorianSettings {
   double max_size_mb = 0;
   std::uint32_t retention_interval_ms = 3'600'000;
   std::uint32_t export_page_rows = 5'000;  // values read per piece of a streamed CSV export
+  double open_pages_mb = 64;  // memory for the tags' open rollup pages (0: none kept past a commit)
   std::vector<HistorianTagSettings> tags;
   std::string connection_env = "WEIR_HISTORIAN_PG";  // postgresql: where the connection string is
   std::uint32_t partition_seconds = 86'400;          // postgresql: time partition width
@@ -68,7 +69,7 @@ BOOST_DESCRIBE_STRUCT(HistorianSettings, (),
                       (backend, file, flush_interval_ms, max_queue, chunk_values, chunk_seconds,
                        record_events, raw_max_age_days, rollup_1m_max_age_days,
                        rollup_1h_max_age_days, events_max_age_days, max_size_mb,
-                       retention_interval_ms, export_page_rows, tags, connection_env,
+                       retention_interval_ms, export_page_rows, open_pages_mb, tags, connection_env,
                        partition_seconds, node))
 
 // Does a tags[].datapoints pattern name this datapoint id?

@@ -272,6 +272,16 @@ TEST(HistorianModule, CheckAcceptsPostgresqlAndNamesAMissingVariable) {
   EXPECT_NE(issues_of(R"({"backend": "postgresql", "node": ")" + std::string(65, 'x') + R"("})")
                 .find("modules[0].config.node"),
             std::string::npos);
+  // The open pages' budget, either backend: 0 (none kept past a commit) up to 64 GB.
+  for (const char* ok : {"0", "0.5", "64", "65536"})
+    EXPECT_EQ(issues_of(R"({"open_pages_mb": )" + std::string(ok) + "}"), "") << ok;
+  for (const char* bad : {"-1", "65537", "1e300"}) {
+    const auto text =
+        issues_of(R"({"backend": "postgresql", "open_pages_mb": )" + std::string(bad) + "}");
+    EXPECT_NE(text.find("modules[0].config.open_pages_mb: must be between 0 and 65536"),
+              std::string::npos)
+        << bad << text;
+  }
 }
 
 }  // namespace

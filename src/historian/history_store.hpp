@@ -111,8 +111,11 @@ struct StoreStats {
   std::uint64_t retention_deleted_rows = 0;        // rollup and event rows
   std::uint64_t used_bytes = 0;                    // at the last retention pass
   std::uint64_t retention_dropped_partitions = 0;  // PostgreSQL: whole partitions dropped
-  bool connected = true;                           // PostgreSQL: the database answers
-  std::string backend_error;                       // why it does not (empty when connected)
+  std::uint64_t page_bytes = 0;      // open rollup pages in memory (bytes, at the last commit)
+  std::uint64_t page_evictions = 0;  // open pages that left memory under the budget
+  std::uint64_t page_reloads = 0;    // pages read back from the database and merged
+  bool connected = true;             // PostgreSQL: the database answers
+  std::string backend_error;         // why it does not (empty when connected)
 };
 
 class HistoryStore {

@@ -139,6 +139,14 @@ int level_index(Level level) {
 }
 constexpr std::array<Level, 2> kStoredLevels{Level::m1, Level::h1};
 
+// Writer $1's pages of `level` for the pairs (tag $2[i], page_ms $3[i]) (bigint arrays, as text):
+// (tag, page_ms, data) in binary.
+std::string stored_pages_sql(Level level) {
+  return std::string("SELECT tag, page_ms, data FROM ") + pages_table(level) +
+         " WHERE writer = $1 AND (tag, page_ms) IN (SELECT * FROM unnest($2::bigint[], "
+         "$3::bigint[]))";
+}
+
 // A writer's pages from stage_pages into their table: each (tag, writer, page) once per batch.
 std::string pages_upsert(Level level) {
   return std::string("INSERT INTO ") + pages_table(level) +
@@ -266,7 +274,8 @@ struct PgHistoryStore::Db {
 
 PgHistoryStore::PgHistoryStore(PgStoreOptions options)
     : options_(std::move(options)),
-      clock_(options_.clock ? *options_.clock : SystemClock::instance()) {
+      clock_(options_.clock ? *options_.clock : SystemClock::instance()),
+      budget_(options_.open_pages_bytes) {
   std::random_device rd;
   const std::uint64_t hi = rd(), lo = rd();
   writer_id_ = static_cast<std::int64_t>(((hi << 32) | lo) & 0x7fffffffffffffffULL);
@@ -705,11 +714,7 @@ Status PgHistoryStore::recover_dead_writers() {
       std::vector<PageOut> out;
       for (const Level level : kStoredLevels) {
         if (!st || rebuilt.empty()) break;
-        auto stored =
-            db_->binary(std::string("SELECT tag, page_ms, data FROM ") + pages_table(level) +
-                            " WHERE writer = $1 AND tag = ANY($2::bigint[]) AND page_ms = "
-                            "ANY($3::bigint[])",
-                        {w, tags, starts});
+        auto stored = db_->binary(stored_pages_sql(level), {w, tags, starts});
         if (!stored) {
           st = stored.error();
           break;
@@ -814,25 +819,33 @@ void PgHistoryStore::close_chunk(TagState& t) {
 void PgHistoryStore::add_bucket(TagState& t, const RollupAccumulator::Closed& c) {
   const int i = level_index(c.level);
   PageBuffer& page = t.pages[i];
+  auto& slot = t.slots[i];
   const std::int64_t start = page_start(c.level, c.bucket.start_ms);
-  if (page.n > 0 && start < page.start) {
+  const bool known = page.n > 0 || t.page_stored[i];  // page.start is a page's
+  if (known && start < page.start) {
     late_.push_back({&t, c});
     return;
   }
-  if (page.n > 0 && start > page.start) {
+  if (known && start > page.start) {
     if (t.page_dirty[i]) {
-      pages_out_.push_back({&t, 0, c.level, std::move(page)});
+      pages_out_.push_back({&t, 0, c.level, std::move(page), t.page_stored[i]});
       std::erase_if(dirty_pages_, [&](const auto& d) { return d.first == &t && d.second == i; });
       t.page_dirty[i] = false;
     }
+    budget_.released(slot);
     page = PageBuffer{};
+    t.page_stored[i] = false;
   }
   if (page.n == 0) page.start = start;
   if (auto st = add_to_page(c.level, page, c.bucket); !st) {  // a page of our own making
     spdlog::error("historian: rollup page of {} dropped: {}", t.name, st.error().message);
+    budget_.released(slot);
     page = PageBuffer{};
     return;
   }
+  slot.owner = &t;
+  slot.level = static_cast<std::size_t>(i);
+  budget_.appended(slot, page.data.capacity());
   if (!t.page_dirty[i]) {
     t.page_dirty[i] = true;
     dirty_pages_.push_back({&t, i});
@@ -864,6 +877,45 @@ Status PgHistoryStore::upsert_pages(std::int64_t writer, std::vector<PageOut>& p
 // buckets merged into this writer's stored pages (read after the upsert: it may have written
 // them). Inside the commit's transaction.
 Status PgHistoryStore::write_pages() {
+  // Pages that left memory under the budget and received buckets again hold only those: merged
+  // with their rows first (one read per level), then kept whole in memory.
+  struct Reload {
+    TagState* tag;
+    int level;
+    PageBuffer* page;
+    bool* stored;
+  };
+  std::vector<Reload> reload;
+  for (auto& p : pages_out_)
+    if (p.stored) reload.push_back({p.state, level_index(p.level), &p.page, &p.stored});
+  for (const auto& [t, i] : dirty_pages_)
+    if (t->page_stored[i]) reload.push_back({t, i, &t->pages[i], &t->page_stored[i]});
+  for (int li = 0; li < 2 && !reload.empty(); ++li) {
+    const Level level = kStoredLevels[li];
+    std::string tags = "{", starts = "{";
+    std::map<std::pair<std::int64_t, std::int64_t>, std::vector<const Reload*>> want;
+    for (const auto& r : reload) {
+      if (r.level != li) continue;
+      tags += (tags.size() > 1 ? "," : "") + std::to_string(r.tag->id);
+      starts += (starts.size() > 1 ? "," : "") + std::to_string(r.page->start);
+      want[{r.tag->id, r.page->start}].push_back(&r);
+    }
+    if (want.empty()) continue;
+    auto stored = db_->binary(stored_pages_sql(level),
+                              {std::to_string(writer_id_), tags + "}", starts + "}"});
+    if (!stored) return stored.error();
+    for (int row = 0; row < stored->size(); ++row) {
+      auto it = want.find({stored->i64(row, 0), stored->i64(row, 1)});
+      if (it == want.end()) continue;
+      for (const Reload* r : it->second) {
+        if (auto st = merge_with_stored(level, *r->page, stored->bytes(row, 2)); !st) return st;
+        ++counters_.page_reloads;
+        if (r->stored == &r->tag->page_stored[r->level])
+          budget_.resized(r->tag->slots[r->level], r->page->data.capacity());
+      }
+    }
+  }
+  for (const auto& r : reload) *r.stored = false;  // kept merged even if this transaction fails
   std::vector<PageOut> out = pages_out_;
   for (const auto& [t, i] : dirty_pages_) out.push_back({t, 0, kStoredLevels[i], t->pages[i]});
   if (auto st = upsert_pages(writer_id_, out); !st) return st;
@@ -1089,9 +1141,21 @@ Status PgHistoryStore::commit(bool final) {
   dirty_pages_.clear();
   late_.clear();
   events_.clear();
+  evict_pages();
   counters_.committed(pending_samples_, pending_events_, pending_max_server_ms_);
   pending_samples_ = pending_events_ = 0;
   return {};
+}
+
+void PgHistoryStore::evict_pages() {
+  counters_.page_evictions += budget_.evict([](PageBudget<TagState>::Slot& s) {
+    TagState& t = *s.owner;
+    PageBuffer gone;  // written: its row holds it; a bucket of it again is merged with the row
+    gone.start = t.pages[s.level].start;
+    t.pages[s.level] = std::move(gone);
+    t.page_stored[s.level] = true;
+  });
+  counters_.page_bytes = budget_.bytes();
 }
 
 Status PgHistoryStore::flush(bool final) {

@@ -14,6 +14,8 @@
 //     blob): each writer owns its pages, keyed (tag, writer, page_ms), keeps each tag's open page
 //     in memory and upserts it whole (COPY into staging, INSERT ... ON CONFLICT DO UPDATE) in the
 //     commit after a bucket closed into it; never a read-modify-write of another writer's row.
+//     Past open_pages_bytes, after a commit, the least recently appended pages leave memory
+//     (page_budget.hpp); the next bucket of one has the writer's row read back and merged.
 //     Queries read every writer's pages of the range and merge buckets of the same start;
 //   - events: binary COPY straight into history_events.
 // Each store has a random 63-bit writer id (history_writers says which node it is): chunk and
@@ -50,6 +52,7 @@
 #include "core/clock.hpp"
 #include "historian/chunk_codec.hpp"
 #include "historian/history_store.hpp"
+#include "historian/page_budget.hpp"
 #include "historian/pg_pages.hpp"
 #include "historian/store_core.hpp"
 #include "storage/writer.hpp"
@@ -60,6 +63,7 @@ struct PgStoreOptions {
   std::string conninfo;  // libpq connection string (from the environment, never the config file)
   std::chrono::milliseconds flush_interval{1000};
   std::size_t max_queue = 200'000;
+  std::size_t open_pages_bytes = 64u << 20;  // the open rollup pages' budget (page_budget.hpp)
   std::size_t chunk_values = 1024;
   std::int64_t chunk_ms = 3'600'000;
   std::int64_t partition_ms = 86'400'000;  // history_chunks and history_events partitions
@@ -103,6 +107,10 @@ class PgHistoryStore final : public HistoryStore {
     RollupAccumulator rollups;
     std::array<PageBuffer, 2> pages;   // the open 1 min and 1 h page
     std::array<bool, 2> page_dirty{};  // a bucket closed into it since the last commit
+    // The page left memory under the budget (pages[i].start is still its start, n 0): one more
+    // bucket of it is merged with its row at the next commit (set again), a later page forgets it.
+    std::array<bool, 2> page_stored{};
+    std::array<PageBudget<TagState>::Slot, 2> slots;  // the pages' place in budget_
   };
   struct ClosedChunk {
     TagState* tag;
@@ -119,6 +127,7 @@ class PgHistoryStore final : public HistoryStore {
     std::int64_t tag;
     Level level;
     PageBuffer page;
+    bool stored = false;  // holds only what came since its row was written: merged with it first
   };
 
   explicit PgHistoryStore(PgStoreOptions options);
@@ -138,6 +147,8 @@ class PgHistoryStore final : public HistoryStore {
   void add_bucket(TagState& t, const RollupAccumulator::Closed& c);
   Status commit(bool final);
   Status write_pages();
+  // After a commit: the least recently appended pages leave memory while over the budget.
+  void evict_pages();
   Status upsert_pages(std::int64_t writer, std::vector<PageOut>& pages);
   Status migrate_layout();
   Status recover_dead_writers();
@@ -168,6 +179,7 @@ class PgHistoryStore final : public HistoryStore {
   std::vector<PageOut> pages_out_;  // open pages left behind, to write once more
   std::vector<std::pair<TagState*, int>> dirty_pages_;  // open pages to write (tag, level index)
   std::vector<ClosedBucket> late_;                      // buckets of pages older than the open one
+  PageBudget<TagState> budget_;
   std::vector<Event> events_;
   bool recovery_pending_ = false;
   std::chrono::steady_clock::time_point next_recovery_{};

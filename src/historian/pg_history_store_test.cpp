@@ -14,6 +14,7 @@
 #include <cmath>
 #include <thread>
 
+#include "historian/page_budget_test_support.hpp"
 #include "historian/pg_copy.hpp"
 #include "historian/pg_test_server.hpp"
 
@@ -58,6 +59,7 @@ std::vector<std::string> sql(const std::string& url, const std::string& q) {
 struct PgStoreTest : ::testing::Test {
   ManualClock clock{from_unix_ms(kT0)};
   std::string url;
+  std::size_t open_pages_bytes = 64u << 20;
 
   void SetUp() override {
     // PostgreSQL 15 is a dependency (scripts/debian-packages.txt): a machine without it fails here.
@@ -90,6 +92,7 @@ struct PgStoreTest : ::testing::Test {
     o.background = false;
     o.chunk_values = chunk_values;
     o.partition_ms = partition_ms;
+    o.open_pages_bytes = open_pages_bytes;
     o.clock = &clock;
     auto s = PgHistoryStore::open(o);
     EXPECT_TRUE(s) << s.error().message;
@@ -332,6 +335,68 @@ TEST_F(PgStoreTest, ANodeRebuildsTheBucketsItsKilledRunHadOpen) {
     EXPECT_EQ(raw->rows.size(), v.size());
   }
   EXPECT_EQ(sql(url, "SELECT count(*) FROM history_writers WHERE closed_ms IS NULL")[0], "0");
+}
+
+// 20 tags, 90 minutes of a value every 10 s, with pages for 8 KB (the tags' pages need ~40 KB):
+// after every commit the pages held stay under the budget, pages leave memory and come back
+// (merged with the writer's rows), and every 1 min and 1 h bucket is exact — across a clean
+// restart (minute 45) and a run killed after its commit at minute 70 (recovered by the next).
+TEST_F(PgStoreTest, PagesStayUnderTheBudgetAndEveryBucketStaysExact) {
+  testing::BudgetWorkload w;
+  w.base = kT0 - kT0 % 3'600'000;
+  open_pages_bytes = 8 * 1024;
+  std::uint64_t evictions = 0, reloads = 0;
+  // Minutes [from, to) into `store`, checking the budget after each commit.
+  auto write = [&](PgHistoryStore& store, int from, int to) {
+    bool ok = true;
+    for (int m = from; m < to; ++m) {
+      store.append(w.minute(m), {});
+      ok = ok && store.flush();
+      const auto st = store.stats();
+      EXPECT_LE(st.page_bytes, open_pages_bytes) << "minute " << m;
+      ok = ok && st.page_bytes <= open_pages_bytes;
+    }
+    return ok;
+  };
+  {
+    auto store = open(1024, 86'400'000, "node-a");
+    store->define_tags(w.defs());
+    EXPECT_TRUE(write(*store, 0, 46));
+    evictions += store->stats().page_evictions, reloads += store->stats().page_reloads;
+  }                  // a clean restart
+  run_and_die([&] {  // a run killed after its commit at minute 70
+    auto* store = open(1024, 86'400'000, "node-a").release();  // never closed
+    store->define_tags(w.defs());
+    const bool ok = write(*store, 46, 71);
+    const auto st = store->stats();
+    if (!ok || st.page_evictions == 0 || st.page_reloads == 0)  // a child: no gtest counts
+      std::fprintf(stderr, "killed run: ok %d, %llu evictions, %llu reloads\n", int(ok),
+                   static_cast<unsigned long long>(st.page_evictions),
+                   static_cast<unsigned long long>(st.page_reloads));
+    return ok && st.page_evictions > 0 && st.page_reloads > 0;
+  });
+  auto store = open(1024, 86'400'000, "node-a");  // recovers the killed run's open buckets
+  store->define_tags(w.defs());
+  EXPECT_TRUE(write(*store, 71, 90));
+  evictions += store->stats().page_evictions, reloads += store->stats().page_reloads;
+  EXPECT_GT(evictions, 100u);
+  EXPECT_GT(reloads, 100u);
+  auto check = [&](PgHistoryStore& s, Level level, std::int64_t to, std::size_t points) {
+    const auto want = w.expected(level, 90);
+    for (std::uint32_t k = 0; k < w.tags; ++k) {
+      auto r = s.trend_now({{w.name(k)}, w.base, to, points});
+      ASSERT_TRUE(r) << r.error().message;
+      ASSERT_EQ((*r)[0].level, level);
+      EXPECT_EQ((*r)[0].buckets, want[k]) << level_name(level) << " tag " << k;
+    }
+  };
+  check(*store, Level::m1, w.base + 90 * 60'000, 90);
+  check(*store, Level::h1, w.base + 2 * 3'600'000, 2);
+  store.reset();  // closed: everything from the database
+  auto again = open(1024, 86'400'000, "node-a");
+  again->define_tags(w.defs());
+  check(*again, Level::m1, w.base + 90 * 60'000, 90);
+  check(*again, Level::h1, w.base + 2 * 3'600'000, 2);
 }
 
 TEST_F(PgStoreTest, RecoveryOfAKilledRunCoversEveryTag) {

@@ -62,6 +62,16 @@ Status add_to_page(Level level, PageBuffer& page, const Bucket& b) {
   return {};
 }
 
+Status merge_with_stored(Level level, PageBuffer& page, std::span<const std::uint8_t> stored) {
+  auto old = decode_page(level, page.start, stored);
+  if (!old) return old.error();
+  auto mine = decode_page(level, page.start, page.data);
+  if (!mine) return mine.error();
+  const auto merged = merge_buckets(*old, *mine);
+  if (!merged.empty()) page = page_of(level, page.start, merged);
+  return {};
+}
+
 void append_to_page(Level level, std::int64_t start, const Bucket& b,
                     std::vector<std::uint8_t>& page) {
   if (page.empty()) {

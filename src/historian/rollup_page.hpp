@@ -56,5 +56,9 @@ PageBuffer page_of(Level level, std::int64_t start, std::span<const Bucket> buck
 // appended in its encoded form (append_to_page); an earlier one or one of the same start (late
 // values) has the page decoded, merged and encoded again.
 Status add_to_page(Level level, PageBuffer& page, const Bucket& b);
+// The page in memory holds only what came since it was last written (a restart mid-page, or a
+// page that left memory under the budget and received a bucket again): `stored`, its row's bytes,
+// and it become one page (buckets of the same start merged).
+Status merge_with_stored(Level level, PageBuffer& page, std::span<const std::uint8_t> stored);
 
 }  // namespace weir::historian

@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <limits>
+
+#include "historian/page_budget.hpp"
 
 namespace weir::historian {
 namespace {
@@ -96,6 +99,45 @@ TEST(RollupPage, MergeAddsBucketsOfTheSameStart) {
   EXPECT_EQ(m[1].start_ms, 60'000);
   EXPECT_EQ(m[2].min, -4);
   EXPECT_EQ(m[2].first, 1);
+}
+
+}  // namespace
+}  // namespace weir::historian
+
+namespace weir::historian {
+namespace {
+
+struct Owner {
+  int id = 0;
+};
+
+TEST(PageBudget, EvictsTheLeastRecentlyAppendedWhileOverBudget) {
+  PageBudget<Owner> budget(100);
+  std::array<Owner, 4> owners{{{0}, {1}, {2}, {3}}};
+  std::array<PageBudget<Owner>::Slot, 4> slots;
+  for (int i = 0; i < 4; ++i) slots[i].owner = &owners[i];
+  budget.appended(slots[0], 30);
+  budget.appended(slots[1], 30);
+  budget.appended(slots[2], 30);
+  budget.appended(slots[0], 40);  // grew, and now the most recent
+  EXPECT_EQ(budget.bytes(), 100u);
+  std::vector<int> gone;
+  auto drop = [&](PageBudget<Owner>::Slot& s) { gone.push_back(s.owner->id); };
+  EXPECT_EQ(budget.evict(drop), 0u);  // not over
+  budget.appended(slots[3], 50);      // 150: slots 1 and 2 (the oldest) go
+  EXPECT_EQ(budget.evict(drop), 2u);
+  EXPECT_EQ(gone, (std::vector<int>{1, 2}));
+  EXPECT_EQ(budget.bytes(), 90u);
+  budget.resized(slots[0], 60);  // merged with its row: 110, over again
+  budget.released(slots[3]);     // its tag's next page started: 60
+  EXPECT_EQ(budget.bytes(), 60u);
+  EXPECT_FALSE(slots[3].linked);
+  budget.resized(slots[3], 500);  // not held: nothing counted
+  EXPECT_EQ(budget.bytes(), 60u);
+  budget.set_max_bytes(0);
+  EXPECT_EQ(budget.evict(drop), 1u);
+  EXPECT_EQ(gone.back(), 0);
+  EXPECT_EQ(budget.bytes(), 0u);
 }
 
 }  // namespace

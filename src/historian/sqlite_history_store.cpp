@@ -265,7 +265,8 @@ std::optional<RawCursor> RawCursor::decode(std::string_view s) {
 
 SqliteHistoryStore::SqliteHistoryStore(SqliteStoreOptions options)
     : options_(std::move(options)),
-      clock_(options_.clock ? *options_.clock : SystemClock::instance()) {}
+      clock_(options_.clock ? *options_.clock : SystemClock::instance()),
+      budget_(options_.open_pages_bytes) {}
 
 Result<std::unique_ptr<SqliteHistoryStore>> SqliteHistoryStore::open(
     const std::filesystem::path& path, SqliteStoreOptions options) {
@@ -484,7 +485,9 @@ void SqliteHistoryStore::ingest(const std::vector<TaggedSample>& samples,
 }
 
 void SqliteHistoryStore::add_bucket(TagState& t, const RollupAccumulator::Closed& c) {
-  OpenPage& p = t.pages[page_slot(c.level)];
+  const std::size_t i = page_slot(c.level);
+  OpenPage& p = t.pages[i];
+  auto& slot = t.slots[i];
   const std::int64_t page = page_start(c.level, c.bucket.start_ms);
   if (page != p.start) {
     if (page < std::max(p.start, p.stored_newest)) {
@@ -492,7 +495,10 @@ void SqliteHistoryStore::add_bucket(TagState& t, const RollupAccumulator::Closed
       return;
     }
     // The tag's next page: the one in memory leaves it (to be written first if it has to be).
+    // A page that left memory under the budget comes back here too (start kNone, stored_newest
+    // its start): as after a restart, merged with its row at the next commit.
     const std::int64_t stored = p.stored_newest;
+    budget_.released(slot);
     if (p.dirty) pages_[p.write_index].left = std::make_unique<OpenPage>(std::move(p));
     OpenPage next;
     next.start = page;
@@ -507,6 +513,9 @@ void SqliteHistoryStore::add_bucket(TagState& t, const RollupAccumulator::Closed
     buckets_.push_back({t.id, c});
     return;
   }
+  slot.owner = &t;
+  slot.level = i;
+  budget_.appended(slot, p.data.capacity());
   if (!p.dirty) {
     p.dirty = true;
     p.write_index = pages_.size();
@@ -534,12 +543,9 @@ Status SqliteHistoryStore::write_pages(Database& db) {
     auto more = sel->step();
     if (!more) return more.error();
     if (*more) {
-      auto stored = decode_page(w.level, p.start, sel->blob(0));
-      if (!stored) return stored.error();
-      auto mine = decode_page(w.level, p.start, p.data);
-      if (!mine) return mine.error();
-      static_cast<PageBuffer&>(p) =
-          historian::page_of(w.level, p.start, merge_buckets(*stored, *mine));
+      if (auto st = merge_with_stored(w.level, p, sel->blob(0)); !st) return st;
+      ++counters_.page_reloads;
+      if (!w.left) budget_.resized(w.tag->slots[page_slot(w.level)], p.data.capacity());
     }
     p.merge_stored = false;  // kept merged even if this transaction fails
   }
@@ -668,9 +674,20 @@ Status SqliteHistoryStore::commit(Database& db, bool final) {
   buckets_.clear();
   pages_.clear();  // the pages tags have left go from memory
   events_.clear();
+  evict_pages();
   counters_.committed(pending_samples_, pending_events_, pending_max_server_ms_);
   pending_samples_ = pending_events_ = 0;
   return {};
+}
+
+void SqliteHistoryStore::evict_pages() {
+  counters_.page_evictions += budget_.evict([](PageBudget<TagState>::Slot& s) {
+    OpenPage& p = s.owner->pages[s.level];
+    OpenPage gone;  // written (stored_newest >= its start): nothing lost
+    gone.stored_newest = std::max(p.stored_newest, p.start);
+    p = std::move(gone);
+  });
+  counters_.page_bytes = budget_.bytes();
 }
 
 Status SqliteHistoryStore::flush(bool final) {
@@ -881,7 +898,7 @@ Result<SqliteHistoryStore::PageMemory> SqliteHistoryStore::page_memory() {
     auto count = [&](const OpenPage& p) {
       if (p.start == OpenPage::kNone) return;
       ++m.pages;
-      m.bytes += p.data.size();
+      m.bytes += p.data.capacity();  // what it holds (what the budget counts)
     };
     for (const auto& [name, t] : by_name_)
       for (const auto& p : t.pages) count(p);

@@ -9,9 +9,11 @@
 // On the storage thread each tag has an open chunk (ChunkEncoder), open rollup buckets, and per
 // stored level its newest rollup page (encoded, rollup_page.hpp: one row per tag per hour of 1 min
 // buckets, per day of 1 h buckets). A closed bucket is appended to that page in memory; the page
-// row is upserted at the next commit, never read back. A page leaves memory when the tag's next
-// page starts (once written). The stored page is read only when a tag's first bucket after start
-// lands in the newest page on disk (a restart mid-hour): merged once, then kept. A bucket older
+// row is upserted at the next commit. A page leaves memory when the tag's next page starts (once
+// written), or after a commit while the pages hold more than open_pages_bytes (least recently
+// appended first, page_budget.hpp). The stored page is read only when a tag's first bucket after
+// start, or after its page left under the budget, lands in that page on disk (a restart
+// mid-hour): merged once at the commit, then kept. A bucket older
 // than the tag's newest page (values from the past) is merged into its stored page (read, merged,
 // written). Every flush_interval ONE transaction writes what changed: open chunks (inserted, then
 // rewritten as they grow, so a crash loses at most one flush interval), chunks that closed
@@ -36,6 +38,7 @@
 #include "core/clock.hpp"
 #include "historian/chunk_codec.hpp"
 #include "historian/history_store.hpp"
+#include "historian/page_budget.hpp"
 #include "historian/rollup_page.hpp"
 #include "historian/store_core.hpp"
 #include "storage/writer.hpp"
@@ -45,6 +48,7 @@ namespace weir::historian {
 struct SqliteStoreOptions {
   std::chrono::milliseconds flush_interval{1000};
   std::size_t max_queue = 200'000;
+  std::size_t open_pages_bytes = 64u << 20;  // the open rollup pages' budget (page_budget.hpp)
   std::size_t chunk_values = 1024;
   std::int64_t chunk_ms = 3'600'000;
   bool background = true;        // false: no periodic commits nor retention (tests call flush())
@@ -97,7 +101,8 @@ class SqliteHistoryStore final : public HistoryStore {
     bool dirty = false;
     bool recovered = false;  // rollups rebuilt from the chunks after the last stored bucket
     RollupAccumulator rollups;
-    std::array<OpenPage, 2> pages;  // 1 min, 1 h
+    std::array<OpenPage, 2> pages;                    // 1 min, 1 h
+    std::array<PageBudget<TagState>::Slot, 2> slots;  // their place in budget_
   };
   // A page to write at the next commit: a tag's open page (`left` null) or one the tag has left
   // (moved here; dropped from memory once written).
@@ -129,6 +134,9 @@ class SqliteHistoryStore final : public HistoryStore {
   void add_bucket(TagState& t, const RollupAccumulator::Closed& c);
   // The pages in pages_ written (upserted; a page that may exist on disk read and merged first).
   Status write_pages(storage::Database& db);
+  // After a commit: the least recently appended pages leave memory while over the budget (each
+  // as if the store had restarted: its next bucket starts an empty page merged with the row).
+  void evict_pages();
   Status commit(storage::Database& db, bool final);
   Result<TagState*> lookup(storage::Database& db, const std::string& name);
   // After a crash the open rollup buckets were lost: rebuild each level from the stored values
@@ -151,6 +159,7 @@ class SqliteHistoryStore final : public HistoryStore {
   std::vector<ClosedChunk> closed_;
   std::vector<ClosedBucket> buckets_;  // older than their tag's open page: merged into stored pages
   std::vector<PageWrite> pages_;
+  PageBudget<TagState> budget_;
   std::vector<Event> events_;
   std::int64_t next_chunk_id_ = 1;  // chunk ids are given here: rows written many per statement
   std::uint64_t pending_samples_ = 0;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "historian/page_budget_test_support.hpp"
 #include "historian/rollup_page.hpp"
 #include "storage/database.hpp"
 #include "storage/statement.hpp"
@@ -22,14 +23,18 @@ struct StoreFixture : ::testing::Test {
   ManualClock clock{from_unix_ms(kT0)};
   std::unique_ptr<SqliteHistoryStore> store;
 
+  std::string file = "history.db";
+  std::size_t open_pages_bytes = 64u << 20;
+
   void open(std::size_t chunk_values = 100, std::size_t max_queue = 1'000'000) {
     store.reset();
     SqliteStoreOptions o;
     o.background = false;
     o.chunk_values = chunk_values;
     o.max_queue = max_queue;
+    o.open_pages_bytes = open_pages_bytes;
     o.clock = &clock;
-    auto s = SqliteHistoryStore::open(dir.file("history.db"), o);
+    auto s = SqliteHistoryStore::open(dir.file(file), o);
     ASSERT_TRUE(s) << s.error().message;
     store = std::move(*s);
     store->define_tags({{"A@X", ValueKind::float_}, {"A@S", ValueKind::enum_}});
@@ -216,6 +221,63 @@ TEST_F(StoreFixture, APageLeavesMemoryWhenTheTagsNextPageStarts) {
     EXPECT_EQ(minutes.size(), 60u) << "hour " << h;
     EXPECT_EQ(total_count(minutes), 360u) << "hour " << h;
   }
+}
+
+// 20 tags, 90 minutes of a value every 10 s, with pages for 8 KB (the tags' pages need ~40 KB):
+// after every commit the pages held stay under the budget, pages leave memory and come back, and
+// every 1 min and 1 h bucket is exact — across a clean restart (minute 45) and a kill -9 (70).
+TEST_F(StoreFixture, PagesStayUnderTheBudgetAndEveryBucketStaysExact) {
+  testing::BudgetWorkload w;
+  w.base = (kT0 / 3'600'000 + 1) * 3'600'000;
+  open_pages_bytes = 8 * 1024;
+  std::uint64_t evictions = 0, reloads = 0;
+  auto reopen = [&] {
+    open(1024);
+    store->define_tags(w.defs());
+  };
+  reopen();
+  for (int m = 0; m < 90; ++m) {
+    store->append(w.minute(m), {});
+    ASSERT_TRUE(store->flush());
+    const auto st = store->stats();
+    EXPECT_LE(st.page_bytes, open_pages_bytes) << "minute " << m;
+    auto mem = store->page_memory();
+    ASSERT_TRUE(mem);
+    EXPECT_LE(mem->bytes, open_pages_bytes) << "minute " << m;
+    EXPECT_EQ(mem->bytes, st.page_bytes) << "minute " << m;
+    if (m == 45) {  // a clean restart
+      evictions += st.page_evictions, reloads += st.page_reloads;
+      ASSERT_TRUE(store->flush(true));
+      reopen();
+    }
+    if (m == 70) {  // a kill -9 after the commit: the file and its WAL as they are now
+      evictions += st.page_evictions, reloads += st.page_reloads;
+      for (const char* ext : {"", "-wal"})
+        std::filesystem::copy_file(dir.file(std::string("history.db") + ext),
+                                   dir.file(std::string("crash.db") + ext));
+      file = "crash.db";
+      reopen();
+    }
+  }
+  evictions += store->stats().page_evictions, reloads += store->stats().page_reloads;
+  EXPECT_GT(evictions, 100u);
+  EXPECT_GT(reloads, 100u);
+  auto check = [&](Level level, std::int64_t to, std::size_t points) {
+    const auto want = w.expected(level, 90);
+    for (std::uint32_t k = 0; k < w.tags; ++k) {
+      auto r = store->trend_now({{w.name(k)}, w.base, to, points});
+      ASSERT_TRUE(r) << r.error().message;
+      ASSERT_EQ((*r)[0].level, level);
+      EXPECT_EQ((*r)[0].buckets, want[k]) << level_name(level) << " tag " << k;
+    }
+  };
+  check(Level::m1, w.base + 90 * 60'000, 90);
+  check(Level::h1, w.base + 2 * 3'600'000, 2);
+  ASSERT_TRUE(store->flush(true));
+  open(1024);  // everything from the file
+  store->define_tags(w.defs());
+  check(Level::m1, w.base + 90 * 60'000, 90);
+  check(Level::h1, w.base + 2 * 3'600'000, 2);
 }
 
 TEST_F(StoreFixture, EnumsAndEvents) {

@@ -18,6 +18,9 @@ namespace weir::historian {
 struct StoreCounters {
   std::atomic<std::uint64_t> queued{0}, dropped{0}, stored{0}, events_stored{0}, commits{0},
       write_errors{0}, deleted_chunks{0}, deleted_rows{0}, used_bytes{0};
+  // The open rollup pages (page_budget.hpp): bytes in memory (after the last commit), pages that
+  // left memory under the budget, and pages read back (merged with their stored row).
+  std::atomic<std::uint64_t> page_bytes{0}, page_evictions{0}, page_reloads{0};
   std::atomic<std::int64_t> committed_through{0};
 
   // Trims a batch to the room left in a queue of `max_queue`, keeping events first (rare, each
@@ -66,6 +69,9 @@ struct StoreCounters {
     s.retention_deleted_chunks = deleted_chunks.load();
     s.retention_deleted_rows = deleted_rows.load();
     s.used_bytes = used_bytes.load();
+    s.page_bytes = page_bytes.load();
+    s.page_evictions = page_evictions.load();
+    s.page_reloads = page_reloads.load();
     return s;
   }
 };
