@@ -42,12 +42,9 @@ class Modules {
       for (const auto& o : r.open_occurrences) line += " " + o;
       heard.push_back(line);
     });
-    auto cfg = config::parse_system_config(kConfig);
-    EXPECT_TRUE(cfg.ok()) << cfg.errors_text();
-    auto set = t_->create(*cfg.config);
+    auto set = t_->start_modules(kConfig);
     EXPECT_TRUE(set) << set.error().message;
-    set_ = std::move(*set);
-    EXPECT_TRUE(set_->start());
+    if (set) set_ = std::move(*set);
   }
   ~Modules() {
     set_->stop();

@@ -142,12 +142,9 @@ class AlarmEvents {
     t_->router.set_access(std::make_shared<Allow>());
     weir_register_datapoint_module(t_->registry);
     weir_register_historian_module(t_->registry);
-    auto cfg = config::parse_system_config(kConfig);
-    EXPECT_TRUE(cfg.ok()) << cfg.errors_text();
-    auto set = t_->create(*cfg.config);
+    auto set = t_->start_modules(kConfig);
     EXPECT_TRUE(set) << set.error().message;
-    set_ = std::move(*set);
-    EXPECT_TRUE(set_->start());
+    if (set) set_ = std::move(*set);
   }
   ~AlarmEvents() { set_->stop(); }
 

@@ -4,8 +4,10 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <vector>
 
+#include "config/system_config.hpp"
 #include "module/module_set.hpp"
 
 namespace weir::module {
@@ -55,6 +57,16 @@ struct TestHost {
     }
     auto set = std::make_unique<ModuleSet>(host, registry);
     if (auto st = set->create(plan, cfg); !st) return st.error();
+    return set;
+  }
+
+  // Parses `config_json`, creates and starts its modules.
+  Result<std::unique_ptr<ModuleSet>> start_modules(std::string_view config_json) {
+    auto cfg = config::parse_system_config(config_json);
+    if (!cfg.ok()) return bad_request("bad_config", cfg.errors_text());
+    auto set = create(*cfg.config);
+    if (!set) return set.error();
+    if (auto st = (*set)->start(); !st) return st.error();
     return set;
   }
 
