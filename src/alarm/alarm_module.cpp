@@ -263,6 +263,7 @@ class AlarmModule final : public module::ModuleWith<AlarmSettings> {
 
   void tick() override {
     const WallTime now = host_.clock.now();
+    publish_if_commit_late();
     table_.tick(now);
     if (auto* values = host_.services.find<datapoint::DatapointService>()) {
       rule::DatapointValues source(*values);
@@ -334,6 +335,9 @@ class AlarmModule final : public module::ModuleWith<AlarmSettings> {
     m("weir_alarm_commit_errors_total", "counter",
       "Group commits that failed (their transitions published anyway, their rows retried)",
       static_cast<double>(commit_errors_));
+    m("weir_alarm_published_before_commit_total", "counter",
+      "Times transitions were published unwritten because a commit had not answered in 500 ms",
+      static_cast<double>(published_late_));
     m("weir_alarm_commit_seconds_max", "gauge",
       "The longest group commit since start, from its start to its answer on the io thread",
       std::chrono::duration<double>(commit_max_).count());
@@ -432,6 +436,7 @@ class AlarmModule final : public module::ModuleWith<AlarmSettings> {
       rows = std::move(*d.next);
     }
     const auto started = std::chrono::steady_clock::now();
+    commit_started_ = host_.clock.mono();
     store_->commit(
         std::move(rows), [this, alive = std::weak_ptr<char>(alive_), started](Status st) {
           if (alive.expired()) return;  // stopped meanwhile: stop() published it
@@ -440,11 +445,27 @@ class AlarmModule final : public module::ModuleWith<AlarmSettings> {
             spdlog::error("alarms: transitions not committed, published anyway: {}",
                           st.error().message);
           commit_failing_ = !st;
+          commit_late_ = false;
           commit_errors_ += st ? 0 : 1;
           auto d = queue_.done();
           announce(d.publish);
           if (d.next) commit(std::move(*d.next));
         });
+  }
+
+  // A commit that has not answered within kPublishDeadline (a hung or very slow disk): what
+  // waits for it is published now, and what comes later within a tick, until it answers. The
+  // rows are still written when the disk answers; a crash meanwhile may lose them.
+  void publish_if_commit_late() {
+    if (!queue_.running() || host_.clock.mono() - commit_started_ < kPublishDeadline) return;
+    auto late = queue_.take_late();
+    if (late.empty()) return;
+    if (!commit_late_)
+      spdlog::warn("alarms: a commit has not answered in {} ms: publishing transitions unwritten",
+                   std::chrono::duration_cast<std::chrono::milliseconds>(kPublishDeadline).count());
+    commit_late_ = true;
+    ++published_late_;
+    announce(late);
   }
 
   void announce(const Publications& p) {
@@ -504,6 +525,10 @@ class AlarmModule final : public module::ModuleWith<AlarmSettings> {
   std::shared_ptr<char> alive_ = std::make_shared<char>();  // commit answers hold a weak_ptr
   std::uint64_t commit_errors_ = 0;
   bool commit_failing_ = false;  // say it once when commits start failing
+  static constexpr std::chrono::milliseconds kPublishDeadline{500};
+  MonoTime commit_started_{};
+  bool commit_late_ = false;  // say it once per late commit
+  std::uint64_t published_late_ = 0;
   std::chrono::steady_clock::duration commit_max_{};
 };
 

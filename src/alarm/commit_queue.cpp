@@ -56,6 +56,15 @@ CommitQueue::Done CommitQueue::done() {
   return d;
 }
 
+Publications CommitQueue::take_late() {
+  CommitBatch late{{}, std::exchange(running_publish_, {})};
+  if (waiting_) {
+    CommitBatch publish_only{{}, std::exchange(waiting_->publish, {})};
+    append(late, std::move(publish_only));
+  }
+  return std::move(late.publish);
+}
+
 Publications CommitQueue::drain(AlarmRows& rows) {
   CommitBatch all{{}, std::exchange(running_publish_, {})};
   if (waiting_) append(all, std::move(*std::exchange(waiting_, std::nullopt)));

@@ -60,6 +60,12 @@ class CommitQueue {
   // means). Must only be called while one runs.
   Done done();
 
+  // A commit that has not answered by its deadline (a hung disk): what the running and the
+  // waiting batches would publish, taken to be published now (an alarm must reach the operators
+  // even when its row cannot be written). Their rows stay queued; done() then publishes only
+  // what was added after this.
+  Publications take_late();
+
   // Shutdown: the running commit's publications then the waiting ones, and the waiting rows
   // (`rows`); nothing runs afterwards.
   Publications drain(AlarmRows& rows);

@@ -102,6 +102,29 @@ TEST(CommitQueue, AnnouncementsWithoutRowsKeepTheirPlace) {
   EXPECT_TRUE(std::holds_alternative<model::AlarmsRestored>(e.publish.announcements[0]));
 }
 
+TEST(CommitQueue, ALateCommitsTransitionsArePublishedWithoutItsAnswer) {
+  CommitQueue q;
+  ASSERT_TRUE(q.add(transition("a", AlarmState::ACTIVE)));
+  ASSERT_TRUE(q.start());
+  EXPECT_FALSE(q.add(transition("b", AlarmState::ACTIVE, 1)));
+  // The disk hangs: what the running and the waiting batches hold is published now, in order.
+  auto late = q.take_late();
+  EXPECT_EQ(rules_of(late), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(late.slots, (std::vector<AlarmTable::Slot>{0, 1}));
+  EXPECT_TRUE(q.take_late().empty());  // nothing twice
+  EXPECT_TRUE(q.running());
+  EXPECT_FALSE(q.add(transition("c", AlarmState::ACTIVE, 2)));  // after the take
+  // The disk answers: nothing of a or b again; b's rows are still written (the next commit),
+  // and c is published when that commit answers.
+  auto d = q.done();
+  EXPECT_TRUE(d.publish.empty());
+  ASSERT_TRUE(d.next);
+  ASSERT_EQ(d.next->journal.size(), 2u);
+  EXPECT_EQ(d.next->journal[0].rule_id, "b");
+  EXPECT_EQ(d.next->journal[1].rule_id, "c");
+  EXPECT_EQ(rules_of(q.done().publish), std::vector<std::string>{"c"});
+}
+
 TEST(CommitQueue, DrainHandsOverTheRunningAndTheWaiting) {
   CommitQueue q;
   ASSERT_TRUE(q.add(transition("a", AlarmState::ACTIVE)));
