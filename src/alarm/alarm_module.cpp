@@ -328,7 +328,7 @@ class AlarmModule final : public module::ModuleWith<AlarmSettings> {
       static_cast<double>(c.suppressed));
     const auto s = store_->stats();
     m("weir_alarm_journal_dropped_total", "counter", "Journal rows lost (queue full, disk failing)",
-      static_cast<double>(s.dropped));
+      static_cast<double>(s.dropped + queue_.dropped()));
     m("weir_alarm_commits_total", "counter",
       "Group commits of alarm transitions (each before its transitions are published)",
       static_cast<double>(queue_.commits()));

@@ -1,6 +1,9 @@
 #include "alarm/commit_queue.hpp"
 
+#include <algorithm>
+#include <cstddef>
 #include <iterator>
+#include <unordered_set>
 #include <utility>
 
 namespace weir::alarm {
@@ -29,6 +32,7 @@ bool CommitQueue::add(CommitBatch batch) {
     append(*waiting_, std::move(batch));
   else
     waiting_ = std::move(batch);
+  bound_waiting();
   if (running_ || start_due_) return false;
   start_due_ = true;
   return true;
@@ -47,6 +51,24 @@ std::optional<AlarmRows> CommitQueue::run_waiting() {
   AlarmRows rows = std::move(waiting_->rows);
   waiting_.reset();
   return rows;
+}
+
+void CommitQueue::bound_waiting() {
+  auto& rows = waiting_->rows;
+  if (rows.journal.size() > kMaxWaitingRows) {
+    const auto excess = rows.journal.size() - kMaxWaitingRows;
+    rows.journal.erase(rows.journal.begin(),
+                       rows.journal.begin() + static_cast<std::ptrdiff_t>(excess));
+    dropped_ += excess;
+  }
+  if (rows.states.size() > kMaxWaitingRows) {  // a rule's later state replaces its earlier ones
+    std::unordered_set<std::string> seen;
+    std::vector<SavedState> kept;
+    for (auto it = rows.states.rbegin(); it != rows.states.rend(); ++it)
+      if (seen.insert(it->rule_id).second) kept.push_back(std::move(*it));
+    std::reverse(kept.begin(), kept.end());
+    rows.states = std::move(kept);
+  }
 }
 
 CommitQueue::Done CommitQueue::done() {

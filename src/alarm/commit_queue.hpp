@@ -6,6 +6,8 @@
 // goes whole into the next one, so a burst of transitions shares few commits, and nothing is
 // published before the rows that explain it are on disk: after a kill -9 the alarm module restores
 // at least every state anyone has heard of.
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <variant>
@@ -70,17 +72,24 @@ class CommitQueue {
   // (`rows`); nothing runs afterwards.
   Publications drain(AlarmRows& rows);
 
+  // Bounded while a commit hangs: past kMaxWaitingRows journal rows the oldest waiting ones are
+  // dropped (counted), and the waiting states keep only each rule's latest.
+  static constexpr std::size_t kMaxWaitingRows = 10000;
+  std::uint64_t dropped() const { return dropped_; }  // journal rows dropped so far
+
   bool running() const { return running_; }
   std::size_t commits() const { return commits_; }  // commits started (for /metrics)
 
  private:
   std::optional<AlarmRows> run_waiting();
+  void bound_waiting();
 
   bool running_ = false;
   bool start_due_ = false;
   Publications running_publish_;
   std::optional<CommitBatch> waiting_;
   std::size_t commits_ = 0;
+  std::uint64_t dropped_ = 0;
 };
 
 }  // namespace weir::alarm

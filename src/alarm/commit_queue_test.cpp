@@ -125,6 +125,22 @@ TEST(CommitQueue, ALateCommitsTransitionsArePublishedWithoutItsAnswer) {
   EXPECT_EQ(rules_of(q.done().publish), std::vector<std::string>{"c"});
 }
 
+TEST(CommitQueue, WhatWaitsForAHungCommitIsBounded) {
+  CommitQueue q;
+  ASSERT_TRUE(q.add(transition("a", AlarmState::ACTIVE)));
+  ASSERT_TRUE(q.start());  // and it never answers
+  const std::size_t n = CommitQueue::kMaxWaitingRows + 5;
+  for (std::size_t i = 0; i < n; ++i)
+    q.add(transition(i % 2 ? "b" : "c", i % 2 ? AlarmState::ACTIVE : AlarmState::INACTIVE));
+  EXPECT_EQ(q.dropped(), 5u);  // the oldest journal rows
+  auto d = q.done();
+  ASSERT_TRUE(d.next);
+  EXPECT_EQ(d.next->journal.size(), CommitQueue::kMaxWaitingRows);
+  EXPECT_EQ(d.next->journal.back().rule_id, (n - 1) % 2 ? "b" : "c");
+  // Past the bound the states were cut to each rule's latest (2), then grew again by the rest.
+  EXPECT_EQ(d.next->states.size(), 2u + (n - CommitQueue::kMaxWaitingRows - 1));
+}
+
 TEST(CommitQueue, DrainHandsOverTheRunningAndTheWaiting) {
   CommitQueue q;
   ASSERT_TRUE(q.add(transition("a", AlarmState::ACTIVE)));

@@ -76,7 +76,6 @@ class BusyPoll {
     return false;
   }
 
-  bool spinning() const { return spinning_; }
   double hit_rate() const { return rate_; }
   const BusyPollStats& stats() const { return stats_; }
 
